@@ -1,0 +1,213 @@
+//! One error type for every endpoint, rendered in the shape the standards define.
+//!
+//! Registration errors follow RFC 7591 §3.2.2 (HTTP 400, `{"error", "error_description"}`),
+//! token endpoint errors RFC 6749 §5.2, and bearer-token errors RFC 6750 §3 (401 with a
+//! `WWW-Authenticate: Bearer error="..."` header, 403 for insufficient scope). Internal errors
+//! are logged with their cause and rendered as an opaque 500.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// Everything a holder endpoint can answer with other than success.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    /// RFC 7591: a metadata value is invalid.
+    #[error("invalid_client_metadata: {0}")]
+    InvalidClientMetadata(String),
+    /// RFC 7591: a redirect URI is invalid (here: not in the SSA).
+    #[error("invalid_redirect_uri: {0}")]
+    InvalidRedirectUri(String),
+    /// RFC 7591: the software statement is invalid.
+    #[error("invalid_software_statement: {0}")]
+    InvalidSoftwareStatement(String),
+    /// RFC 6749 §5.2: malformed token request.
+    #[error("invalid_request: {0}")]
+    InvalidRequest(String),
+    /// RFC 6749 §5.2: client authentication failed.
+    #[error("invalid_client: {0}")]
+    InvalidClient(String),
+    /// RFC 6749 §5.2: grant type not supported.
+    #[error("unsupported_grant_type: {0}")]
+    UnsupportedGrantType(String),
+    /// RFC 6749 §5.2: requested scope invalid.
+    #[error("invalid_scope: {0}")]
+    InvalidScope(String),
+    /// RFC 6750: missing bearer token (401 without an error code, per RFC 6750 §3.1).
+    #[error("missing bearer token")]
+    MissingToken,
+    /// RFC 6750: invalid, expired, revoked or wrongly bound token (401 `invalid_token`).
+    #[error("invalid_token: {0}")]
+    InvalidToken(String),
+    /// RFC 6750: token lacks the required scope (403 `insufficient_scope`).
+    #[error("insufficient_scope: {0}")]
+    InsufficientScope(String),
+    /// RFC 7592: the client in the path is unknown or not the token's client (401).
+    #[error("unknown client")]
+    UnknownClient,
+    /// The body's media type is not the one the endpoint takes (415).
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// The body is larger than the holder accepts (413).
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    /// The method is not allowed on this path (405, with `Allow`).
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
+    /// No such route (404).
+    #[error("not found")]
+    NotFound,
+    /// Anything that is the holder's fault (500; details only in the log).
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl OAuthError {
+    /// The HTTP status this error is sent with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidClientMetadata(_)
+            | Self::InvalidRedirectUri(_)
+            | Self::InvalidSoftwareStatement(_)
+            | Self::InvalidRequest(_)
+            | Self::UnsupportedGrantType(_)
+            | Self::InvalidScope(_) => StatusCode::BAD_REQUEST,
+            // RFC 6749 §5.2 allows 400 for invalid_client unless the client used an
+            // Authorization header; private_key_jwt never does.
+            Self::InvalidClient(_) => StatusCode::BAD_REQUEST,
+            Self::MissingToken | Self::InvalidToken(_) | Self::UnknownClient => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `error` code of the JSON body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidClientMetadata(_) => "invalid_client_metadata",
+            Self::InvalidRedirectUri(_) => "invalid_redirect_uri",
+            Self::InvalidSoftwareStatement(_) => "invalid_software_statement",
+            Self::InvalidRequest(_) | Self::PayloadTooLarge(_) | Self::UnsupportedMediaType(_) => {
+                "invalid_request"
+            }
+            Self::InvalidClient(_) => "invalid_client",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::MissingToken | Self::InvalidToken(_) | Self::UnknownClient => "invalid_token",
+            Self::InsufficientScope(_) => "insufficient_scope",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
+            Self::NotFound => "not_found",
+            Self::Internal(_) => "server_error",
+        }
+    }
+
+    fn description(&self) -> String {
+        match self {
+            Self::MissingToken => "A bearer access token is required".into(),
+            Self::UnknownClient => "The client is unknown".into(),
+            Self::MethodNotAllowed(allow) => format!("Allowed methods: {allow}"),
+            Self::NotFound => "No such resource".into(),
+            Self::Internal(_) => "The server could not process the request".into(),
+            Self::InvalidClientMetadata(d)
+            | Self::InvalidRedirectUri(d)
+            | Self::InvalidSoftwareStatement(d)
+            | Self::InvalidRequest(d)
+            | Self::InvalidClient(d)
+            | Self::UnsupportedGrantType(d)
+            | Self::InvalidScope(d)
+            | Self::InvalidToken(d)
+            | Self::InsufficientScope(d)
+            | Self::UnsupportedMediaType(d)
+            | Self::PayloadTooLarge(d) => d.clone(),
+        }
+    }
+}
+
+/// RFC 6750 §3 parameter values are quoted strings; keep them printable ASCII without quotes.
+fn quoted(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii() && !c.is_ascii_control() && *c != '"' && *c != '\\')
+        .collect()
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let status = self.status();
+        let description = quoted(&self.description());
+        let mut response = (
+            status,
+            axum::Json(json!({"error": self.code(), "error_description": description})),
+        )
+            .into_response();
+        let challenge = match &self {
+            Self::MissingToken => Some("Bearer".to_string()),
+            Self::InvalidToken(_) | Self::UnknownClient => Some(format!(
+                "Bearer error=\"invalid_token\", error_description=\"{description}\""
+            )),
+            Self::InsufficientScope(_) => Some(format!(
+                "Bearer error=\"insufficient_scope\", error_description=\"{description}\", scope=\"cdr:registration\""
+            )),
+            _ => None,
+        };
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        if let Self::MethodNotAllowed(allow) = self {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::metadata(OAuthError::InvalidClientMetadata("x".into()), 400, "invalid_client_metadata")]
+    #[case::ssa(OAuthError::InvalidSoftwareStatement("x".into()), 400, "invalid_software_statement")]
+    #[case::redirect(OAuthError::InvalidRedirectUri("x".into()), 400, "invalid_redirect_uri")]
+    #[case::token(OAuthError::InvalidToken("x".into()), 401, "invalid_token")]
+    #[case::scope(OAuthError::InsufficientScope("x".into()), 403, "insufficient_scope")]
+    #[case::media(OAuthError::UnsupportedMediaType("x".into()), 415, "invalid_request")]
+    #[case::size(OAuthError::PayloadTooLarge("x".into()), 413, "invalid_request")]
+    fn each_error_has_its_status_and_code(
+        #[case] e: OAuthError,
+        #[case] status: u16,
+        #[case] code: &str,
+    ) {
+        assert_eq!(e.status().as_u16(), status);
+        assert_eq!(e.code(), code);
+    }
+
+    #[test]
+    fn bearer_errors_carry_a_challenge() {
+        let r = OAuthError::InvalidToken("expired".into()).into_response();
+        let h = r
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .expect("challenge")
+            .to_str()
+            .expect("ascii");
+        assert!(h.starts_with("Bearer error=\"invalid_token\""), "{h}");
+    }
+
+    #[test]
+    fn descriptions_cannot_break_the_header_quoting() {
+        assert_eq!(quoted("a \"b\" \\ c\n"), "a b  c");
+    }
+}

@@ -1,0 +1,127 @@
+//! A mock CDR Data Holder: the Dynamic Client Registration endpoints of the Consumer Data
+//! Standards (v1.36, Authorization Code Flow + JARM, DCR unversioned) over mutual TLS.
+//!
+//! It is the conformance suite's default target and reference, and a local Data Holder for Data
+//! Recipient developers. It verifies everything for real: the SSA against the CDR Register's
+//! JWKS, the registration request against the recipient's `jwks_uri`, client certificates
+//! at the TLS layer.
+//!
+//! # Layout
+//!
+//! * [`config`]: the YAML config file of the standalone binary, validated field by field.
+//! * [`settings`]: resolved runtime settings (what [`start`] takes).
+//! * [`tls`]: rustls configs for the public and mTLS listeners; the client certificate's
+//!   thumbprint made available to handlers.
+//! * [`state`]: state shared by handlers (settings, advertised URLs, store, JWKS cache, keys).
+//! * [`error`]: [`OAuthError`], rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
+//! * [`extract`]: body extractors that reject with [`OAuthError`] (415, 413).
+//! * [`jwks`]: bounded, caching JWKS fetcher (Register and recipient keys).
+//! * [`registration`]: validation of a registration request, in the CDS sequence's order.
+//! * [`store`]: SQLite (WAL) persistence of registrations and replay caches.
+//! * [`routes`]: one module per endpoint.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod jwks;
+pub mod registration;
+pub mod routes;
+pub mod settings;
+pub mod state;
+pub mod store;
+pub mod tls;
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum_server::Handle;
+
+pub use error::OAuthError;
+pub use settings::Settings;
+pub use state::{AppState, Urls};
+
+/// A holder started by [`start`]; dropping it does not stop it, [`RunningHolder::shutdown`] does.
+#[derive(Debug)]
+pub struct RunningHolder {
+    /// Where the public listener is bound.
+    pub public_addr: SocketAddr,
+    /// Where the mTLS listener is bound.
+    pub mtls_addr: SocketAddr,
+    /// The URLs the holder advertises.
+    pub urls: Urls,
+    /// Shared state (for tests that inspect the store).
+    pub state: AppState,
+    handles: [Handle<SocketAddr>; 2],
+}
+
+impl RunningHolder {
+    /// Stops both listeners, letting in-flight requests finish for up to a second.
+    pub fn shutdown(&self) {
+        for h in &self.handles {
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(1)));
+        }
+    }
+}
+
+fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    let listener =
+        std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Binds both listeners, opens the store and serves until [`RunningHolder::shutdown`].
+///
+/// # Errors
+/// Fails when an address cannot be bound, the TLS material is invalid or the database cannot
+/// be opened.
+pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
+    let public = bind(settings.public_addr)?;
+    let mtls = bind(settings.mtls_addr)?;
+    let (public_addr, mtls_addr) = (public.local_addr()?, mtls.local_addr()?);
+    let public_base = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{public_addr}"));
+    let mtls_base = settings
+        .mtls_base_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{mtls_addr}"));
+    let urls = Urls {
+        issuer: public_base.trim_end_matches('/').to_string(),
+        registration_endpoint: format!("{}/register", mtls_base.trim_end_matches('/')),
+        token_endpoint: format!("{}/token", mtls_base.trim_end_matches('/')),
+        jwks_uri: format!("{}/jwks", public_base.trim_end_matches('/')),
+    };
+    let public_tls = tls::server_config(&settings.tls, false)?;
+    let mtls_tls = tls::server_config(&settings.tls, true)?;
+    let state = AppState::new(settings, urls.clone())?;
+
+    let handles = [Handle::new(), Handle::new()];
+    let trace = tower_http::trace::TraceLayer::new_for_http();
+    let servers = [
+        (
+            public,
+            public_tls,
+            routes::public(state.clone()).layer(trace.clone()),
+        ),
+        (mtls, mtls_tls, routes::mtls(state.clone()).layer(trace)),
+    ];
+    for ((listener, tls, app), handle) in servers.into_iter().zip(handles.iter().cloned()) {
+        let server = axum_server::from_tcp(listener)?
+            .acceptor(tls::ClientCertAcceptor::new(tls))
+            .handle(handle);
+        tokio::spawn(async move {
+            if let Err(e) = server.serve(app.into_make_service()).await {
+                tracing::error!(error = %e, "listener stopped");
+            }
+        });
+    }
+    Ok(RunningHolder {
+        public_addr,
+        mtls_addr,
+        urls,
+        state,
+        handles,
+    })
+}

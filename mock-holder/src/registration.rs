@@ -1,0 +1,556 @@
+//! Validation of a registration request (POST /register and PUT /register/{ClientId}), in the
+//! order the CDS registration sequence implies:
+//!
+//! 1. the body is a compact JWS whose payload carries a `software_statement`;
+//! 2. the SSA's signature verifies with the CDR Register's key named by its `kid` (Register JWKS
+//!    fetched, cached, refreshed on an unknown `kid`); then its `iss`, `iat`, `exp` and required
+//!    claims;
+//! 3. only then is the SSA's `jwks_uri` trusted: the request's signature verifies with the
+//!    recipient's key from it (`alg` PS256 or ES256 only);
+//! 4. the request's own claims: `iss` = SSA `software_id`, `aud` = our issuer, `iat`, `exp`,
+//!    `jti` (never reused);
+//! 5. the client metadata rules, producing the registration (RegistrationProperties) to store.
+//!
+//! The first failure is returned, as an RFC 7591 error.
+
+use josekit::jwk::Jwk;
+use josekit::jws::{ES256, JwsVerifier, PS256};
+use serde_json::{Map, Value};
+
+use crate::error::OAuthError;
+use crate::jwks::JwksError;
+use crate::state::AppState;
+
+/// Algorithms allowed for the SSA and the request JWT (FAPI 1.0 Advanced §8.6).
+const ALLOWED_ALGS: &[&str] = &["PS256", "ES256"];
+const SSA_ISSUER: &str = "cdr-register";
+const SOFTWARE_ROLE: &str = "data-recipient-software-product";
+const GRANT_TYPES: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
+const JARM_ENC_ALGS: &[&str] = &["RSA-OAEP", "RSA-OAEP-256"];
+const JARM_ENC_ENCS: &[&str] = &["A256GCM", "A128CBC-HS256"];
+/// SSA claims without which a registration cannot be built (CDS SSA definition, Required).
+const REQUIRED_SSA_CLAIMS: &[&str] = &[
+    "software_id",
+    "jwks_uri",
+    "redirect_uris",
+    "org_id",
+    "org_name",
+    "client_name",
+    "client_description",
+    "client_uri",
+    "logo_uri",
+    "recipient_base_uri",
+    "software_roles",
+    "scope",
+];
+/// SSA claims echoed as top-level client metadata when present.
+const ECHOED_SSA_CLAIMS: &[&str] = &[
+    "client_name",
+    "client_description",
+    "client_uri",
+    "legal_entity_id",
+    "legal_entity_name",
+    "org_id",
+    "org_name",
+    "logo_uri",
+    "tos_uri",
+    "policy_uri",
+    "jwks_uri",
+    "revocation_uri",
+    "recipient_base_uri",
+    "sector_identifier_uri",
+    "software_id",
+];
+
+/// A request that passed every check: the registration to store (without `client_id` and
+/// `client_id_issued_at`, which the caller provisions).
+#[derive(Debug)]
+pub struct ValidRegistration {
+    /// The SSA's `software_id`.
+    pub software_id: String,
+    /// RegistrationProperties to store and return.
+    pub metadata: Map<String, Value>,
+}
+
+fn metadata_error(text: impl Into<String>) -> OAuthError {
+    OAuthError::InvalidClientMetadata(text.into())
+}
+
+fn ssa_error(text: impl Into<String>) -> OAuthError {
+    OAuthError::InvalidSoftwareStatement(text.into())
+}
+
+/// Splits a compact JWS and decodes its header and payload (no verification).
+fn split_jws(token: &str) -> Option<(Map<String, Value>, Map<String, Value>)> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || h.is_empty() || p.is_empty() {
+        return None;
+    }
+    URL_SAFE_NO_PAD.decode(s).ok()?;
+    let header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
+    let payload = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
+    Some((header, payload))
+}
+
+/// Verifies `token` with `jwk`: the header `alg` must be allowed and equal the key's `alg`.
+fn verify_with(token: &str, jwk: &Jwk, header_alg: &str) -> Result<Map<String, Value>, String> {
+    if let Some(key_alg) = jwk.algorithm()
+        && key_alg != header_alg
+    {
+        return Err(format!(
+            "alg {header_alg} does not match the key's alg {key_alg}"
+        ));
+    }
+    let verifier: Box<dyn JwsVerifier> = match header_alg {
+        "PS256" => Box::new(PS256.verifier_from_jwk(jwk).map_err(|e| e.to_string())?),
+        "ES256" => Box::new(ES256.verifier_from_jwk(jwk).map_err(|e| e.to_string())?),
+        other => return Err(format!("alg {other} is not allowed")),
+    };
+    let (payload, _) =
+        josekit::jws::deserialize_compact(token, verifier.as_ref()).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&payload).map_err(|e| format!("payload is not a JSON object: {e}"))
+}
+
+fn header_alg_and_kid<'a>(
+    header: &'a Map<String, Value>,
+    what: &str,
+) -> Result<(&'a str, &'a str), String> {
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .ok_or(format!("the {what} header has no alg"))?;
+    if !ALLOWED_ALGS.contains(&alg) {
+        return Err(format!(
+            "the {what} must be signed with PS256 or ES256, not {alg}"
+        ));
+    }
+    let kid = header
+        .get("kid")
+        .and_then(Value::as_str)
+        .ok_or(format!("the {what} header has no kid"))?;
+    Ok((alg, kid))
+}
+
+fn int_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
+    claims
+        .get(name)
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+}
+
+fn str_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    claims
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// Checks `iat` and `exp` against now with the configured skew.
+fn check_lifetime(
+    claims: &Map<String, Value>,
+    now: i64,
+    skew: i64,
+    what: &str,
+) -> Result<(), String> {
+    let iat = int_claim(claims, "iat").ok_or(format!("the {what} has no iat"))?;
+    let exp = int_claim(claims, "exp").ok_or(format!("the {what} has no exp"))?;
+    if iat > now + skew {
+        return Err(format!(
+            "the {what} was issued in the future (iat {iat}, now {now})"
+        ));
+    }
+    if exp < now - skew {
+        return Err(format!("the {what} has expired (exp {exp}, now {now})"));
+    }
+    if let Some(nbf) = int_claim(claims, "nbf")
+        && nbf > now + skew
+    {
+        return Err(format!(
+            "the {what} is not valid yet (nbf {nbf}, now {now})"
+        ));
+    }
+    Ok(())
+}
+
+/// Step 2: the SSA.
+async fn verify_ssa(state: &AppState, ssa: &str) -> Result<Map<String, Value>, OAuthError> {
+    let (header, _) =
+        split_jws(ssa).ok_or_else(|| ssa_error("The software_statement is not a compact JWS"))?;
+    let (alg, kid) = header_alg_and_kid(&header, "software_statement").map_err(ssa_error)?;
+    let register = &state.0.settings.register_jwks_uri;
+    let key = state.0.jwks.key(register, kid).await.map_err(|e| match e {
+        JwksError::UnknownKid { .. } => {
+            ssa_error("The software_statement is not signed by a CDR Register key")
+        }
+        other => ssa_error(format!("Could not load the CDR Register JWKS: {other}")),
+    })?;
+    let claims = verify_with(ssa, &key, alg).map_err(|e| {
+        ssa_error(format!(
+            "The software_statement signature is not valid: {e}"
+        ))
+    })?;
+    if str_claim(&claims, "iss") != Some(SSA_ISSUER) {
+        return Err(ssa_error(format!(
+            "The software_statement iss must be {SSA_ISSUER}"
+        )));
+    }
+    check_lifetime(&claims, state.now(), state.skew(), "software_statement").map_err(ssa_error)?;
+    for name in REQUIRED_SSA_CLAIMS {
+        if !claims.get(*name).is_some_and(|v| !v.is_null() && v != "") {
+            return Err(ssa_error(format!("The software_statement has no {name}")));
+        }
+    }
+    if claims["software_roles"]
+        .as_str()
+        .is_none_or(|r| r != SOFTWARE_ROLE)
+    {
+        return Err(ssa_error(format!(
+            "The software_statement software_roles must be {SOFTWARE_ROLE}"
+        )));
+    }
+    if str_claim(&claims, "jti").is_none() {
+        return Err(ssa_error("The software_statement has no jti"));
+    }
+    Ok(claims)
+}
+
+/// Steps 1 to 5 for `body`; `issuer` is the expected `aud`.
+///
+/// # Errors
+/// The first RFC 7591 error found.
+pub async fn validate(state: &AppState, body: &str) -> Result<ValidRegistration, OAuthError> {
+    let body = body.trim();
+    let (header, unverified) = split_jws(body)
+        .ok_or_else(|| metadata_error("The request body is not a compact JWS (JWT)"))?;
+    let ssa_text = match unverified.get("software_statement") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(_) => return Err(ssa_error("The software_statement must be a JWT string")),
+        None => return Err(ssa_error("The software_statement is missing")),
+    };
+    let ssa = verify_ssa(state, &ssa_text).await?;
+
+    // Step 3: the request signature, with the recipient key from the SSA's jwks_uri.
+    let (alg, kid) = header_alg_and_kid(&header, "registration request").map_err(metadata_error)?;
+    let jwks_uri = str_claim(&ssa, "jwks_uri").unwrap_or_default();
+    match url::Url::parse(jwks_uri) {
+        Ok(u) if u.scheme() == "https" || u.scheme() == "http" => {}
+        _ => {
+            return Err(metadata_error(
+                "The software_statement jwks_uri is not an absolute URL",
+            ));
+        }
+    }
+    let key = state.0.jwks.key(jwks_uri, kid).await.map_err(|e| match e {
+        JwksError::UnknownKid { .. } => metadata_error(format!(
+            "No key with kid {kid} at the jwks_uri of the software_statement"
+        )),
+        other => metadata_error(format!("Could not load the Data Recipient JWKS: {other}")),
+    })?;
+    let claims = verify_with(body, &key, alg).map_err(|e| {
+        metadata_error(format!(
+            "The registration request signature is not valid: {e}"
+        ))
+    })?;
+
+    // Step 4: the request's own claims.
+    let software_id = str_claim(&ssa, "software_id")
+        .unwrap_or_default()
+        .to_string();
+    if str_claim(&claims, "iss") != Some(software_id.as_str()) {
+        return Err(metadata_error(
+            "The request iss must equal the software_statement software_id",
+        ));
+    }
+    let issuer = &state.0.urls.issuer;
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => a == issuer,
+        Some(Value::Array(items)) => items.iter().any(|a| a == issuer.as_str()),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(metadata_error(format!(
+            "The request aud must be the issuer {issuer}"
+        )));
+    }
+    let now = state.now();
+    check_lifetime(&claims, now, state.skew(), "registration request").map_err(metadata_error)?;
+    let jti = str_claim(&claims, "jti").ok_or_else(|| metadata_error("The request has no jti"))?;
+    let exp = int_claim(&claims, "exp").unwrap_or(now);
+    if !state
+        .0
+        .store
+        .record_jti("registration", jti, exp + state.skew(), now)?
+    {
+        return Err(metadata_error("The request jti has been used before"));
+    }
+
+    // Step 5: metadata.
+    let metadata = build_metadata(state, &claims, &ssa, ssa_text)?;
+    Ok(ValidRegistration {
+        software_id,
+        metadata,
+    })
+}
+
+fn string_array(value: &Value, name: &str) -> Result<Vec<String>, OAuthError> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| metadata_error(format!("{name} must be an array of strings")))?;
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| metadata_error(format!("{name} must be an array of strings")))
+        })
+        .collect()
+}
+
+fn one_of<'a>(
+    claims: &'a Map<String, Value>,
+    name: &str,
+    allowed: &[&str],
+    required: bool,
+) -> Result<Option<&'a str>, OAuthError> {
+    match claims.get(name) {
+        None | Some(Value::Null) if !required => Ok(None),
+        None | Some(Value::Null) => Err(metadata_error(format!("{name} is required"))),
+        Some(Value::String(v)) if allowed.contains(&v.as_str()) => Ok(Some(v)),
+        Some(_) => Err(metadata_error(format!(
+            "{name} must be one of {}",
+            allowed.join(", ")
+        ))),
+    }
+}
+
+fn build_metadata(
+    state: &AppState,
+    request: &Map<String, Value>,
+    ssa: &Map<String, Value>,
+    ssa_text: String,
+) -> Result<Map<String, Value>, OAuthError> {
+    let mut out = Map::new();
+
+    // Redirect URIs: each requested one must appear in the SSA (exact match); default = SSA list.
+    let ssa_redirects = string_array(&ssa["redirect_uris"], "software_statement redirect_uris")
+        .map_err(|_| {
+            ssa_error("The software_statement redirect_uris must be an array of strings")
+        })?;
+    let redirects = match request.get("redirect_uris") {
+        None | Some(Value::Null) => ssa_redirects.clone(),
+        Some(v) => {
+            let requested = string_array(v, "redirect_uris").map_err(|_| {
+                OAuthError::InvalidRedirectUri("redirect_uris must be an array of strings".into())
+            })?;
+            if requested.is_empty() {
+                return Err(OAuthError::InvalidRedirectUri(
+                    "redirect_uris must not be empty".into(),
+                ));
+            }
+            if let Some(bad) = requested.iter().find(|u| !ssa_redirects.contains(u)) {
+                return Err(OAuthError::InvalidRedirectUri(format!(
+                    "The redirect_uri {bad} is not in the software_statement"
+                )));
+            }
+            requested
+        }
+    };
+
+    one_of(
+        request,
+        "token_endpoint_auth_method",
+        &["private_key_jwt"],
+        true,
+    )?;
+    one_of(
+        request,
+        "token_endpoint_auth_signing_alg",
+        ALLOWED_ALGS,
+        true,
+    )?;
+
+    let grant_types = match request.get("grant_types") {
+        None | Some(Value::Null) => return Err(metadata_error("grant_types is required")),
+        Some(v) => string_array(v, "grant_types")?,
+    };
+    if let Some(bad) = grant_types
+        .iter()
+        .find(|g| !GRANT_TYPES.contains(&g.as_str()))
+    {
+        return Err(metadata_error(format!(
+            "grant_types value {bad} is not supported"
+        )));
+    }
+    if !grant_types.iter().any(|g| g == "authorization_code") {
+        return Err(metadata_error(
+            "grant_types must contain authorization_code",
+        ));
+    }
+
+    let response_types = match request.get("response_types") {
+        None | Some(Value::Null) => return Err(metadata_error("response_types is required")),
+        Some(v) => string_array(v, "response_types")?,
+    };
+    if response_types.is_empty() || response_types.iter().any(|r| r != "code") {
+        return Err(metadata_error(
+            "response_types must be [\"code\"] (Authorization Code Flow)",
+        ));
+    }
+    one_of(
+        request,
+        "authorization_signed_response_alg",
+        ALLOWED_ALGS,
+        true,
+    )?;
+    let enc_alg = one_of(
+        request,
+        "authorization_encrypted_response_alg",
+        JARM_ENC_ALGS,
+        false,
+    )?;
+    let enc_enc = one_of(
+        request,
+        "authorization_encrypted_response_enc",
+        JARM_ENC_ENCS,
+        false,
+    )?;
+    if enc_enc.is_some() && enc_alg.is_none() {
+        return Err(metadata_error(
+            "authorization_encrypted_response_alg is required when authorization_encrypted_response_enc is given",
+        ));
+    }
+    one_of(request, "id_token_signed_response_alg", ALLOWED_ALGS, true)?;
+    one_of(request, "request_object_signing_alg", ALLOWED_ALGS, false)?;
+    one_of(request, "application_type", &["web"], false)?;
+
+    // SSA-provided metadata, echoed as top-level members.
+    for name in ECHOED_SSA_CLAIMS {
+        if let Some(v) = ssa.get(*name).filter(|v| !v.is_null()) {
+            out.insert((*name).into(), v.clone());
+        }
+    }
+    out.insert("software_roles".into(), Value::String(SOFTWARE_ROLE.into()));
+    let supported = &state.0.settings.supported_scopes;
+    let scope: Vec<&str> = ssa["scope"]
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(|s| supported.iter().any(|x| x == s))
+        .collect();
+    out.insert("scope".into(), Value::String(scope.join(" ")));
+    out.insert(
+        "redirect_uris".into(),
+        serde_json::to_value(redirects).map_err(anyhow::Error::from)?,
+    );
+
+    // Request-provided metadata, with defaults the holder provisions.
+    for name in [
+        "token_endpoint_auth_method",
+        "token_endpoint_auth_signing_alg",
+        "id_token_signed_response_alg",
+        "authorization_signed_response_alg",
+    ] {
+        out.insert(name.into(), request[name].clone());
+    }
+    out.insert(
+        "grant_types".into(),
+        serde_json::to_value(grant_types).map_err(anyhow::Error::from)?,
+    );
+    out.insert(
+        "response_types".into(),
+        serde_json::to_value(response_types).map_err(anyhow::Error::from)?,
+    );
+    out.insert(
+        "request_object_signing_alg".into(),
+        request
+            .get("request_object_signing_alg")
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or("PS256".into()),
+    );
+    out.insert(
+        "application_type".into(),
+        request
+            .get("application_type")
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or("web".into()),
+    );
+    if state.0.settings.jarm_encryption
+        && let Some(alg) = enc_alg
+    {
+        out.insert("authorization_encrypted_response_alg".into(), alg.into());
+        out.insert(
+            "authorization_encrypted_response_enc".into(),
+            enc_enc.unwrap_or("A128CBC-HS256").into(),
+        );
+    }
+    // id_token encryption fields are for the retired hybrid flow: ignored, not stored.
+    out.insert("software_statement".into(), Value::String(ssa_text));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::two_parts("a.b")]
+    #[case::four_parts("a.b.c.d")]
+    #[case::not_base64("***.b.c")]
+    #[case::empty("")]
+    fn malformed_compact_jws_is_not_split(#[case] token: &str) {
+        assert!(split_jws(token).is_none());
+    }
+
+    #[rstest]
+    #[case::none("none", "PS256 or ES256")]
+    #[case::hs256("HS256", "PS256 or ES256")]
+    #[case::rs256("RS256", "PS256 or ES256")]
+    fn forbidden_algorithms_are_refused_before_any_key_lookup(
+        #[case] alg: &str,
+        #[case] msg: &str,
+    ) {
+        let header: Map<String, Value> = serde_json::json!({"alg": alg, "kid": "k"})
+            .as_object()
+            .cloned()
+            .expect("obj");
+        let err = header_alg_and_kid(&header, "x").expect_err("refused");
+        assert!(err.contains(msg), "{err}");
+    }
+
+    #[test]
+    fn header_without_kid_is_refused() {
+        let header: Map<String, Value> = serde_json::json!({"alg": "PS256"})
+            .as_object()
+            .cloned()
+            .expect("obj");
+        assert!(
+            header_alg_and_kid(&header, "x")
+                .expect_err("refused")
+                .contains("kid")
+        );
+    }
+
+    #[rstest]
+    #[case::valid(100, 400, None)]
+    #[case::expired_beyond_skew(0, 30, Some("expired"))]
+    #[case::expired_within_skew(0, 90, None)]
+    #[case::future_beyond_skew(200, 900, Some("future"))]
+    #[case::future_within_skew(150, 900, None)]
+    fn lifetime_honours_the_skew(#[case] iat: i64, #[case] exp: i64, #[case] err: Option<&str>) {
+        let claims: Map<String, Value> = serde_json::json!({"iat": iat, "exp": exp})
+            .as_object()
+            .cloned()
+            .expect("obj");
+        // now = 100, skew = 60
+        match (check_lifetime(&claims, 100, 60, "x"), err) {
+            (Ok(()), None) => {}
+            (Err(e), Some(want)) => assert!(e.contains(want), "{e}"),
+            (got, want) => panic!("got {got:?}, want error {want:?}"),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Runtime settings of a holder instance, after the config file (or the embedding program)
+//! has been resolved: addresses, TLS material, the Register's JWKS URL, limits and clocks.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::tls::TlsMaterial;
+
+/// Scopes the mock holder supports; SSA scopes outside this set are dropped (CDS: a holder MUST
+/// ignore unsupported scopes in the SSA).
+pub const DEFAULT_SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "cdr:registration",
+    "common:customer.basic:read",
+    "common:customer.detail:read",
+    "bank:accounts.basic:read",
+    "bank:accounts.detail:read",
+    "bank:transactions:read",
+    "bank:regular_payments:read",
+    "bank:payees:read",
+    "energy:accounts.basic:read",
+    "energy:accounts.detail:read",
+    "energy:billing:read",
+];
+
+/// Everything a holder instance needs to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address of the public (server-authenticated TLS) listener: discovery and JWKS.
+    pub public_addr: SocketAddr,
+    /// Address of the mutual-TLS listener: token and registration endpoints.
+    pub mtls_addr: SocketAddr,
+    /// Public base URL (the issuer); derived from the bound address when absent.
+    pub public_base_url: Option<String>,
+    /// mTLS base URL; derived from the bound address when absent.
+    pub mtls_base_url: Option<String>,
+    /// TLS material for both listeners.
+    pub tls: TlsMaterial,
+    /// The CDR Register's JWKS (verifies SSAs).
+    pub register_jwks_uri: String,
+    /// SQLite database file, or `:memory:`.
+    pub database: PathBuf,
+    /// Allowed clock difference for `iat`/`exp`/`nbf` checks.
+    pub clock_skew: Duration,
+    /// Lifetime of access tokens issued for `cdr:registration`.
+    pub token_lifetime: Duration,
+    /// Timeout for outbound JWKS fetches.
+    pub jwks_timeout: Duration,
+    /// Size limit for outbound JWKS documents.
+    pub jwks_max_bytes: usize,
+    /// How long a fetched JWKS is trusted before it is fetched again.
+    pub jwks_cache_ttl: Duration,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Scopes the holder supports.
+    pub supported_scopes: Vec<String>,
+    /// Whether the holder supports JARM response encryption (CDS: optional for holders).
+    pub jarm_encryption: bool,
+}
+
+impl Settings {
+    /// Settings with the defaults for everything but the addresses, TLS and Register.
+    pub fn new(
+        public_addr: SocketAddr,
+        mtls_addr: SocketAddr,
+        tls: TlsMaterial,
+        register_jwks_uri: String,
+    ) -> Self {
+        Self {
+            public_addr,
+            mtls_addr,
+            public_base_url: None,
+            mtls_base_url: None,
+            tls,
+            register_jwks_uri,
+            database: PathBuf::from(":memory:"),
+            clock_skew: Duration::from_secs(60),
+            token_lifetime: Duration::from_secs(600),
+            jwks_timeout: Duration::from_secs(3),
+            jwks_max_bytes: 256 * 1024,
+            jwks_cache_ttl: Duration::from_secs(300),
+            max_body_bytes: 64 * 1024,
+            supported_scopes: DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
+            jarm_encryption: true,
+        }
+    }
+}

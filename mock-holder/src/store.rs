@@ -1,0 +1,323 @@
+//! Persistent state: registrations, seen `jti` values and revoked tokens, in SQLite.
+//!
+//! The database runs in WAL mode with `synchronous=NORMAL`: a transaction is durable once
+//! `COMMIT` returns as far as a process crash is concerned (`kill -9`), which is the guarantee
+//! the holder gives before it answers 201. `software_id` is `UNIQUE`, so the rule "one active
+//! registration per software product" holds under any concurrency: of many simultaneous POSTs
+//! for one `software_id`, exactly one insert succeeds.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use rusqlite::{Connection, OptionalExtension, params};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS clients (
+    client_id   TEXT PRIMARY KEY,
+    software_id TEXT NOT NULL UNIQUE,
+    issued_at   INTEGER NOT NULL,
+    metadata    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen_jti (
+    kind       TEXT NOT NULL,
+    jti        TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, jti)
+);
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti        TEXT PRIMARY KEY,
+    client_id  TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deleted_clients (
+    client_id  TEXT PRIMARY KEY,
+    deleted_at INTEGER NOT NULL
+);
+";
+
+/// A stored registration.
+#[derive(Debug, Clone)]
+pub struct StoredClient {
+    /// The holder-issued client id.
+    pub client_id: String,
+    /// The software product it belongs to.
+    pub software_id: String,
+    /// `client_id_issued_at`.
+    pub issued_at: i64,
+    /// The registration response body (RegistrationProperties) as JSON.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Outcome of an insert.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored.
+    Ok,
+    /// A registration for this `software_id` already exists.
+    DuplicateSoftwareId,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory
+    /// database (for tests).
+    ///
+    /// # Errors
+    /// Fails when the file cannot be opened or the schema cannot be created.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let conn = if path.as_os_str() == ":memory:" {
+            Connection::open_in_memory()?
+        } else {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            Connection::open(path)
+                .with_context(|| format!("opening database {}", path.display()))?
+        };
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "busy_timeout", 5000)?;
+        conn.execute_batch(SCHEMA).context("creating schema")?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| anyhow::anyhow!("database lock poisoned"))?;
+        Ok(f(&conn)?)
+    }
+
+    /// Stores a new registration unless its `software_id` is already registered.
+    ///
+    /// # Errors
+    /// Fails on database errors other than the uniqueness conflict.
+    pub fn insert_client(&self, client: &StoredClient) -> anyhow::Result<Inserted> {
+        let metadata = serde_json::to_string(&client.metadata)?;
+        let result = self.with(|c| {
+            c.execute(
+                "INSERT INTO clients (client_id, software_id, issued_at, metadata) VALUES (?1, ?2, ?3, ?4)",
+                params![client.client_id, client.software_id, client.issued_at, metadata],
+            )
+        });
+        match result {
+            Ok(_) => Ok(Inserted::Ok),
+            Err(e) => match e.downcast_ref::<rusqlite::Error>() {
+                Some(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Ok(Inserted::DuplicateSoftwareId)
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// Replaces the metadata of an existing registration; returns false if it does not exist.
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn update_client(
+        &self,
+        client_id: &str,
+        metadata: &serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<bool> {
+        let metadata = serde_json::to_string(metadata)?;
+        Ok(self.with(|c| {
+            c.execute(
+                "UPDATE clients SET metadata = ?2 WHERE client_id = ?1",
+                params![client_id, metadata],
+            )
+        })? == 1)
+    }
+
+    /// The registration with `client_id`, if any.
+    ///
+    /// # Errors
+    /// Fails on database errors or corrupt rows.
+    pub fn client(&self, client_id: &str) -> anyhow::Result<Option<StoredClient>> {
+        let row = self.with(|c| {
+            c.query_row(
+                "SELECT client_id, software_id, issued_at, metadata FROM clients WHERE client_id = ?1",
+                params![client_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)),
+            )
+            .optional()
+        })?;
+        row.map(|(client_id, software_id, issued_at, metadata)| {
+            Ok(StoredClient {
+                client_id,
+                software_id,
+                issued_at,
+                metadata: serde_json::from_str(&metadata)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Deletes a registration and remembers that it was deleted; returns false if it did not exist.
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn delete_client(&self, client_id: &str, now: i64) -> anyhow::Result<bool> {
+        self.with(|c| {
+            let n = c.execute("DELETE FROM clients WHERE client_id = ?1", params![client_id])?;
+            if n == 1 {
+                c.execute(
+                    "INSERT OR REPLACE INTO deleted_clients (client_id, deleted_at) VALUES (?1, ?2)",
+                    params![client_id, now],
+                )?;
+            }
+            Ok(n == 1)
+        })
+    }
+
+    /// When `client_id` was deleted, if it was.
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn deleted_at(&self, client_id: &str) -> anyhow::Result<Option<i64>> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT deleted_at FROM deleted_clients WHERE client_id = ?1",
+                params![client_id],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Records a `jti` of `kind` ("registration", "ssa", "client_assertion") until `expires_at`.
+    /// Returns false when it was already recorded (a replay). Expired entries are purged first.
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn record_jti(
+        &self,
+        kind: &str,
+        jti: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        self.with(|c| {
+            c.execute("DELETE FROM seen_jti WHERE expires_at < ?1", params![now])?;
+            let n = c.execute(
+                "INSERT OR IGNORE INTO seen_jti (kind, jti, expires_at) VALUES (?1, ?2, ?3)",
+                params![kind, jti, expires_at],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Revokes the access token with `jti` (kept until it would have expired anyway).
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn revoke_token(&self, jti: &str, client_id: &str, expires_at: i64) -> anyhow::Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO revoked_tokens (jti, client_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![jti, client_id, expires_at],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Whether the access token with `jti` was revoked.
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn is_revoked(&self, jti: &str) -> anyhow::Result<bool> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT 1 FROM revoked_tokens WHERE jti = ?1",
+                params![jti],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn client(id: &str, software: &str) -> StoredClient {
+        StoredClient {
+            client_id: id.into(),
+            software_id: software.into(),
+            issued_at: 1,
+            metadata: json!({"client_id": id})
+                .as_object()
+                .cloned()
+                .expect("object"),
+        }
+    }
+
+    #[test]
+    fn second_registration_for_a_software_id_is_a_duplicate() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        assert_eq!(
+            store.insert_client(&client("c1", "s1")).expect("insert"),
+            Inserted::Ok
+        );
+        assert_eq!(
+            store.insert_client(&client("c2", "s1")).expect("insert"),
+            Inserted::DuplicateSoftwareId
+        );
+        assert!(store.client("c2").expect("read").is_none());
+    }
+
+    #[test]
+    fn a_jti_is_accepted_once_until_it_expires() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        assert!(
+            store
+                .record_jti("registration", "j", 100, 50)
+                .expect("first")
+        );
+        assert!(
+            !store
+                .record_jti("registration", "j", 100, 60)
+                .expect("replay")
+        );
+        assert!(
+            store.record_jti("ssa", "j", 100, 60).expect("other kind"),
+            "kinds are separate"
+        );
+        assert!(
+            store
+                .record_jti("registration", "j", 300, 200)
+                .expect("after expiry")
+        );
+    }
+
+    #[test]
+    fn deleted_clients_are_gone_and_remembered() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        store.insert_client(&client("c1", "s1")).expect("insert");
+        assert!(store.delete_client("c1", 7).expect("delete"));
+        assert!(store.client("c1").expect("read").is_none());
+        assert_eq!(store.deleted_at("c1").expect("read"), Some(7));
+        assert!(!store.delete_client("c1", 8).expect("delete again"));
+        assert_eq!(
+            store
+                .insert_client(&client("c3", "s1"))
+                .expect("re-register"),
+            Inserted::Ok
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! TLS for the holder's two listeners, and the client certificate made visible to handlers.
+//!
+//! The **mTLS listener** (registration and token endpoints) requires a client certificate that
+//! chains to the configured CA; a client without one fails the handshake with a
+//! `certificate_required` alert, which is one of the refusals the CDS allows. The **public
+//! listener** (discovery, JWKS) is plain server-authenticated TLS, as a Data Holder's public
+//! host is. The leaf certificate's RFC 8705 thumbprint is computed once per connection and put
+//! into the request extensions as [`ClientCert`], so the token endpoint can bind tokens to it and
+//! the management endpoints can check the binding (holder-of-key).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Extension;
+use axum_server::accept::Accept;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tower::Layer;
+
+/// PEM material for one TLS listener.
+#[derive(Clone)]
+pub struct TlsMaterial {
+    /// CA bundle trusted for client certificates (PEM, one or more certificates).
+    pub client_ca_pem: String,
+    /// Server certificate chain (PEM).
+    pub cert_pem: String,
+    /// Server private key (PEM). Never logged.
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for TlsMaterial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsMaterial")
+            .field("key_pem", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// The client certificate of the connection a request arrived on.
+#[derive(Debug, Clone, Default)]
+pub struct ClientCert {
+    /// RFC 8705 `x5t#S256` of the leaf certificate, if the client presented one.
+    pub thumbprint: Option<String>,
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    // Pin the provider: two providers in the tree make the implicit builder panic.
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Builds a rustls server config; `require_client_cert` selects mTLS.
+///
+/// # Errors
+/// Fails when the PEM material does not parse or the key does not match the certificate.
+pub fn server_config(
+    material: &TlsMaterial,
+    require_client_cert: bool,
+) -> anyhow::Result<rustls::ServerConfig> {
+    let provider = provider();
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(material.cert_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .context("server certificate PEM")?;
+    let key =
+        PrivateKeyDer::from_pem_slice(material.key_pem.as_bytes()).context("server key PEM")?;
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = if require_client_cert {
+        let mut roots = RootCertStore::empty();
+        for ca in CertificateDer::pem_slice_iter(material.client_ca_pem.as_bytes()) {
+            roots.add(ca.context("client CA PEM")?)?;
+        }
+        let verifier =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    let mut config = builder
+        .with_single_cert(certs, key)
+        .context("server certificate and key do not match")?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// An axum-server acceptor that terminates TLS and adds [`ClientCert`] to every request.
+#[derive(Clone)]
+pub struct ClientCertAcceptor(RustlsAcceptor);
+
+impl std::fmt::Debug for ClientCertAcceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientCertAcceptor")
+    }
+}
+
+impl ClientCertAcceptor {
+    /// Wraps a rustls server config.
+    pub fn new(config: rustls::ServerConfig) -> Self {
+        Self(RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(
+            config,
+        ))))
+    }
+}
+
+impl<I, S> Accept<I, S> for ClientCertAcceptor
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Send + 'static,
+{
+    type Stream = tokio_rustls::server::TlsStream<I>;
+    type Service = axum::middleware::AddExtension<S, ClientCert>;
+    type Future = Pin<Box<dyn Future<Output = io::Result<(Self::Stream, Self::Service)>> + Send>>;
+
+    fn accept(&self, stream: I, service: S) -> Self::Future {
+        let inner = self.0.clone();
+        Box::pin(async move {
+            let (tls, service) = inner.accept(stream, service).await?;
+            let thumbprint = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .map(|leaf| dcr_vectors::pki::thumbprint(leaf.as_ref()));
+            Ok((tls, Extension(ClientCert { thumbprint }).layer(service)))
+        })
+    }
+}

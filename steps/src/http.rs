@@ -1,0 +1,390 @@
+//! One HTTP exchange with the target, captured whole: what was sent, what came back (or how the
+//! transport failed). Steps assert on it; reports show it (with secrets redacted).
+//!
+//! Sending never panics and never hangs: every client has a timeout, and a transport failure is
+//! an outcome like any other, classified so that a TLS refusal (which some rules accept) is
+//! never confused with a holder that is simply down.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// How a request failed below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportFailure {
+    /// The TLS handshake was refused (alert), e.g. no or untrusted client certificate.
+    TlsRefused,
+    /// No answer within the timeout.
+    Timeout,
+    /// Could not connect (refused, unreachable).
+    Connect,
+    /// Anything else (reset mid-response, malformed HTTP...).
+    Other,
+}
+
+/// What came back.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// An HTTP response.
+    Response {
+        /// Status code.
+        status: u16,
+        /// Response headers, in order.
+        headers: Vec<(String, String)>,
+        /// Body as text (lossy UTF-8).
+        body: String,
+    },
+    /// No HTTP response.
+    Transport {
+        /// Classification.
+        failure: TransportFailure,
+        /// The error chain as text.
+        message: String,
+    },
+}
+
+/// A request and its outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// Method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Request headers as sent (redacted when rendered).
+    pub request_headers: Vec<(String, String)>,
+    /// Request body, if any.
+    pub request_body: Option<String>,
+    /// Which client certificate was presented ("recipient A", "none", "rogue CA").
+    pub certificate: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Wall time of the exchange in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+impl Exchange {
+    /// The status, if there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match &self.outcome {
+            Outcome::Response { status, .. } => Some(*status),
+            Outcome::Transport { .. } => None,
+        }
+    }
+
+    /// The response body, if there was a response.
+    pub fn body(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Response { body, .. } => Some(body),
+            Outcome::Transport { .. } => None,
+        }
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        self.body().and_then(|b| serde_json::from_str(b).ok())
+    }
+
+    /// A response header (case-insensitive name), first value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Response { headers, .. } => headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str()),
+            Outcome::Transport { .. } => None,
+        }
+    }
+
+    /// One line for failure messages: `POST https://... → 400` or `→ TLS refused (...)`.
+    pub fn summary(&self) -> String {
+        match &self.outcome {
+            Outcome::Response { status, .. } => {
+                format!("{} {} → HTTP {status}", self.method, self.url)
+            }
+            Outcome::Transport { failure, message } => {
+                format!(
+                    "{} {} → no response ({failure:?}: {message})",
+                    self.method, self.url
+                )
+            }
+        }
+    }
+
+    /// The exchange as text for a failure message, secrets redacted.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "> {} {}  [client certificate: {}]\n",
+            self.method, self.url, self.certificate
+        );
+        for (k, v) in &self.request_headers {
+            out.push_str(&format!("> {k}: {}\n", crate::redact::header_value(k, v)));
+        }
+        if let Some(body) = &self.request_body {
+            out.push_str(&format!("> \n{}\n", crate::redact::body(body)));
+        }
+        match &self.outcome {
+            Outcome::Response {
+                status,
+                headers,
+                body,
+            } => {
+                out.push_str(&format!("< HTTP {status}  ({:.0} ms)\n", self.elapsed_ms));
+                for (k, v) in headers {
+                    out.push_str(&format!("< {k}: {}\n", crate::redact::header_value(k, v)));
+                }
+                out.push_str(&format!(
+                    "< \n{}\n",
+                    crate::redact::body(&truncate(body, 4000))
+                ));
+            }
+            Outcome::Transport { failure, message } => {
+                out.push_str(&format!("< no response: {failure:?}: {message}\n"));
+            }
+        }
+        out
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… [{} more bytes]", &text[..end], text.len() - end)
+}
+
+/// A request to send.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Method.
+    pub method: reqwest::Method,
+    /// URL.
+    pub url: String,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Option<String>,
+}
+
+impl Request {
+    /// A request without headers or body.
+    pub fn new(method: reqwest::Method, url: impl Into<String>) -> Self {
+        Self {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+}
+
+/// Largest response body kept; more is a failure of the target, not a reason to run out of memory.
+const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Sends `request` with `client` (which presents `certificate`), capturing everything.
+pub async fn send(
+    client: &reqwest::Client,
+    certificate: &str,
+    request: Request,
+    timeout: Duration,
+) -> Exchange {
+    let started = Instant::now();
+    let mut builder = client.request(request.method.clone(), &request.url);
+    for (k, v) in &request.headers {
+        builder = builder.header(k, v);
+    }
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
+    }
+    let outcome = match tokio::time::timeout(timeout, read(builder)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Outcome::Transport {
+            failure: TransportFailure::Timeout,
+            message: format!("no complete response within {:.1} s", timeout.as_secs_f64()),
+        },
+    };
+    Exchange {
+        method: request.method.to_string(),
+        url: request.url,
+        request_headers: request.headers,
+        request_body: request.body,
+        certificate: certificate.to_string(),
+        outcome,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+    }
+}
+
+async fn read(builder: reqwest::RequestBuilder) -> Outcome {
+    let mut response = match builder.send().await {
+        Ok(r) => r,
+        Err(e) => return transport(&e),
+    };
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_RESPONSE_BYTES {
+                    return Outcome::Transport {
+                        failure: TransportFailure::Other,
+                        message: format!(
+                            "HTTP {status} with a body larger than {MAX_RESPONSE_BYTES} bytes"
+                        ),
+                    };
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return transport(&e),
+        }
+    }
+    Outcome::Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+fn transport(e: &reqwest::Error) -> Outcome {
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        chain.push(err.to_string());
+        source = err.source();
+    }
+    let message = chain.join(": ");
+    let lower = message.to_ascii_lowercase();
+    let failure = if lower.contains("alert")
+        || lower.contains("certificaterequired")
+        || lower.contains("handshake")
+    {
+        TransportFailure::TlsRefused
+    } else if e.is_timeout() {
+        TransportFailure::Timeout
+    } else if e.is_connect() && !lower.contains("tls") {
+        TransportFailure::Connect
+    } else {
+        TransportFailure::Other
+    };
+    Outcome::Transport { failure, message }
+}
+
+/// A reqwest client trusting only `ca_pem`, presenting `identity_pem` if given.
+///
+/// # Errors
+/// Fails when the PEM material does not parse.
+pub fn client(
+    ca_pem: &str,
+    identity_pem: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(ca_pem.as_bytes())?])
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout);
+    if let Some(pem) = identity_pem {
+        builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes())?);
+    }
+    Ok(builder.build()?)
+}
+
+/// Client-side TLS material for [`probe_tls`].
+#[derive(Clone)]
+pub struct TlsIdentity {
+    /// CA bundle trusted for the server.
+    pub ca_pem: String,
+    /// Client certificate and key (PEM), or none.
+    pub identity_pem: Option<String>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("client_certificate", &self.identity_pem.is_some())
+            .finish()
+    }
+}
+
+/// Opens a TLS connection to the host of `url` with `identity` and waits briefly for the server
+/// to speak. Under TLS 1.3 a server rejects a client certificate only after the client has
+/// finished its handshake, so an HTTP client sees a broken pipe rather than the alert; this
+/// probe reads the alert itself. Returns the alert text when the server refused the handshake.
+pub async fn probe_tls(url: &str, identity: &TlsIdentity, timeout: Duration) -> Option<String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use tokio::io::AsyncReadExt;
+
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?.to_string();
+    let port = url.port_or_known_default()?;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(identity.ca_pem.as_bytes()).flatten() {
+        roots.add(cert).ok()?;
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(roots);
+    let config = match &identity.identity_pem {
+        Some(pem) => {
+            let certs: Vec<CertificateDer<'static>> =
+                CertificateDer::pem_slice_iter(pem.as_bytes())
+                    .flatten()
+                    .collect();
+            let key = PrivateKeyDer::from_pem_slice(pem.as_bytes()).ok()?;
+            builder.with_client_auth_cert(certs, key).ok()?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let server_name = ServerName::try_from(host.clone()).ok()?;
+    let attempt = async {
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .ok()?;
+        let mut tls = match connector.connect(server_name, tcp).await {
+            Ok(tls) => tls,
+            Err(e) => return Some(e.to_string()),
+        };
+        let mut buf = [0u8; 1];
+        match tokio::time::timeout(Duration::from_millis(500), tls.read(&mut buf)).await {
+            Ok(Err(e)) if e.to_string().contains("alert") => Some(e.to_string()),
+            _ => None,
+        }
+    };
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .ok()
+        .flatten()
+        .filter(|m| m.contains("alert"))
+}

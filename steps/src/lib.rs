@@ -1,0 +1,29 @@
+//! dcr-conformance: a conformance suite for CDR Dynamic Client Registration. Gherkin scenarios
+//! derived from the Consumer Data Standards drive a reqwest client, over mutual TLS, against a
+//! real Data Holder or the bundled mock holder; insta snapshots responses and error payloads.
+//!
+//! # Layout
+//!
+//! * [`cli`]: the `dcr-conformance` command line and its exit codes.
+//! * [`runner`]: cucumber wiring: scenario selection, writers (console, JUnit, Cucumber JSON,
+//!   the result collector), the verdict.
+//! * [`results`]: the run's result model, collected from cucumber events.
+//! * [`env`]: the environment a run executes in (target, recipients, Register); the embedded
+//!   default starts a mock Register, an ADR JWKS host and the mock holder on loopback.
+//! * [`world`]: the typed per-scenario World and the run context it reads.
+//! * `steps`: step definitions, one module per domain concept.
+//! * [`catalogue`]: the requirement catalogue (`features/catalogue.yaml`) and accepted outcomes.
+//! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging.
+//! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted.
+//! * [`redact`]: removal of secrets before anything is shown or written.
+
+pub mod catalogue;
+pub mod cli;
+pub mod env;
+pub mod http;
+pub mod redact;
+pub mod results;
+pub mod runner;
+pub mod snapshot;
+mod steps;
+pub mod world;

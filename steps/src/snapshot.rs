@@ -1,0 +1,153 @@
+//! Snapshots of response and error payloads, stored with insta (one folder per target), after
+//! redacting everything that changes from run to run or is secret.
+//!
+//! insta keeps the files and the review workflow (`cargo insta review`, `.snap.new`). When a
+//! payload changed, the step fails with a line diff of the stored and the new payload, so the
+//! difference shows in the scenario's own failure (and hence in every report), not only in
+//! insta's console output.
+
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::Value;
+
+/// Members whose values vary per run (ids, times, signatures) and are replaced by a marker.
+const VOLATILE_MEMBERS: &[(&str, &str)] = &[
+    ("client_id", "[client_id]"),
+    ("client_id_issued_at", "[timestamp]"),
+    ("software_id", "[software_id]"),
+    ("software_statement", "[software_statement]"),
+    ("jwks_uri", "[jwks_uri]"),
+    ("jti", "[jti]"),
+    ("iat", "[timestamp]"),
+    ("exp", "[timestamp]"),
+    ("expires_in", "[seconds]"),
+    ("x5t#S256", "[thumbprint]"),
+];
+
+static JWT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*").expect("regex")
+});
+static PORT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(127\.0\.0\.1|localhost):\d+").expect("regex"));
+static UUID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+        .expect("regex")
+});
+static NUMBERS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b1[6-9]\d{8}\b").expect("regex"));
+
+/// Replaces volatile and secret values so that a snapshot is stable across runs.
+pub fn redact(value: &mut Value) {
+    crate::redact::json_value(value);
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if let Some((_, marker)) = VOLATILE_MEMBERS.iter().find(|(name, _)| name == k) {
+                    *v = Value::String((*marker).into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        Value::String(s) => {
+            let t = JWT.replace_all(s, "[jwt]");
+            let t = PORT.replace_all(&t, "$1:[port]");
+            let t = UUID.replace_all(&t, "[uuid]");
+            let t = NUMBERS.replace_all(&t, "[timestamp]");
+            *s = t.into_owned();
+        }
+        _ => {}
+    }
+}
+
+/// Asserts that `body`, redacted, matches the stored snapshot `name` in `dir`.
+///
+/// # Errors
+/// Fails with a diff when the payload changed, or when no snapshot is stored yet (insta then
+/// writes `<name>.snap.new` for review, except in CI).
+pub fn assert_matches(dir: &Path, name: &str, body: &Value) -> anyhow::Result<()> {
+    let mut value = body.clone();
+    redact(&mut value);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_sort_maps(true);
+    settings.set_input_file(Path::new("features"));
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_json_snapshot!(name, value));
+    }));
+    if outcome.is_ok() {
+        return Ok(());
+    }
+    let stored_path = dir.join(format!("{name}.snap"));
+    let new = serde_json::to_string_pretty(&value)?;
+    match std::fs::read_to_string(&stored_path) {
+        Ok(stored) => {
+            let old = stored.splitn(3, "---").nth(2).unwrap_or(&stored).trim();
+            let diff = similar::TextDiff::from_lines(old, new.as_str())
+                .unified_diff()
+                .header(&format!("stored {}", stored_path.display()), "received")
+                .to_string();
+            anyhow::bail!(
+                "the payload differs from snapshot {name:?} (review with `cargo insta review`, or accept with INSTA_UPDATE=always):\n{diff}"
+            )
+        }
+        Err(_) => anyhow::bail!(
+            "no stored snapshot {name:?} in {} yet; the received payload was:\n{new}\n(review the written .snap.new with `cargo insta review`)",
+            dir.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn volatile_values_are_replaced() {
+        let mut v = json!({
+            "client_id": "abc", "client_id_issued_at": 1760000000, "software_statement": "eyJa.eyJb.c",
+            "error_description": "could not reach http://127.0.0.1:43127/jwks for 6f7a1b54-2a5e-4a1f-9d61-3c2b4b0a1a01 at 1760000000",
+            "nested": {"access_token": "SECRET"}, "scope": "openid"
+        });
+        redact(&mut v);
+        assert_eq!(v["client_id"], "[client_id]");
+        assert_eq!(v["software_statement"], "[software_statement]");
+        assert_eq!(v["nested"]["access_token"], "[redacted]");
+        assert_eq!(v["scope"], "openid");
+        assert_eq!(
+            v["error_description"],
+            "could not reach http://127.0.0.1:[port]/jwks for [uuid] at [timestamp]"
+        );
+    }
+
+    #[test]
+    fn a_changed_payload_fails_with_a_diff() {
+        let dir = std::env::temp_dir().join(format!("dcr-snap-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("s.snap"),
+            "---\nsource: features\n---\n{\n  \"error\": \"invalid_client_metadata\"\n}\n",
+        )
+        .expect("write");
+        assert_matches(&dir, "s", &json!({"error": "invalid_client_metadata"}))
+            .expect("same payload passes");
+        let err = assert_matches(&dir, "s", &json!({"error": "invalid_software_statement"}))
+            .expect_err("changed");
+        let text = err.to_string();
+        assert!(
+            text.contains("-  \"error\": \"invalid_client_metadata\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("+  \"error\": \"invalid_software_statement\""),
+            "{text}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,9 @@
+//! Step definitions, one module per domain concept (not per feature file).
+//!
+//! * `discovery`: fetching and checking the OpenID Provider configuration.
+//! * `registration`: software statements, registration requests, POST /register.
+//! * `response`: assertions on the last exchange (status, JSON, catalogue outcomes, snapshots).
+
+mod discovery;
+mod registration;
+mod response;

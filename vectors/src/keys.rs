@@ -1,0 +1,226 @@
+//! JOSE signing keys and the JWKS documents that publish them.
+//!
+//! RSA-2048 generation takes tens of milliseconds with OpenSSL; callers that need many keys
+//! should generate them once and share them (the embedded run generates one set per run).
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::{Context, bail};
+use josekit::jwk::alg::ec::{EcCurve, EcKeyPair};
+use josekit::jwk::alg::rsa::RsaKeyPair;
+use josekit::jwk::{Jwk, JwkSet};
+use josekit::jws::{ES256, JwsSigner, PS256};
+
+/// The asymmetric algorithms the CDS allows for signing (FAPI 1.0 Advanced §8.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SigningAlg {
+    /// RSASSA-PSS with SHA-256.
+    Ps256,
+    /// ECDSA P-256 with SHA-256.
+    Es256,
+}
+
+impl SigningAlg {
+    /// The JOSE `alg` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ps256 => "PS256",
+            Self::Es256 => "ES256",
+        }
+    }
+}
+
+impl fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SigningAlg {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "PS256" => Ok(Self::Ps256),
+            "ES256" => Ok(Self::Es256),
+            other => bail!("unsupported signing algorithm {other:?}: expected PS256 or ES256"),
+        }
+    }
+}
+
+/// A private signing key with its `kid` and algorithm.
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    alg: SigningAlg,
+    /// Private JWK (all members). Never serialised into reports.
+    jwk: Jwk,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("private", &"[redacted]")
+            .finish()
+    }
+}
+
+impl SigningKey {
+    /// Generates a new key for `alg` (RSA-2048 for PS256, P-256 for ES256).
+    ///
+    /// # Errors
+    /// Fails when OpenSSL cannot generate the key.
+    pub fn generate(alg: SigningAlg, kid: impl Into<String>) -> anyhow::Result<Self> {
+        let mut jwk = match alg {
+            SigningAlg::Ps256 => RsaKeyPair::generate(2048)?.to_jwk_key_pair(),
+            // to_jwk_key_pair keeps x/y; to_jwk_private_key would drop them.
+            SigningAlg::Es256 => EcKeyPair::generate(EcCurve::P256)?.to_jwk_key_pair(),
+        };
+        let kid = kid.into();
+        jwk.set_key_id(&kid);
+        jwk.set_algorithm(alg.as_str());
+        jwk.set_key_use("sig");
+        Ok(Self { kid, alg, jwk })
+    }
+
+    /// Loads a private key from a JWK (JSON). `alg` and `kid` must be present in the JWK or given.
+    ///
+    /// # Errors
+    /// Fails when the JWK is not valid JSON, has no usable `kid`/`alg`, or is not a private key.
+    pub fn from_private_jwk(
+        json: &str,
+        kid: Option<&str>,
+        alg: Option<SigningAlg>,
+    ) -> anyhow::Result<Self> {
+        let mut jwk = Jwk::from_bytes(json.as_bytes()).context("not a JWK")?;
+        let kid = match kid
+            .map(str::to_string)
+            .or_else(|| jwk.key_id().map(str::to_string))
+        {
+            Some(k) => k,
+            None => bail!("the JWK has no kid; give one"),
+        };
+        let alg = match alg {
+            Some(a) => a,
+            None => jwk
+                .algorithm()
+                .context("the JWK has no alg; give PS256 or ES256")?
+                .parse()?,
+        };
+        jwk.set_key_id(&kid);
+        jwk.set_algorithm(alg.as_str());
+        let key = Self { kid, alg, jwk };
+        key.signer()
+            .context("the JWK cannot sign (is it a private key of the right type?)")?;
+        Ok(key)
+    }
+
+    /// The key id published in the JWKS and sent in JWS headers.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The signing algorithm.
+    pub fn alg(&self) -> SigningAlg {
+        self.alg
+    }
+
+    /// The public JWK, with `kid`, `alg` and `use` kept (josekit drops them in `to_public_key`).
+    ///
+    /// # Errors
+    /// Fails only for a malformed private key.
+    pub fn public_jwk(&self) -> anyhow::Result<Jwk> {
+        let mut public = self.jwk.to_public_key()?;
+        public.set_key_id(&self.kid);
+        public.set_algorithm(self.alg.as_str());
+        public.set_key_use("sig");
+        Ok(public)
+    }
+
+    /// A signer for this key's algorithm.
+    ///
+    /// # Errors
+    /// Fails only for a malformed private key.
+    pub fn signer(&self) -> anyhow::Result<Box<dyn JwsSigner>> {
+        Ok(match self.alg {
+            SigningAlg::Ps256 => Box::new(PS256.signer_from_jwk(&self.jwk)?),
+            SigningAlg::Es256 => Box::new(ES256.signer_from_jwk(&self.jwk)?),
+        })
+    }
+
+    /// The public key as PEM (SubjectPublicKeyInfo). Used by the "HS256 keyed with the public
+    /// key" mutation, which reproduces the classic algorithm-confusion attack.
+    ///
+    /// # Errors
+    /// Fails only for a malformed private key.
+    pub fn public_pem(&self) -> anyhow::Result<Vec<u8>> {
+        Ok(match self.alg {
+            SigningAlg::Ps256 => RsaKeyPair::from_jwk(&self.jwk)?.to_pem_public_key(),
+            SigningAlg::Es256 => EcKeyPair::from_jwk(&self.jwk)?.to_pem_public_key(),
+        })
+    }
+}
+
+/// A JWKS document (`{"keys": [...]}`) with the public halves of `keys`.
+///
+/// # Errors
+/// Fails only for a malformed private key.
+pub fn public_jwks<'a>(
+    keys: impl IntoIterator<Item = &'a SigningKey>,
+) -> anyhow::Result<serde_json::Value> {
+    let mut set = JwkSet::new();
+    for key in keys {
+        set.push_key(key.public_jwk()?);
+    }
+    Ok(serde_json::Value::Object(set.as_ref().clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::ps256(SigningAlg::Ps256, "RSA")]
+    #[case::es256(SigningAlg::Es256, "EC")]
+    fn public_jwk_keeps_kid_and_alg_and_drops_private_members(
+        #[case] alg: SigningAlg,
+        #[case] kty: &str,
+    ) {
+        let key = SigningKey::generate(alg, "k1").expect("key");
+        let public = key.public_jwk().expect("public");
+        assert_eq!(public.key_id(), Some("k1"));
+        assert_eq!(public.algorithm(), Some(alg.as_str()));
+        assert_eq!(public.key_type(), kty);
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(
+                public.parameter(private).is_none(),
+                "{private} leaked into the public JWK"
+            );
+        }
+    }
+
+    #[test]
+    fn jwks_lists_every_key() {
+        let a = SigningKey::generate(SigningAlg::Es256, "a").expect("a");
+        let b = SigningKey::generate(SigningAlg::Es256, "b").expect("b");
+        let jwks = public_jwks([&a, &b]).expect("jwks");
+        let kids: Vec<_> = jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| k["kid"].clone())
+            .collect();
+        assert_eq!(kids, vec![serde_json::json!("a"), serde_json::json!("b")]);
+    }
+
+    #[test]
+    fn unknown_algorithm_names_the_allowed_ones() {
+        let err = "RS256"
+            .parse::<SigningAlg>()
+            .expect_err("RS256 is not allowed");
+        assert!(err.to_string().contains("PS256 or ES256"), "{err}");
+    }
+}
