@@ -49,6 +49,13 @@ struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
+    /// Catalogue profile to check against: cds-au (the standards) or mock-compat (also the
+    /// reference implementation's exact strings and choices, IMPL rules).
+    #[arg(long, value_name = "NAME", default_value = "cds-au")]
+    profile: String,
+    /// Treat SHOULD and REC failures as failures (otherwise they are warnings).
+    #[arg(long)]
+    strict: bool,
     /// More console detail (-v: docstrings; -vv: also the World of a failed scenario).
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -79,6 +86,8 @@ async fn run(args: RunArgs) -> ExitCode {
         rules: args.rules,
         concurrency: args.concurrency as usize,
         verbose: args.verbose,
+        profile: args.profile,
+        strict: args.strict,
     };
     let env = match Env::embedded(timeout).await {
         Ok(env) => env,
@@ -94,6 +103,37 @@ async fn run(args: RunArgs) -> ExitCode {
 pub async fn run_in(env: std::sync::Arc<Env>, options: &RunOptions) -> ExitCode {
     match runner::run(env, options).await {
         Ok(outcome) => {
+            let a = &outcome.assessment;
+            let warnings: Vec<_> = a
+                .scenarios
+                .iter()
+                .filter(|s| s.verdict == crate::verdict::Verdict::Warning)
+                .collect();
+            if !warnings.is_empty() {
+                println!(
+                    "warnings: {} scenario(s) failed a SHOULD/REC/MAY rule (--strict makes SHOULD/REC failures fail the run):",
+                    warnings.len()
+                );
+                for w in warnings {
+                    println!("  {} {} [{}]", w.id, w.name, w.rules.join(", "));
+                }
+            }
+            let gaps = a.not_covered();
+            if gaps.is_empty() {
+                println!(
+                    "coverage: every testable rule of profile {} has a scenario",
+                    a.profile
+                );
+            } else {
+                println!(
+                    "coverage: {} rule(s) of profile {} have no scenario:",
+                    gaps.len(),
+                    a.profile
+                );
+                for r in gaps {
+                    println!("  {} [{}] {}", r.id, r.level.as_str(), r.rule);
+                }
+            }
             println!("reports: {}", options.report_dir.display());
             println!("{}", outcome.closing_line());
             if outcome.passed() {

@@ -7,7 +7,9 @@
 //! * [`cli`]: the `dcr-conformance` command line and its exit codes.
 //! * [`runner`]: cucumber wiring: scenario selection, writers (console, JUnit, Cucumber JSON,
 //!   the result collector), the verdict.
+//! * [`plan`]: every declared scenario, checked against the catalogue before the run.
 //! * [`results`]: the run's result model, collected from cucumber events.
+//! * [`verdict`]: levels, `--strict` and profiles applied to results; the requirement matrix.
 //! * [`env`]: the environment a run executes in (target, recipients, Register); the embedded
 //!   default starts a mock Register, an ADR JWKS host and the mock holder on loopback.
 //! * [`world`]: the typed per-scenario World and the run context it reads.
@@ -21,9 +23,11 @@ pub mod catalogue;
 pub mod cli;
 pub mod env;
 pub mod http;
+pub mod plan;
 pub mod redact;
 pub mod results;
 pub mod runner;
 pub mod snapshot;
 mod steps;
+pub mod verdict;
 pub mod world;

@@ -11,7 +11,9 @@ use cucumber::{World as _, WriterExt as _, writer};
 
 use crate::catalogue::Catalogue;
 use crate::env::Env;
-use crate::results::{Collector, RunResults, Status};
+use crate::plan::{Plan, RULE_PREFIX};
+use crate::results::{Collector, RunResults};
+use crate::verdict::{self, Assessment, Verdict};
 use crate::world::{DcrWorld, RunContext, install};
 
 /// The repository's `features/` folder (compile-time default).
@@ -48,6 +50,10 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Console verbosity (0: scenario and step lines; 1+: also docstrings and the World on failure).
     pub verbose: u8,
+    /// Profile of the catalogue to assess against (`cds-au`, `mock-compat`).
+    pub profile: String,
+    /// Whether SHOULD and REC failures fail the run.
+    pub strict: bool,
 }
 
 impl RunOptions {
@@ -62,6 +68,8 @@ impl RunOptions {
             rules: Vec::new(),
             concurrency: 4,
             verbose: 0,
+            profile: "cds-au".into(),
+            strict: false,
         }
     }
 }
@@ -77,25 +85,50 @@ impl Default for RunOptions {
 pub struct RunOutcome {
     /// Per-scenario results.
     pub results: RunResults,
+    /// Verdicts and the requirement matrix.
+    pub assessment: Assessment,
 }
 
 impl RunOutcome {
-    /// `conformance: N passed, N failed, N skipped`.
+    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart).
     pub fn closing_line(&self) -> String {
+        let a = &self.assessment;
         format!(
             "conformance: {} passed, {} failed, {} skipped",
-            self.results.count(Status::Passed),
-            self.results.count(Status::Failed),
-            self.results.count(Status::Skipped)
+            a.count(Verdict::Passed),
+            a.count(Verdict::Failed),
+            a.count(Verdict::Skipped)
         )
     }
 
     /// Whether everything applicable passed.
     pub fn passed(&self) -> bool {
-        self.results.count(Status::Failed) == 0
-            && self.results.parse_errors.is_empty()
-            && !self.results.scenarios.is_empty()
+        self.results.parse_errors.is_empty() && self.assessment.passed()
     }
+}
+
+/// Checks the selection against the catalogue before anything runs.
+fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<()> {
+    if !catalogue.profiles.contains_key(&opts.profile) {
+        anyhow::bail!(
+            "--profile {}: unknown profile; the catalogue defines {}",
+            opts.profile,
+            catalogue
+                .profiles
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for rule in &opts.rules {
+        if !rule.starts_with(RULE_PREFIX) || catalogue.rule(rule).is_none() {
+            anyhow::bail!(
+                "--rule {rule}: no such rule in the catalogue (IDs look like DCR-REQ-030)"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs the features against `env`, writing `junit.xml` and `cucumber.json` into the report dir.
@@ -104,6 +137,8 @@ impl RunOutcome {
 /// Fails (a usage or configuration error) when the catalogue or the report folder is unusable.
 pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let catalogue = Arc::new(Catalogue::load(&opts.features.join("catalogue.yaml"))?);
+    check_selection(&catalogue, opts)?;
+    let plan = Plan::load(&opts.features, &catalogue)?;
     std::fs::create_dir_all(&opts.report_dir).with_context(|| {
         format!(
             "cannot create the report folder {}",
@@ -113,7 +148,7 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
     let snapshot_dir = opts.snapshot_root.join(&env.target);
     install(Arc::new(RunContext {
         env,
-        catalogue,
+        catalogue: catalogue.clone(),
         snapshot_dir,
     }));
 
@@ -136,6 +171,7 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
 
     let name = opts.name.clone();
     let rules = opts.rules.clone();
+    let (filter_catalogue, profile) = (catalogue.clone(), opts.profile.clone());
     DcrWorld::cucumber()
         .with_writer(
             writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
@@ -148,19 +184,27 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
         .fail_on_skipped()
         .with_cli(cli)
         .filter_run(opts.features.clone(), move |feature, rule, scenario| {
+            let tags: Vec<String> = feature
+                .tags
+                .iter()
+                .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                .chain(scenario.tags.iter())
+                .filter(|t| t.starts_with(RULE_PREFIX))
+                .cloned()
+                .collect();
             let name_ok = name.as_ref().is_none_or(|re| re.is_match(&scenario.name));
-            let rule_ok = rules.is_empty() || {
-                let tags = feature
-                    .tags
-                    .iter()
-                    .chain(rule.iter().flat_map(|r| r.tags.iter()))
-                    .chain(scenario.tags.iter());
-                tags.into_iter().any(|t| rules.iter().any(|r| r == t))
-            };
-            name_ok && rule_ok
+            let rule_ok = rules.is_empty() || tags.iter().any(|t| rules.contains(t));
+            name_ok && rule_ok && verdict::applies(&tags, &filter_catalogue, &profile)
         })
         .await;
 
     let results = results.lock().map(|r| r.clone()).unwrap_or_default();
-    Ok(RunOutcome { results })
+    let assessment = verdict::assess(&catalogue, &plan, &results, &opts.profile, opts.strict);
+    let requirements = File::create(opts.report_dir.join("requirements.json"))
+        .context("cannot write requirements.json")?;
+    serde_json::to_writer_pretty(requirements, &assessment)?;
+    Ok(RunOutcome {
+        results,
+        assessment,
+    })
 }
