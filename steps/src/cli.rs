@@ -24,6 +24,22 @@ pub struct Cli {
 enum Command {
     /// Run the suite. Without a target, against the embedded mock holder (nothing to configure).
     Run(RunArgs),
+    /// Check the detached signature of a summary.json written by `run --sign-with`.
+    /// Exit 0 valid, 1 invalid, 2 usage error (unreadable file, unusable key).
+    VerifyReport(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// The summary.json that was signed (its exact bytes are checked).
+    #[arg(long, value_name = "FILE")]
+    summary: PathBuf,
+    /// The detached JWS (`summary.json.jws`).
+    #[arg(long, value_name = "FILE")]
+    signature: PathBuf,
+    /// The public key: a JWK or a JWKS (JSON) file.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -31,9 +47,21 @@ struct RunArgs {
     /// Folder of feature files and `catalogue.yaml`.
     #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
     features: PathBuf,
-    /// Where to write junit.xml and cucumber.json.
+    /// Where to write the reports (summary.json, junit.xml, cucumber.json, report.html).
     #[arg(long, value_name = "DIR", default_value_os_t = runner::default_report_dir())]
     report_dir: PathBuf,
+    /// Folder holding one snapshot folder per target.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_snapshot_root())]
+    snapshots: PathBuf,
+    /// Sign summary.json with this private JWK (PS256 or ES256, with kid and alg): writes the
+    /// detached JWS summary.json.jws; check it with `verify-report`.
+    #[arg(long, value_name = "JWK_FILE")]
+    sign_with: Option<PathBuf>,
+    /// Console progress: auto (a bar on a terminal, plain lines in CI or without a terminal),
+    /// bar (failures printed above it, no step transcript), lines (step transcript and a line
+    /// per scenario), off (step transcript only).
+    #[arg(long, value_enum, default_value_t = crate::report::progress::ProgressMode::Auto)]
+    progress: crate::report::progress::ProgressMode,
     /// Only scenarios matching this cucumber tag expression, e.g. '@MUST and not @slow'.
     #[arg(long, value_name = "EXPR")]
     tags: Option<String>,
@@ -72,15 +100,56 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
     };
     match cli.command {
         Command::Run(args) => run(args).await,
+        Command::VerifyReport(args) => verify_report(&args),
+    }
+}
+
+fn verify_report(args: &VerifyArgs) -> ExitCode {
+    use crate::report::sign::{VerifyError, verify_detached};
+    let read = |p: &PathBuf| {
+        std::fs::read(p).map_err(|e| eprintln!("dcr-conformance: cannot read {}: {e}", p.display()))
+    };
+    let (Ok(summary), Ok(signature), Ok(key)) =
+        (read(&args.summary), read(&args.signature), read(&args.key))
+    else {
+        return ExitCode::from(2);
+    };
+    let signature = String::from_utf8_lossy(&signature);
+    match verify_detached(&summary, &signature, &String::from_utf8_lossy(&key)) {
+        Ok(ok) => {
+            println!(
+                "valid: {} is signed by key {} ({})",
+                args.summary.display(),
+                ok.kid.as_deref().unwrap_or("without kid"),
+                ok.alg
+            );
+            ExitCode::SUCCESS
+        }
+        Err(VerifyError::Invalid(why)) => {
+            println!("INVALID: {}: {why}", args.summary.display());
+            ExitCode::from(1)
+        }
+        Err(VerifyError::Key(why)) => {
+            eprintln!("dcr-conformance: --key {}: {why}", args.key.display());
+            ExitCode::from(2)
+        }
     }
 }
 
 async fn run(args: RunArgs) -> ExitCode {
     let timeout = Duration::from_secs(args.timeout);
+    let sign_with = match args.sign_with.as_deref().map(crate::report::sign::load_key) {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(e)) => {
+            eprintln!("dcr-conformance: --sign-with: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let options = RunOptions {
         features: args.features,
         report_dir: args.report_dir,
-        snapshot_root: runner::default_snapshot_root(),
+        snapshot_root: args.snapshots,
         tags: args.tags,
         name: args.name,
         rules: args.rules,
@@ -88,6 +157,8 @@ async fn run(args: RunArgs) -> ExitCode {
         verbose: args.verbose,
         profile: args.profile,
         strict: args.strict,
+        progress: args.progress,
+        sign_with,
     };
     let env = match Env::embedded(timeout).await {
         Ok(env) => env,
@@ -135,6 +206,15 @@ pub async fn run_in(env: std::sync::Arc<Env>, options: &RunOptions) -> ExitCode 
                 }
             }
             println!("reports: {}", options.report_dir.display());
+            if options.sign_with.is_some() {
+                println!(
+                    "signed: {}",
+                    options
+                        .report_dir
+                        .join(crate::report::files::SIGNATURE)
+                        .display()
+                );
+            }
             println!("{}", outcome.closing_line());
             if outcome.passed() {
                 ExitCode::SUCCESS

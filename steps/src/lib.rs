@@ -18,6 +18,8 @@
 //! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging.
 //! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted.
 //! * [`redact`]: removal of secrets before anything is shown or written.
+//! * [`report`]: the reports written after a run (summary.json, junit.xml, report.html, the
+//!   signed summary), latency per endpoint, console progress.
 
 pub mod catalogue;
 pub mod cli;
@@ -25,6 +27,7 @@ pub mod env;
 pub mod http;
 pub mod plan;
 pub mod redact;
+pub mod report;
 pub mod results;
 pub mod runner;
 pub mod snapshot;

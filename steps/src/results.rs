@@ -4,10 +4,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, Step};
 use cucumber::{Event, World, cli, gherkin, parser, writer};
 use serde::Serialize;
+
+use crate::http::Exchange;
+use crate::report::exchanges::ExchangeStore;
 
 /// The status of a scenario or step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,6 +53,12 @@ pub struct ScenarioResult {
     pub status: Status,
     /// Steps, background first.
     pub steps: Vec<StepResult>,
+    /// Wall time from the scenario's start to its end, in milliseconds.
+    pub duration_ms: f64,
+    /// Every HTTP exchange of the scenario, in order, as sent and received (unredacted: never
+    /// serialised; reports render them through `crate::redact`).
+    #[serde(skip)]
+    pub exchanges: Vec<Exchange>,
 }
 
 impl ScenarioResult {
@@ -84,6 +94,8 @@ impl RunResults {
 pub struct Collector {
     results: Arc<Mutex<RunResults>>,
     running: HashMap<(String, u32), ScenarioResult>,
+    started: HashMap<(String, u32), SystemTime>,
+    exchanges: Option<ExchangeStore>,
 }
 
 impl Collector {
@@ -94,9 +106,19 @@ impl Collector {
             Self {
                 results: results.clone(),
                 running: HashMap::new(),
+                started: HashMap::new(),
+                exchanges: None,
             },
             results,
         )
+    }
+
+    /// Takes each finished scenario's exchanges from `store` (filled by the runner's `after`
+    /// hook, keyed by the scenario's location).
+    #[must_use]
+    pub fn with_exchanges(mut self, store: ExchangeStore) -> Self {
+        self.exchanges = Some(store);
+        self
     }
 
     fn on_scenario<W>(
@@ -105,6 +127,7 @@ impl Collector {
         rule: Option<&gherkin::Rule>,
         scenario: &gherkin::Scenario,
         ev: Scenario<W>,
+        at: SystemTime,
     ) {
         let key = (
             feature
@@ -122,6 +145,7 @@ impl Collector {
                 }
                 tags.extend(scenario.tags.iter().cloned());
                 let location = format!("{}:{}", key.0, key.1);
+                self.started.insert(key.clone(), at);
                 self.running.insert(
                     key,
                     ScenarioResult {
@@ -132,6 +156,8 @@ impl Collector {
                         location,
                         status: Status::Passed,
                         steps: Vec::new(),
+                        duration_ms: 0.0,
+                        exchanges: Vec::new(),
                     },
                 );
             }
@@ -183,9 +209,16 @@ impl Collector {
                 }
             }
             Scenario::Finished => {
-                if let Some(done) = self.running.remove(&key)
+                let started = self.started.remove(&key);
+                if let Some(mut done) = self.running.remove(&key)
                     && let Ok(mut r) = self.results.lock()
                 {
+                    done.duration_ms = started
+                        .and_then(|s| at.duration_since(s).ok())
+                        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+                    if let Some(store) = &self.exchanges {
+                        done.exchanges = store.take(&done.location);
+                    }
                     r.scenarios.push(done);
                 }
             }
@@ -198,8 +231,8 @@ impl<W: World> writer::Writer<W> for Collector {
     type Cli = cli::Empty;
 
     async fn handle_event(&mut self, event: parser::Result<Event<Cucumber<W>>>, _: &Self::Cli) {
-        let ev = match event {
-            Ok(ev) => ev.value,
+        let (ev, at) = match event {
+            Ok(ev) => (ev.value, ev.at),
             Err(e) => {
                 if let Ok(mut r) = self.results.lock() {
                     r.parse_errors.push(e.to_string());
@@ -210,12 +243,12 @@ impl<W: World> writer::Writer<W> for Collector {
         if let Cucumber::Feature(feature, ev) = ev {
             match ev {
                 event::Feature::Scenario(sc, RetryableScenario { event, .. }) => {
-                    self.on_scenario(&feature, None, &sc, event)
+                    self.on_scenario(&feature, None, &sc, event, at)
                 }
                 event::Feature::Rule(
                     rule,
                     event::Rule::Scenario(sc, RetryableScenario { event, .. }),
-                ) => self.on_scenario(&feature, Some(&rule), &sc, event),
+                ) => self.on_scenario(&feature, Some(&rule), &sc, event, at),
                 _ => {}
             }
         }

@@ -12,6 +12,9 @@ use cucumber::{World as _, WriterExt as _, writer};
 use crate::catalogue::Catalogue;
 use crate::env::Env;
 use crate::plan::{Plan, RULE_PREFIX};
+use crate::report::exchanges::{ExchangeStore, keep_exchanges};
+use crate::report::progress::{Progress, ProgressMode};
+use crate::report::{RunMeta, Summary};
 use crate::results::{Collector, RunResults};
 use crate::verdict::{self, Assessment, Verdict};
 use crate::world::{DcrWorld, RunContext, install};
@@ -54,6 +57,10 @@ pub struct RunOptions {
     pub profile: String,
     /// Whether SHOULD and REC failures fail the run.
     pub strict: bool,
+    /// Console progress: a bar on a terminal, plain lines in CI.
+    pub progress: ProgressMode,
+    /// Key that signs `summary.json` (detached JWS in `summary.json.jws`).
+    pub sign_with: Option<dcr_vectors::SigningKey>,
 }
 
 impl RunOptions {
@@ -70,6 +77,8 @@ impl RunOptions {
             verbose: 0,
             profile: "cds-au".into(),
             strict: false,
+            progress: ProgressMode::Auto,
+            sign_with: None,
         }
     }
 }
@@ -87,6 +96,8 @@ pub struct RunOutcome {
     pub results: RunResults,
     /// Verdicts and the requirement matrix.
     pub assessment: Assessment,
+    /// What `summary.json` says (the reports are rendered from it).
+    pub summary: Summary,
 }
 
 impl RunOutcome {
@@ -131,7 +142,9 @@ fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<(
     Ok(())
 }
 
-/// Runs the features against `env`, writing `junit.xml` and `cucumber.json` into the report dir.
+/// Runs the features against `env`, writing `cucumber.json` during the run and `summary.json`,
+/// `junit.xml`, `report.html` (and `summary.json.jws` when signing) after it, into the report
+/// dir (see [`crate::report`]).
 ///
 /// # Errors
 /// Fails (a usage or configuration error) when the catalogue or the report folder is unusable.
@@ -146,17 +159,19 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
         )
     })?;
     let snapshot_dir = opts.snapshot_root.join(&env.target);
+    let (target, discovery_url) = (env.target.clone(), env.discovery_url.clone());
     install(Arc::new(RunContext {
         env,
         catalogue: catalogue.clone(),
         snapshot_dir,
     }));
 
-    let junit =
-        File::create(opts.report_dir.join("junit.xml")).context("cannot write junit.xml")?;
     let json = File::create(opts.report_dir.join("cucumber.json"))
         .context("cannot write cucumber.json")?;
     let (collector, results) = Collector::new();
+    let exchanges = ExchangeStore::default();
+    let collector = collector.with_exchanges(exchanges.clone());
+    let started_at = std::time::SystemTime::now();
 
     let mut args = vec!["dcr-conformance".to_string()];
     if let Some(tags) = &opts.tags {
@@ -173,12 +188,17 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
     let rules = opts.rules.clone();
     let (filter_catalogue, profile) = (catalogue.clone(), opts.profile.clone());
     DcrWorld::cucumber()
+        .after(keep_exchanges(exchanges))
         .with_writer(
-            writer::Basic::raw(std::io::stdout(), writer::Coloring::Auto, 0)
+            writer::Basic::raw(opts.progress.console_output(), writer::Coloring::Auto, 0)
                 .summarized()
-                .tee::<DcrWorld, _>(writer::JUnit::for_tee(junit, 0))
                 .tee::<DcrWorld, _>(writer::Json::for_tee(json))
                 .tee::<DcrWorld, _>(collector.discard_stats_writes().discard_arbitrary_writes())
+                .tee::<DcrWorld, _>(
+                    Progress::new(opts.progress, opts.strict)
+                        .discard_stats_writes()
+                        .discard_arbitrary_writes(),
+                )
                 .normalized(),
         )
         .fail_on_skipped()
@@ -200,11 +220,27 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
 
     let results = results.lock().map(|r| r.clone()).unwrap_or_default();
     let assessment = verdict::assess(&catalogue, &plan, &results, &opts.profile, opts.strict);
-    let requirements = File::create(opts.report_dir.join("requirements.json"))
-        .context("cannot write requirements.json")?;
-    serde_json::to_writer_pretty(requirements, &assessment)?;
+    let meta = RunMeta {
+        target,
+        discovery_url,
+        features_dir: opts.features.clone(),
+        tags: opts.tags.clone(),
+        name: opts.name.as_ref().map(|r| r.as_str().to_string()),
+        rules: opts.rules.clone(),
+        started_at,
+        finished_at: std::time::SystemTime::now(),
+    };
+    let summary = crate::report::write_reports(
+        &opts.report_dir,
+        &meta,
+        &catalogue,
+        &results,
+        &assessment,
+        opts.sign_with.as_ref(),
+    )?;
     Ok(RunOutcome {
         results,
         assessment,
+        summary,
     })
 }

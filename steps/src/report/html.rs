@@ -1,0 +1,263 @@
+//! `report.html`: one self-contained page (inline CSS and JS, no external assets, works
+//! offline) rendered with minijinja from `steps/templates/report.html`, which is compiled into
+//! the binary. HTML auto-escaping is on for everything the template prints.
+//!
+//! The page: the verdict at the top; filters by status, level, area, tag and free text; the
+//! requirement matrix; the coverage gaps; latency per endpoint; and every scenario with its
+//! steps (a failure message, snapshot diffs included, shown with diff colouring) and its HTTP
+//! exchanges (headers and bodies redacted, JWTs in compact form beside their decoded header
+//! and claims).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use anyhow::Context;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::catalogue::Catalogue;
+use crate::report::latency::Endpoints;
+use crate::report::summary::{self, ScenarioEntry, Summary};
+use crate::report::view::ExchangeView;
+use crate::results::{RunResults, Status};
+
+/// The template, compiled in.
+const TEMPLATE: &str = include_str!("../../templates/report.html");
+
+/// One line of a message, classed for colouring (`add`, `del`, `hunk`, `req`, `res` or ``).
+#[derive(Debug, Clone, Serialize)]
+struct Line {
+    cls: &'static str,
+    text: String,
+}
+
+fn lines(message: &str) -> Vec<Line> {
+    let diff = message.lines().any(|l| l.starts_with("@@"));
+    message
+        .lines()
+        .map(|l| {
+            let cls = if diff && l.starts_with("@@") {
+                "hunk"
+            } else if diff && l.starts_with('+') && !l.starts_with("+++") {
+                "add"
+            } else if diff && l.starts_with('-') && !l.starts_with("---") {
+                "del"
+            } else if l.starts_with("> ") || l == ">" {
+                "req"
+            } else if l.starts_with("< ") || l == "<" {
+                "res"
+            } else if l.starts_with("expected") {
+                "expected"
+            } else if l.starts_with("actual") {
+                "actual"
+            } else {
+                ""
+            };
+            Line {
+                cls,
+                text: l.to_string(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+struct StepView<'a> {
+    text: &'a str,
+    status: Status,
+    lines: Vec<Line>,
+}
+
+#[derive(Debug, Serialize)]
+struct ScenarioView<'a> {
+    #[serde(flatten)]
+    entry: &'a ScenarioEntry,
+    step_views: Vec<StepView<'a>>,
+    exchange_views: Vec<ExchangeView>,
+    tags_attr: String,
+    reason_gist: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RuleView {
+    id: String,
+    tags_attr: String,
+    rule: String,
+    sources: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Filters {
+    statuses: Vec<&'static str>,
+    levels: Vec<&'static str>,
+    areas: Vec<String>,
+    tags: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Page<'a> {
+    s: &'a Summary,
+    scenarios: Vec<ScenarioView<'a>>,
+    rule_tags: HashMap<String, String>,
+    filters: Filters,
+    rules: Vec<RuleView>,
+}
+
+fn gist(reason: &str) -> String {
+    let picked: Vec<&str> = reason
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("expected") || l.starts_with("actual"))
+        .take(2)
+        .collect();
+    let text = if picked.is_empty() {
+        reason.lines().next().unwrap_or_default().to_string()
+    } else {
+        picked.join(" · ")
+    };
+    let mut end = text.len().min(240);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < text.len() {
+        format!("{}…", &text[..end])
+    } else {
+        text
+    }
+}
+
+/// Renders the HTML report.
+///
+/// # Errors
+/// Fails only when the template fails to render (a bug).
+pub fn render(
+    summary: &Summary,
+    results: &RunResults,
+    catalogue: &Catalogue,
+    features_dir: &Path,
+) -> anyhow::Result<String> {
+    let all: Vec<_> = results
+        .scenarios
+        .iter()
+        .flat_map(|s| s.exchanges.iter())
+        .collect();
+    let endpoints = Endpoints::learn(all.iter().copied());
+    let by_location: HashMap<String, &crate::results::ScenarioResult> = results
+        .scenarios
+        .iter()
+        .map(|r| (summary::relative(&r.location, features_dir), r))
+        .collect();
+
+    let mut rule_tags: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut areas = BTreeSet::new();
+    let mut tags = BTreeSet::new();
+    let scenarios: Vec<ScenarioView<'_>> = summary
+        .scenarios
+        .iter()
+        .map(|entry| {
+            for r in &entry.rules {
+                rule_tags
+                    .entry(r.clone())
+                    .or_default()
+                    .extend(entry.tags.iter().cloned());
+            }
+            areas.insert(entry.area.clone());
+            tags.extend(entry.tags.iter().cloned());
+            let exchange_views = by_location
+                .get(&entry.location)
+                .map(|r| {
+                    r.exchanges
+                        .iter()
+                        .map(|e| ExchangeView::new(e, endpoints.classify(e).label()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ScenarioView {
+                entry,
+                step_views: entry
+                    .steps
+                    .iter()
+                    .map(|s| StepView {
+                        text: &s.text,
+                        status: s.status,
+                        lines: s.error.as_deref().map(lines).unwrap_or_default(),
+                    })
+                    .collect(),
+                exchange_views,
+                tags_attr: entry.tags.join(" "),
+                reason_gist: entry.reason.as_deref().map(gist),
+            }
+        })
+        .collect();
+    for r in &summary.requirements {
+        areas.insert(r.area.clone());
+    }
+    let rules = summary
+        .requirements
+        .iter()
+        .map(|r| RuleView {
+            id: r.id.clone(),
+            tags_attr: rule_tags
+                .get(&r.id)
+                .map(|t| t.iter().cloned().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default(),
+            rule: r.rule.clone(),
+            sources: catalogue
+                .rule(&r.id)
+                .map(|c| c.source.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let page = Page {
+        s: summary,
+        scenarios,
+        rule_tags: rule_tags
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect::<Vec<_>>().join(" ")))
+            .collect(),
+        filters: Filters {
+            statuses: vec![
+                "passed",
+                "failed",
+                "warning",
+                "skipped",
+                "not_run",
+                "not_covered",
+                "not_in_profile",
+                "untestable",
+            ],
+            levels: vec!["MUST", "SHOULD", "MAY", "REC", "IMPL"],
+            areas: areas.into_iter().filter(|a| !a.is_empty()).collect(),
+            tags: tags
+                .into_iter()
+                .filter(|t| !t.starts_with("id:") && !t.starts_with("area:"))
+                .collect(),
+        },
+        rules,
+    };
+    let mut env = Environment::new();
+    env.add_filter("status_label", |s: String| s.replace('_', " "));
+    env.add_template("report.html", TEMPLATE)
+        .context("the report template does not parse")?;
+    env.get_template("report.html")
+        .and_then(|t| t.render(minijinja::value::Serde(&page)))
+        .context("the report template failed to render")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lines_are_classed_only_in_a_diff() {
+        let classes = |m: &str| lines(m).into_iter().map(|l| l.cls).collect::<Vec<_>>();
+        assert_eq!(
+            classes("changed:\n--- stored\n+++ received\n@@ -1 +1 @@\n-a\n+b\n c"),
+            ["", "", "", "hunk", "del", "add", ""]
+        );
+        assert_eq!(
+            classes("expected x\nactual: y\n> GET /\n< HTTP 200\n- item"),
+            ["expected", "actual", "req", "res", ""]
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! The evidence a run leaves behind, written after the run from the result model (one model,
+//! several renderings):
+//!
+//! * [`summary`]: `summary.json`, the run in one document (meta, counts, requirement matrix,
+//!   coverage gaps, scenarios, latency); every other report is rendered from it;
+//! * [`junit`]: `junit.xml`, failures prefixed with the rule they break;
+//! * [`html`]: `report.html`, one self-contained page (minijinja template
+//!   `steps/templates/report.html`), with every exchange shown redacted through [`view`];
+//! * [`latency`]: p50/p95/max per DCR endpoint against the 1000 ms tier;
+//! * [`sign`]: the detached JWS `summary.json.jws`, and its verification;
+//! * [`scrub`]: the pattern-based safety net every written text goes through;
+//! * [`exchanges`]: the `after` hook that moves each scenario's exchanges into the results;
+//! * [`progress`]: the console progress bar or progress lines.
+//!
+//! `cucumber.json` is written by cucumber's own writer during the run; afterwards it is
+//! re-read and its strings scrubbed like everything else.
+
+pub mod exchanges;
+pub mod html;
+pub mod junit;
+pub mod latency;
+pub mod progress;
+pub mod scrub;
+pub mod sign;
+pub mod summary;
+pub mod view;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use dcr_vectors::SigningKey;
+
+use crate::catalogue::Catalogue;
+use crate::results::RunResults;
+use crate::verdict::Assessment;
+
+pub use summary::{RunMeta, Summary};
+
+/// File names in the report folder.
+pub mod files {
+    /// JUnit XML.
+    pub const JUNIT: &str = "junit.xml";
+    /// Cucumber JSON.
+    pub const CUCUMBER: &str = "cucumber.json";
+    /// The summary.
+    pub const SUMMARY: &str = "summary.json";
+    /// The detached signature of the summary.
+    pub const SIGNATURE: &str = "summary.json.jws";
+    /// The HTML report.
+    pub const HTML: &str = "report.html";
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Scrubs the strings of the `cucumber.json` cucumber wrote into `dir`, if there is one.
+///
+/// # Errors
+/// Fails when the file exists but cannot be rewritten.
+pub fn scrub_cucumber_json(dir: &Path) -> anyhow::Result<()> {
+    let path = dir.join(files::CUCUMBER);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) {
+        scrub::json_strings(&mut value);
+        write(
+            dir,
+            files::CUCUMBER,
+            serde_json::to_string_pretty(&value)?.as_bytes(),
+        )?;
+    } else {
+        write(dir, files::CUCUMBER, scrub::text(&text).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes `summary.json`, `junit.xml`, `report.html` (and `summary.json.jws` when `sign_with`
+/// is given) into `dir`; returns the summary.
+///
+/// # Errors
+/// Fails when a file cannot be written or the template fails to render.
+pub fn write_reports(
+    dir: &Path,
+    meta: &RunMeta,
+    catalogue: &Catalogue,
+    results: &RunResults,
+    assessment: &Assessment,
+    sign_with: Option<&SigningKey>,
+) -> anyhow::Result<Summary> {
+    let summary = summary::build(meta, catalogue, results, assessment);
+    let mut json = serde_json::to_vec_pretty(&summary)?;
+    json.push(b'\n');
+    write(dir, files::SUMMARY, &json)?;
+    let signature = dir.join(files::SIGNATURE);
+    match sign_with {
+        Some(key) => {
+            write(
+                dir,
+                files::SIGNATURE,
+                sign::sign_detached(&json, key)?.as_bytes(),
+            )?;
+        }
+        // A signature left over from an earlier run would not match this summary.
+        None if signature.exists() => std::fs::remove_file(&signature)
+            .with_context(|| format!("cannot remove the stale {}", signature.display()))?,
+        None => {}
+    }
+    write(
+        dir,
+        files::JUNIT,
+        junit::render(&summary, catalogue).as_bytes(),
+    )?;
+    let page = html::render(&summary, results, catalogue, &meta.features_dir)?;
+    write(dir, files::HTML, page.as_bytes())?;
+    scrub_cucumber_json(dir)?;
+    Ok(summary)
+}
