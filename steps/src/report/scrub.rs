@@ -22,8 +22,9 @@ static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
 });
 static BEARER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(Bearer|DPoP)[ \t]+[A-Za-z0-9\-._~+/]{8,}=*").expect("regex"));
+// `${NAME}` (an environment variable a probe step expands) is not a secret.
 static FORM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"\b({SECRET_NAMES})=[^&\s\[][^&\s]*")).expect("regex"));
+    LazyLock::new(|| Regex::new(&format!(r"\b({SECRET_NAMES})=[^&\s\[$][^&\s]*")).expect("regex"));
 static JSON_MEMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r#""({SECRET_NAMES}|d|p|q|dp|dq|qi|oth|k)"(\s*:\s*)"[^"\[][^"]*""#
@@ -131,6 +132,7 @@ mod tests {
         "x eyJhbGciOi.eyJpc3Mi.AAAAAAAAAAAAAAAAAAAAAA y",
         "x eyJhbGciOi.eyJpc3Mi.[signature] y"
     )]
+    #[case::placeholder("client_assertion=${ENV}", "client_assertion=${ENV}")]
     #[case::prose(
         "the Basic writer and a bearer of news",
         "the Basic writer and a bearer of news"

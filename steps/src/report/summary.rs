@@ -273,6 +273,15 @@ fn status_name(status: RuleStatus) -> String {
         .unwrap_or_default()
 }
 
+/// cucumber's prefix on a failed step's message (it adds nothing: every failure is reported as
+/// a step failure).
+const PANIC_PREFIX: &str = "Step panicked. Captured output: ";
+
+/// A step's failure message as reports show it: without cucumber's prefix, secrets scrubbed.
+pub fn message(text: &str) -> String {
+    scrub::text(text.strip_prefix(PANIC_PREFIX).unwrap_or(text))
+}
+
 /// The reason a scenario did not pass: its failure message, or for a skip the skipped step.
 fn reason(result: &ScenarioResult, verdict: &ScenarioVerdict) -> Option<String> {
     match verdict.verdict {
@@ -288,7 +297,7 @@ fn reason(result: &ScenarioResult, verdict: &ScenarioVerdict) -> Option<String> 
         })),
         Verdict::Failed | Verdict::Warning => verdict.message.clone(),
     }
-    .map(|m| scrub::text(&m))
+    .map(|m| message(&m))
 }
 
 fn key(location: &str) -> (String, u64) {
@@ -342,7 +351,7 @@ pub fn build(
                 .map(|s| StepEntry {
                     text: scrub::text(&s.text),
                     status: s.status,
-                    error: s.error.as_deref().map(scrub::text),
+                    error: s.error.as_deref().map(message),
                 })
                 .collect(),
             exchanges: result

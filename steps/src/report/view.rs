@@ -133,7 +133,12 @@ fn truncated(text: &str) -> String {
 fn body(text: &str, location: &str, jwts: &mut Vec<JwtView>) -> String {
     let trimmed = text.trim();
     if looks_like_jwt(trimmed) {
-        return decode_into(trimmed, location, jwts);
+        let compact = decode_into(trimmed, location, jwts);
+        return format!(
+            "(a JWT of {} bytes: its compact form, signature withheld, and its decoded header and claims are below)\n{}",
+            trimmed.len(),
+            compact.chars().take(120).collect::<String>() + "…"
+        );
     }
     if let Ok(mut json) = serde_json::from_str::<Value>(text) {
         redact::json_value(&mut json);
@@ -245,7 +250,8 @@ mod tests {
         assert!(
             view.request_body
                 .as_deref()
-                .is_some_and(|b| b.ends_with(".[signature]"))
+                .is_some_and(|b| b.starts_with("(a JWT of"))
         );
+        assert!(view.jwts[0].compact.ends_with(".[signature]"));
     }
 }

@@ -3,7 +3,10 @@
 //! * `discovery`: fetching and checking the OpenID Provider configuration.
 //! * `registration`: software statements, registration requests, POST /register.
 //! * `response`: assertions on the last exchange (status, JSON, catalogue outcomes, snapshots).
+//! * `probe`: requests with a spelled-out header or body (`${ENV}` expanded), for the suite's
+//!   own tests.
 
 mod discovery;
+mod probe;
 mod registration;
 mod response;

@@ -1,0 +1,133 @@
+//! Redaction, proven end to end: a run seeds canary secrets into real requests (a bearer token
+//! and Basic credentials in `Authorization` headers, a client assertion in a token form body, a
+//! registration access token and a private JWK member in a JSON body), through the probe steps,
+//! which take them from environment variables so the feature text never holds them. Then no
+//! file the run wrote (every report, every snapshot) and nothing it printed (stdout, stderr,
+//! at the most verbose console level) may contain any canary, while the reports must show that
+//! the secrets were there and were redacted.
+
+mod support;
+
+use std::path::Path;
+
+const CANARIES: &[(&str, &str)] = &[
+    ("DCR_CANARY_BEARER", "CANARYbearer7f3a9c1d"),
+    ("DCR_CANARY_BASIC", "Q0FOQVJZYmFzaWM6c2VjcmV0"),
+    ("DCR_CANARY_ASSERTION", "CANARYassertion52e8b0"),
+    ("DCR_CANARY_RAT", "CANARYrat9d41c7"),
+    ("DCR_CANARY_JWK_D", "CANARYjwkd03b6e"),
+];
+
+const FEATURE: &str = r#"@area:security
+Feature: Redaction canaries
+  Secrets seeded into requests must not reach any report, snapshot or console line.
+
+  Rule: DCR-REQ-090 probes carrying secrets leave no secret in any report
+
+    @id:RED-001 @DCR-REQ-090 @REC
+    Scenario: Canaries in headers, a form body and a JSON body
+      When a request with header "Authorization" set to "Bearer ${DCR_CANARY_BEARER}" is sent to the registration endpoint
+      And a request with header "Authorization" set to "Basic ${DCR_CANARY_BASIC}" is sent to the registration endpoint
+      And the form "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=${DCR_CANARY_ASSERTION}&scope=cdr%3Aregistration" is posted to the token endpoint
+      And this JSON is posted to the registration endpoint:
+        """
+        {"registration_access_token": "${DCR_CANARY_RAT}", "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "x": "x", "y": "y", "d": "${DCR_CANARY_JWK_D}"}]}}
+        """
+      Then the response status is 299
+
+    @id:RED-002 @DCR-REQ-090 @REC
+    Scenario: A snapshot of a probe's response differs from the stored one
+      When a request with header "Authorization" set to "Bearer ${DCR_CANARY_BEARER}" is sent to the registration endpoint
+      Then the response body matches the snapshot "redaction-probe"
+"#;
+
+const STORED_SNAPSHOT: &str =
+    "---\nsource: features\n---\n{\n  \"error\": \"seeded-to-differ\"\n}\n";
+
+fn setup(dir: &Path) -> std::path::PathBuf {
+    let features = dir.join("features");
+    std::fs::create_dir_all(&features).expect("features");
+    std::fs::copy(
+        support::fixture_features().join("catalogue.yaml"),
+        features.join("catalogue.yaml"),
+    )
+    .expect("catalogue");
+    std::fs::write(features.join("redaction.feature"), FEATURE).expect("feature");
+    let snapshots = dir.join("snapshots/mock-holder");
+    std::fs::create_dir_all(&snapshots).expect("snapshots");
+    std::fs::write(snapshots.join("redaction-probe.snap"), STORED_SNAPSHOT).expect("snapshot");
+    features
+}
+
+/// No canary reaches a report, a snapshot, or the console; the reports show them redacted.
+#[test]
+fn seeded_secrets_appear_in_no_report_snapshot_or_log() {
+    let dir = support::scratch("redaction");
+    let features = setup(&dir);
+    let out = support::run(&features, &dir, &["--progress", "lines", "-vv"], CANARIES);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // Both scenarios fail at REC level: warnings, so the run itself passes.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+
+    let written = support::files_under(&dir.join("reports"))
+        .into_iter()
+        .chain(support::files_under(&dir.join("snapshots")))
+        .collect::<Vec<_>>();
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    for expected in [
+        "summary.json",
+        "junit.xml",
+        "cucumber.json",
+        "report.html",
+        "redaction-probe.snap.new",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} was not written: {names:?}"
+        );
+    }
+    let mut leaks = Vec::new();
+    for path in &written {
+        let bytes = std::fs::read(path).expect("read");
+        let text = String::from_utf8_lossy(&bytes);
+        for (_, canary) in CANARIES {
+            if text.contains(canary) {
+                leaks.push(format!("{} contains {canary}", path.display()));
+            }
+        }
+    }
+    for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        for (_, canary) in CANARIES {
+            if text.contains(canary) {
+                leaks.push(format!("{stream} contains {canary}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
+
+    // The secrets were sent, and the reports show where they were, redacted.
+    let html = std::fs::read_to_string(dir.join("reports/report.html")).expect("html");
+    for shown in [
+        "Bearer [redacted]",
+        "Basic [redacted]",
+        "client_assertion=[redacted]",
+        "registration_access_token",
+    ] {
+        assert!(html.contains(shown), "report.html does not show {shown:?}");
+    }
+    // The snapshot mismatch's diff is in the HTML report, coloured as a diff.
+    let diff = regex::Regex::new(r#"<span class="del">-[^<]*seeded-to-differ"#).expect("regex");
+    assert!(
+        diff.is_match(&html),
+        "report.html does not show the snapshot diff"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
