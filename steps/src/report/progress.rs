@@ -174,8 +174,10 @@ impl Progress {
                 if let Some(r) = self.running.get_mut(&key)
                     && r.failed_step.is_none()
                 {
-                    r.failed_step =
-                        Some((format!("{}{}", step.keyword, step.value), err.to_string()));
+                    r.failed_step = Some((
+                        format!("{}{}", step.keyword, step.value),
+                        crate::report::summary::message(&err.to_string()),
+                    ));
                 }
             }
             Scenario::Hook(kind, event::Hook::Failed(..)) => {
