@@ -26,6 +26,9 @@ pub struct Actor {
     pub recipient: Recipient,
     /// Its request-signing key (published at `jwks_uri`).
     pub key: SigningKey,
+    /// A key of the same algorithm and `kid` that is *not* published: requests signed with it
+    /// must fail signature verification.
+    pub impostor: SigningKey,
     /// Where its JWKS is published.
     pub jwks_uri: String,
     /// Base of its own endpoints (`recipient_base_uri`).
@@ -44,6 +47,8 @@ pub struct Register {
     /// A key that is *not* the Register's, with the Register key's `kid`: SSAs signed with it
     /// must fail signature verification, not merely key lookup.
     pub impostor: SigningKey,
+    /// A key whose `kid` the Register JWKS does not list.
+    pub unpublished: SigningKey,
 }
 
 /// The run's environment, shared by every scenario.
@@ -68,6 +73,8 @@ pub struct Env {
     pub registration_template: RegistrationTemplate,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The holder's allowed clock skew, when known (boundary scenarios need it).
+    pub clock_skew: Option<i64>,
     /// Whether each scenario may use a fresh software product id (true when the suite mints
     /// SSAs itself), which keeps scenarios independent of each other.
     pub fresh_software_ids: bool,
@@ -113,6 +120,7 @@ impl Env {
         let register = Register {
             key: SigningKey::generate(SigningAlg::Ps256, "cdr-register-1")?,
             impostor: SigningKey::generate(SigningAlg::Ps256, "cdr-register-1")?,
+            unpublished: SigningKey::generate(SigningAlg::Es256, "cdr-register-unpublished")?,
         };
 
         let register_server = MockServer::start().await;
@@ -143,6 +151,7 @@ impl Env {
             let lower = recipient.name.to_ascii_lowercase();
             tls_identities.insert(recipient.name.clone(), identity(Some(cert.identity_pem())));
             let key = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
+            let impostor = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let jwks_path = format!("/{lower}/jwks");
             Mock::given(method("GET"))
                 .and(path(jwks_path.clone()))
@@ -156,6 +165,7 @@ impl Env {
                 thumbprint: cert.thumbprint(),
                 recipient,
                 key,
+                impostor,
             });
         }
 
@@ -187,6 +197,7 @@ impl Env {
             registration_template: RegistrationTemplate::load()?,
             timeout,
             fresh_software_ids: true,
+            clock_skew: Some(holder.state.0.settings.clock_skew.as_secs() as i64),
             _keep_alive: vec![Box::new(register_server), Box::new(jwks_host)],
             holder: Some(holder),
         }))

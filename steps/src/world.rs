@@ -66,6 +66,8 @@ pub struct DcrWorld {
     pub requests: HashMap<String, PendingRequest>,
     /// Every exchange of the scenario, in order.
     pub exchanges: Vec<Exchange>,
+    /// The exchanges of the last batch of simultaneous requests.
+    pub batch: Vec<Exchange>,
 }
 
 impl std::fmt::Debug for DcrWorld {
@@ -93,6 +95,7 @@ impl DcrWorld {
             ssas: HashMap::new(),
             requests: HashMap::new(),
             exchanges: Vec::new(),
+            batch: Vec::new(),
         })
     }
 
