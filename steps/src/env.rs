@@ -19,6 +19,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http;
 
+/// Access token lifetime of the embedded holder: long enough for any scenario's calls, short
+/// enough that waiting for a real expiry costs seconds.
+const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(8);
+
 /// A Data Recipient persona the suite acts as.
 #[derive(Debug)]
 pub struct Actor {
@@ -73,6 +77,8 @@ pub struct Env {
     pub registration_template: RegistrationTemplate,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Longest wait for an access token to expire (expired-token scenarios).
+    pub max_token_wait: Duration,
     /// The holder's allowed clock skew, when known (boundary scenarios need it).
     pub clock_skew: Option<i64>,
     /// Whether each scenario may use a fresh software product id (true when the suite mints
@@ -175,12 +181,14 @@ impl Env {
             key_pem: pki.server.key_pem.clone(),
         };
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let settings = mock_holder::Settings::new(
+        let mut settings = mock_holder::Settings::new(
             loopback,
             loopback,
             tls,
             format!("{}/cdr-register/v1/jwks", register_server.uri()),
         );
+        // Short-lived tokens let the expired-token scenarios wait for real expiry.
+        settings.token_lifetime = EMBEDDED_TOKEN_LIFETIME;
         let holder = mock_holder::start(settings)
             .await
             .context("starting the mock holder")?;
@@ -197,6 +205,7 @@ impl Env {
             registration_template: RegistrationTemplate::load()?,
             timeout,
             fresh_software_ids: true,
+            max_token_wait: Duration::from_secs(30),
             clock_skew: Some(holder.state.0.settings.clock_skew.as_secs() as i64),
             _keep_alive: vec![Box::new(register_server), Box::new(jwks_host)],
             holder: Some(holder),

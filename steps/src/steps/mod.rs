@@ -3,7 +3,11 @@
 //! * `discovery`: fetching and checking the OpenID Provider configuration.
 //! * `registration`: software statements, registration requests, POST /register.
 //! * `response`: assertions on the last exchange (status, JSON, catalogue outcomes, snapshots).
+//! * `token`: client_credentials tokens with private_key_jwt client assertions.
+//! * `management`: GET, PUT and DELETE on /register/{ClientId} with bearer tokens.
 
 mod discovery;
+mod management;
 mod registration;
 mod response;
+mod token;

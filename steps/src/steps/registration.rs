@@ -375,3 +375,46 @@ async fn post_concurrently(w: &mut DcrWorld, count: usize, name: String) -> anyh
     w.batch = exchanges;
     Ok(())
 }
+
+/// Mints a valid SSA for recipient `name` (used by composite steps).
+pub(crate) async fn mint(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
+    mint_ssa(w, name, None).await
+}
+
+/// Signs a valid registration request for recipient `name` (used by composite steps).
+pub(crate) async fn sign_valid(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
+    sign_request(w, name, None, &Map::new()).await
+}
+
+/// Posts recipient `name`'s prepared request presenting `certificate`.
+pub(crate) async fn post_request(
+    w: &mut DcrWorld,
+    name: &str,
+    certificate: &str,
+) -> anyhow::Result<()> {
+    post(w, name, certificate, "application/jwt").await
+}
+
+/// Signs recipient `name`'s request with a named mutation (used by PUT steps).
+pub(crate) async fn sign_with_mutation(
+    w: &mut DcrWorld,
+    name: &str,
+    mutation: &str,
+) -> anyhow::Result<()> {
+    sign_request(
+        w,
+        name,
+        Some(REGISTRATION_MUTATIONS.get(mutation)?),
+        &Map::new(),
+    )
+    .await
+}
+
+/// Mints recipient `name`'s SSA with a named mutation (used by PUT steps).
+pub(crate) async fn mint_with_mutation(
+    w: &mut DcrWorld,
+    name: &str,
+    mutation: &str,
+) -> anyhow::Result<()> {
+    mint_ssa(w, name, Some(SSA_MUTATIONS.get(mutation)?)).await
+}

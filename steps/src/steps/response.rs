@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::http::{Exchange, Outcome, TransportFailure};
 use crate::world::DcrWorld;
 
-fn fail(expected: &str, exchange: &Exchange) -> anyhow::Error {
+pub(crate) fn fail(expected: &str, exchange: &Exchange) -> anyhow::Error {
     anyhow::anyhow!(
         "expected {expected}\nactual: {}\n{}",
         exchange.summary(),
@@ -89,7 +89,7 @@ fn ssa_unchanged(w: &mut DcrWorld, member: String, name: String) -> anyhow::Resu
 }
 
 /// The OAuth error code of a response: from the JSON body, else from a Bearer challenge.
-fn error_code(exchange: &Exchange) -> Option<String> {
+pub(crate) fn error_code(exchange: &Exchange) -> Option<String> {
     if let Some(code) = exchange
         .json()
         .and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string))
