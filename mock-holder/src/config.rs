@@ -34,9 +34,27 @@ pub struct Config {
     /// Access token lifetime in seconds (default 600).
     #[serde(default = "default_token_lifetime")]
     pub token_lifetime_seconds: u64,
-    /// Outbound JWKS fetch timeout in milliseconds (default 3000).
+    /// Outbound JWKS fetch timeout in milliseconds (default 3000; 1..=60000).
     #[serde(default = "default_jwks_timeout")]
     pub jwks_timeout_ms: u64,
+    /// Largest JWKS document accepted from the Register or a recipient, in bytes (default
+    /// 262144; 1024..=16777216).
+    #[serde(default = "default_jwks_max_bytes")]
+    pub jwks_max_bytes: usize,
+    /// How long a fetched JWKS is trusted before it is fetched again, in seconds (default 300;
+    /// 0..=86400). An unknown `kid` always triggers one refresh.
+    #[serde(default = "default_jwks_cache")]
+    pub jwks_cache_seconds: u64,
+    /// Largest accepted request body in bytes (default 65536; 1024..=10485760).
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+    /// Scopes the holder supports (default: the CDS scopes of `settings::DEFAULT_SCOPES`); SSA
+    /// scopes outside this list are dropped. Must contain `cdr:registration`.
+    #[serde(default = "default_scopes")]
+    pub supported_scopes: Vec<String>,
+    /// Whether JARM response encryption is supported and advertised (default true).
+    #[serde(default = "default_true")]
+    pub jarm_encryption: bool,
 }
 
 /// Listen addresses.
@@ -75,6 +93,38 @@ fn default_token_lifetime() -> u64 {
 fn default_jwks_timeout() -> u64 {
     3000
 }
+fn default_jwks_max_bytes() -> usize {
+    256 * 1024
+}
+fn default_jwks_cache() -> u64 {
+    300
+}
+fn default_max_body() -> usize {
+    64 * 1024
+}
+fn default_scopes() -> Vec<String> {
+    crate::settings::DEFAULT_SCOPES
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// Fails with "`field`: must be between `min` and `max` `unit`, got `value`".
+fn in_range<T: PartialOrd + std::fmt::Display>(
+    field: &str,
+    value: T,
+    min: T,
+    max: T,
+    unit: &str,
+) -> anyhow::Result<()> {
+    if value < min || value > max {
+        bail!("{field}: must be between {min} and {max} {unit}, got {value}");
+    }
+    Ok(())
+}
 
 impl Config {
     /// Reads and validates the file at `path`.
@@ -107,6 +157,67 @@ impl Config {
             {
                 bail!("{name}: expected an absolute https URL, got {v:?}");
             }
+        }
+        if self.database.as_os_str().is_empty() {
+            bail!("database: give a file path (e.g. mock-holder.db) or :memory:");
+        }
+        in_range(
+            "clock_skew_seconds",
+            self.clock_skew_seconds,
+            0,
+            600,
+            "seconds",
+        )?;
+        in_range(
+            "token_lifetime_seconds",
+            self.token_lifetime_seconds,
+            1,
+            86_400,
+            "seconds",
+        )?;
+        in_range(
+            "jwks_timeout_ms",
+            self.jwks_timeout_ms,
+            1,
+            60_000,
+            "milliseconds",
+        )?;
+        in_range(
+            "jwks_max_bytes",
+            self.jwks_max_bytes,
+            1024,
+            16 << 20,
+            "bytes",
+        )?;
+        in_range(
+            "jwks_cache_seconds",
+            self.jwks_cache_seconds,
+            0,
+            86_400,
+            "seconds",
+        )?;
+        in_range(
+            "max_body_bytes",
+            self.max_body_bytes,
+            1024,
+            10 << 20,
+            "bytes",
+        )?;
+        if let Some(bad) = self
+            .supported_scopes
+            .iter()
+            .find(|s| s.is_empty() || s.contains(char::is_whitespace))
+        {
+            bail!("supported_scopes: each entry is one scope without spaces, got {bad:?}");
+        }
+        if !self
+            .supported_scopes
+            .iter()
+            .any(|s| s == "cdr:registration")
+        {
+            bail!(
+                "supported_scopes: must contain cdr:registration (registration management needs it); add it to the list"
+            );
         }
         let t = &self.tls;
         match (&t.ca, &t.cert, &t.key, &t.generate) {
@@ -168,6 +279,11 @@ impl Config {
         s.clock_skew = Duration::from_secs(self.clock_skew_seconds);
         s.token_lifetime = Duration::from_secs(self.token_lifetime_seconds);
         s.jwks_timeout = Duration::from_millis(self.jwks_timeout_ms);
+        s.jwks_max_bytes = self.jwks_max_bytes;
+        s.jwks_cache_ttl = Duration::from_secs(self.jwks_cache_seconds);
+        s.max_body_bytes = self.max_body_bytes;
+        s.supported_scopes = self.supported_scopes;
+        s.jarm_encryption = self.jarm_encryption;
         Ok(s)
     }
 }
@@ -184,6 +300,40 @@ mod tests {
         let c: Config = serde_yaml::from_str(GOOD).expect("parse");
         c.check().expect("valid");
         assert_eq!(c.clock_skew_seconds, 60);
+        assert_eq!(
+            c.database,
+            PathBuf::from("mock-holder.db"),
+            "a file by default"
+        );
+        assert_eq!(c.max_body_bytes, 65536);
+        assert!(c.jarm_encryption);
+    }
+
+    #[test]
+    fn every_option_reaches_the_settings() {
+        let yaml = format!(
+            "{GOOD}jwks_timeout_ms: 250\njwks_max_bytes: 2048\njwks_cache_seconds: 5\nmax_body_bytes: 4096\nsupported_scopes: [openid, cdr:registration]\njarm_encryption: false\nclock_skew_seconds: 0\ntoken_lifetime_seconds: 30\n"
+        );
+        let c: Config = serde_yaml::from_str(&yaml).expect("parse");
+        c.check().expect("valid");
+        let dir = std::env::temp_dir().join(format!("mh-cfg-{}", uuid::Uuid::new_v4()));
+        let c = Config {
+            tls: TlsFiles {
+                generate: Some(dir.clone()),
+                ..c.tls
+            },
+            ..c
+        };
+        let s = c.into_settings().expect("settings");
+        assert_eq!(s.jwks_timeout, Duration::from_millis(250));
+        assert_eq!(s.jwks_max_bytes, 2048);
+        assert_eq!(s.jwks_cache_ttl, Duration::from_secs(5));
+        assert_eq!(s.max_body_bytes, 4096);
+        assert_eq!(s.supported_scopes, vec!["openid", "cdr:registration"]);
+        assert!(!s.jarm_encryption);
+        assert_eq!(s.clock_skew, Duration::ZERO);
+        assert_eq!(s.token_lifetime, Duration::from_secs(30));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[rstest]
@@ -205,6 +355,32 @@ mod tests {
     #[rstest]
     #[case::relative_register("register_jwks_uri: jwks\n", "register_jwks_uri")]
     #[case::half_tls("register_jwks_uri: http://x/\n", "tls")]
+    #[case::zero_timeout(
+        "register_jwks_uri: http://x/\njwks_timeout_ms: 0\n",
+        "jwks_timeout_ms"
+    )]
+    #[case::tiny_jwks_limit("register_jwks_uri: http://x/\njwks_max_bytes: 10\n", "jwks_max_bytes")]
+    #[case::long_cache(
+        "register_jwks_uri: http://x/\njwks_cache_seconds: 100000\n",
+        "jwks_cache_seconds"
+    )]
+    #[case::huge_body(
+        "register_jwks_uri: http://x/\nmax_body_bytes: 99999999\n",
+        "max_body_bytes"
+    )]
+    #[case::no_registration_scope(
+        "register_jwks_uri: http://x/\nsupported_scopes: [openid]\n",
+        "supported_scopes"
+    )]
+    #[case::scope_with_space(
+        "register_jwks_uri: http://x/\nsupported_scopes: ['a b', cdr:registration]\n",
+        "supported_scopes"
+    )]
+    #[case::zero_token_lifetime(
+        "register_jwks_uri: http://x/\ntoken_lifetime_seconds: 0\n",
+        "token_lifetime_seconds"
+    )]
+    #[case::empty_database("register_jwks_uri: http://x/\ndatabase: ''\n", "database")]
     fn semantic_errors_name_the_field(#[case] tail: &str, #[case] field: &str) {
         let tls = if field == "tls" {
             "tls: {ca: /a}\n"
