@@ -65,3 +65,17 @@ Feature: The software statement must come from the CDR Register
       And recipient A signs a registration request carrying its software statement
       When recipient A posts the registration request
       Then the response status is 201
+
+  Rule: DCR-REQ-025 the holder refetches the Register JWKS for a kid it does not know
+
+    @id:SSA-006 @DCR-REQ-025 @SHOULD
+    Scenario: An SSA signed with a key the Register published after the holder cached its JWKS is accepted
+      Given recipient B holds a software statement issued by the Register
+      And recipient B signs a registration request carrying its software statement
+      When recipient B posts the registration request
+      Then the response status is 201
+      Given the CDR Register publishes a new signing key
+      And recipient A holds a software statement with mutation "signed-by-new-register-key"
+      And recipient A signs a registration request carrying its software statement
+      When recipient A posts the registration request
+      Then the response status is 201

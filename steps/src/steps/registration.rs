@@ -57,7 +57,7 @@ fn sign(
     claims: &Map<String, Value>,
     legit: &SigningKey,
     impostor: &SigningKey,
-    unpublished: Option<&SigningKey>,
+    unpublished: Option<(&SigningKey, &SigningKey)>,
 ) -> anyhow::Result<String> {
     let payload = serde_json::to_vec(claims)?;
     let kid = legit.kid().to_string();
@@ -68,8 +68,13 @@ fn sign(
     match signer {
         "register" | "recipient" => signed_by(legit, header),
         "impostor" => signed_by(impostor, header),
+        "next" => {
+            let key = unpublished_or_next(unpublished, "next")?;
+            header.insert("kid".into(), key.kid().into());
+            signed_by(key, header)
+        }
         "unpublished" => {
-            let key = unpublished.context("no unpublished key for this signer")?;
+            let key = unpublished_or_next(unpublished, "unpublished")?;
             header.insert("kid".into(), key.kid().into());
             signed_by(key, header)
         }
@@ -95,6 +100,14 @@ fn sign(
     }
 }
 
+fn unpublished_or_next<'a>(
+    keys: Option<(&'a SigningKey, &'a SigningKey)>,
+    which: &str,
+) -> anyhow::Result<&'a SigningKey> {
+    let (unpublished, next) = keys.context("this signer exists only for software statements")?;
+    Ok(if which == "next" { next } else { unpublished })
+}
+
 /// Builds the signed token for `claims` under `mutation`, applying header, signer and tamper.
 #[allow(clippy::too_many_arguments)]
 fn finish(
@@ -104,7 +117,7 @@ fn finish(
     claims: Map<String, Value>,
     legit: &SigningKey,
     impostor: &SigningKey,
-    unpublished: Option<&SigningKey>,
+    unpublished: Option<(&SigningKey, &SigningKey)>,
     default_signer: &str,
 ) -> anyhow::Result<String> {
     let mut header = header;
@@ -149,7 +162,7 @@ async fn mint_ssa(w: &mut DcrWorld, name: &str, mutation: Option<&Mutation>) -> 
         claims,
         &register.key,
         &register.impostor,
-        Some(&register.unpublished),
+        Some((&register.unpublished, &register.next)),
         "register",
     )?;
     w.ssas.insert(name.to_string(), ssa);
@@ -417,4 +430,14 @@ pub(crate) async fn mint_with_mutation(
     mutation: &str,
 ) -> anyhow::Result<()> {
     mint_ssa(w, name, Some(SSA_MUTATIONS.get(mutation)?)).await
+}
+
+#[given("the CDR Register publishes a new signing key")]
+async fn register_rotates(w: &mut DcrWorld) -> anyhow::Result<()> {
+    let env = w.ctx.env.clone();
+    let register = env
+        .register
+        .as_ref()
+        .context("rotating keys needs the suite's mock Register (embedded run)")?;
+    register.publish_next_key().await
 }
