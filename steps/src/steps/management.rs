@@ -75,55 +75,43 @@ fn method(verb: &str) -> anyhow::Result<reqwest::Method> {
     })
 }
 
-#[when(expr = "recipient {word} {word} its registration")]
-async fn own(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
+/// Recipient `name` acts on its own registration: `updates` is a PUT of a freshly signed
+/// request, `reads` and `deletes` carry no body.
+async fn act_on_own(
+    w: &mut DcrWorld,
+    name: &str,
+    verb: &str,
+    bearer: Bearer,
+    certificate: &str,
+) -> anyhow::Result<()> {
     if verb == "updates" {
-        return put(w, &name, &name, Bearer::Own, &name).await;
+        return put(w, name, name, bearer, certificate).await;
     }
     manage(
         w,
-        method(&verb)?,
-        &name,
-        Some(&name),
-        Bearer::Own,
-        &name,
+        method(verb)?,
+        name,
+        Some(name),
+        bearer,
+        certificate,
         None,
     )
     .await
+}
+
+#[when(expr = "recipient {word} {word} its registration")]
+async fn own(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
+    act_on_own(w, &name, &verb, Bearer::Own, &name).await
 }
 
 #[when(expr = "recipient {word} {word} its registration without a token")]
 async fn own_without_token(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
-    if verb == "updates" {
-        return put(w, &name, &name, Bearer::None, &name).await;
-    }
-    manage(
-        w,
-        method(&verb)?,
-        &name,
-        Some(&name),
-        Bearer::None,
-        &name,
-        None,
-    )
-    .await
+    act_on_own(w, &name, &verb, Bearer::None, &name).await
 }
 
 #[when(expr = "recipient {word} {word} its registration with a forged token")]
 async fn own_with_forged(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
-    if verb == "updates" {
-        return put(w, &name, &name, Bearer::Forged, &name).await;
-    }
-    manage(
-        w,
-        method(&verb)?,
-        &name,
-        Some(&name),
-        Bearer::Forged,
-        &name,
-        None,
-    )
-    .await
+    act_on_own(w, &name, &verb, Bearer::Forged, &name).await
 }
 
 #[when(expr = "recipient {word} {word} its registration over the certificate of recipient {word}")]
@@ -133,19 +121,7 @@ async fn own_over_other_cert(
     verb: String,
     other: String,
 ) -> anyhow::Result<()> {
-    if verb == "updates" {
-        return put(w, &name, &name, Bearer::Own, &other).await;
-    }
-    manage(
-        w,
-        method(&verb)?,
-        &name,
-        Some(&name),
-        Bearer::Own,
-        &other,
-        None,
-    )
-    .await
+    act_on_own(w, &name, &verb, Bearer::Own, &other).await
 }
 
 #[when(expr = "recipient {word} {word} its registration {word}")]
@@ -160,19 +136,7 @@ async fn own_without_cert(
         "with-a-certificate-from-another-CA" => "rogue",
         other => bail!("unknown transport variant {other}"),
     };
-    if verb == "updates" {
-        return put(w, &name, &name, Bearer::Own, certificate).await;
-    }
-    manage(
-        w,
-        method(&verb)?,
-        &name,
-        Some(&name),
-        Bearer::Own,
-        certificate,
-        None,
-    )
-    .await
+    act_on_own(w, &name, &verb, Bearer::Own, certificate).await
 }
 
 #[when(expr = "recipient {word} {word} the registration of recipient {word}")]

@@ -41,16 +41,20 @@ fn is_json(w: &mut DcrWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether a member value counts as absent: missing, null, blank string or empty array.
+fn is_empty_value(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Null) | None => true,
+        Some(_) => false,
+    }
+}
+
 #[then(expr = "the response has a non-empty {string}")]
 fn non_empty(w: &mut DcrWorld, member: String) -> anyhow::Result<()> {
     let last = w.last()?;
-    let ok = match last.json().as_ref().and_then(|j| j.get(&member)) {
-        Some(Value::String(s)) => !s.trim().is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Null) | None => false,
-        Some(_) => true,
-    };
-    if !ok {
+    if is_empty_value(last.json().as_ref().and_then(|j| j.get(&member))) {
         return Err(fail(&format!("a non-empty {member:?} member"), last));
     }
     Ok(())
@@ -258,12 +262,7 @@ fn members_present(w: &mut DcrWorld, step: &cucumber::gherkin::Step) -> anyhow::
         .iter()
         .filter_map(|r| r.first())
         .map(String::as_str)
-        .filter(|name| match member(last, name) {
-            Some(Value::String(s)) => s.trim().is_empty(),
-            Some(Value::Array(a)) => a.is_empty(),
-            Some(Value::Null) | None => true,
-            Some(_) => false,
-        })
+        .filter(|name| is_empty_value(member(last, name).as_ref()))
         .collect();
     if !missing.is_empty() {
         return Err(fail(&format!("non-empty values for {missing:?}"), last));
