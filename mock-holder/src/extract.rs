@@ -1,6 +1,8 @@
 //! Request extractors whose rejections use the holder's error type, so that a malformed request
 //! still gets a standards-shaped JSON error rather than a framework's plain-text one.
 
+use std::collections::HashMap;
+
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
@@ -16,33 +18,75 @@ impl FromRequest<AppState> for JwtBody {
     type Rejection = OAuthError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            });
-        if content_type.as_deref() != Some("application/jwt") {
-            return Err(OAuthError::UnsupportedMediaType(format!(
-                "The request body must be sent as application/jwt, not {}",
-                content_type.as_deref().unwrap_or("(no Content-Type)")
-            )));
-        }
-        let limit = state.0.settings.max_body_bytes;
-        let body = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| {
-                OAuthError::PayloadTooLarge(format!(
-                    "The request body exceeds the limit of {limit} bytes"
-                ))
-            })?;
+        let body = read_body(req, state, "application/jwt").await?;
         text(body).map(JwtBody)
     }
+}
+
+/// A form-encoded body (`application/x-www-form-urlencoded`, the token endpoint's), as name →
+/// value. A parameter sent twice is refused (RFC 6749 §3.2: parameters MUST NOT repeat).
+#[derive(Debug)]
+pub struct FormBody(pub HashMap<String, String>);
+
+impl FromRequest<AppState> for FormBody {
+    type Rejection = OAuthError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let body = read_body(req, state, "application/x-www-form-urlencoded").await?;
+        let mut out = HashMap::new();
+        for (name, value) in url::form_urlencoded::parse(&body) {
+            if out.insert(name.to_string(), value.to_string()).is_some() {
+                return Err(OAuthError::InvalidRequest(format!(
+                    "The parameter {name} is repeated"
+                )));
+            }
+        }
+        Ok(FormBody(out))
+    }
+}
+
+/// The media type of a request, lower-cased and without parameters.
+fn media_type(req: &Request) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// Checks the media type (415 otherwise) and reads the body up to the configured limit (413).
+async fn read_body(req: Request, state: &AppState, expected: &str) -> Result<Bytes, OAuthError> {
+    let content_type = media_type(&req);
+    if content_type.as_deref() != Some(expected) {
+        return Err(OAuthError::UnsupportedMediaType(format!(
+            "The request body must be sent as {expected}, not {}",
+            content_type.as_deref().unwrap_or("(no Content-Type)")
+        )));
+    }
+    let limit = state.0.settings.max_body_bytes;
+    let too_large = || {
+        OAuthError::PayloadTooLarge(format!(
+            "The request body exceeds the limit of {limit} bytes"
+        ))
+    };
+    // Refuse early on a declared length, without reading the body.
+    if req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > limit as u64)
+    {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| too_large())
 }
 
 fn text(body: Bytes) -> Result<String, OAuthError> {

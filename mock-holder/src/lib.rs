@@ -16,9 +16,15 @@
 //! * [`error`]: [`OAuthError`], rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
 //! * [`extract`]: body extractors that reject with [`OAuthError`] (415, 413).
 //! * [`jwks`]: bounded, caching JWKS fetcher (Register and recipient keys).
-//! * [`registration`]: validation of a registration request, in the CDS sequence's order.
-//! * [`store`]: SQLite (WAL) persistence of registrations and replay caches.
-//! * [`routes`]: one module per endpoint.
+//! * [`registration`]: validation of a registration request (POST and PUT), in the CDS
+//!   sequence's order.
+//! * [`tokens`]: certificate-bound access tokens: issuing them, and the bearer checks of the
+//!   management endpoints (401 / 403, revocation of tokens naming an unknown client).
+//! * [`store`]: SQLite (WAL) persistence of registrations, replay caches, revoked tokens and
+//!   the holder's token-signing key.
+//! * [`routes`]: one module per endpoint: [`routes::discovery`], [`routes::register`]
+//!   (`POST /register`), [`routes::client`] (`GET|PUT|DELETE /register/{ClientId}`),
+//!   [`routes::token`] (`POST /token`).
 
 pub mod config;
 pub mod error;
@@ -30,6 +36,7 @@ pub mod settings;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod tokens;
 
 use std::net::SocketAddr;
 
@@ -61,6 +68,30 @@ impl RunningHolder {
             h.graceful_shutdown(Some(std::time::Duration::from_secs(1)));
         }
     }
+}
+
+/// Adds a request id (`x-request-id`, generated unless the client sent one, echoed in the
+/// response) and a tracing span per request carrying it. The span records the method and the
+/// path only: never headers, query strings or bodies, so tokens, assertions and keys stay out of
+/// the log.
+fn observed(router: axum::Router) -> axum::Router {
+    use axum::http::{HeaderName, Request};
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+
+    let header = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
+    });
+    router
+        .layer(PropagateRequestIdLayer::new(header.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(header, MakeRequestUuid))
 }
 
 fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
@@ -98,14 +129,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
     let state = AppState::new(settings, urls.clone())?;
 
     let handles = [Handle::new(), Handle::new()];
-    let trace = tower_http::trace::TraceLayer::new_for_http();
     let servers = [
-        (
-            public,
-            public_tls,
-            routes::public(state.clone()).layer(trace.clone()),
-        ),
-        (mtls, mtls_tls, routes::mtls(state.clone()).layer(trace)),
+        (public, public_tls, observed(routes::public(state.clone()))),
+        (mtls, mtls_tls, observed(routes::mtls(state.clone()))),
     ];
     for ((listener, tls, app), handle) in servers.into_iter().zip(handles.iter().cloned()) {
         let server = axum_server::from_tcp(listener)?

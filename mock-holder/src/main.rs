@@ -16,10 +16,28 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the holder until interrupted (Ctrl-C).
+    ///
+    /// Every field of the config file is checked before anything starts; a bad config exits
+    /// with status 2 and a message naming the field and what to change.
     Serve {
-        /// YAML config file: listen addresses, TLS files (or `tls.generate: DIR`), the Register's
-        /// JWKS URL, database path, clock skew. See mock-holder/README.md.
-        #[arg(long, value_name = "FILE")]
+        /// YAML config file (unknown fields are errors). Fields, with defaults:
+        ///
+        ///   listen.public, listen.mtls      socket addresses (required), e.g. 127.0.0.1:8443
+        ///   register_jwks_uri               the CDR Register's JWKS URL (required)
+        ///   tls.ca + tls.cert + tls.key     PEM files, or tls.generate: DIR (writes a test PKI)
+        ///   public_base_url, mtls_base_url  advertised https base URLs (default: the listen addresses)
+        ///   database                        SQLite file (default mock-holder.db)
+        ///   clock_skew_seconds              allowed clock difference (default 60)
+        ///   token_lifetime_seconds          access token lifetime (default 600)
+        ///   jwks_timeout_ms                 outbound JWKS fetch timeout (default 3000)
+        ///   jwks_max_bytes                  largest JWKS document accepted (default 262144)
+        ///   jwks_cache_seconds              JWKS cache lifetime (default 300)
+        ///   max_body_bytes                  largest request body (default 65536)
+        ///   supported_scopes                scopes kept from SSAs (default: CDS scopes)
+        ///   jarm_encryption                 support JARM encryption (default true)
+        ///
+        /// Logging: RUST_LOG (default mock_holder=info,tower_http=info). See mock-holder/README.md.
+        #[arg(long, value_name = "FILE", verbatim_doc_comment)]
         config: PathBuf,
     },
 }

@@ -81,7 +81,7 @@ fn ssa_error(text: impl Into<String>) -> OAuthError {
 }
 
 /// Splits a compact JWS and decodes its header and payload (no verification).
-fn split_jws(token: &str) -> Option<(Map<String, Value>, Map<String, Value>)> {
+pub(crate) fn split_jws(token: &str) -> Option<(Map<String, Value>, Map<String, Value>)> {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = token.split('.');
@@ -96,7 +96,11 @@ fn split_jws(token: &str) -> Option<(Map<String, Value>, Map<String, Value>)> {
 }
 
 /// Verifies `token` with `jwk`: the header `alg` must be allowed and equal the key's `alg`.
-fn verify_with(token: &str, jwk: &Jwk, header_alg: &str) -> Result<Map<String, Value>, String> {
+pub(crate) fn verify_with(
+    token: &str,
+    jwk: &Jwk,
+    header_alg: &str,
+) -> Result<Map<String, Value>, String> {
     if let Some(key_alg) = jwk.algorithm()
         && key_alg != header_alg
     {
@@ -114,7 +118,7 @@ fn verify_with(token: &str, jwk: &Jwk, header_alg: &str) -> Result<Map<String, V
     serde_json::from_slice(&payload).map_err(|e| format!("payload is not a JSON object: {e}"))
 }
 
-fn header_alg_and_kid<'a>(
+pub(crate) fn header_alg_and_kid<'a>(
     header: &'a Map<String, Value>,
     what: &str,
 ) -> Result<(&'a str, &'a str), String> {
@@ -134,13 +138,13 @@ fn header_alg_and_kid<'a>(
     Ok((alg, kid))
 }
 
-fn int_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
+pub(crate) fn int_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
     claims
         .get(name)
         .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
 }
 
-fn str_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+pub(crate) fn str_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     claims
         .get(name)
         .and_then(Value::as_str)

@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS deleted_clients (
     client_id  TEXT PRIMARY KEY,
     deleted_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS seen_jti_expiry ON seen_jti (expires_at);
+CREATE INDEX IF NOT EXISTS revoked_tokens_expiry ON revoked_tokens (expires_at);
+CREATE TABLE IF NOT EXISTS holder_keys (
+    purpose    TEXT PRIMARY KEY,
+    jwk        TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
 ";
 
 /// A stored registration.
@@ -219,12 +226,59 @@ impl Store {
         })
     }
 
+    /// The holder's private key for `purpose` (a private JWK as JSON), creating it with `make`
+    /// on first use. Persisting it keeps issued access tokens valid across a restart.
+    ///
+    /// # Errors
+    /// Fails on database errors or when `make` fails.
+    pub fn holder_key(
+        &self,
+        purpose: &str,
+        now: i64,
+        make: impl FnOnce() -> anyhow::Result<String>,
+    ) -> anyhow::Result<String> {
+        let existing = self.with(|c| {
+            c.query_row(
+                "SELECT jwk FROM holder_keys WHERE purpose = ?1",
+                params![purpose],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+        })?;
+        if let Some(jwk) = existing {
+            return Ok(jwk);
+        }
+        let jwk = make()?;
+        self.with(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO holder_keys (purpose, jwk, created_at) VALUES (?1, ?2, ?3)",
+                params![purpose, jwk, now],
+            )?;
+            // Another process may have won the race: use whatever is stored.
+            c.query_row(
+                "SELECT jwk FROM holder_keys WHERE purpose = ?1",
+                params![purpose],
+                |r| r.get::<_, String>(0),
+            )
+        })
+    }
+
     /// Revokes the access token with `jti` (kept until it would have expired anyway).
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn revoke_token(&self, jti: &str, client_id: &str, expires_at: i64) -> anyhow::Result<()> {
+    pub fn revoke_token(
+        &self,
+        jti: &str,
+        client_id: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> anyhow::Result<()> {
         self.with(|c| {
+            c.execute(
+                "DELETE FROM revoked_tokens WHERE expires_at < ?1",
+                params![now],
+            )?;
             c.execute(
                 "INSERT OR IGNORE INTO revoked_tokens (jti, client_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![jti, client_id, expires_at],
@@ -303,6 +357,26 @@ mod tests {
                 .record_jti("registration", "j", 300, 200)
                 .expect("after expiry")
         );
+    }
+
+    #[test]
+    fn the_holder_key_is_made_once_and_then_reused() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        let first = store
+            .holder_key("token", 1, || Ok("k1".into()))
+            .expect("make");
+        let second = store
+            .holder_key("token", 2, || anyhow::bail!("must not be called"))
+            .expect("reuse");
+        assert_eq!((first.as_str(), second.as_str()), ("k1", "k1"));
+    }
+
+    #[test]
+    fn revoked_tokens_are_remembered() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        store.revoke_token("t1", "c1", 100, 50).expect("revoke");
+        assert!(store.is_revoked("t1").expect("read"));
+        assert!(!store.is_revoked("t2").expect("read"));
     }
 
     #[test]

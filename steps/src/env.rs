@@ -19,6 +19,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http;
 
+/// Access token lifetime of the embedded holder: long enough for any scenario's calls, short
+/// enough that waiting for a real expiry costs seconds.
+const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(8);
+
+/// Path of the mock Register's JWKS.
+const REGISTER_JWKS_PATH: &str = "/cdr-register/v1/jwks";
+
 /// A Data Recipient persona the suite acts as.
 #[derive(Debug)]
 pub struct Actor {
@@ -26,6 +33,9 @@ pub struct Actor {
     pub recipient: Recipient,
     /// Its request-signing key (published at `jwks_uri`).
     pub key: SigningKey,
+    /// A key of the same algorithm and `kid` that is *not* published: requests signed with it
+    /// must fail signature verification.
+    pub impostor: SigningKey,
     /// Where its JWKS is published.
     pub jwks_uri: String,
     /// Base of its own endpoints (`recipient_base_uri`).
@@ -44,6 +54,31 @@ pub struct Register {
     /// A key that is *not* the Register's, with the Register key's `kid`: SSAs signed with it
     /// must fail signature verification, not merely key lookup.
     pub impostor: SigningKey,
+    /// A key whose `kid` the Register JWKS does not list.
+    pub unpublished: SigningKey,
+    /// The Register's next key: published only when a scenario rotates keys.
+    pub next: SigningKey,
+    /// The mock Register's server, to publish `next` (embedded run only).
+    pub server: MockServer,
+}
+
+impl Register {
+    /// Publishes `next` beside the current key (the current key stays, so scenarios running
+    /// at the same time are unaffected). Idempotent.
+    ///
+    /// # Errors
+    /// Only for malformed keys.
+    pub async fn publish_next_key(&self) -> anyhow::Result<()> {
+        Mock::given(method("GET"))
+            .and(path(REGISTER_JWKS_PATH))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(public_jwks([&self.key, &self.next])?),
+            )
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+        Ok(())
+    }
 }
 
 /// The run's environment, shared by every scenario.
@@ -68,6 +103,10 @@ pub struct Env {
     pub registration_template: RegistrationTemplate,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Longest wait for an access token to expire (expired-token scenarios).
+    pub max_token_wait: Duration,
+    /// The holder's allowed clock skew, when known (boundary scenarios need it).
+    pub clock_skew: Option<i64>,
     /// Whether each scenario may use a fresh software product id (true when the suite mints
     /// SSAs itself), which keeps scenarios independent of each other.
     pub fresh_software_ids: bool,
@@ -110,16 +149,19 @@ impl Env {
     /// Fails when a port cannot be bound or key material cannot be generated.
     pub async fn embedded(timeout: Duration) -> anyhow::Result<Arc<Self>> {
         let pki = TestPki::generate(&[])?;
+        let register_server = MockServer::start().await;
+        let register_jwks_uri = format!("{}{REGISTER_JWKS_PATH}", register_server.uri());
         let register = Register {
             key: SigningKey::generate(SigningAlg::Ps256, "cdr-register-1")?,
             impostor: SigningKey::generate(SigningAlg::Ps256, "cdr-register-1")?,
+            unpublished: SigningKey::generate(SigningAlg::Es256, "cdr-register-unpublished")?,
+            next: SigningKey::generate(SigningAlg::Ps256, "cdr-register-2")?,
+            server: register_server,
         };
-
-        let register_server = MockServer::start().await;
         Mock::given(method("GET"))
-            .and(path("/cdr-register/v1/jwks"))
+            .and(path(REGISTER_JWKS_PATH))
             .respond_with(ResponseTemplate::new(200).set_body_json(public_jwks([&register.key])?))
-            .mount(&register_server)
+            .mount(&register.server)
             .await;
 
         let jwks_host = MockServer::start().await;
@@ -143,6 +185,7 @@ impl Env {
             let lower = recipient.name.to_ascii_lowercase();
             tls_identities.insert(recipient.name.clone(), identity(Some(cert.identity_pem())));
             let key = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
+            let impostor = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let jwks_path = format!("/{lower}/jwks");
             Mock::given(method("GET"))
                 .and(path(jwks_path.clone()))
@@ -156,6 +199,7 @@ impl Env {
                 thumbprint: cert.thumbprint(),
                 recipient,
                 key,
+                impostor,
             });
         }
 
@@ -165,12 +209,9 @@ impl Env {
             key_pem: pki.server.key_pem.clone(),
         };
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let settings = mock_holder::Settings::new(
-            loopback,
-            loopback,
-            tls,
-            format!("{}/cdr-register/v1/jwks", register_server.uri()),
-        );
+        let mut settings = mock_holder::Settings::new(loopback, loopback, tls, register_jwks_uri);
+        // Short-lived tokens let the expired-token scenarios wait for real expiry.
+        settings.token_lifetime = EMBEDDED_TOKEN_LIFETIME;
         let holder = mock_holder::start(settings)
             .await
             .context("starting the mock holder")?;
@@ -187,7 +228,9 @@ impl Env {
             registration_template: RegistrationTemplate::load()?,
             timeout,
             fresh_software_ids: true,
-            _keep_alive: vec![Box::new(register_server), Box::new(jwks_host)],
+            max_token_wait: Duration::from_secs(30),
+            clock_skew: Some(holder.state.0.settings.clock_skew.as_secs() as i64),
+            _keep_alive: vec![Box::new(jwks_host)],
             holder: Some(holder),
         }))
     }

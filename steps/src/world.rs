@@ -66,6 +66,32 @@ pub struct DcrWorld {
     pub requests: HashMap<String, PendingRequest>,
     /// Every exchange of the scenario, in order.
     pub exchanges: Vec<Exchange>,
+    /// The exchanges of the last batch of simultaneous requests.
+    pub batch: Vec<Exchange>,
+    /// Each recipient's registration as the holder returned it (POST or the last PUT).
+    pub registrations: HashMap<String, Map<String, Value>>,
+    /// Each recipient's current access token.
+    pub tokens: HashMap<String, Token>,
+}
+
+/// An access token obtained from the holder's token endpoint.
+#[derive(Clone)]
+pub struct Token {
+    /// The token. Never printed: exchanges redact Authorization headers.
+    pub access_token: String,
+    /// `expires_in` from the token response, if given.
+    pub expires_in: Option<u64>,
+    /// When it was obtained.
+    pub obtained: std::time::Instant,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for DcrWorld {
@@ -93,6 +119,9 @@ impl DcrWorld {
             ssas: HashMap::new(),
             requests: HashMap::new(),
             exchanges: Vec::new(),
+            batch: Vec::new(),
+            registrations: HashMap::new(),
+            tokens: HashMap::new(),
         })
     }
 
@@ -125,6 +154,19 @@ impl DcrWorld {
         };
         self.software_ids.insert(name.to_string(), id.clone());
         Ok(id)
+    }
+
+    /// The client_id the holder issued to recipient `name` in this scenario.
+    ///
+    /// # Errors
+    /// When the recipient has not registered.
+    pub fn client_id(&self, name: &str) -> anyhow::Result<String> {
+        self.registrations
+            .get(name)
+            .and_then(|r| r.get("client_id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .with_context(|| format!("recipient {name} has no registration in this scenario"))
     }
 
     /// The last exchange.

@@ -150,6 +150,15 @@ impl SigningKey {
         })
     }
 
+    /// The private JWK as JSON, for signing with another algorithm of the same key type (the
+    /// RS256 mutation re-uses a PS256 RSA key). Never write this anywhere.
+    ///
+    /// # Errors
+    /// Never in practice; serialisation of a JWK cannot fail.
+    pub fn private_jwk_json(&self) -> anyhow::Result<String> {
+        Ok(self.jwk.to_string())
+    }
+
     /// The public key as PEM (SubjectPublicKeyInfo). Used by the "HS256 keyed with the public
     /// key" mutation, which reproduces the classic algorithm-confusion attack.
     ///

@@ -11,12 +11,14 @@
 //!   mock holder (as a Data Holder) and of the suite's steps, each with its own code.
 //! * [`templates`]: the SSA, registration-request and recipient templates kept as YAML under
 //!   `vectors/templates/`, embedded at compile time, with `${name}` substitution.
+//! * [`mutation`]: named mutations of SSAs and registration requests (`vectors/mutations/`).
 //! * [`time`]: the Unix clock used for `iat`/`exp`.
 //!
 //! Everything here is data and construction. Nothing decides whether a request is valid.
 
 pub mod jose;
 pub mod keys;
+pub mod mutation;
 pub mod pki;
 pub mod templates;
 pub mod time;

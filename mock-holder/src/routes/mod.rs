@@ -1,8 +1,10 @@
 //! The holder's routes, one module per endpoint, composed into two routers: the public host
-//! (discovery, JWKS) and the mTLS host (registration, token).
+//! (discovery, JWKS) and the mTLS host (discovery, registration, management, token).
 
+pub mod client;
 pub mod discovery;
 pub mod register;
+pub mod token;
 
 use axum::Router;
 use axum::http::{Method, Uri};
@@ -23,6 +25,8 @@ pub fn mtls(state: AppState) -> Router {
     Router::new()
         .merge(discovery::routes())
         .merge(register::routes())
+        .merge(client::routes())
+        .merge(token::routes())
         .fallback(not_found)
         .with_state(state)
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::http::{Exchange, Outcome, TransportFailure};
 use crate::world::DcrWorld;
 
-fn fail(expected: &str, exchange: &Exchange) -> anyhow::Error {
+pub(crate) fn fail(expected: &str, exchange: &Exchange) -> anyhow::Error {
     anyhow::anyhow!(
         "expected {expected}\nactual: {}\n{}",
         exchange.summary(),
@@ -41,16 +41,20 @@ fn is_json(w: &mut DcrWorld) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether a member value counts as absent: missing, null, blank string or empty array.
+fn is_empty_value(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Null) | None => true,
+        Some(_) => false,
+    }
+}
+
 #[then(expr = "the response has a non-empty {string}")]
 fn non_empty(w: &mut DcrWorld, member: String) -> anyhow::Result<()> {
     let last = w.last()?;
-    let ok = match last.json().as_ref().and_then(|j| j.get(&member)) {
-        Some(Value::String(s)) => !s.trim().is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Null) | None => false,
-        Some(_) => true,
-    };
-    if !ok {
+    if is_empty_value(last.json().as_ref().and_then(|j| j.get(&member))) {
         return Err(fail(&format!("a non-empty {member:?} member"), last));
     }
     Ok(())
@@ -89,7 +93,7 @@ fn ssa_unchanged(w: &mut DcrWorld, member: String, name: String) -> anyhow::Resu
 }
 
 /// The OAuth error code of a response: from the JSON body, else from a Bearer challenge.
-fn error_code(exchange: &Exchange) -> Option<String> {
+pub(crate) fn error_code(exchange: &Exchange) -> Option<String> {
     if let Some(code) = exchange
         .json()
         .and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string))
@@ -157,4 +161,265 @@ fn snapshot(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
         );
     };
     crate::snapshot::assert_matches(&w.ctx.snapshot_dir, &name, &body)
+}
+
+fn member(exchange: &Exchange, name: &str) -> Option<Value> {
+    exchange.json().and_then(|j| j.get(name).cloned())
+}
+
+fn parse_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+#[then(expr = "the response {string} is {string}")]
+fn member_is(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let want = parse_value(&value);
+    match member(last, &name) {
+        Some(got) if got == want => Ok(()),
+        got => Err(fail(
+            &format!(
+                "{name:?} = {want}, got {}",
+                got.map(|g| g.to_string()).unwrap_or("nothing".into())
+            ),
+            last,
+        )),
+    }
+}
+
+#[then(expr = "the response has no {string}")]
+fn member_absent(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    let last = w.last()?;
+    match member(last, &name) {
+        None | Some(Value::Null) => Ok(()),
+        Some(v) => Err(fail(&format!("no {name:?} member, got {v}"), last)),
+    }
+}
+
+#[then(expr = "the response {string} is what recipient {word} requested")]
+fn member_as_requested(w: &mut DcrWorld, name: String, recipient: String) -> anyhow::Result<()> {
+    let request = w
+        .requests
+        .get(&recipient)
+        .context("no request was prepared")?;
+    let want = request
+        .claims
+        .get(&name)
+        .cloned()
+        .with_context(|| format!("the request has no {name:?}"))?;
+    let last = w.last()?;
+    let got = member(last, &name);
+    let same = match (&got, &want) {
+        // grant_types and response_types are sets.
+        (Some(Value::Array(g)), Value::Array(r)) => {
+            g.len() == r.len() && g.iter().all(|x| r.contains(x))
+        }
+        (Some(g), r) => g == r,
+        (None, _) => false,
+    };
+    if !same {
+        return Err(fail(
+            &format!(
+                "{name:?} = {want} as requested, got {}",
+                got.map(|g| g.to_string()).unwrap_or("nothing".into())
+            ),
+            last,
+        ));
+    }
+    Ok(())
+}
+
+#[then(expr = "the response {string} is what the software statement of recipient {word} says")]
+fn member_from_ssa(w: &mut DcrWorld, name: String, recipient: String) -> anyhow::Result<()> {
+    let ssa = w.ssas.get(&recipient).context("no software statement")?;
+    let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
+    let want = claims
+        .get(&name)
+        .cloned()
+        .with_context(|| format!("the software statement has no {name:?}"))?;
+    let last = w.last()?;
+    match member(last, &name) {
+        Some(got) if got == want => Ok(()),
+        got => Err(fail(
+            &format!(
+                "{name:?} = {want} from the SSA, got {}",
+                got.map(|g| g.to_string()).unwrap_or("nothing".into())
+            ),
+            last,
+        )),
+    }
+}
+
+#[then("the response has a non-empty value for each of:")]
+fn members_present(w: &mut DcrWorld, step: &cucumber::gherkin::Step) -> anyhow::Result<()> {
+    let table = step
+        .table
+        .as_ref()
+        .context("this step needs a one-column table of member names")?;
+    let last = w.last()?;
+    let missing: Vec<&str> = table
+        .rows
+        .iter()
+        .filter_map(|r| r.first())
+        .map(String::as_str)
+        .filter(|name| is_empty_value(member(last, name).as_ref()))
+        .collect();
+    if !missing.is_empty() {
+        return Err(fail(&format!("non-empty values for {missing:?}"), last));
+    }
+    Ok(())
+}
+
+#[then(expr = "the response {string} does not contain the value {string}")]
+fn list_lacks(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let values: Vec<String> = match member(last, &name) {
+        Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => return Err(fail(&format!("a {name:?} member"), last)),
+    };
+    if values.contains(&value) {
+        return Err(fail(&format!("{name:?} without {value:?}"), last));
+    }
+    Ok(())
+}
+
+#[then(expr = "the response {string} contains the value {string}")]
+fn list_has(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let ok = match member(last, &name) {
+        Some(Value::String(s)) => s.split_whitespace().any(|v| v == value),
+        Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(value.as_str())),
+        _ => false,
+    };
+    if !ok {
+        return Err(fail(&format!("{name:?} containing {value:?}"), last));
+    }
+    Ok(())
+}
+
+#[then(expr = "the response {string} differs from the {string} recipient {word} sent")]
+fn member_differs(
+    w: &mut DcrWorld,
+    name: String,
+    sent: String,
+    recipient: String,
+) -> anyhow::Result<()> {
+    let request = w
+        .requests
+        .get(&recipient)
+        .context("no request was prepared")?;
+    let sent = request.claims.get(&sent).cloned();
+    let last = w.last()?;
+    let got = member(last, &name);
+    if got.is_none() || got == sent {
+        return Err(fail(
+            &format!("a holder-issued {name:?} different from the request's {sent:?}"),
+            last,
+        ));
+    }
+    Ok(())
+}
+
+/// RFC 7591 §3.2.2 as the CDS lists it (RegistrationError).
+const REGISTRATION_ERRORS: &[&str] = &[
+    "invalid_redirect_uri",
+    "invalid_client_metadata",
+    "invalid_software_statement",
+    "unapproved_software_statement",
+];
+
+#[then("the response is an RFC 7591 registration error")]
+fn registration_error_shape(w: &mut DcrWorld) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let expected = "HTTP 400, Content-Type application/json, error in the RFC 7591 set, ASCII error_description";
+    if last.status() != Some(400)
+        || !last
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("application/json")
+    {
+        return Err(fail(expected, last));
+    }
+    let json = last.json().unwrap_or_default();
+    let code_ok = json
+        .get("error")
+        .and_then(Value::as_str)
+        .is_some_and(|c| REGISTRATION_ERRORS.contains(&c));
+    let description_ok = match json.get("error_description") {
+        None => true,
+        Some(Value::String(d)) => d.chars().all(|c| (' '..='~').contains(&c)),
+        Some(_) => false,
+    };
+    if !code_ok || !description_ok {
+        return Err(fail(expected, last));
+    }
+    Ok(())
+}
+
+#[then(expr = "every exchange of this scenario took less than {int} ms")]
+fn latency(w: &mut DcrWorld, limit: u64) -> anyhow::Result<()> {
+    if let Some(slow) = w.exchanges.iter().find(|e| e.elapsed_ms >= limit as f64) {
+        return Err(fail(
+            &format!(
+                "a response within {limit} ms (CDS NFR, DCR tier); this one took {:.0} ms",
+                slow.elapsed_ms
+            ),
+            slow,
+        ));
+    }
+    if w.exchanges.is_empty() {
+        bail!("no exchange to time");
+    }
+    Ok(())
+}
+
+#[then(
+    expr = "exactly one of the simultaneous requests got {int} and every other one is what {word} accepts"
+)]
+fn one_winner(w: &mut DcrWorld, status: u16, rule_id: String) -> anyhow::Result<()> {
+    let rule = w
+        .ctx
+        .catalogue
+        .rule(&rule_id)
+        .with_context(|| format!("{rule_id} is not in the catalogue"))?;
+    let accepts = rule
+        .accepts
+        .clone()
+        .with_context(|| format!("{rule_id} has no accepts set"))?;
+    let winners = w
+        .batch
+        .iter()
+        .filter(|e| e.status() == Some(status))
+        .count();
+    if winners != 1 {
+        let statuses: Vec<String> = w
+            .batch
+            .iter()
+            .map(|e| e.status().map_or("none".into(), |s| s.to_string()))
+            .collect();
+        bail!(
+            "expected exactly one HTTP {status} among {} simultaneous requests, got {winners}; statuses: {}",
+            w.batch.len(),
+            statuses.join(",")
+        );
+    }
+    for loser in w.batch.iter().filter(|e| e.status() != Some(status)) {
+        let ok = loser.status().is_some_and(|s| accepts.status.contains(&s))
+            && (accepts.error.is_empty()
+                || error_code(loser).is_some_and(|c| accepts.error.contains(&c)));
+        if !ok {
+            return Err(fail(
+                &format!(
+                    "HTTP {:?} with error in {:?} ({rule_id})",
+                    accepts.status, accepts.error
+                ),
+                loser,
+            ));
+        }
+    }
+    Ok(())
 }

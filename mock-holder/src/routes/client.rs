@@ -1,0 +1,91 @@
+//! `GET | PUT | DELETE /register/{ClientId}`: registration management (RFC 7592, CDS
+//! "Registration Management"). Every call needs a certificate-bound `cdr:registration` access
+//! token of the client in the path (see [`crate::tokens::authorize`]); authorization is checked
+//! before the body is read, so an unauthenticated PUT gets 401 whatever it sends.
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde_json::Value;
+
+use crate::error::OAuthError;
+use crate::extract::JwtBody;
+use crate::registration;
+use crate::state::AppState;
+use crate::tls::ClientCert;
+use crate::tokens::{authorize, blocking};
+
+/// The management routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/register/{client_id}",
+        get(read)
+            .put(update)
+            .delete(remove)
+            .fallback(|| async { OAuthError::MethodNotAllowed("GET, PUT, DELETE") }),
+    )
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Extension(cert): Extension<ClientCert>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, OAuthError> {
+    let auth = authorize(&state, &headers, &cert, &client_id).await?;
+    Ok(Json(Value::Object(auth.client.metadata)))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Extension(cert): Extension<ClientCert>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<Json<Value>, OAuthError> {
+    let auth = authorize(&state, &headers, &cert, &client_id).await?;
+    let JwtBody(body) = JwtBody::from_request(request, &state).await?;
+    let valid = registration::validate(&state, &body).await?;
+    let registered = auth.client;
+    if valid.software_id != registered.software_id {
+        return Err(OAuthError::InvalidSoftwareStatement(format!(
+            "The software_statement is for software_id {}, but this client is registered for {}",
+            valid.software_id, registered.software_id
+        )));
+    }
+    let mut metadata = valid.metadata;
+    metadata.insert(
+        "client_id".into(),
+        Value::String(registered.client_id.clone()),
+    );
+    metadata.insert(
+        "client_id_issued_at".into(),
+        Value::from(registered.issued_at),
+    );
+    let (store_state, stored) = (state.clone(), metadata.clone());
+    let id = registered.client_id.clone();
+    let updated = blocking(move || Ok(store_state.0.store.update_client(&id, &stored)?)).await?;
+    if !updated {
+        // Deleted between the authorization and the update.
+        return Err(OAuthError::UnknownClient);
+    }
+    tracing::info!(client_id, "registration updated");
+    Ok(Json(Value::Object(metadata)))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Extension(cert): Extension<ClientCert>,
+    Path(client_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, OAuthError> {
+    authorize(&state, &headers, &cert, &client_id).await?;
+    let (store_state, id, now) = (state.clone(), client_id.clone(), state.now());
+    let deleted = blocking(move || Ok(store_state.0.store.delete_client(&id, now)?)).await?;
+    if !deleted {
+        return Err(OAuthError::UnknownClient);
+    }
+    tracing::info!(client_id, "registration deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,229 @@
+//! `POST /token`: the client credentials grant (RFC 6749 §4.4) with `private_key_jwt` client
+//! authentication (RFC 7523, CDS "Client Authentication"), issuing certificate-bound access
+//! tokens (RFC 8705).
+//!
+//! The client assertion is checked in this order: `alg` PS256/ES256 and a `kid`; `iss` names a
+//! registered client; the signature verifies with that client's key (by `kid`) from its
+//! registered `jwks_uri`; `sub` = `iss`; `aud` is the issuer or the token endpoint URL (string
+//! or array); `exp` present and not past (with the configured skew); `iat`, if present, not in
+//! the future; `jti` present and never seen before. Every failure is 400 `invalid_client`.
+//!
+//! Scope: the requested scopes must be a non-empty subset of the client's registered `scope`.
+//! The mock deliberately issues client_credentials tokens for *any* registered scope (e.g.
+//! `openid`), not only `cdr:registration`, so that a suite can obtain a token without
+//! `cdr:registration` and check that management calls answer 403 with it.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use serde_json::{Map, Value, json};
+
+use crate::error::OAuthError;
+use crate::extract::FormBody;
+use crate::jwks::JwksError;
+use crate::registration::{header_alg_and_kid, int_claim, split_jws, str_claim, verify_with};
+use crate::state::AppState;
+use crate::store::StoredClient;
+use crate::tls::ClientCert;
+use crate::tokens::{self, blocking};
+
+/// RFC 7523 §2.2.
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The token route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/token",
+        post(token).fallback(|| async { OAuthError::MethodNotAllowed("POST") }),
+    )
+}
+
+fn client_error(text: impl Into<String>) -> OAuthError {
+    OAuthError::InvalidClient(text.into())
+}
+
+fn param<'a>(form: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    form.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+async fn token(
+    State(state): State<AppState>,
+    Extension(cert): Extension<ClientCert>,
+    FormBody(form): FormBody,
+) -> Result<impl IntoResponse, OAuthError> {
+    match param(&form, "grant_type") {
+        None => return Err(OAuthError::InvalidRequest("grant_type is required".into())),
+        Some("client_credentials") => {}
+        Some(other) => {
+            return Err(OAuthError::UnsupportedGrantType(format!(
+                "The grant_type {other} is not supported; use client_credentials"
+            )));
+        }
+    }
+    if param(&form, "client_assertion_type") != Some(JWT_BEARER) {
+        return Err(client_error(format!(
+            "client_assertion_type must be {JWT_BEARER}"
+        )));
+    }
+    let assertion = param(&form, "client_assertion")
+        .ok_or_else(|| client_error("client_assertion is required"))?;
+    let client = authenticate(&state, assertion).await?;
+    if let Some(id) = param(&form, "client_id")
+        && id != client.client_id
+    {
+        return Err(client_error(
+            "client_id does not match the client_assertion iss",
+        ));
+    }
+    let thumbprint = cert
+        .thumbprint
+        .ok_or_else(|| client_error("A client certificate is required"))?;
+
+    let registered = client
+        .metadata
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let requested: Vec<&str> = param(&form, "scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    if requested.is_empty() {
+        return Err(OAuthError::InvalidScope(
+            "scope is required (for registration management: cdr:registration)".into(),
+        ));
+    }
+    if let Some(bad) = requested
+        .iter()
+        .find(|s| !registered.split_whitespace().any(|r| r == **s))
+    {
+        return Err(OAuthError::InvalidScope(format!(
+            "The scope {bad} is not registered for this client"
+        )));
+    }
+    let mut scope: Vec<&str> = Vec::with_capacity(requested.len());
+    for s in requested {
+        if !scope.contains(&s) {
+            scope.push(s);
+        }
+    }
+    let scope = scope.join(" ");
+    let issued = tokens::issue(&state, &client.client_id, &scope, &thumbprint)?;
+    tracing::info!(client_id = client.client_id, scope, "access token issued");
+    Ok((
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::PRAGMA, "no-cache"),
+        ],
+        Json(json!({
+            "access_token": issued.token,
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+            "scope": scope,
+        })),
+    ))
+}
+
+/// Authenticates the client by its `private_key_jwt` assertion; returns its registration.
+async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient, OAuthError> {
+    let (header, unverified) = split_jws(assertion.trim())
+        .ok_or_else(|| client_error("The client_assertion is not a compact JWS"))?;
+    let (alg, kid) = header_alg_and_kid(&header, "client_assertion").map_err(client_error)?;
+    let iss = str_claim(&unverified, "iss")
+        .ok_or_else(|| client_error("The client_assertion has no iss"))?
+        .to_string();
+    let lookup = state.clone();
+    let id = iss.clone();
+    let client = blocking(move || Ok(lookup.0.store.client(&id)?))
+        .await?
+        .ok_or_else(|| client_error("The client is unknown"))?;
+    let jwks_uri = client
+        .metadata
+        .get("jwks_uri")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let key = state.0.jwks.key(jwks_uri, kid).await.map_err(|e| match e {
+        JwksError::UnknownKid { .. } => client_error(format!(
+            "No key with kid {kid} at the client's registered jwks_uri"
+        )),
+        other => client_error(format!("Could not load the client's JWKS: {other}")),
+    })?;
+    let claims = verify_with(assertion.trim(), &key, alg)
+        .map_err(|e| client_error(format!("The client_assertion signature is not valid: {e}")))?;
+    check_claims(state, &claims, &iss)?;
+    let jti = str_claim(&claims, "jti")
+        .ok_or_else(|| client_error("The client_assertion has no jti"))?
+        .to_string();
+    let exp = int_claim(&claims, "exp").unwrap_or_default();
+    let (recorder, now, skew) = (state.clone(), state.now(), state.skew());
+    let fresh = blocking(move || {
+        Ok(recorder
+            .0
+            .store
+            .record_jti("client_assertion", &jti, exp + skew, now)?)
+    })
+    .await?;
+    if !fresh {
+        return Err(client_error(
+            "The client_assertion jti has been used before",
+        ));
+    }
+    Ok(client)
+}
+
+fn check_claims(
+    state: &AppState,
+    claims: &Map<String, Value>,
+    iss: &str,
+) -> Result<(), OAuthError> {
+    if str_claim(claims, "iss") != Some(iss) {
+        return Err(client_error("The client_assertion iss changed"));
+    }
+    if str_claim(claims, "sub") != Some(iss) {
+        return Err(client_error(
+            "The client_assertion sub must equal its iss (the client_id)",
+        ));
+    }
+    let urls = &state.0.urls;
+    let accepted = [urls.issuer.as_str(), urls.token_endpoint.as_str()];
+    let aud_ok = match claims.get("aud") {
+        Some(Value::String(a)) => accepted.contains(&a.as_str()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .any(|a| a.as_str().is_some_and(|a| accepted.contains(&a))),
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(client_error(format!(
+            "The client_assertion aud must be {} or {}",
+            urls.issuer, urls.token_endpoint
+        )));
+    }
+    let (now, skew) = (state.now(), state.skew());
+    let exp =
+        int_claim(claims, "exp").ok_or_else(|| client_error("The client_assertion has no exp"))?;
+    if exp < now - skew {
+        return Err(client_error(format!(
+            "The client_assertion has expired (exp {exp}, now {now})"
+        )));
+    }
+    if let Some(iat) = int_claim(claims, "iat")
+        && iat > now + skew
+    {
+        return Err(client_error(format!(
+            "The client_assertion was issued in the future (iat {iat}, now {now})"
+        )));
+    }
+    if let Some(nbf) = int_claim(claims, "nbf")
+        && nbf > now + skew
+    {
+        return Err(client_error(format!(
+            "The client_assertion is not valid yet (nbf {nbf}, now {now})"
+        )));
+    }
+    Ok(())
+}

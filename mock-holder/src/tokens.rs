@@ -1,0 +1,208 @@
+//! Access tokens: issued by the token endpoint, checked by the registration management
+//! endpoints.
+//!
+//! An access token is a JWT signed by the holder's own ES256 key (persisted in the store, so
+//! tokens survive a restart) carrying `iss`, `sub` = `client_id`, `scope`, `iat`, `exp`, `jti`
+//! and the RFC 8705 confirmation `cnf.x5t#S256` of the client certificate it was issued to.
+//! [`authorize`] applies the checks of RFC 6750 and the CDS in this order: a token is present
+//! (else 401 `Bearer`), it verifies with our key, is ours (`iss`), unexpired and not revoked
+//! (else 401 `invalid_token`), it is bound to the certificate of this connection (else 401
+//! `invalid_token`), it has `cdr:registration` (else 403 `insufficient_scope`), and its client
+//! is the one in the path and still registered (else 401, and the token is revoked: RFC 7592).
+
+use axum::http::{HeaderMap, header};
+use serde_json::{Map, Value, json};
+
+use crate::error::OAuthError;
+use crate::registration::{int_claim, split_jws, str_claim};
+use crate::state::AppState;
+use crate::store::StoredClient;
+use crate::tls::ClientCert;
+
+/// The scope a token needs for registration management.
+pub const REGISTRATION_SCOPE: &str = "cdr:registration";
+
+/// A freshly issued access token.
+#[derive(Debug)]
+pub struct Issued {
+    /// The compact JWT.
+    pub token: String,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+}
+
+/// Issues a token for `client_id` with `scope`, bound to the certificate `thumbprint`.
+///
+/// # Errors
+/// Fails only when signing fails.
+pub fn issue(
+    state: &AppState,
+    client_id: &str,
+    scope: &str,
+    thumbprint: &str,
+) -> Result<Issued, OAuthError> {
+    let now = state.now();
+    let expires_in = state.0.settings.token_lifetime.as_secs() as i64;
+    let claims = json!({
+        "iss": state.0.urls.issuer,
+        "sub": client_id,
+        "client_id": client_id,
+        "scope": scope,
+        "iat": now,
+        "exp": now + expires_in,
+        "jti": uuid::Uuid::new_v4().to_string(),
+        "cnf": {"x5t#S256": thumbprint},
+    });
+    let mut header = dcr_vectors::jose::header_for(&state.0.token_key);
+    header.insert("typ".into(), Value::String("at+jwt".into()));
+    let payload = serde_json::to_vec(&claims).map_err(anyhow::Error::from)?;
+    let token = dcr_vectors::jose::sign_compact(&header, &payload, state.0.token_signer.as_ref())?;
+    Ok(Issued { token, expires_in })
+}
+
+/// A verified access token presented on a management call.
+#[derive(Debug)]
+pub struct Authorized {
+    /// The token's `jti`.
+    pub jti: String,
+    /// The registration the token's client owns.
+    pub client: StoredClient,
+}
+
+fn invalid(text: impl Into<String>) -> OAuthError {
+    OAuthError::InvalidToken(text.into())
+}
+
+/// The bearer token of `headers`, if any (RFC 6750 §2.1; the scheme is case-insensitive).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("Bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Verifies the signature and the claims every use of a token needs.
+fn verify(state: &AppState, token: &str) -> Result<Map<String, Value>, OAuthError> {
+    let (header, _) = split_jws(token).ok_or_else(|| invalid("The access token is malformed"))?;
+    if header.get("alg").and_then(Value::as_str) != Some("ES256")
+        || header.get("kid").and_then(Value::as_str) != Some(state.0.token_key.kid())
+    {
+        return Err(invalid("The access token was not issued by this holder"));
+    }
+    let (payload, _) = josekit::jws::deserialize_compact(token, state.0.token_verifier.as_ref())
+        .map_err(|_| invalid("The access token signature is not valid"))?;
+    let claims: Map<String, Value> = serde_json::from_slice(&payload)
+        .map_err(|_| invalid("The access token payload is not a JSON object"))?;
+    if str_claim(&claims, "iss") != Some(state.0.urls.issuer.as_str()) {
+        return Err(invalid("The access token was not issued by this holder"));
+    }
+    let exp = int_claim(&claims, "exp").ok_or_else(|| invalid("The access token has no exp"))?;
+    if exp <= state.now() {
+        return Err(invalid("The access token has expired"));
+    }
+    Ok(claims)
+}
+
+/// Authorizes a management call on the registration `path_client_id`.
+///
+/// # Errors
+/// 401 (`Bearer`, or `invalid_token`) or 403 (`insufficient_scope`) as described in the module
+/// documentation; 500 on store failures.
+pub async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    cert: &ClientCert,
+    path_client_id: &str,
+) -> Result<Authorized, OAuthError> {
+    let token = bearer(headers).ok_or(OAuthError::MissingToken)?;
+    let claims = verify(state, token)?;
+    let jti = str_claim(&claims, "jti")
+        .ok_or_else(|| invalid("The access token has no jti"))?
+        .to_string();
+    let exp = int_claim(&claims, "exp").unwrap_or_default();
+    let client_id = str_claim(&claims, "client_id")
+        .ok_or_else(|| invalid("The access token has no client_id"))?
+        .to_string();
+    let bound = claims
+        .get("cnf")
+        .and_then(|c| c.get("x5t#S256"))
+        .and_then(Value::as_str);
+    let state2 = state.clone();
+    let (jti2, id2) = (jti.clone(), client_id.clone());
+    let (revoked, client) = blocking(move || {
+        let store = &state2.0.store;
+        Ok((store.is_revoked(&jti2)?, store.client(&id2)?))
+    })
+    .await?;
+    if revoked {
+        return Err(invalid("The access token has been revoked"));
+    }
+    if bound.is_none() || bound != cert.thumbprint.as_deref() {
+        return Err(invalid(
+            "The access token is not bound to the client certificate of this connection",
+        ));
+    }
+    let has_scope = str_claim(&claims, "scope")
+        .unwrap_or_default()
+        .split_whitespace()
+        .any(|s| s == REGISTRATION_SCOPE);
+    if !has_scope {
+        return Err(OAuthError::InsufficientScope(format!(
+            "The access token does not have the {REGISTRATION_SCOPE} scope"
+        )));
+    }
+    match client {
+        Some(client) if client.client_id == path_client_id => Ok(Authorized { jti, client }),
+        _ => {
+            // RFC 7592 §2: the client is unknown (or not this token's), so the token SHOULD be
+            // revoked immediately.
+            let state2 = state.clone();
+            let now = state.now();
+            blocking(move || {
+                state2
+                    .0
+                    .store
+                    .revoke_token(&jti, &client_id, exp, now)
+                    .map_err(OAuthError::from)
+            })
+            .await?;
+            Err(OAuthError::UnknownClient)
+        }
+    }
+}
+
+/// Runs store work off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, OAuthError> + Send + 'static,
+) -> Result<T, OAuthError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(anyhow::Error::from)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::bearer("Bearer abc", Some("abc"))]
+    #[case::lower_case_scheme("bearer abc", Some("abc"))]
+    #[case::basic("Basic abc", None)]
+    #[case::empty_token("Bearer ", None)]
+    #[case::no_token("Bearer", None)]
+    fn bearer_tokens_are_found_only_with_the_bearer_scheme(
+        #[case] value: &str,
+        #[case] want: Option<&str>,
+    ) {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(value).expect("header"),
+        );
+        assert_eq!(bearer(&headers), want);
+    }
+}
