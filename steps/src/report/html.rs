@@ -20,6 +20,7 @@ use crate::report::latency::Endpoints;
 use crate::report::summary::{self, ScenarioEntry, Summary};
 use crate::report::view::ExchangeView;
 use crate::results::{RunResults, Status};
+use crate::verdict::Verdict;
 
 /// The template, compiled in.
 const TEMPLATE: &str = include_str!("../../templates/report.html");
@@ -78,12 +79,58 @@ struct ScenarioView<'a> {
     reason_gist: Option<String>,
 }
 
+/// A scenario ID under a rule in the matrix; outline rows share their outline's ID and are
+/// shown once, with the count and the worst verdict.
+#[derive(Debug, Serialize)]
+struct Chip {
+    id: String,
+    verdict: &'static str,
+    runs: usize,
+    title: String,
+}
+
 #[derive(Debug, Serialize)]
 struct RuleView {
     id: String,
     tags_attr: String,
     rule: String,
     sources: Vec<String>,
+    chips: Vec<Chip>,
+}
+
+fn verdict_rank(v: Verdict) -> (u8, &'static str) {
+    match v {
+        Verdict::Failed => (3, "failed"),
+        Verdict::Warning => (2, "warning"),
+        Verdict::Skipped => (1, "skipped"),
+        Verdict::Passed => (0, "passed"),
+    }
+}
+
+fn chips(requirement: &summary::Requirement) -> Vec<Chip> {
+    let mut out: Vec<(Chip, u8)> = Vec::new();
+    for sc in &requirement.scenarios {
+        let (rank, name) = verdict_rank(sc.verdict);
+        match out.iter_mut().find(|(c, _)| c.id == sc.id) {
+            Some((chip, worst)) => {
+                chip.runs += 1;
+                if rank > *worst {
+                    *worst = rank;
+                    chip.verdict = name;
+                }
+            }
+            None => out.push((
+                Chip {
+                    id: sc.id.clone(),
+                    verdict: name,
+                    runs: 1,
+                    title: sc.name.clone(),
+                },
+                rank,
+            )),
+        }
+    }
+    out.into_iter().map(|(c, _)| c).collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -206,6 +253,7 @@ pub fn render(
                 .rule(&r.id)
                 .map(|c| c.source.clone())
                 .unwrap_or_default(),
+            chips: chips(r),
         })
         .collect();
     let page = Page {
