@@ -12,7 +12,8 @@
 //! 5. 64 clients (64 TLS connections), each with its own cert-bound `cdr:registration` token,
 //!    GET their registration in a loop: p50 / p99 / max latency.
 //!
-//! Run: `cargo bench -p mock-holder --bench holder` (set `BENCH_REGISTRATIONS` to change N).
+//! Run: `cargo bench -p mock-holder --bench holder` (`BENCH_REGISTRATIONS` changes N,
+//! `BENCH_GETS_PER_CLIENT` the GETs per client, default 500).
 
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
@@ -31,7 +32,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const CONCURRENCY: usize = 64;
 const POST_CLIENTS: usize = 8;
-const GETS_PER_CLIENT: usize = 500;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -82,6 +82,10 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let gets_per_client: usize = std::env::var("BENCH_GETS_PER_CLIENT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
     let dir = std::env::temp_dir().join(format!("mock-holder-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
 
@@ -325,7 +329,7 @@ async fn main() {
     };
     run_gets(20).await; // warm-up: connections, caches
     let started = Instant::now();
-    let mut lat = run_gets(GETS_PER_CLIENT).await;
+    let mut lat = run_gets(gets_per_client).await;
     let elapsed = started.elapsed();
     lat.sort_unstable();
     println!(
