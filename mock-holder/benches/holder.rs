@@ -12,7 +12,8 @@
 //! 5. 64 clients (64 TLS connections), each with its own cert-bound `cdr:registration` token,
 //!    GET their registration in a loop: p50 / p99 / max latency.
 //!
-//! Run: `cargo bench -p mock-holder --bench holder` (set `BENCH_REGISTRATIONS` to change N).
+//! Run: `cargo bench -p mock-holder --bench holder` (`BENCH_REGISTRATIONS` changes N,
+//! `BENCH_GETS_PER_CLIENT` the GETs per client, default 500).
 
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
@@ -22,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use dcr_vectors::jose::sign_claims;
+use dcr_vectors::jose::{header_for, sign_claims, sign_compact};
 use dcr_vectors::{RegistrationTemplate, SigningAlg, SigningKey, SsaTemplate, time};
 use reqwest::{Certificate, Client, Identity};
 use serde_json::{Value, json};
@@ -31,7 +32,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const CONCURRENCY: usize = 64;
 const POST_CLIENTS: usize = 8;
-const GETS_PER_CLIENT: usize = 500;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -82,6 +82,10 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    let gets_per_client: usize = std::env::var("BENCH_GETS_PER_CLIENT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500);
     let dir = std::env::temp_dir().join(format!("mock-holder-bench-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
 
@@ -151,6 +155,18 @@ async fn main() {
                 s.spawn(move || {
                     let ssa_t = SsaTemplate::load().unwrap();
                     let reg_t = RegistrationTemplate::load().unwrap();
+                    // One signer per key: building a signer from a JWK costs more than signing.
+                    let (ssa_signer, req_signer) = (
+                        register_key.signer().unwrap(),
+                        recipient_key.signer().unwrap(),
+                    );
+                    let (ssa_header, req_header) =
+                        (header_for(register_key), header_for(recipient_key));
+                    let sign = |h: &serde_json::Map<String, Value>,
+                                c: &serde_json::Map<String, Value>,
+                                s: &dyn josekit::jws::JwsSigner| {
+                        sign_compact(h, &serde_json::to_vec(c).unwrap(), s).unwrap()
+                    };
                     (t..n)
                         .step_by(threads)
                         .map(|i| {
@@ -167,12 +183,12 @@ async fn main() {
                             ssa.insert("software_id".into(), json!(software_id));
                             // Long enough for the whole run.
                             ssa.insert("exp".into(), json!(now + 3600));
-                            let ssa = sign_claims(&ssa, register_key).unwrap();
+                            let ssa = sign(&ssa_header, &ssa, ssa_signer.as_ref());
                             let mut req = reg_t
                                 .claims(&software_id, issuer, &recipient.redirect_uris, &ssa, now)
                                 .unwrap();
                             req.insert("exp".into(), json!(now + 3600));
-                            sign_claims(&req, recipient_key).unwrap()
+                            sign(&req_header, &req, req_signer.as_ref())
                         })
                         .collect::<Vec<_>>()
                 })
@@ -313,7 +329,7 @@ async fn main() {
     };
     run_gets(20).await; // warm-up: connections, caches
     let started = Instant::now();
-    let mut lat = run_gets(GETS_PER_CLIENT).await;
+    let mut lat = run_gets(gets_per_client).await;
     let elapsed = started.elapsed();
     lat.sort_unstable();
     println!(

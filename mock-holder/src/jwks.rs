@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use josekit::jwk::Jwk;
+use josekit::jws::{ES256, JwsVerifier, PS256};
 use tokio::sync::RwLock;
 
 /// Why a key could not be obtained.
@@ -66,10 +67,51 @@ pub enum JwksError {
     },
 }
 
+/// Signature verifiers built once per fetched document: `(kid, alg, verifier)`. Building a
+/// verifier from a JWK (OpenSSL key import) costs more than verifying a signature, so it is not
+/// done per request.
+type Verifiers = Vec<(String, &'static str, Arc<dyn JwsVerifier>)>;
+
 #[derive(Debug)]
 struct Entry {
     fetched: Instant,
     keys: Arc<Vec<Jwk>>,
+    verifiers: Arc<Verifiers>,
+}
+
+/// The verifiers a key may be used with: its own `alg` if it names one (PS256 or ES256 only),
+/// else by key type (RSA: PS256, EC: ES256).
+fn build_verifiers(keys: &[Jwk]) -> Verifiers {
+    let mut out: Verifiers = Vec::new();
+    for jwk in keys {
+        let Some(kid) = jwk.key_id() else { continue };
+        let alg = match (jwk.algorithm(), jwk.key_type()) {
+            (Some("PS256"), _) | (None, "RSA") => "PS256",
+            (Some("ES256"), _) | (None, "EC") => "ES256",
+            _ => continue,
+        };
+        let verifier: Option<Arc<dyn JwsVerifier>> = match alg {
+            "PS256" => PS256
+                .verifier_from_jwk(jwk)
+                .ok()
+                .map(|v| Arc::new(v) as Arc<dyn JwsVerifier>),
+            _ => ES256
+                .verifier_from_jwk(jwk)
+                .ok()
+                .map(|v| Arc::new(v) as Arc<dyn JwsVerifier>),
+        };
+        if let Some(v) = verifier {
+            out.push((kid.to_string(), alg, v));
+        }
+    }
+    out
+}
+
+fn pick(verifiers: &Verifiers, kid: &str, alg: &str) -> Option<Arc<dyn JwsVerifier>> {
+    verifiers
+        .iter()
+        .find(|(k, a, _)| k == kid && *a == alg)
+        .map(|(_, _, v)| v.clone())
 }
 
 /// A bounded, caching JWKS fetcher.
@@ -115,19 +157,52 @@ impl JwksCache {
             return Ok(key);
         }
         // Missing, stale, or unknown kid: fetch once more.
+        let (keys, _) = self.refresh(url).await?;
+        find(&keys, kid).ok_or_else(|| JwksError::UnknownKid {
+            url: url.to_string(),
+            kid: kid.to_string(),
+        })
+    }
+
+    /// A verifier for `alg` with the key `kid` at `url`, from the cache or freshly fetched.
+    /// `Ok(None)`: the key exists but cannot verify `alg` (another algorithm or key type).
+    ///
+    /// # Errors
+    /// See [`JwksError`].
+    pub async fn verifier(
+        &self,
+        url: &str,
+        kid: &str,
+        alg: &str,
+    ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
+        if let Some(entry) = self.entries.read().await.get(url)
+            && entry.fetched.elapsed() < self.ttl
+            && find(&entry.keys, kid).is_some()
+        {
+            return Ok(pick(&entry.verifiers, kid, alg));
+        }
+        let (keys, verifiers) = self.refresh(url).await?;
+        if find(&keys, kid).is_none() {
+            return Err(JwksError::UnknownKid {
+                url: url.to_string(),
+                kid: kid.to_string(),
+            });
+        }
+        Ok(pick(&verifiers, kid, alg))
+    }
+
+    async fn refresh(&self, url: &str) -> Result<(Arc<Vec<Jwk>>, Arc<Verifiers>), JwksError> {
         let keys = self.fetch(url).await?;
-        let found = find(&keys, kid);
+        let verifiers = Arc::new(build_verifiers(&keys));
         self.entries.write().await.insert(
             url.to_string(),
             Entry {
                 fetched: Instant::now(),
-                keys,
+                keys: keys.clone(),
+                verifiers: verifiers.clone(),
             },
         );
-        found.ok_or_else(|| JwksError::UnknownKid {
-            url: url.to_string(),
-            kid: kid.to_string(),
-        })
+        Ok((keys, verifiers))
     }
 
     async fn fetch(&self, url: &str) -> Result<Arc<Vec<Jwk>>, JwksError> {
@@ -238,6 +313,26 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<Jwk>, String> {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[test]
+    fn each_key_verifies_only_its_own_algorithm() {
+        let es =
+            dcr_vectors::SigningKey::generate(dcr_vectors::SigningAlg::Es256, "e").expect("key");
+        let mut bare = es.public_jwk().expect("jwk");
+        bare.set_key_id("bare");
+        bare.set_parameter("alg", None).expect("remove alg");
+        let verifiers = build_verifiers(&[es.public_jwk().expect("jwk"), bare]);
+        assert!(pick(&verifiers, "e", "ES256").is_some());
+        assert!(
+            pick(&verifiers, "e", "PS256").is_none(),
+            "no algorithm confusion"
+        );
+        assert!(
+            pick(&verifiers, "bare", "ES256").is_some(),
+            "EC without alg: ES256"
+        );
+        assert!(pick(&verifiers, "nope", "ES256").is_none());
+    }
 
     #[rstest]
     #[case::not_json(b"<html>".as_slice(), "not JSON")]

@@ -13,8 +13,7 @@
 //!
 //! The first failure is returned, as an RFC 7591 error.
 
-use josekit::jwk::Jwk;
-use josekit::jws::{ES256, JwsVerifier, PS256};
+use josekit::jws::JwsVerifier;
 use serde_json::{Map, Value};
 
 use crate::error::OAuthError;
@@ -95,27 +94,33 @@ pub(crate) fn split_jws(token: &str) -> Option<(Map<String, Value>, Map<String, 
     Some((header, payload))
 }
 
-/// Verifies `token` with `jwk`: the header `alg` must be allowed and equal the key's `alg`.
-pub(crate) fn verify_with(
+/// Verifies `token` with a verifier chosen for the header's `alg` (see
+/// [`crate::jwks::JwksCache::verifier`]) and parses its payload.
+pub(crate) fn verify_compact(
     token: &str,
-    jwk: &Jwk,
-    header_alg: &str,
+    verifier: &dyn JwsVerifier,
 ) -> Result<Map<String, Value>, String> {
-    if let Some(key_alg) = jwk.algorithm()
-        && key_alg != header_alg
-    {
-        return Err(format!(
-            "alg {header_alg} does not match the key's alg {key_alg}"
-        ));
-    }
-    let verifier: Box<dyn JwsVerifier> = match header_alg {
-        "PS256" => Box::new(PS256.verifier_from_jwk(jwk).map_err(|e| e.to_string())?),
-        "ES256" => Box::new(ES256.verifier_from_jwk(jwk).map_err(|e| e.to_string())?),
-        other => return Err(format!("alg {other} is not allowed")),
-    };
     let (payload, _) =
-        josekit::jws::deserialize_compact(token, verifier.as_ref()).map_err(|e| e.to_string())?;
+        josekit::jws::deserialize_compact(token, verifier).map_err(|e| e.to_string())?;
     serde_json::from_slice(&payload).map_err(|e| format!("payload is not a JSON object: {e}"))
+}
+
+/// A (cached) verifier for `alg` with the key `kid` of the JWKS at `url`. The error is either a
+/// description (the key cannot verify `alg`) or why the JWKS could not be used.
+pub(crate) async fn jwks_verifier(
+    state: &AppState,
+    url: &str,
+    kid: &str,
+    alg: &str,
+    what: &str,
+) -> Result<std::sync::Arc<dyn JwsVerifier>, Result<String, JwksError>> {
+    match state.0.jwks.verifier(url, kid, alg).await {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Ok(format!(
+            "The {what} signature is not valid: alg {alg} does not match the key {kid}"
+        ))),
+        Err(e) => Err(Err(e)),
+    }
 }
 
 pub(crate) fn header_alg_and_kid<'a>(
@@ -184,13 +189,16 @@ async fn verify_ssa(state: &AppState, ssa: &str) -> Result<Map<String, Value>, O
         split_jws(ssa).ok_or_else(|| ssa_error("The software_statement is not a compact JWS"))?;
     let (alg, kid) = header_alg_and_kid(&header, "software_statement").map_err(ssa_error)?;
     let register = &state.0.settings.register_jwks_uri;
-    let key = state.0.jwks.key(register, kid).await.map_err(|e| match e {
-        JwksError::UnknownKid { .. } => {
-            ssa_error("The software_statement is not signed by a CDR Register key")
-        }
-        other => ssa_error(format!("Could not load the CDR Register JWKS: {other}")),
-    })?;
-    let claims = verify_with(ssa, &key, alg).map_err(|e| {
+    let verifier = jwks_verifier(state, register, kid, alg, "software_statement")
+        .await
+        .map_err(|e| match e {
+            Ok(text) => ssa_error(text),
+            Err(JwksError::UnknownKid { .. }) => {
+                ssa_error("The software_statement is not signed by a CDR Register key")
+            }
+            Err(other) => ssa_error(format!("Could not load the CDR Register JWKS: {other}")),
+        })?;
+    let claims = verify_compact(ssa, verifier.as_ref()).map_err(|e| {
         ssa_error(format!(
             "The software_statement signature is not valid: {e}"
         ))
@@ -246,13 +254,18 @@ pub async fn validate(state: &AppState, body: &str) -> Result<ValidRegistration,
             ));
         }
     }
-    let key = state.0.jwks.key(jwks_uri, kid).await.map_err(|e| match e {
-        JwksError::UnknownKid { .. } => metadata_error(format!(
-            "No key with kid {kid} at the jwks_uri of the software_statement"
-        )),
-        other => metadata_error(format!("Could not load the Data Recipient JWKS: {other}")),
-    })?;
-    let claims = verify_with(body, &key, alg).map_err(|e| {
+    let verifier = jwks_verifier(state, jwks_uri, kid, alg, "registration request")
+        .await
+        .map_err(|e| match e {
+            Ok(text) => metadata_error(text),
+            Err(JwksError::UnknownKid { .. }) => metadata_error(format!(
+                "No key with kid {kid} at the jwks_uri of the software_statement"
+            )),
+            Err(other) => {
+                metadata_error(format!("Could not load the Data Recipient JWKS: {other}"))
+            }
+        })?;
+    let claims = verify_compact(body, verifier.as_ref()).map_err(|e| {
         metadata_error(format!(
             "The registration request signature is not valid: {e}"
         ))

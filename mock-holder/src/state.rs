@@ -46,6 +46,8 @@ pub struct Inner {
     /// Verifier for [`Inner::token_key`], built once (access tokens are checked on every
     /// management call).
     pub token_verifier: Box<dyn JwsVerifier>,
+    /// Access tokens already verified (see [`crate::tokens::VerifiedTokens`]).
+    pub verified_tokens: crate::tokens::VerifiedTokens,
 }
 
 /// What the token-signing key is stored under.
@@ -91,6 +93,7 @@ impl AppState {
             token_key,
             token_signer,
             token_verifier,
+            verified_tokens: Default::default(),
         })))
     }
 

@@ -37,11 +37,8 @@ async fn create(
         issued_at,
         metadata,
     };
-    let store = state.0.store.clone();
-    let stored = client.clone();
-    let inserted = tokio::task::spawn_blocking(move || store.insert_client(&stored))
-        .await
-        .map_err(anyhow::Error::from)??;
+    // A short indexed insert: run inline (see tokens::blocking).
+    let inserted = state.0.store.insert_client(&client)?;
     if inserted == Inserted::DuplicateSoftwareId {
         return Err(OAuthError::InvalidClientMetadata(
             "Duplicate registrations for a given software_id are not valid".into(),

@@ -25,7 +25,9 @@ use serde_json::{Map, Value, json};
 use crate::error::OAuthError;
 use crate::extract::FormBody;
 use crate::jwks::JwksError;
-use crate::registration::{header_alg_and_kid, int_claim, split_jws, str_claim, verify_with};
+use crate::registration::{
+    header_alg_and_kid, int_claim, jwks_verifier, split_jws, str_claim, verify_compact,
+};
 use crate::state::AppState;
 use crate::store::StoredClient;
 use crate::tls::ClientCert;
@@ -146,13 +148,16 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .get("jwks_uri")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let key = state.0.jwks.key(jwks_uri, kid).await.map_err(|e| match e {
-        JwksError::UnknownKid { .. } => client_error(format!(
-            "No key with kid {kid} at the client's registered jwks_uri"
-        )),
-        other => client_error(format!("Could not load the client's JWKS: {other}")),
-    })?;
-    let claims = verify_with(assertion.trim(), &key, alg)
+    let verifier = jwks_verifier(state, jwks_uri, kid, alg, "client_assertion")
+        .await
+        .map_err(|e| match e {
+            Ok(text) => client_error(text),
+            Err(JwksError::UnknownKid { .. }) => client_error(format!(
+                "No key with kid {kid} at the client's registered jwks_uri"
+            )),
+            Err(other) => client_error(format!("Could not load the client's JWKS: {other}")),
+        })?;
+    let claims = verify_compact(assertion.trim(), verifier.as_ref())
         .map_err(|e| client_error(format!("The client_assertion signature is not valid: {e}")))?;
     check_claims(state, &claims, &iss)?;
     let jti = str_claim(&claims, "jti")
