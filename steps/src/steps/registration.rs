@@ -192,6 +192,12 @@ async fn sign_request(
         &ssa,
         vars.now,
     )?;
+    // The recipient signs its client assertions with its own key, so it registers that key's
+    // algorithm (a holder may insist that the two match).
+    claims.insert(
+        "token_endpoint_auth_signing_alg".into(),
+        actor.key.alg().as_str().into(),
+    );
     if let Some(m) = mutation {
         m.apply_claims(&mut claims, &vars)?;
     }
