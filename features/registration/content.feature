@@ -36,3 +36,10 @@ Feature: The registration request body is a JWT sent as application/jwt
         | four parts          | a.b.c.d                               |
         | not base64url       | !!!.???.***                           |
         | JSON instead of JWT | {"software_statement":"x"}            |
+
+    @id:REG-012 @DCR-REQ-010 @REC
+    Scenario: A 1 MiB registration body is refused, and the holder keeps serving
+      When recipient A posts a registration body of 1024 KiB
+      Then the response status is one of "400, 413"
+      When recipient A posts the registration request
+      Then the response status is 201

@@ -447,3 +447,17 @@ async fn register_rotates(w: &mut DcrWorld) -> anyhow::Result<()> {
         .context("rotating keys needs the suite's mock Register (embedded run)")?;
     register.publish_next_key().await
 }
+
+#[when(expr = "recipient {word} posts a registration body of {int} KiB")]
+async fn post_oversized(w: &mut DcrWorld, name: String, kib: usize) -> anyhow::Result<()> {
+    let endpoint = w.discovered("registration_endpoint").await?;
+    // Shaped like a compact JWS so that only its size is wrong.
+    let filler = "A".repeat(kib * 1024);
+    let body = format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig");
+    let request = Request::new(reqwest::Method::POST, endpoint)
+        .header("Content-Type", "application/jwt")
+        .header("Accept", "application/json")
+        .body(body);
+    w.send(&name, request).await?;
+    Ok(())
+}

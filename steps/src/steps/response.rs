@@ -9,11 +9,29 @@ use crate::http::{Exchange, Outcome, TransportFailure};
 use crate::world::DcrWorld;
 
 pub(crate) fn fail(expected: &str, exchange: &Exchange) -> anyhow::Error {
+    let expected = if expected.starts_with("(rule ") {
+        expected.to_string()
+    } else {
+        format!("expected {expected}")
+    };
     anyhow::anyhow!(
-        "expected {expected}\nactual: {}\n{}",
+        "{expected}\nactual: {}\n{}",
         exchange.summary(),
         exchange.render()
     )
+}
+
+#[then(expr = "the response status is one of {string}")]
+fn status_one_of(w: &mut DcrWorld, codes: String) -> anyhow::Result<()> {
+    let allowed: Vec<u16> = codes
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    let last = w.last()?;
+    if !last.status().is_some_and(|s| allowed.contains(&s)) {
+        return Err(fail(&format!("HTTP status in {allowed:?}"), last));
+    }
+    Ok(())
 }
 
 #[then(expr = "the response status is {int}")]
@@ -118,7 +136,14 @@ fn accepted_by_rule(w: &mut DcrWorld, rule_id: String) -> anyhow::Result<()> {
         .clone()
         .with_context(|| format!("{rule_id} has no accepts set in the catalogue"))?;
     let last = w.last()?;
-    let mut expected = format!("HTTP {:?}", accepts.status);
+    let mut expected = format!(
+        "(rule {} [{}]: {}; source: {})\nexpected HTTP {:?}",
+        rule.id,
+        rule.level.as_str(),
+        rule.rule,
+        rule.source.join("; "),
+        accepts.status
+    );
     if !accepts.error.is_empty() {
         expected.push_str(&format!(" with error in {:?}", accepts.error));
     }
