@@ -143,6 +143,17 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
     let client = blocking(move || Ok(lookup.0.store.client(&id)?))
         .await?
         .ok_or_else(|| client_error("The client is unknown"))?;
+    // OIDC Core §9 / RFC 7591: the client signs with the algorithm it registered.
+    let registered_alg = client
+        .metadata
+        .get("token_endpoint_auth_signing_alg")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if alg != registered_alg {
+        return Err(client_error(format!(
+            "The client_assertion is signed with {alg}, but the client registered token_endpoint_auth_signing_alg {registered_alg}"
+        )));
+    }
     let jwks_uri = client
         .metadata
         .get("jwks_uri")

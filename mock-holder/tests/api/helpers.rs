@@ -135,8 +135,11 @@ impl TestApp {
     }
 
     /// Registration request claims for `software_id` carrying `ssa`.
+    /// The registered token endpoint signing algorithm is the recipient key's, since the
+    /// holder insists that client assertions use the registered algorithm.
     pub fn request_claims(&self, software_id: &str, ssa: &str) -> Map<String, Value> {
-        self.registration_template
+        let mut claims = self
+            .registration_template
             .claims(
                 software_id,
                 self.issuer(),
@@ -144,7 +147,12 @@ impl TestApp {
                 ssa,
                 time::now(),
             )
-            .expect("request claims")
+            .expect("request claims");
+        claims.insert(
+            "token_endpoint_auth_signing_alg".into(),
+            self.recipient_key.alg().as_str().into(),
+        );
+        claims
     }
 
     pub fn sign_request(&self, claims: &Map<String, Value>) -> String {

@@ -146,3 +146,32 @@ async fn a_token_request_must_be_form_encoded() {
         .unwrap();
     assert_eq!(r.status(), 415);
 }
+
+/// OIDC Core §9: an assertion must use the registered `token_endpoint_auth_signing_alg`.
+#[tokio::test]
+async fn an_assertion_with_an_algorithm_other_than_the_registered_one_is_invalid_client() {
+    let app = spawn_app().await;
+    let software_id = uuid::Uuid::new_v4().to_string();
+    let ssa = app.ssa(&software_id);
+    let mut claims = app.request_claims(&software_id, &ssa);
+    // The recipient's key is ES256; it registers PS256 instead.
+    claims.insert("token_endpoint_auth_signing_alg".into(), json!("PS256"));
+    let r = app.post_register(&app.sign_request(&claims)).await;
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    let client_id = body["client_id"].as_str().unwrap();
+
+    let r = app
+        .post_token(&TestApp::token_form(
+            &app.assertion(client_id),
+            "cdr:registration",
+        ))
+        .await;
+
+    let (status, error, description) = error_of(r).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_client"));
+    assert!(
+        description.contains("registered token_endpoint_auth_signing_alg PS256"),
+        "{description}"
+    );
+}
