@@ -52,7 +52,8 @@ fn feature_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn level_tag(tag: &str) -> Option<Level> {
+/// The level a tag names (`MUST`, `SHOULD`, ...), if it is a level tag.
+pub(crate) fn level_tag(tag: &str) -> Option<Level> {
     match tag {
         "MUST" => Some(Level::Must),
         "SHOULD" => Some(Level::Should),

@@ -93,8 +93,8 @@ impl RunResults {
 #[derive(Debug, Default)]
 pub struct Collector {
     results: Arc<Mutex<RunResults>>,
-    running: HashMap<(String, u32), ScenarioResult>,
-    started: HashMap<(String, u32), SystemTime>,
+    running: HashMap<String, ScenarioResult>,
+    started: HashMap<String, SystemTime>,
     exchanges: Option<ExchangeStore>,
 }
 
@@ -129,14 +129,7 @@ impl Collector {
         ev: Scenario<W>,
         at: SystemTime,
     ) {
-        let key = (
-            feature
-                .path
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            scenario.position.line as u32,
-        );
+        let key = crate::report::exchanges::location(feature, scenario);
         match ev {
             Scenario::Started => {
                 let mut tags = feature.tags.clone();
@@ -144,7 +137,7 @@ impl Collector {
                     tags.extend(r.tags.iter().cloned());
                 }
                 tags.extend(scenario.tags.iter().cloned());
-                let location = format!("{}:{}", key.0, key.1);
+                let location = key.clone();
                 self.started.insert(key.clone(), at);
                 self.running.insert(
                     key,

@@ -134,13 +134,21 @@ pub fn applies(rules: &[String], catalogue: &Catalogue, profile: &str) -> bool {
     })
 }
 
+/// Whether a failure at `level` is only a warning (SHOULD/REC unless `strict`; MAY always).
+pub fn failure_is_warning(level: Level, strict: bool) -> bool {
+    match level {
+        Level::Must | Level::Impl => false,
+        Level::Should | Level::Rec => !strict,
+        Level::May => true,
+    }
+}
+
 fn verdict_of(status: Status, level: Level, strict: bool) -> Verdict {
-    match (status, level) {
-        (Status::Passed, _) => Verdict::Passed,
-        (Status::Skipped, _) => Verdict::Skipped,
-        (Status::Failed, Level::Must | Level::Impl) => Verdict::Failed,
-        (Status::Failed, Level::Should | Level::Rec) if strict => Verdict::Failed,
-        (Status::Failed, Level::Should | Level::Rec | Level::May) => Verdict::Warning,
+    match status {
+        Status::Passed => Verdict::Passed,
+        Status::Skipped => Verdict::Skipped,
+        Status::Failed if failure_is_warning(level, strict) => Verdict::Warning,
+        Status::Failed => Verdict::Failed,
     }
 }
 

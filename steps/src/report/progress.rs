@@ -84,7 +84,7 @@ pub struct Progress {
     done: usize,
     failed: usize,
     warnings: usize,
-    running: HashMap<(String, usize), Running>,
+    running: HashMap<String, Running>,
 }
 
 impl Progress {
@@ -135,14 +135,7 @@ impl Progress {
         scenario: &gherkin::Scenario,
         ev: &Scenario<W>,
     ) {
-        let key = (
-            feature
-                .path
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            scenario.position.line,
-        );
+        let key = crate::report::exchanges::location(feature, scenario);
         match ev {
             Scenario::Started => {
                 let tags: Vec<&String> = feature
@@ -151,9 +144,10 @@ impl Progress {
                     .chain(rule.iter().flat_map(|r| r.tags.iter()))
                     .chain(scenario.tags.iter())
                     .collect();
-                let has = |t: &str| tags.iter().any(|x| x.as_str() == t);
-                let warning_level =
-                    has("MAY") || (!self.strict && (has("SHOULD") || has("REC"))) && !has("MUST");
+                let warning_level = tags
+                    .iter()
+                    .find_map(|t| crate::plan::level_tag(t))
+                    .is_some_and(|level| crate::verdict::failure_is_warning(level, self.strict));
                 self.running.insert(
                     key.clone(),
                     Running {
@@ -163,7 +157,7 @@ impl Progress {
                             .unwrap_or("?")
                             .to_string(),
                         name: scenario.name.clone(),
-                        location: format!("{}:{}", key.0, key.1),
+                        location: key.clone(),
                         warning_level,
                         failed_step: None,
                     },
