@@ -117,6 +117,42 @@ impl SigningKey {
         Ok(key)
     }
 
+    /// Loads a private key from PEM (PKCS#8, or the traditional RSA/EC forms) for `alg` (RSA
+    /// for PS256, P-256 for ES256), with `kid`.
+    ///
+    /// # Errors
+    /// Fails when the PEM is not a private key of the type `alg` needs.
+    pub fn from_private_pem(pem: &str, kid: &str, alg: SigningAlg) -> anyhow::Result<Self> {
+        let mut jwk = match alg {
+            SigningAlg::Ps256 => RsaKeyPair::from_pem(pem.as_bytes())
+                .context("not an RSA private key in PEM (PS256 needs RSA)")?
+                .to_jwk_key_pair(),
+            SigningAlg::Es256 => EcKeyPair::from_pem(pem.as_bytes(), Some(EcCurve::P256))
+                .context("not a P-256 private key in PEM (ES256 needs P-256)")?
+                .to_jwk_key_pair(),
+        };
+        jwk.set_key_id(kid);
+        jwk.set_algorithm(alg.as_str());
+        jwk.set_key_use("sig");
+        Ok(Self {
+            kid: kid.to_string(),
+            alg,
+            jwk,
+        })
+    }
+
+    /// The private key as PKCS#8 PEM (for writing test key files). Never write it into a report.
+    ///
+    /// # Errors
+    /// Fails only for a malformed private key.
+    pub fn private_pem(&self) -> anyhow::Result<String> {
+        let pem = match self.alg {
+            SigningAlg::Ps256 => RsaKeyPair::from_jwk(&self.jwk)?.to_pem_private_key(),
+            SigningAlg::Es256 => EcKeyPair::from_jwk(&self.jwk)?.to_pem_private_key(),
+        };
+        Ok(String::from_utf8(pem)?)
+    }
+
     /// The key id published in the JWKS and sent in JWS headers.
     pub fn kid(&self) -> &str {
         &self.kid
@@ -209,6 +245,28 @@ mod tests {
                 "{private} leaked into the public JWK"
             );
         }
+    }
+
+    #[rstest]
+    #[case(SigningAlg::Ps256)]
+    #[case(SigningAlg::Es256)]
+    fn a_key_survives_a_pem_round_trip(#[case] alg: SigningAlg) {
+        let key = SigningKey::generate(alg, "k1").expect("key");
+        let pem = key.private_pem().expect("pem");
+        let back = SigningKey::from_private_pem(&pem, "k1", alg).expect("from pem");
+        assert_eq!(
+            back.public_jwk().expect("jwk"),
+            key.public_jwk().expect("jwk")
+        );
+    }
+
+    #[test]
+    fn a_pem_of_the_wrong_key_type_is_refused() {
+        let ec = SigningKey::generate(SigningAlg::Es256, "k1").expect("key");
+        let err =
+            SigningKey::from_private_pem(&ec.private_pem().expect("pem"), "k1", SigningAlg::Ps256)
+                .expect_err("EC key for PS256");
+        assert!(err.to_string().contains("PS256 needs RSA"), "{err}");
     }
 
     #[test]

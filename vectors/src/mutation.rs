@@ -217,6 +217,16 @@ pub fn resolve(value: &Value, vars: &Vars) -> anyhow::Result<Value> {
 }
 
 impl Mutation {
+    /// Whether a value of this mutation is relative to the target's allowed clock skew
+    /// (`${skew}`), which the target must then declare.
+    pub fn uses_skew(&self) -> bool {
+        [&self.set, &self.tamper_set, &self.header_set]
+            .iter()
+            .flat_map(|m| m.values())
+            .filter_map(Value::as_str)
+            .any(|s| s.starts_with("${") && s.contains("skew"))
+    }
+
     /// Applies `set` and `remove` to claims.
     ///
     /// # Errors

@@ -44,11 +44,6 @@ async fn vars(w: &mut DcrWorld, name: &str, needs_skew: bool) -> anyhow::Result<
     Ok(vars)
 }
 
-fn uses_skew(m: &Mutation) -> bool {
-    let text = serde_json::to_string(&(&m.set, &m.tamper_set, &m.header_set)).unwrap_or_default();
-    text.contains("skew")
-}
-
 /// Signs `claims` with `header` as `signer` says; `legit` is the legitimate key, `impostor` the
 /// same-kid impostor, `unpublished` a key with an unknown kid.
 fn sign(
@@ -139,7 +134,7 @@ fn finish(
 }
 
 async fn mint_ssa(w: &mut DcrWorld, name: &str, mutation: Option<&Mutation>) -> anyhow::Result<()> {
-    let vars = vars(w, name, mutation.is_some_and(uses_skew)).await?;
+    let vars = vars(w, name, mutation.is_some_and(Mutation::uses_skew)).await?;
     let software_id = w.software_id(name)?;
     let env = w.ctx.env.clone();
     let register = env.register.as_ref().context(
@@ -180,7 +175,7 @@ async fn sign_request(
         .get(name)
         .cloned()
         .with_context(|| format!("recipient {name} holds no software statement"))?;
-    let vars = vars(w, name, mutation.is_some_and(uses_skew)).await?;
+    let vars = vars(w, name, mutation.is_some_and(Mutation::uses_skew)).await?;
     let issuer = w.discovered("issuer").await?;
     let software_id = w.software_id(name)?;
     let env = w.ctx.env.clone();
