@@ -37,7 +37,9 @@ Feature: Client metadata values follow the CDS profile
         | auth-signing-alg-rs256   |
         | auth-signing-alg-none    |
 
-    @id:MET-012 @DCR-REQ-033 @MUST
+    # Recipient A signs with PS256: a registration for ES256 leaves a client its key cannot
+    # authenticate as, so it cannot delete it either.
+    @id:MET-012 @DCR-REQ-033 @MUST @needs:fresh-product
     Scenario: ES256 for the token endpoint is accepted and registered
       Given recipient A signs a registration request with mutation "auth-signing-alg-es256"
       When recipient A posts the registration request

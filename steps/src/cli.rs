@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use anyhow::Context as _;
+
 use crate::env::Env;
 use crate::runner::{self, RunOptions};
+use crate::target::Target;
 
 /// Conformance suite for CDR Dynamic Client Registration (Data Holder side).
 #[derive(Debug, Parser)]
@@ -24,6 +27,10 @@ pub struct Cli {
 enum Command {
     /// Run the suite. Without a target, against the embedded mock holder (nothing to configure).
     Run(RunArgs),
+    /// Check a target file and the holder it names before a run: TLS with each recipient's
+    /// certificate, discovery, published keys, software statements, clock offset.
+    /// Exit 0 every check passed, 1 a check failed, 2 the target file is unusable.
+    Doctor(DoctorArgs),
     /// Check the detached signature of a summary.json written by `run --sign-with`.
     /// Exit 0 valid, 1 invalid, 2 usage error (unreadable file, unusable key).
     VerifyReport(VerifyArgs),
@@ -43,7 +50,22 @@ struct VerifyArgs {
 }
 
 #[derive(Debug, clap::Args)]
+struct DoctorArgs {
+    /// The target file (YAML) describing the holder and the recipients the suite acts as.
+    #[arg(long, value_name = "FILE")]
+    target: PathBuf,
+    /// Per-request timeout in seconds (default: the target file's run.timeout_seconds, or 10).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
 struct RunArgs {
+    /// Run against the Data Holder a target file describes (see vectors/targets/ and the
+    /// README) instead of the embedded mock holder. Scenarios needing what the file cannot
+    /// provide are skipped with the reason.
+    #[arg(long, value_name = "FILE")]
+    target: Option<PathBuf>,
     /// Folder of feature files and `catalogue.yaml`.
     #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
     features: PathBuf,
@@ -71,16 +93,18 @@ struct RunArgs {
     /// Only scenarios proving this rule (repeatable), e.g. --rule DCR-REQ-022.
     #[arg(long = "rule", value_name = "ID")]
     rules: Vec<String>,
-    /// Scenarios run at once.
-    #[arg(long, short = 'c', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
-    concurrency: u16,
-    /// Per-request timeout in seconds.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
-    timeout: u64,
+    /// Scenarios run at once [default: the target file's run.concurrency, or 4]. Targets with
+    /// fixed software statements run one scenario at a time.
+    #[arg(long, short = 'c', value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: Option<u16>,
+    /// Per-request timeout in seconds [default: the target file's run.timeout_seconds, or 10].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: Option<u64>,
     /// Catalogue profile to check against: cds-au (the standards) or mock-compat (also the
-    /// reference implementation's exact strings and choices, IMPL rules).
-    #[arg(long, value_name = "NAME", default_value = "cds-au")]
-    profile: String,
+    /// reference implementation's exact strings and choices, IMPL rules)
+    /// [default: the target file's run.profile, or cds-au].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     /// Treat SHOULD and REC failures as failures (otherwise they are warnings).
     #[arg(long)]
     strict: bool,
@@ -100,6 +124,7 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
     };
     match cli.command {
         Command::Run(args) => run(args).await,
+        Command::Doctor(args) => doctor(&args).await,
         Command::VerifyReport(args) => verify_report(&args),
     }
 }
@@ -136,8 +161,53 @@ fn verify_report(args: &VerifyArgs) -> ExitCode {
     }
 }
 
+/// Loads a target file, printing its problems (exit 2) when it is unusable.
+fn load_target(path: &std::path::Path) -> Result<Target, ExitCode> {
+    Target::load(path).map_err(|e| {
+        eprintln!("dcr-conformance: {e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn doctor(args: &DoctorArgs) -> ExitCode {
+    let target = match load_target(&args.target) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let timeout = Duration::from_secs(
+        args.timeout
+            .or(target.timeout.map(|t| t.as_secs()))
+            .unwrap_or(10),
+    );
+    let report = crate::doctor::run(target, timeout).await;
+    print!("{}", report.render());
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 async fn run(args: RunArgs) -> ExitCode {
-    let timeout = Duration::from_secs(args.timeout);
+    let target = match args.target.as_deref().map(load_target).transpose() {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let from_file = |f: fn(&Target) -> Option<u64>| target.as_ref().and_then(f);
+    let timeout = Duration::from_secs(
+        args.timeout
+            .or(from_file(|t| t.timeout.map(|d| d.as_secs())))
+            .unwrap_or(10),
+    );
+    let concurrency = args
+        .concurrency
+        .or(target.as_ref().and_then(|t| t.concurrency))
+        .unwrap_or(4);
+    let profile = args
+        .profile
+        .clone()
+        .or(target.as_ref().and_then(|t| t.profile.clone()))
+        .unwrap_or_else(|| "cds-au".into());
     let sign_with = match args.sign_with.as_deref().map(crate::report::sign::load_key) {
         None => None,
         Some(Ok(key)) => Some(key),
@@ -153,17 +223,28 @@ async fn run(args: RunArgs) -> ExitCode {
         tags: args.tags,
         name: args.name,
         rules: args.rules,
-        concurrency: args.concurrency as usize,
+        concurrency: concurrency as usize,
         verbose: args.verbose,
-        profile: args.profile,
+        profile,
         strict: args.strict,
         progress: args.progress,
         sign_with,
     };
-    let env = match Env::embedded(timeout).await {
+    let env = match target {
+        None => Env::embedded(timeout)
+            .await
+            .context("cannot start the embedded environment"),
+        Some(target) => {
+            let path = target.path.display().to_string();
+            Env::from_target(target, timeout)
+                .await
+                .with_context(|| format!("cannot set up the target of {path} (`dcr-conformance doctor --target {path}` checks it)"))
+        }
+    };
+    let env = match env {
         Ok(env) => env,
         Err(e) => {
-            eprintln!("dcr-conformance: cannot start the embedded environment: {e:#}");
+            eprintln!("dcr-conformance: {e:#}");
             return ExitCode::from(2);
         }
     };

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use dcr_vectors::keys::public_jwks;
 use dcr_vectors::templates::{self, Recipient};
 use dcr_vectors::{RegistrationTemplate, SigningAlg, SigningKey, SsaTemplate, TestPki};
@@ -18,6 +18,8 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::http;
+use crate::needs::Capabilities;
+use crate::target::{Jwks, Target, fetch_ssa};
 
 /// Access token lifetime of the embedded holder: long enough for any scenario's calls, short
 /// enough that waiting for a real expiry costs seconds.
@@ -42,6 +44,9 @@ pub struct Actor {
     pub base_uri: String,
     /// HTTP client presenting its transport certificate.
     pub client: reqwest::Client,
+    /// Its software statement, when it is fixed (obtained from the target file's source rather
+    /// than minted per scenario).
+    pub ssa: Option<String>,
     /// RFC 8705 thumbprint of its transport certificate.
     pub thumbprint: String,
 }
@@ -58,8 +63,9 @@ pub struct Register {
     pub unpublished: SigningKey,
     /// The Register's next key: published only when a scenario rotates keys.
     pub next: SigningKey,
-    /// The mock Register's server, to publish `next` (embedded run only).
-    pub server: MockServer,
+    /// The Register's JWKS host and the path it serves, when the suite runs it (needed to
+    /// publish `next`).
+    pub jwks_host: Option<(MockServer, String)>,
 }
 
 impl Register {
@@ -69,15 +75,30 @@ impl Register {
     /// # Errors
     /// Only for malformed keys.
     pub async fn publish_next_key(&self) -> anyhow::Result<()> {
+        let (server, jwks_path) = self.jwks_host.as_ref().context(
+            "the suite does not serve the Register's JWKS on this target (register.jwks_host)",
+        )?;
         Mock::given(method("GET"))
-            .and(path(REGISTER_JWKS_PATH))
+            .and(path(jwks_path.as_str()))
             .respond_with(
                 ResponseTemplate::new(200).set_body_json(public_jwks([&self.key, &self.next])?),
             )
             .with_priority(1)
-            .mount(&self.server)
+            .mount(server)
             .await;
         Ok(())
+    }
+
+    /// The Register as the suite plays it with `key`: impostor, unpublished and next keys
+    /// are generated here.
+    fn with_key(key: SigningKey, jwks_host: Option<(MockServer, String)>) -> anyhow::Result<Self> {
+        Ok(Self {
+            impostor: SigningKey::generate(key.alg(), key.kid())?,
+            unpublished: SigningKey::generate(SigningAlg::Es256, "cdr-register-unpublished")?,
+            next: SigningKey::generate(key.alg(), format!("{}-next", key.kid()))?,
+            key,
+            jwks_host,
+        })
     }
 }
 
@@ -110,6 +131,10 @@ pub struct Env {
     /// Whether each scenario may use a fresh software product id (true when the suite mints
     /// SSAs itself), which keeps scenarios independent of each other.
     pub fresh_software_ids: bool,
+    /// What scenarios may need that this environment cannot provide, with the reasons.
+    pub capabilities: Capabilities,
+    /// Spaces requests out when the target file sets a request-rate limit.
+    pacer: Option<tokio::sync::Mutex<tokio::time::Interval>>,
     _keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
     holder: Option<mock_holder::RunningHolder>,
 }
@@ -143,6 +168,120 @@ impl Env {
             .with_context(|| format!("no recipient {name:?} in this environment"))
     }
 
+    /// Waits for the request-rate limit, if the target file sets one.
+    pub async fn pace(&self) {
+        if let Some(pacer) = &self.pacer {
+            pacer.lock().await.tick().await;
+        }
+    }
+
+    /// Builds the environment a target file describes: clients with the recipients'
+    /// certificates, JWKS hosts the file asks the suite to run, the Register's key when given,
+    /// and each recipient's fixed SSA otherwise (obtained now, once).
+    ///
+    /// # Errors
+    /// Fails when a JWKS host cannot bind or a software statement cannot be obtained.
+    pub async fn from_target(target: Target, timeout: Duration) -> anyhow::Result<Arc<Self>> {
+        let capabilities = target.capabilities();
+        let ca_pem = target.ca_pem.clone();
+        // A client certificate from a CA of our own, which no holder may trust.
+        let rogue_pki = TestPki::generate(&[])?;
+        let identity = |pem: Option<String>| http::TlsIdentity {
+            ca_pem: ca_pem.clone(),
+            identity_pem: pem,
+        };
+        let mut tls_identities = std::collections::HashMap::from([
+            ("none".to_string(), identity(None)),
+            (
+                "rogue".to_string(),
+                identity(Some(rogue_pki.rogue.identity_pem())),
+            ),
+        ]);
+        let mut keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>> = Vec::new();
+        let register = match target.register {
+            None => None,
+            Some(r) => {
+                let host = match &r.jwks_host {
+                    None => None,
+                    Some(h) => {
+                        let server = bind_host(h.bind, "register.jwks_host").await?;
+                        let jwks_path = h.public_url.path().to_string();
+                        serve_jwks(&server, &jwks_path, &r.key).await?;
+                        Some((server, jwks_path))
+                    }
+                };
+                Some(Register::with_key(r.key, host)?)
+            }
+        };
+        let templates = templates::recipients()?;
+        let mut actors = Vec::new();
+        for r in target.recipients {
+            let lower = r.name.to_ascii_lowercase();
+            tls_identities.insert(r.name.clone(), identity(Some(r.identity_pem.clone())));
+            if let Jwks::Served(h) = &r.jwks {
+                let server =
+                    bind_host(h.bind, &format!("JWKS host of recipient {}", r.name)).await?;
+                serve_jwks(&server, h.public_url.path(), &r.key).await?;
+                keep_alive.push(Box::new(server));
+            }
+            let (recipient, base_uri, ssa) = match &r.ssa {
+                None => {
+                    let recipient = templates
+                        .iter()
+                        .find(|t| t.name == r.name)
+                        .cloned()
+                        .with_context(|| format!("no template for recipient {}", r.name))?;
+                    (
+                        recipient,
+                        format!("https://{lower}.recipient.example"),
+                        None,
+                    )
+                }
+                Some(source) => {
+                    let ssa = fetch_ssa(source, &r.identity_pem, &r.key, timeout)
+                        .await
+                        .with_context(|| format!("obtaining the SSA of recipient {}", r.name))?;
+                    let (recipient, base_uri) = recipient_from_ssa(&r.name, &ssa)?;
+                    (recipient, base_uri, Some(ssa))
+                }
+            };
+            actors.push(Actor {
+                jwks_uri: r.jwks.uri(),
+                base_uri,
+                client: http::client(&ca_pem, Some(&r.identity_pem), timeout)?,
+                thumbprint: r.thumbprint,
+                impostor: SigningKey::generate(r.key.alg(), r.key.kid())?,
+                key: r.key,
+                recipient,
+                ssa,
+            });
+        }
+        let pacer = target.requests_per_second.map(|rps| {
+            let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rps));
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tokio::sync::Mutex::new(interval)
+        });
+        Ok(Arc::new(Self {
+            target: target.name,
+            discovery_url: target.discovery_url,
+            anonymous: http::client(&ca_pem, None, timeout)?,
+            rogue: http::client(&ca_pem, Some(&rogue_pki.rogue.identity_pem()), timeout)?,
+            actors,
+            tls_identities,
+            fresh_software_ids: register.is_some(),
+            register,
+            ssa_template: SsaTemplate::load()?,
+            registration_template: RegistrationTemplate::load()?,
+            timeout,
+            max_token_wait: target.max_token_wait,
+            clock_skew: target.clock_skew.map(|d| d.as_secs() as i64),
+            capabilities,
+            pacer,
+            _keep_alive: keep_alive,
+            holder: None,
+        }))
+    }
+
     /// Starts the embedded environment.
     ///
     /// # Errors
@@ -151,18 +290,12 @@ impl Env {
         let pki = TestPki::generate(&[])?;
         let register_server = MockServer::start().await;
         let register_jwks_uri = format!("{}{REGISTER_JWKS_PATH}", register_server.uri());
-        let register = Register {
-            key: SigningKey::generate(SigningAlg::Ps256, "cdr-register-1")?,
-            impostor: SigningKey::generate(SigningAlg::Ps256, "cdr-register-1")?,
-            unpublished: SigningKey::generate(SigningAlg::Es256, "cdr-register-unpublished")?,
-            next: SigningKey::generate(SigningAlg::Ps256, "cdr-register-2")?,
-            server: register_server,
-        };
-        Mock::given(method("GET"))
-            .and(path(REGISTER_JWKS_PATH))
-            .respond_with(ResponseTemplate::new(200).set_body_json(public_jwks([&register.key])?))
-            .mount(&register.server)
-            .await;
+        let register_key = SigningKey::generate(SigningAlg::Ps256, "cdr-register-1")?;
+        serve_jwks(&register_server, REGISTER_JWKS_PATH, &register_key).await?;
+        let register = Register::with_key(
+            register_key,
+            Some((register_server, REGISTER_JWKS_PATH.to_string())),
+        )?;
 
         let jwks_host = MockServer::start().await;
         let identity = |pem: Option<String>| http::TlsIdentity {
@@ -187,11 +320,7 @@ impl Env {
             let key = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let impostor = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let jwks_path = format!("/{lower}/jwks");
-            Mock::given(method("GET"))
-                .and(path(jwks_path.clone()))
-                .respond_with(ResponseTemplate::new(200).set_body_json(public_jwks([&key])?))
-                .mount(&jwks_host)
-                .await;
+            serve_jwks(&jwks_host, &jwks_path, &key).await?;
             actors.push(Actor {
                 jwks_uri: format!("{}{jwks_path}", jwks_host.uri()),
                 base_uri: format!("https://{lower}.recipient.example"),
@@ -200,6 +329,7 @@ impl Env {
                 recipient,
                 key,
                 impostor,
+                ssa: None,
             });
         }
 
@@ -230,8 +360,60 @@ impl Env {
             fresh_software_ids: true,
             max_token_wait: Duration::from_secs(30),
             clock_skew: Some(holder.state.0.settings.clock_skew.as_secs() as i64),
+            capabilities: Capabilities::all(),
+            pacer: None,
             _keep_alive: vec![Box::new(jwks_host)],
             holder: Some(holder),
         }))
     }
+}
+
+/// Serves the public half of `key` as a JWKS at `jwks_path` on `server`.
+async fn serve_jwks(server: &MockServer, jwks_path: &str, key: &SigningKey) -> anyhow::Result<()> {
+    Mock::given(method("GET"))
+        .and(path(jwks_path))
+        .respond_with(ResponseTemplate::new(200).set_body_json(public_jwks([key])?))
+        .mount(server)
+        .await;
+    Ok(())
+}
+
+/// A JWKS host bound where the target file says.
+async fn bind_host(bind: std::net::SocketAddr, what: &str) -> anyhow::Result<MockServer> {
+    let listener = std::net::TcpListener::bind(bind)
+        .with_context(|| format!("cannot bind {what} to {bind}"))?;
+    Ok(MockServer::builder().listener(listener).start().await)
+}
+
+/// The recipient a fixed SSA describes, and its `recipient_base_uri`.
+fn recipient_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(Recipient, String)> {
+    let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
+    let text = |claim: &str| -> anyhow::Result<String> {
+        match claims.get(claim).and_then(serde_json::Value::as_str) {
+            Some(v) => Ok(v.to_string()),
+            None => bail!("the SSA of recipient {name} has no string claim {claim:?}"),
+        }
+    };
+    let redirect_uris = claims
+        .get("redirect_uris")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| !v.is_empty())
+        .with_context(|| format!("the SSA of recipient {name} has no redirect_uris"))?;
+    let recipient = Recipient {
+        name: name.to_string(),
+        software_id: text("software_id")?,
+        org_id: text("org_id").unwrap_or_default(),
+        org_name: text("org_name").unwrap_or_default(),
+        legal_entity_id: text("legal_entity_id").unwrap_or_default(),
+        legal_entity_name: text("legal_entity_name").unwrap_or_default(),
+        client_name: text("client_name").unwrap_or_default(),
+        client_description: text("client_description").unwrap_or_default(),
+        redirect_uris,
+    };
+    Ok((recipient, text("recipient_base_uri").unwrap_or_default()))
 }

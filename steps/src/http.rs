@@ -297,7 +297,7 @@ fn transport(e: &reqwest::Error) -> Outcome {
     Outcome::Transport { failure, message }
 }
 
-/// A reqwest client trusting only `ca_pem`, presenting `identity_pem` if given.
+/// A reqwest client trusting only the CA certificate(s) of `ca_pem`, presenting `identity_pem` if given.
 ///
 /// # Errors
 /// Fails when the PEM material does not parse.
@@ -307,7 +307,7 @@ pub fn client(
     timeout: Duration,
 ) -> anyhow::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(ca_pem.as_bytes())?])
+        .tls_certs_only(reqwest::Certificate::from_pem_bundle(ca_pem.as_bytes())?)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout);

@@ -23,6 +23,7 @@
 
 pub mod catalogue;
 pub mod cli;
+pub mod doctor;
 pub mod env;
 pub mod http;
 pub mod needs;

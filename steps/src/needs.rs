@@ -36,11 +36,14 @@ pub enum Need {
     /// Creates registrations: with fixed software products (SSAs not minted by the suite) the
     /// suite must delete what it created before the next scenario.
     Isolation,
+    /// Leaves a registration the recipient's own key cannot delete (e.g. one registered for
+    /// another signing algorithm): only a software product minted for the scenario will do.
+    FreshProduct,
 }
 
 impl Need {
     /// Every need, in order.
-    pub const ALL: [Need; 7] = [
+    pub const ALL: [Need; 8] = [
         Need::RegisterKey,
         Need::RegisterJwksHost,
         Need::SecondRecipient,
@@ -48,6 +51,7 @@ impl Need {
         Need::ClockSkew,
         Need::TokenExpiry,
         Need::Isolation,
+        Need::FreshProduct,
     ];
 
     /// The name used in `@needs:` tags and reports.
@@ -60,6 +64,7 @@ impl Need {
             Need::ClockSkew => "clock-skew",
             Need::TokenExpiry => "token-expiry",
             Need::Isolation => "isolation",
+            Need::FreshProduct => "fresh-product",
         }
     }
 

@@ -143,6 +143,12 @@ impl Plan {
                     ));
                 }
             }
+            for tag in crate::needs::unknown_need_tags(tags.iter().map(|t| t.as_str())) {
+                problems.push(format!(
+                    "{location}: tag @{tag} names no need (known: {})",
+                    crate::needs::Need::ALL.map(|n| n.name()).join(", ")
+                ));
+            }
             if rules.is_empty() {
                 problems.push(format!(
                     "{location}: scenario {:?} proves no rule (add a @DCR-REQ-NNN tag)",

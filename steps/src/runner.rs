@@ -11,11 +11,12 @@ use cucumber::{World as _, WriterExt as _, writer};
 
 use crate::catalogue::Catalogue;
 use crate::env::Env;
+use crate::needs;
 use crate::plan::{Plan, RULE_PREFIX};
 use crate::report::exchanges::{ExchangeStore, keep_exchanges};
 use crate::report::progress::{Progress, ProgressMode};
 use crate::report::{RunMeta, Summary};
-use crate::results::{Collector, RunResults};
+use crate::results::{Collector, RunResults, ScenarioResult, Status, StepResult};
 use crate::verdict::{self, Assessment, Verdict};
 use crate::world::{DcrWorld, RunContext, install};
 
@@ -160,8 +161,16 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
     })?;
     let snapshot_dir = opts.snapshot_root.join(&env.target);
     let (target, discovery_url) = (env.target.clone(), env.discovery_url.clone());
+    let capabilities = env.capabilities.clone();
+    let cleanup = !env.fresh_software_ids;
+    for (need, why) in capabilities.unmet() {
+        println!(
+            "target {target}: scenarios needing {} are skipped: {why}",
+            need.name()
+        );
+    }
     install(Arc::new(RunContext {
-        env,
+        env: env.clone(),
         catalogue: catalogue.clone(),
         snapshot_dir,
     }));
@@ -173,11 +182,23 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
     let collector = collector.with_exchanges(exchanges.clone());
     let started_at = std::time::SystemTime::now();
 
+    // The tag expression is evaluated in our filter below: given to cucumber's own CLI it
+    // would replace the filter (profile, --rule, --name and needs would be ignored).
+    let tag_expr = opts
+        .tags
+        .as_deref()
+        .map(str::parse::<cucumber::gherkin::tagexpr::TagOperation>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--tags {:?}: {e}", opts.tags.as_deref().unwrap_or("")))?;
+    // Fixed software statements mean one software product per recipient: scenarios that
+    // register must not overlap, so they run one at a time.
+    let concurrency = if env.fresh_software_ids {
+        opts.concurrency.max(1)
+    } else {
+        1
+    };
     let mut args = vec!["dcr-conformance".to_string()];
-    if let Some(tags) = &opts.tags {
-        args.extend(["--tags".into(), tags.clone()]);
-    }
-    args.extend(["--concurrency".into(), opts.concurrency.max(1).to_string()]);
+    args.extend(["--concurrency".into(), concurrency.to_string()]);
     if opts.verbose > 0 {
         args.push(format!("-{}", "v".repeat(opts.verbose.min(2) as usize)));
     }
@@ -187,8 +208,10 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
     let name = opts.name.clone();
     let rules = opts.rules.clone();
     let (filter_catalogue, profile) = (catalogue.clone(), opts.profile.clone());
+    let not_run: Arc<std::sync::Mutex<Vec<ScenarioResult>>> = Arc::default();
+    let skipped = not_run.clone();
     DcrWorld::cucumber()
-        .after(keep_exchanges(exchanges))
+        .after(keep_exchanges(exchanges, cleanup))
         .with_writer(
             writer::Basic::raw(opts.progress.console_output(), writer::Coloring::Auto, 0)
                 .summarized()
@@ -212,13 +235,49 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
                 .filter(|t| t.starts_with(RULE_PREFIX))
                 .cloned()
                 .collect();
+            let all_tags = || {
+                feature
+                    .tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                    .chain(scenario.tags.iter())
+            };
             let name_ok = name.as_ref().is_none_or(|re| re.is_match(&scenario.name));
             let rule_ok = rules.is_empty() || tags.iter().any(|t| rules.contains(t));
-            name_ok && rule_ok && verdict::applies(&tags, &filter_catalogue, &profile)
+            let tags_ok = tag_expr
+                .as_ref()
+                .is_none_or(|expr| cucumber::tag::Ext::eval(expr, all_tags()));
+            if !(name_ok
+                && rule_ok
+                && tags_ok
+                && verdict::applies(&tags, &filter_catalogue, &profile))
+            {
+                return false;
+            }
+            let steps = feature
+                .background
+                .iter()
+                .chain(rule.and_then(|r| r.background.as_ref()))
+                .flat_map(|b| b.steps.iter())
+                .chain(scenario.steps.iter())
+                .map(|s| s.value.as_str());
+            let needs = needs::needs_of(steps, all_tags().map(String::as_str));
+            match capabilities.skip_reason(&needs) {
+                None => true,
+                Some(reason) => {
+                    if let Ok(mut list) = skipped.lock() {
+                        list.push(not_run_result(feature, rule, scenario, reason));
+                    }
+                    false
+                }
+            }
         })
         .await;
 
-    let results = results.lock().map(|r| r.clone()).unwrap_or_default();
+    let mut results = results.lock().map(|r| r.clone()).unwrap_or_default();
+    if let Ok(mut list) = not_run.lock() {
+        results.scenarios.append(&mut list);
+    }
     let assessment = verdict::assess(&catalogue, &plan, &results, &opts.profile, opts.strict);
     let meta = RunMeta {
         target,
@@ -243,4 +302,34 @@ pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome>
         assessment,
         summary,
     })
+}
+
+/// The result of a scenario the target cannot run: skipped, with the reason as its message.
+fn not_run_result(
+    feature: &cucumber::gherkin::Feature,
+    rule: Option<&cucumber::gherkin::Rule>,
+    scenario: &cucumber::gherkin::Scenario,
+    reason: String,
+) -> ScenarioResult {
+    ScenarioResult {
+        feature: feature.name.clone(),
+        rule: rule.map(|r| r.name.clone()),
+        name: scenario.name.clone(),
+        tags: feature
+            .tags
+            .iter()
+            .chain(rule.iter().flat_map(|r| r.tags.iter()))
+            .chain(scenario.tags.iter())
+            .cloned()
+            .collect(),
+        location: crate::report::exchanges::location(feature, scenario),
+        status: Status::Skipped,
+        steps: vec![StepResult {
+            text: "needs of the scenario".into(),
+            status: Status::Skipped,
+            error: Some(reason),
+        }],
+        duration_ms: 0.0,
+        exchanges: Vec::new(),
+    }
 }

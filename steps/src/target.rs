@@ -808,6 +808,10 @@ impl Target {
                 Need::RegisterJwksHost,
                 "rotating the Register's keys needs register.signing_key and register.jwks_host",
             );
+            caps.lacks(
+                Need::FreshProduct,
+                "the scenario leaves a registration the recipient's key cannot delete, so it needs a software product minted for it (register.signing_key)",
+            );
             self.isolation(&mut caps);
             self.common(&mut caps);
             return caps;

@@ -191,6 +191,7 @@ impl DcrWorld {
             name => (&env.actor(name)?.client, format!("recipient {name}")),
         };
         let url = request.url.clone();
+        env.pace().await;
         let mut exchange = http::send(client, &label, request, env.timeout).await;
         // A broken connection right after the handshake may be a TLS refusal whose alert the
         // HTTP client never read: probe the handshake to tell the two apart.

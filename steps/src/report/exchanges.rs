@@ -77,17 +77,22 @@ impl<T> AfterHook for T where
 {
 }
 
-/// An `after` hook that hands every finished World's exchanges to `store`. The World itself
-/// is left as it was.
-pub fn keep_exchanges(store: ExchangeStore) -> impl AfterHook {
+/// An `after` hook that hands every finished World's exchanges to `store`; with `cleanup`
+/// (targets with fixed software statements) it then deletes what the scenario registered,
+/// outside the scenario's recorded exchanges.
+pub fn keep_exchanges(store: ExchangeStore, cleanup: bool) -> impl AfterHook {
     move |feature: &gherkin::Feature,
           _rule: Option<&gherkin::Rule>,
           scenario: &gherkin::Scenario,
           _finished: &ScenarioFinished,
           world: Option<&mut DcrWorld>| {
-        if let Some(world) = world {
+        if let Some(world) = &world {
             store.put(location(feature, scenario), world.exchanges.clone());
         }
-        Box::pin(futures::future::ready(())) as LocalBoxFuture<'_, ()>
+        Box::pin(async move {
+            if cleanup && let Some(world) = world {
+                crate::steps::cleanup::cleanup(world).await;
+            }
+        }) as LocalBoxFuture<'_, ()>
     }
 }

@@ -7,7 +7,9 @@
 //! * `management`: GET, PUT and DELETE on /register/{ClientId} with bearer tokens.
 //! * `probe`: requests with a spelled-out header or body (`${ENV}` expanded), for the suite's
 //!   own tests.
+//! * `cleanup`: deleting what a scenario registered, on targets with fixed software statements.
 
+pub(crate) mod cleanup;
 mod discovery;
 mod management;
 mod probe;

@@ -157,7 +157,7 @@ async fn registered_with_token(w: &mut DcrWorld, name: String) -> anyhow::Result
     Ok(())
 }
 
-async fn obtain(w: &mut DcrWorld, name: &str, scope: &str) -> anyhow::Result<()> {
+pub(crate) async fn obtain(w: &mut DcrWorld, name: &str, scope: &str) -> anyhow::Result<()> {
     let jti = uuid::Uuid::new_v4().to_string();
     let assertion = assertion(w, name, Assertion::Valid, &jti).await?;
     token_request(w, name, name, &assertion, scope).await

@@ -1,0 +1,387 @@
+//! The path a bank's user takes: the mock holder runs as its own process from its own config
+//! file, as a bank's server would, and the suite reaches it only through a target file
+//! (`doctor --target`, `run --target`).
+//!
+//! * With the Register's key in the target file (a sandbox), the results are the embedded
+//!   run's, scenario for scenario.
+//! * With fixed software statements (a production-like target), scenarios that need the
+//!   Register's key, a second recipient, the clock skew or a token expiry are skipped with their
+//!   reasons, none counts as passed, and the rest pass one at a time, each deleting what it
+//!   registered.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use dcr_vectors::{SigningAlg, SigningKey, TestPki};
+use serde_json::Value;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The `mock-holder` binary cargo built beside ours (`cargo test --workspace` builds it for
+/// the mock holder's own tests).
+fn holder_binary() -> PathBuf {
+    let ours = Path::new(env!("CARGO_BIN_EXE_dcr-conformance"));
+    let theirs = ours.with_file_name(format!("mock-holder{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        theirs.exists(),
+        "{} is missing: run `cargo test --workspace` (or `cargo build -p mock-holder`) first",
+        theirs.display()
+    );
+    theirs
+}
+
+/// A mock holder process, killed on drop.
+struct Holder {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Everything one scenario of this file needs: a PKI and keys on disk, a holder process
+/// configured from a file, and ports for the JWKS hosts the suite will run.
+struct Sandbox {
+    dir: PathBuf,
+    register_port: u16,
+    holder_public: u16,
+    holder: Holder,
+}
+
+impl Sandbox {
+    fn start(name: &str) -> Self {
+        let dir = support::scratch(name);
+        TestPki::generate(&[])
+            .expect("pki")
+            .write_to_dir(&dir)
+            .expect("pki files");
+        let register = SigningKey::generate(SigningAlg::Ps256, "register-1").expect("key");
+        let a = SigningKey::generate(SigningAlg::Ps256, "a-sig-1").expect("key");
+        let b = SigningKey::generate(SigningAlg::Es256, "b-sig-1").expect("key");
+        let write = |file: &str, text: &str| std::fs::write(dir.join(file), text).expect("write");
+        write("register.jwk", &register.private_jwk_json().expect("jwk"));
+        write("a-sig.pem", &a.private_pem().expect("pem"));
+        write("b-sig.jwk", &b.private_jwk_json().expect("jwk"));
+
+        let (register_port, holder_public, holder_mtls) = (free_port(), free_port(), free_port());
+        let config = format!(
+            "listen: {{public: '127.0.0.1:{holder_public}', mtls: '127.0.0.1:{holder_mtls}'}}\n\
+             tls: {{ca: ca.pem, cert: server.pem, key: server.key}}\n\
+             register_jwks_uri: http://127.0.0.1:{register_port}/cdr-register/v1/jwks\n\
+             database: {db}\n\
+             clock_skew_seconds: 60\n\
+             token_lifetime_seconds: 8\n",
+            db = dir.join("holder.db").display()
+        );
+        write("holder.yaml", &config);
+        let log = dir.join("holder.log");
+        let child = Command::new(holder_binary())
+            .current_dir(&dir)
+            .args(["serve", "--config", "holder.yaml"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("the mock-holder binary starts");
+        let mut holder = Holder { child, log };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", holder_public)).is_err() {
+            if let Ok(Some(status)) = holder.child.try_wait() {
+                panic!(
+                    "mock-holder exited with {status}: {}",
+                    std::fs::read_to_string(&holder.log).unwrap_or_default()
+                );
+            }
+            assert!(Instant::now() < deadline, "mock-holder did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            dir,
+            register_port,
+            holder_public,
+            holder,
+        }
+    }
+
+    fn discovery_url(&self) -> String {
+        format!(
+            "https://127.0.0.1:{}/.well-known/openid-configuration",
+            self.holder_public
+        )
+    }
+
+    /// A sandbox target: the Register's key, both recipients, every capability declared.
+    fn sandbox_target(&self) -> PathBuf {
+        let (a_port, b_port) = (free_port(), free_port());
+        let text = format!(
+            r#"# The process-separated mock holder, as a sandbox where we hold the Register's key.
+name: mock-holder
+holder:
+  discovery_url: {discovery}
+  supports_delete: true
+  clock_skew_seconds: 60
+  token_lifetime_seconds: 8
+tls:
+  ca_bundle: ca.pem
+register:
+  signing_key: {{ jwk: register.jwk }}
+  jwks_host: {{ bind: "127.0.0.1:{register}", public_url: "http://127.0.0.1:{register}/cdr-register/v1/jwks" }}
+recipients:
+  - name: A
+    certificate: client-a.pem
+    private_key: ${{DCR_TEST_A_KEY}}
+    signing_key: {{ pem: a-sig.pem, kid: a-sig-1, alg: PS256 }}
+    jwks: {{ serve: {{ bind: "127.0.0.1:{a_port}", public_url: "http://127.0.0.1:{a_port}/a/jwks" }} }}
+  - name: B
+    certificate: client-b.pem
+    private_key: client-b.key
+    signing_key: {{ jwk: b-sig.jwk }}
+    jwks: {{ serve: {{ bind: "127.0.0.1:{b_port}", public_url: "http://127.0.0.1:{b_port}/b/jwks" }} }}
+run:
+  concurrency: 4
+  timeout_seconds: 10
+"#,
+            discovery = self.discovery_url(),
+            register = self.register_port,
+        );
+        let path = self.dir.join("target.yaml");
+        std::fs::write(&path, text).expect("target file");
+        path
+    }
+
+    fn suite(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_dcr-conformance"))
+            .args(args)
+            .env("DCR_TEST_A_KEY", self.dir.join("client-a.key"))
+            .env_remove("CI")
+            .env("INSTA_UPDATE", "no")
+            .output()
+            .expect("dcr-conformance runs")
+    }
+
+    fn run(&self, target: &Path, extra: &[&str]) -> (Output, Value) {
+        let reports = self.dir.join(format!("reports-{}", uuid::Uuid::new_v4()));
+        let mut args = vec![
+            "run",
+            "--target",
+            target.to_str().expect("utf-8 path"),
+            "--report-dir",
+            reports.to_str().expect("utf-8 path"),
+            "--progress",
+            "off",
+        ];
+        args.extend_from_slice(extra);
+        let out = self.suite(&args);
+        let summary = std::fs::read_to_string(reports.join("summary.json")).unwrap_or_else(|e| {
+            panic!(
+                "no summary.json ({e}); stderr:\n{}\nholder log:\n{}",
+                String::from_utf8_lossy(&out.stderr),
+                std::fs::read_to_string(&self.holder.log).unwrap_or_default()
+            )
+        });
+        (
+            out,
+            serde_json::from_str(&summary).expect("summary.json is JSON"),
+        )
+    }
+}
+
+/// Scenario verdicts of a summary: `location -> verdict`.
+fn verdicts(summary: &Value) -> BTreeMap<String, String> {
+    summary["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .map(|s| {
+            (
+                format!(
+                    "{} {}",
+                    s["id"].as_str().unwrap_or(""),
+                    s["name"].as_str().unwrap_or("")
+                ),
+                s["verdict"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn a_sandbox_target_gives_the_embedded_results() {
+    let sandbox = Sandbox::start("target-sandbox");
+    let target = sandbox.sandbox_target();
+
+    let doctor = sandbox.suite(&["doctor", "--target", target.to_str().expect("path")]);
+    let doctor_text = text(&doctor);
+    println!("{doctor_text}");
+    assert_eq!(doctor.status.code(), Some(0), "{doctor_text}");
+    for check in [
+        "PASS  discovery",
+        "PASS  tls A",
+        "PASS  tls B",
+        "PASS  jwks A",
+        "PASS  jwks B",
+        "PASS  jwks Register",
+        "PASS  clock",
+    ] {
+        assert!(
+            doctor_text.contains(check),
+            "missing {check:?}:\n{doctor_text}"
+        );
+    }
+
+    let (out, through_target) = sandbox.run(&target, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let embedded_reports = sandbox.dir.join("embedded");
+    let embedded = sandbox.suite(&[
+        "run",
+        "--report-dir",
+        embedded_reports.to_str().expect("path"),
+        "--progress",
+        "off",
+    ]);
+    assert_eq!(embedded.status.code(), Some(0), "{}", text(&embedded));
+    let embedded: Value = serde_json::from_str(
+        &std::fs::read_to_string(embedded_reports.join("summary.json")).expect("summary"),
+    )
+    .expect("json");
+
+    let (ours, theirs) = (verdicts(&through_target), verdicts(&embedded));
+    assert!(ours.len() > 150, "only {} scenarios ran", ours.len());
+    assert_eq!(ours, theirs, "the target run differs from the embedded run");
+    assert_eq!(
+        through_target["counts"], embedded["counts"],
+        "totals differ"
+    );
+}
+
+#[test]
+fn fixed_software_statements_skip_what_they_cannot_provide_and_pass_the_rest() {
+    let sandbox = Sandbox::start("target-fixed");
+    // The Register issues recipient A one SSA: the suite cannot mint others.
+    let register_key: SigningKey = SigningKey::from_private_jwk(
+        &std::fs::read_to_string(sandbox.dir.join("register.jwk")).expect("jwk"),
+        None,
+        None,
+    )
+    .expect("register key");
+    let a_port = free_port();
+    let a_jwks = format!("http://127.0.0.1:{a_port}/a/jwks");
+    let template = dcr_vectors::SsaTemplate::load().expect("template");
+    let recipient = dcr_vectors::templates::recipients().expect("recipients")[0].clone();
+    let claims = template
+        .claims(
+            &recipient,
+            &a_jwks,
+            "https://a.recipient.example",
+            dcr_vectors::time::now(),
+        )
+        .expect("claims");
+    let ssa = dcr_vectors::jose::sign_claims(&claims, &register_key).expect("ssa");
+    std::fs::write(sandbox.dir.join("a.ssa"), &ssa).expect("ssa file");
+
+    // The Register's JWKS must still be served for the holder: a plain file server stands in.
+    let register_jwks = dcr_vectors::keys::public_jwks([&register_key]).expect("jwks");
+    let register_port = sandbox.register_port;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let _register = runtime.block_on(async move {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", register_port)).expect("bind");
+        let server = wiremock::MockServer::builder()
+            .listener(listener)
+            .start()
+            .await;
+        wiremock::Mock::given(wiremock::matchers::path("/cdr-register/v1/jwks"))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(register_jwks))
+            .mount(&server)
+            .await;
+        server
+    });
+
+    let text_of_target = format!(
+        r#"name: mock-holder
+holder:
+  discovery_url: {discovery}
+tls:
+  ca_bundle: ca.pem
+recipients:
+  - name: A
+    certificate: client-a.pem
+    private_key: client-a.key
+    signing_key: {{ pem: a-sig.pem, kid: a-sig-1, alg: PS256 }}
+    jwks: {{ serve: {{ bind: "127.0.0.1:{a_port}", public_url: "{a_jwks}" }} }}
+    ssa: {{ file: a.ssa }}
+"#,
+        discovery = sandbox.discovery_url()
+    );
+    let target = sandbox.dir.join("fixed.yaml");
+    std::fs::write(&target, text_of_target).expect("target");
+
+    let doctor = sandbox.suite(&["doctor", "--target", target.to_str().expect("path")]);
+    let doctor_text = text(&doctor);
+    assert_eq!(doctor.status.code(), Some(0), "{doctor_text}");
+    assert!(doctor_text.contains("PASS  ssa A"), "{doctor_text}");
+    assert!(doctor_text.contains("INFO  skipped"), "{doctor_text}");
+
+    let (out, summary) = sandbox.run(&target, &[]);
+    let out_text = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{out_text}");
+    let scenarios = summary["scenarios"].as_array().expect("scenarios");
+    let skipped: Vec<&Value> = scenarios
+        .iter()
+        .filter(|s| s["verdict"] == "skipped")
+        .collect();
+    let passed = scenarios
+        .iter()
+        .filter(|s| s["verdict"] == "passed")
+        .count();
+    assert!(
+        !skipped.is_empty() && passed > 50,
+        "skipped {} passed {passed}\n{out_text}",
+        skipped.len()
+    );
+    for s in &skipped {
+        let reason = s["reason"].as_str().unwrap_or("");
+        assert!(
+            reason.starts_with("not run on this target: needs "),
+            "a skip without its reason: {s}"
+        );
+    }
+    assert_eq!(
+        summary["counts"]["skipped"].as_u64(),
+        Some(skipped.len() as u64)
+    );
+    let skipped_ids: Vec<&str> = skipped.iter().filter_map(|s| s["id"].as_str()).collect();
+    // Each kind of need is represented.
+    for (id, need) in [
+        ("SSA-001", "register-key"),
+        ("MGT-006", "second-recipient"),
+        ("MGT-009", "token-expiry"),
+    ] {
+        let s = skipped
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not skipped; skipped: {skipped_ids:?}"));
+        assert!(s["reason"].as_str().unwrap_or("").contains(need), "{s}");
+    }
+}
