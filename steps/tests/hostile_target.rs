@@ -1,0 +1,212 @@
+//! A target that hangs, resets connections, answers with 10 MB of garbage or drips bytes
+//! slowly: the affected scenarios fail with a message saying what happened, the run finishes
+//! within its timeouts, writes every report, and nothing panics.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dcr_vectors::{SigningAlg, SigningKey, TestPki};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone, Copy)]
+enum Behaviour {
+    /// Accepts the connection and never says a word.
+    Hang,
+    /// Accepts and resets the connection at once.
+    Reset,
+    /// Completes TLS, then answers 200 with 10 MB of random-looking bytes.
+    Garbage,
+    /// Completes TLS, then sends a header byte every 300 ms, forever.
+    Drip,
+}
+
+/// Serves `behaviour` on a loopback port with the PKI's server certificate; returns the port.
+async fn hostile(behaviour: Behaviour, pki: &TestPki) -> u16 {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(pki.server.cert_pem.as_bytes())
+            .flatten()
+            .collect();
+    let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes()).expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                match behaviour {
+                    Behaviour::Hang => {
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                        drop(tcp);
+                    }
+                    Behaviour::Reset => {
+                        let _ = tcp.set_linger(Some(Duration::ZERO));
+                        drop(tcp);
+                    }
+                    Behaviour::Garbage | Behaviour::Drip => {
+                        let Ok(mut tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let mut buf = [0u8; 4096];
+                        let _ = tls.read(&mut buf).await;
+                        if let Behaviour::Garbage = behaviour {
+                            let _ = tls
+                                .write_all(
+                                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n",
+                                )
+                                .await;
+                            let mut x: u32 = 0x9e37_79b9;
+                            let chunk: Vec<u8> = (0..65536)
+                                .map(|_| {
+                                    x ^= x << 13;
+                                    x ^= x >> 17;
+                                    x ^= x << 5;
+                                    x as u8
+                                })
+                                .collect();
+                            for _ in 0..160 {
+                                if tls.write_all(&chunk).await.is_err() {
+                                    return;
+                                }
+                            }
+                            let _ = tls.shutdown().await;
+                        } else {
+                            for b in b"HTTP/1.1 200 OK\r\nx-slow: ".iter().cycle() {
+                                if tls.write_all(&[*b]).await.is_err() {
+                                    return;
+                                }
+                                tokio::time::sleep(Duration::from_millis(300)).await;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+fn target_file(dir: &Path, name: &str, port: u16) -> std::path::PathBuf {
+    let text = format!(
+        r#"name: hostile-{name}
+holder:
+  discovery_url: https://127.0.0.1:{port}/.well-known/openid-configuration
+  clock_skew_seconds: 60
+  token_lifetime_seconds: 5
+tls:
+  ca_bundle: ca.pem
+register:
+  signing_key: {{ jwk: register.jwk }}
+recipients:
+  - name: A
+    certificate: client-a.pem
+    private_key: client-a.key
+    signing_key: {{ jwk: a.jwk }}
+    jwks: {{ uri: "https://127.0.0.1:{port}/jwks" }}
+run:
+  timeout_seconds: 2
+"#
+    );
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, text).expect("target file");
+    path
+}
+
+#[test]
+fn a_hostile_target_fails_its_scenarios_with_a_message_and_the_run_completes() {
+    let dir = support::scratch("hostile");
+    let pki = TestPki::generate(&[]).expect("pki");
+    pki.write_to_dir(&dir).expect("pki files");
+    let write = |file: &str, key: SigningKey| {
+        std::fs::write(dir.join(file), key.private_jwk_json().expect("jwk")).expect("write")
+    };
+    write(
+        "register.jwk",
+        SigningKey::generate(SigningAlg::Ps256, "r1").expect("key"),
+    );
+    write(
+        "a.jwk",
+        SigningKey::generate(SigningAlg::Es256, "a1").expect("key"),
+    );
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let cases = [
+        (Behaviour::Hang, "hang", "Timeout"),
+        (Behaviour::Reset, "reset", "no response"),
+        (Behaviour::Garbage, "garbage", "larger than"),
+        (Behaviour::Drip, "drip", "Timeout"),
+    ];
+    for (behaviour, name, expected) in cases {
+        let port = runtime.block_on(hostile(behaviour, &pki));
+        let target = target_file(&dir, name, port);
+        let reports = dir.join(format!("reports-{name}"));
+        let started = Instant::now();
+        // Discovery, a registration, and a management scenario: each reaches the target first
+        // through discovery, so each must fail on it.
+        let out = Command::new(env!("CARGO_BIN_EXE_dcr-conformance"))
+            .args(["run", "--progress", "off", "--target"])
+            .arg(&target)
+            .arg("--report-dir")
+            .arg(&reports)
+            .args([
+                "--rule",
+                "DCR-REQ-001",
+                "--rule",
+                "DCR-REQ-019",
+                "--rule",
+                "DCR-REQ-068",
+            ])
+            .env_remove("CI")
+            .output()
+            .expect("dcr-conformance runs");
+        let elapsed = started.elapsed();
+        let text = format!(
+            "{name}: status {:?} after {elapsed:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{text}"
+        );
+        assert!(elapsed < Duration::from_secs(90), "{text}");
+        for report in ["summary.json", "junit.xml", "report.html", "cucumber.json"] {
+            assert!(reports.join(report).is_file(), "{report} missing\n{text}");
+        }
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(reports.join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        let scenarios = summary["scenarios"].as_array().expect("scenarios");
+        assert!(scenarios.len() >= 3, "{text}");
+        for s in scenarios {
+            assert_eq!(s["verdict"], "failed", "{name}: {s}");
+            let reason = s["reason"].as_str().unwrap_or("");
+            assert!(
+                reason.contains(expected),
+                "{name}: the reason should say {expected:?}: {reason}"
+            );
+        }
+    }
+}
