@@ -59,7 +59,7 @@ async fn hostile(behaviour: Behaviour, pki: &TestPki) -> u16 {
                         drop(tcp);
                     }
                     Behaviour::Reset => {
-                        let _ = tcp.set_linger(Some(Duration::ZERO));
+                        let _ = tcp.set_zero_linger();
                         drop(tcp);
                     }
                     Behaviour::Garbage | Behaviour::Drip => {
