@@ -1024,7 +1024,7 @@ recipients:
     ssa: { file: a.jwt }
 "#;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -1127,6 +1127,54 @@ recipients:
                 .contains("recipients[0].ssa: missing; without register.signing_key"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_example_target_file_loads() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../vectors/targets/example-bank.yaml");
+        let dir = std::env::temp_dir().join(format!("dcr-example-{}", uuid::Uuid::new_v4()));
+        let _cleanup = Dir(dir.clone());
+        for sub in ["certs", "keys"] {
+            std::fs::create_dir_all(dir.join(sub)).expect("dir");
+        }
+        let pki = dcr_vectors::TestPki::generate(&[]).expect("pki");
+        let a = SigningKey::generate(SigningAlg::Ps256, "adr-a-sig-2026").expect("key");
+        let b = SigningKey::generate(SigningAlg::Es256, "adr-b-sig").expect("key");
+        for (file, text) in [
+            ("certs/holder-ca.pem", pki.ca.cert_pem.clone()),
+            ("certs/register-ca.pem", pki.ca.cert_pem.clone()),
+            ("certs/adr-a-transport.pem", pki.client_a.cert_pem.clone()),
+            ("certs/adr-b-transport.pem", pki.client_b.cert_pem.clone()),
+            ("keys/adr-a-signing.pem", a.private_pem().expect("pem")),
+            ("keys/adr-b-signing.jwk", b.private_jwk_json().expect("jwk")),
+            (
+                "example-bank.yaml",
+                std::fs::read_to_string(&example).expect("example"),
+            ),
+        ] {
+            std::fs::write(dir.join(file), text).expect("write");
+        }
+        let env = env_of(&[
+            ("ADR_A_TRANSPORT_KEY", &pki.client_a.key_pem),
+            ("ADR_B_TRANSPORT_KEY", &pki.client_b.key_pem),
+            ("ADR_A_BRAND_ID", "brand-a"),
+            ("ADR_A_SOFTWARE_PRODUCT_ID", "product-a"),
+        ]);
+        let target = Target::load_with_env(&dir.join("example-bank.yaml"), &env)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(target.name, "example-bank-sandbox");
+        assert_eq!(target.recipients.len(), 2);
+        assert!(matches!(
+            &target.recipients[0].ssa,
+            Some(SsaSource::RegisterApi { ssa_endpoint, .. }) if ssa_endpoint.contains("/brands/brand-a/software-products/product-a/ssa")
+        ));
+        assert!(matches!(&target.recipients[1].ssa, Some(SsaSource::Command(_))));
+        assert!(matches!(&target.recipients[1].jwks, Jwks::Served(_)));
+        assert_eq!(target.requests_per_second, Some(5.0));
+        let caps = target.capabilities();
+        assert!(caps.missing(Need::TokenExpiry).is_none());
+        assert!(caps.missing(Need::RegisterKey).is_some());
     }
 
     #[test]
