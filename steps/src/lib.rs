@@ -14,6 +14,8 @@
 //!   default starts a mock Register, an ADR JWKS host and the mock holder on loopback.
 //! * [`world`]: the typed per-scenario World and the run context it reads.
 //! * `steps`: step definitions, one module per domain concept.
+//! * [`inspect`]: `inspect JWT|FILE`, offline checks of a registration request or SSA against
+//!   a profile.
 //! * [`catalogue`]: the requirement catalogue (`features/catalogue.yaml`) and accepted outcomes.
 //! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging.
 //! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted.
@@ -25,6 +27,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod env;
 pub mod http;
+pub mod inspect;
 pub mod plan;
 pub mod redact;
 pub mod report;
