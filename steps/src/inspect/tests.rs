@@ -69,15 +69,23 @@ fn request_claims(ssa: &str) -> Map<String, Value> {
         .expect("request claims")
 }
 
-/// Signs as the suite's mutations say; only the signers whose effect shows offline.
-fn sign(
-    signer: Option<&str>,
+/// Applies `mutation` (claims, header, signer) and `edit`, then signs with `key` as the
+/// mutation's signer says; only the signers whose effect shows offline are known here.
+fn signed(
+    mut claims: Map<String, Value>,
     mut header: Map<String, Value>,
-    claims: &Map<String, Value>,
+    mutation: Option<&Mutation>,
+    edit: impl FnOnce(&mut Map<String, Value>),
     key: &SigningKey,
 ) -> String {
+    if let Some(m) = mutation {
+        m.apply_claims(&mut claims, &vars()).expect("apply");
+        m.apply_header(&mut header, &vars()).expect("header");
+    }
+    edit(&mut claims);
+    let claims = &claims;
     let payload = serde_json::to_vec(claims).expect("claims");
-    match signer {
+    match mutation.and_then(|m| m.signer.as_deref()) {
         None | Some("register") | Some("recipient") => {
             header.insert("alg".into(), key.alg().as_str().into());
             jose::sign_compact(&header, &payload, key.signer().expect("signer").as_ref())
@@ -107,43 +115,21 @@ fn sign(
     }
 }
 
-/// An SSA from the template, changed by `mutation` and `edit`.
+/// An SSA from the template, changed by `mutation` and `edit`, signed by the Register.
 fn ssa_with(mutation: Option<&Mutation>, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
-    let mut claims = ssa_claims();
-    let mut header = jose::header_for(&KEYS.register);
-    if let Some(m) = mutation {
-        m.apply_claims(&mut claims, &vars()).expect("apply");
-        m.apply_header(&mut header, &vars()).expect("header");
-    }
-    edit(&mut claims);
-    sign(
-        mutation.and_then(|m| m.signer.as_deref()),
-        header,
-        &claims,
-        &KEYS.register,
-    )
+    let header = jose::header_for(&KEYS.register);
+    signed(ssa_claims(), header, mutation, edit, &KEYS.register)
 }
 
-/// A request carrying `ssa`, changed by `mutation` and `edit`.
+/// A request carrying `ssa`, changed by `mutation` and `edit`, signed by the recipient.
 fn request_with(
     ssa: &str,
     mutation: Option<&Mutation>,
     edit: impl FnOnce(&mut Map<String, Value>),
 ) -> String {
-    let mut claims = request_claims(ssa);
     let mut header = RegistrationTemplate::load().expect("t").header().clone();
     header.insert("kid".into(), KEYS.recipient.kid().into());
-    if let Some(m) = mutation {
-        m.apply_claims(&mut claims, &vars()).expect("apply");
-        m.apply_header(&mut header, &vars()).expect("header");
-    }
-    edit(&mut claims);
-    sign(
-        mutation.and_then(|m| m.signer.as_deref()),
-        header,
-        &claims,
-        &KEYS.recipient,
-    )
+    signed(request_claims(ssa), header, mutation, edit, &KEYS.recipient)
 }
 
 fn valid_ssa() -> String {
