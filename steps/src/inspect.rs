@@ -396,69 +396,17 @@ pub fn inspect(
             }
         },
         input::Located::Found(candidates) => {
-            if candidates.is_empty() {
-                return Err(InspectError::NoToken {
-                    what: origin.to_string(),
-                });
-            }
-            // Tokens already inspected, by compact form, with the label they got.
-            let mut seen: Vec<(String, String)> = Vec::new();
-            for c in &candidates {
-                let place = c.place();
-                if c.more_parts {
-                    skipped.push(Skipped {
-                        found: place,
-                        reason: "more than three dot-separated parts (a JWE?): not inspected"
-                            .into(),
-                    });
-                    continue;
-                }
-                if let Some((_, label)) = seen.iter().find(|(t, _)| *t == c.token) {
-                    skipped.push(Skipped {
-                        found: place,
-                        reason: format!("the same token as {label}, inspected there"),
-                    });
-                    continue;
-                }
-                let decoded = match Decoded::parse(&c.token) {
-                    Ok(d) => d,
-                    Err(why) => {
-                        skipped.push(Skipped {
-                            found: place,
-                            reason: format!("does not decode ({why})"),
-                        });
-                        continue;
-                    }
-                };
-                let kind = checks::classify(&decoded.claims);
-                if kind == Kind::Other {
-                    let credential = c.bearer
-                        || c.member.as_deref().is_some_and(|m| m.contains("token"))
-                        || decoded.claims.contains_key("cnf");
-                    skipped.push(Skipped {
-                        found: place,
-                        reason: if credential {
-                            "looks like an access token (a bearer credential): not inspected, not shown".into()
-                        } else {
-                            "neither a registration request nor a software statement: not inspected, not shown".into()
-                        },
-                    });
-                    continue;
-                }
-                let label = format!("#{}", tokens.len() + 1);
-                let inner =
-                    checks::str_claim(&decoded.claims, "software_statement").map(str::to_string);
-                let token = inspector.token(&label, &place, decoded, kind)?;
-                seen.push((c.token.clone(), label));
-                if let (Some(nested), Some(inner)) = (token.nested.first(), inner) {
-                    seen.push((inner, nested.label.clone()));
-                }
-                tokens.push(token);
-            }
+            (tokens, skipped) = inspector.scan(&candidates)?;
             if tokens.is_empty() {
-                return Err(InspectError::NothingToInspect {
-                    what: origin.to_string(),
-                    found: candidates.len(),
+                return Err(if candidates.is_empty() {
+                    InspectError::NoToken {
+                        what: origin.to_string(),
+                    }
+                } else {
+                    InspectError::NothingToInspect {
+                        what: origin.to_string(),
+                        found: candidates.len(),
+                    }
                 });
             }
         }
@@ -519,6 +467,69 @@ struct Inspector<'a> {
 }
 
 impl Inspector<'_> {
+    /// Inspects the requests and SSAs among tokens found in a text, each once (an SSA already
+    /// seen inside a request is not repeated); lists the others by place only.
+    fn scan(
+        &self,
+        candidates: &[input::Candidate],
+    ) -> Result<(Vec<Token>, Vec<Skipped>), InspectError> {
+        let mut tokens = Vec::new();
+        let mut skipped = Vec::new();
+        // Tokens already inspected, by compact form, with the label they got.
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for c in candidates {
+            let place = c.place();
+            if c.more_parts {
+                skipped.push(Skipped {
+                    found: place,
+                    reason: "more than three dot-separated parts (a JWE?): not inspected".into(),
+                });
+                continue;
+            }
+            if let Some((_, label)) = seen.iter().find(|(t, _)| *t == c.token) {
+                skipped.push(Skipped {
+                    found: place,
+                    reason: format!("the same token as {label}, inspected there"),
+                });
+                continue;
+            }
+            let decoded = match Decoded::parse(&c.token) {
+                Ok(d) => d,
+                Err(why) => {
+                    skipped.push(Skipped {
+                        found: place,
+                        reason: format!("does not decode ({why})"),
+                    });
+                    continue;
+                }
+            };
+            let kind = checks::classify(&decoded.claims);
+            if kind == Kind::Other {
+                let credential = c.bearer
+                    || c.member.as_deref().is_some_and(|m| m.contains("token"))
+                    || decoded.claims.contains_key("cnf");
+                skipped.push(Skipped {
+                    found: place,
+                    reason: if credential {
+                        "looks like an access token (a bearer credential): not inspected, not shown".into()
+                    } else {
+                        "neither a registration request nor a software statement: not inspected, not shown".into()
+                    },
+                });
+                continue;
+            }
+            let label = format!("#{}", tokens.len() + 1);
+            let inner =
+                checks::str_claim(&decoded.claims, "software_statement").map(str::to_string);
+            let token = self.token(&label, &place, decoded, kind)?;
+            seen.push((c.token.clone(), label));
+            if let (Some(nested), Some(inner)) = (token.nested.first(), inner) {
+                seen.push((inner, nested.label.clone()));
+            }
+            tokens.push(token);
+        }
+        Ok((tokens, skipped))
+    }
     fn clock(&self) -> Clock {
         Clock {
             now: self.settings.now,
