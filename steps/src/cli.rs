@@ -34,6 +34,35 @@ enum Command {
     /// Check the detached signature of a summary.json written by `run --sign-with`.
     /// Exit 0 valid, 1 invalid, 2 usage error (unreadable file, unusable key).
     VerifyReport(VerifyArgs),
+    /// Decode a registration request or software statement (JWT, file or - for stdin) and check
+    /// its claims against a profile offline. Exit 0 no failure, 1 failures, 2 usage error.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InspectArgs {
+    /// A compact JWT, a file holding one (or text with JWTs in it, or a JSON object of claims),
+    /// or - for standard input.
+    #[arg(value_name = "JWT|FILE")]
+    input: String,
+    /// Catalogue profile to check against: cds-au or mock-compat (adds IMPL rules).
+    #[arg(long, value_name = "NAME", default_value = "cds-au")]
+    profile: String,
+    /// Time reference for iat/exp: Unix seconds or RFC 3339 (default: the system clock).
+    #[arg(long, value_name = "TIME", value_parser = crate::inspect::parse_now)]
+    now: Option<i64>,
+    /// Clock skew a holder is assumed to allow, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(i64).range(0..=3600))]
+    skew: i64,
+    /// The holder's issuer (from its discovery document), to compare the request's aud with.
+    #[arg(long, value_name = "URL")]
+    issuer: Option<String>,
+    /// Output: text for people, json for machines.
+    #[arg(long, value_enum, default_value_t = crate::inspect::Format::Text)]
+    format: crate::inspect::Format,
+    /// Folder holding catalogue.yaml.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
+    features: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -126,6 +155,15 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
         Command::Run(args) => run(args).await,
         Command::Doctor(args) => doctor(&args).await,
         Command::VerifyReport(args) => verify_report(&args),
+        Command::Inspect(args) => crate::inspect::command(&crate::inspect::Invocation {
+            input: args.input,
+            features: args.features,
+            profile: args.profile,
+            now: args.now,
+            skew: args.skew,
+            issuer: args.issuer,
+            format: args.format,
+        }),
     }
 }
 

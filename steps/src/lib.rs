@@ -12,8 +12,15 @@
 //! * [`verdict`]: levels, `--strict` and profiles applied to results; the requirement matrix.
 //! * [`env`]: the environment a run executes in (target, recipients, Register); the embedded
 //!   default starts a mock Register, an ADR JWKS host and the mock holder on loopback.
+//! * [`target`]: the target file (`--target`): a Data Holder the user does not control, the
+//!   recipients the suite acts as there, validated field by field.
+//! * [`needs`]: what each scenario needs from the environment (read from its steps), and the
+//!   skip reason when the target cannot provide it.
+//! * [`doctor`]: `doctor --target`, the pre-flight checks of a target.
 //! * [`world`]: the typed per-scenario World and the run context it reads.
 //! * `steps`: step definitions, one module per domain concept.
+//! * [`inspect`]: `inspect JWT|FILE`, offline checks of a registration request or SSA against
+//!   a profile.
 //! * [`catalogue`]: the requirement catalogue (`features/catalogue.yaml`) and accepted outcomes.
 //! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging.
 //! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted.
@@ -26,6 +33,7 @@ pub mod cli;
 pub mod doctor;
 pub mod env;
 pub mod http;
+pub mod inspect;
 pub mod needs;
 pub mod plan;
 pub mod redact;

@@ -1131,8 +1131,8 @@ recipients:
 
     #[test]
     fn the_example_target_file_loads() {
-        let example = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../vectors/targets/example-bank.yaml");
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/targets/example-bank.yaml");
         let dir = std::env::temp_dir().join(format!("dcr-example-{}", uuid::Uuid::new_v4()));
         let _cleanup = Dir(dir.clone());
         for sub in ["certs", "keys"] {
@@ -1169,7 +1169,10 @@ recipients:
             &target.recipients[0].ssa,
             Some(SsaSource::RegisterApi { ssa_endpoint, .. }) if ssa_endpoint.contains("/brands/brand-a/software-products/product-a/ssa")
         ));
-        assert!(matches!(&target.recipients[1].ssa, Some(SsaSource::Command(_))));
+        assert!(matches!(
+            &target.recipients[1].ssa,
+            Some(SsaSource::Command(_))
+        ));
         assert!(matches!(&target.recipients[1].jwks, Jwks::Served(_)));
         assert_eq!(target.requests_per_second, Some(5.0));
         let caps = target.capabilities();
