@@ -10,7 +10,13 @@
 //!    requests in flight: registrations per second;
 //! 4. read VmRSS / VmHWM again;
 //! 5. 64 clients (64 TLS connections), each with its own cert-bound `cdr:registration` token,
-//!    GET their registration in a loop: p50 / p99 / max latency.
+//!    GET their registration in a loop: throughput at saturation and p50 / p99 / max latency
+//!    (closed loop: each client sends its next request when the last one is answered);
+//! 6. the same 64 clients on a fixed schedule offering half the saturated rate (open loop,
+//!    latency from each request's scheduled time): p50 / p99 / max.
+//!
+//! The load generator runs on one thread (a current-thread runtime) so that it takes at most
+//! one of the machine's cores from the holder it measures.
 //!
 //! Run: `cargo bench -p mock-holder --bench holder` (`BENCH_REGISTRATIONS` changes N,
 //! `BENCH_GETS_PER_CLIENT` the GETs per client, default 500).
@@ -76,7 +82,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let n: usize = std::env::var("BENCH_REGISTRATIONS")
         .ok()
@@ -273,10 +279,7 @@ async fn main() {
         let id = &ids[i];
         let now = time::now();
         let assertion = sign_claims(
-            &json!({"iss": id, "sub": id, "aud": format!("{base}/token"), "iat": now, "exp": now + 60, "jti": uuid::Uuid::new_v4().to_string()})
-                .as_object()
-                .cloned()
-                .unwrap(),
+            &dcr_vectors::jose::client_assertion_claims(id, &format!("{base}/token"), now),
             &recipient_key,
         )
         .unwrap();
@@ -332,13 +335,58 @@ async fn main() {
     let mut lat = run_gets(gets_per_client).await;
     let elapsed = started.elapsed();
     lat.sort_unstable();
+    let saturation = lat.len() as f64 / elapsed.as_secs_f64();
     println!(
-        "GET /register/{{id}}: {} requests, {CONCURRENCY} concurrent clients, {:.0} req/s, p50 {} p99 {} max {}",
+        "GET /register/{{id}} closed loop (saturated): {} requests, {CONCURRENCY} concurrent clients, {saturation:.0} req/s, p50 {} p99 {} max {}",
         lat.len(),
-        lat.len() as f64 / elapsed.as_secs_f64(),
         ms(percentile(&lat, 0.50)),
         ms(percentile(&lat, 0.99)),
         ms(*lat.last().unwrap())
+    );
+
+    // Open loop: the same 64 clients, each sending on a fixed schedule so that together they
+    // offer half the saturated rate. Latency is measured from each request's scheduled time,
+    // so a stalled holder is charged for the requests it delayed (no coordinated omission).
+    let offered = saturation / 2.0;
+    let interval = Duration::from_secs_f64(CONCURRENCY as f64 / offered);
+    let tasks: Vec<_> = get_clients
+        .iter()
+        .zip(&tokens)
+        .zip(&ids)
+        .enumerate()
+        .map(|(i, ((c, token), id))| {
+            let (c, token, url) = (c.clone(), token.clone(), format!("{base}/register/{id}"));
+            // Stagger the clients across one interval.
+            let start =
+                tokio::time::Instant::now() + interval.mul_f64(i as f64 / CONCURRENCY as f64);
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(gets_per_client);
+                for k in 0..gets_per_client {
+                    let scheduled = start + interval * k as u32;
+                    tokio::time::sleep_until(scheduled).await;
+                    let r = c.get(&url).bearer_auth(&token).send().await.unwrap();
+                    assert_eq!(r.status(), 200);
+                    r.bytes().await.unwrap();
+                    lat.push(scheduled.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut open = Vec::new();
+    for t in tasks {
+        open.extend(t.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    open.sort_unstable();
+    println!(
+        "GET /register/{{id}} open loop at half saturation: {} requests, {CONCURRENCY} clients offering {offered:.0} req/s (achieved {:.0}), p50 {} p99 {} max {}",
+        open.len(),
+        open.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&open, 0.50)),
+        ms(percentile(&open, 0.99)),
+        ms(*open.last().unwrap())
     );
     println!("final:                      {}", memory(pid));
 

@@ -927,13 +927,7 @@ pub async fn fetch_ssa(
             }
             let client = builder.build()?;
             let now = dcr_vectors::time::now();
-            let claims = serde_json::json!({
-                "iss": client_id, "sub": client_id, "aud": token_endpoint,
-                "iat": now, "exp": now + 300, "jti": uuid::Uuid::new_v4().to_string(),
-            });
-            let serde_json::Value::Object(claims) = claims else {
-                anyhow::bail!("internal: claims are an object");
-            };
+            let claims = dcr_vectors::jose::client_assertion_claims(client_id, token_endpoint, now);
             let assertion = dcr_vectors::jose::sign_claims(&claims, key)?;
             let token: serde_json::Value = client
                 .post(token_endpoint)

@@ -53,6 +53,20 @@ pub fn header_for(key: &SigningKey) -> Map<String, Value> {
     h
 }
 
+/// Claims of a `private_key_jwt` client assertion (RFC 7523 §3, CDS "Client Authentication"):
+/// `client_id` as issuer and subject, `aud` the token endpoint, five minutes of lifetime from
+/// `now`, a fresh `jti`.
+pub fn client_assertion_claims(client_id: &str, aud: &str, now: i64) -> Map<String, Value> {
+    let mut claims = Map::new();
+    for (k, v) in [("iss", client_id), ("sub", client_id), ("aud", aud)] {
+        claims.insert(k.into(), Value::String(v.into()));
+    }
+    claims.insert("iat".into(), now.into());
+    claims.insert("exp".into(), (now + 300).into());
+    claims.insert("jti".into(), uuid::Uuid::new_v4().to_string().into());
+    claims
+}
+
 /// Signs a JSON claims object with `key` and the usual header.
 ///
 /// # Errors

@@ -4,7 +4,7 @@
 use anyhow::{Context, bail};
 use cucumber::{given, then, when};
 use dcr_vectors::jose;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::http::Request;
 use crate::steps::response::fail;
@@ -34,13 +34,8 @@ async fn assertion(
     let token_endpoint = w.discovered("token_endpoint").await?;
     let issuer = w.discovered("issuer").await?;
     let now = dcr_vectors::time::now();
-    let mut claims: Map<String, Value> = json!({
-        "iss": client_id, "sub": client_id, "aud": token_endpoint,
-        "iat": now, "exp": now + 300, "jti": jti,
-    })
-    .as_object()
-    .cloned()
-    .context("claims")?;
+    let mut claims = jose::client_assertion_claims(&client_id, &token_endpoint, now);
+    claims.insert("jti".into(), jti.into());
     match kind {
         Assertion::Valid | Assertion::WrongKey => {}
         Assertion::AudIssuer => {
