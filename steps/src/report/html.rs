@@ -24,6 +24,8 @@ use crate::verdict::Verdict;
 
 /// The template, compiled in.
 const TEMPLATE: &str = include_str!("../../templates/report.html");
+/// The style sheet every page includes (`{% include "style.css" %}`), compiled in.
+const STYLE: &str = include_str!("../../templates/style.css");
 
 /// One line of a message, classed for colouring (`add`, `del`, `hunk`, `req`, `res` or ``).
 #[derive(Debug, Clone, Serialize)]
@@ -285,6 +287,8 @@ pub fn render(
     };
     let mut env = Environment::new();
     env.add_filter("status_label", |s: String| s.replace('_', " "));
+    env.add_template("style.css", STYLE)
+        .context("the style sheet does not parse")?;
     env.add_template("report.html", TEMPLATE)
         .context("the report template does not parse")?;
     env.get_template("report.html")
