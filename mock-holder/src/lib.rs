@@ -115,7 +115,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
         tracing::warn!(
             defect = defect.name(),
             rules = defect.rules().join(", "),
-            "DEFECT INJECTED: this holder deliberately breaks the rules named ({}); it is not a reference",
+            "DEFECT INJECTED: {}; this holder breaks the rules named on purpose and is not a reference",
             defect.description()
         );
     }
