@@ -27,6 +27,11 @@ enum Command {
     /// Check the detached signature of a summary.json written by `run --sign-with`.
     /// Exit 0 valid, 1 invalid, 2 usage error (unreadable file, unusable key).
     VerifyReport(VerifyArgs),
+    /// Prove that the suite fails a wrong holder: run it against the correct embedded mock
+    /// holder (everything must pass), then once per defect of mock-holder/defects.yaml (a
+    /// scenario of each rule the defect breaks must fail), and report the kill matrix.
+    /// Exit 0 every defect killed, 1 a defect survived or the baseline failed, 2 usage error.
+    Selfcheck(crate::selfcheck::SelfcheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +92,9 @@ struct RunArgs {
     /// More console detail (-v: docstrings; -vv: also the World of a failed scenario).
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Start the embedded mock holder with this defect (used by `selfcheck`).
+    #[arg(long, value_name = "NAME", hide = true)]
+    holder_defect: Option<mock_holder::Defect>,
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -101,6 +109,7 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
     match cli.command {
         Command::Run(args) => run(args).await,
         Command::VerifyReport(args) => verify_report(&args),
+        Command::Selfcheck(args) => crate::selfcheck::selfcheck(args).await,
     }
 }
 
@@ -160,7 +169,7 @@ async fn run(args: RunArgs) -> ExitCode {
         progress: args.progress,
         sign_with,
     };
-    let env = match Env::embedded(timeout).await {
+    let env = match Env::embedded_with(timeout, args.holder_defect).await {
         Ok(env) => env,
         Err(e) => {
             eprintln!("dcr-conformance: cannot start the embedded environment: {e:#}");
