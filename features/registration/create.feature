@@ -16,5 +16,6 @@ Feature: Registering a software product with POST /register
       Then the response status is 201
       And the response is JSON
       And the response has a non-empty "client_id"
+      And the response "client_id_issued_at", if present, is a time in seconds since the epoch within an hour of now
       And the response "software_statement" is the software statement recipient A submitted, unchanged
       And the response body matches the snapshot "register-created"

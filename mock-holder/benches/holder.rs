@@ -194,6 +194,12 @@ async fn main() {
                                 .claims(&software_id, issuer, &recipient.redirect_uris, &ssa, now)
                                 .unwrap();
                             req.insert("exp".into(), json!(now + 3600));
+                            // Client assertions are signed with this (ES256) key, and the holder
+                            // holds a client to its registered algorithm.
+                            req.insert(
+                                "token_endpoint_auth_signing_alg".into(),
+                                json!(recipient_key.alg().as_str()),
+                            );
                             sign(&req_header, &req, req_signer.as_ref())
                         })
                         .collect::<Vec<_>>()

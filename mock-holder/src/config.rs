@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
+use crate::defect::Defect;
 use crate::settings::Settings;
 use crate::tls::TlsMaterial;
 
@@ -55,6 +56,9 @@ pub struct Config {
     /// Whether JARM response encryption is supported and advertised (default true).
     #[serde(default = "default_true")]
     pub jarm_encryption: bool,
+    /// A defect to start with, by name (see `defects.yaml`): the holder then breaks one rule on
+    /// purpose. Absent (the default) for a correct holder.
+    pub defect: Option<String>,
 }
 
 /// Listen addresses.
@@ -220,6 +224,7 @@ impl Config {
                 "supported_scopes: must contain cdr:registration (registration management needs it); add it to the list"
             );
         }
+        self.parsed_defect()?;
         let t = &self.tls;
         match (&t.ca, &t.cert, &t.key, &t.generate) {
             (Some(_), Some(_), Some(_), None) | (None, None, None, Some(_)) => Ok(()),
@@ -229,11 +234,26 @@ impl Config {
         }
     }
 
+    /// The `defect` field, parsed.
+    ///
+    /// # Errors
+    /// Names the field and lists the defects when the name is unknown.
+    pub fn parsed_defect(&self) -> anyhow::Result<Option<Defect>> {
+        self.defect
+            .as_deref()
+            .map(|name| {
+                name.parse::<Defect>()
+                    .map_err(|e| anyhow::anyhow!("defect: {e}"))
+            })
+            .transpose()
+    }
+
     /// Resolves the config into runtime settings, generating the test PKI if asked to.
     ///
     /// # Errors
     /// Fails when a TLS file cannot be read or the PKI cannot be written.
     pub fn into_settings(self) -> anyhow::Result<Settings> {
+        let defect = self.parsed_defect()?;
         let tls = match (
             &self.tls.generate,
             &self.tls.ca,
@@ -303,6 +323,7 @@ impl Config {
         s.max_body_bytes = self.max_body_bytes;
         s.supported_scopes = self.supported_scopes;
         s.jarm_encryption = self.jarm_encryption;
+        s.defect = defect;
         Ok(s)
     }
 }
@@ -352,7 +373,25 @@ mod tests {
         assert!(!s.jarm_encryption);
         assert_eq!(s.clock_skew, Duration::ZERO);
         assert_eq!(s.token_lifetime, Duration::from_secs(30));
+        assert_eq!(s.defect, None, "no defect unless one is named");
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_named_defect_reaches_the_settings_and_an_unknown_one_lists_the_defects() {
+        let c: Config =
+            serde_yaml::from_str(&format!("{GOOD}defect: accept-expired-ssa\n")).expect("parse");
+        c.check().expect("valid");
+        assert_eq!(
+            c.parsed_defect().expect("known"),
+            Some(Defect::AcceptExpiredSsa)
+        );
+        let c: Config = serde_yaml::from_str(&format!("{GOOD}defect: nope\n")).expect("parse");
+        let err = c.check().expect_err("unknown").to_string();
+        assert!(
+            err.starts_with("defect: unknown defect \"nope\"") && err.contains("skip-jti-replay"),
+            "{err}"
+        );
     }
 
     #[rstest]
@@ -400,6 +439,7 @@ mod tests {
         "token_lifetime_seconds"
     )]
     #[case::empty_database("register_jwks_uri: http://x/\ndatabase: ''\n", "database")]
+    #[case::unknown_defect("register_jwks_uri: http://x/\ndefect: no-such-defect\n", "defect")]
     fn semantic_errors_name_the_field(#[case] tail: &str, #[case] field: &str) {
         let tls = if field == "tls" {
             "tls: {ca: /a}\n"

@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 
+use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::state::AppState;
 
@@ -18,7 +19,12 @@ impl FromRequest<AppState> for JwtBody {
     type Rejection = OAuthError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let body = read_body(req, state, "application/jwt").await?;
+        let expected = if state.defect(Defect::IgnoreContentType) {
+            None
+        } else {
+            Some("application/jwt")
+        };
+        let body = read_body(req, state, expected).await?;
         text(body).map(JwtBody)
     }
 }
@@ -32,7 +38,7 @@ impl FromRequest<AppState> for FormBody {
     type Rejection = OAuthError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let body = read_body(req, state, "application/x-www-form-urlencoded").await?;
+        let body = read_body(req, state, Some("application/x-www-form-urlencoded")).await?;
         let mut out = HashMap::new();
         for (name, value) in url::form_urlencoded::parse(&body) {
             if out.insert(name.to_string(), value.to_string()).is_some() {
@@ -59,10 +65,17 @@ fn media_type(req: &Request) -> Option<String> {
         })
 }
 
-/// Checks the media type (415 otherwise) and reads the body up to the configured limit (413).
-async fn read_body(req: Request, state: &AppState, expected: &str) -> Result<Bytes, OAuthError> {
+/// Checks the media type when one is `expected` (415 otherwise) and reads the body up to the
+/// configured limit (413).
+async fn read_body(
+    req: Request,
+    state: &AppState,
+    expected: Option<&str>,
+) -> Result<Bytes, OAuthError> {
     let content_type = media_type(&req);
-    if content_type.as_deref() != Some(expected) {
+    if let Some(expected) = expected
+        && content_type.as_deref() != Some(expected)
+    {
         return Err(OAuthError::UnsupportedMediaType(format!(
             "The request body must be sent as {expected}, not {}",
             content_type.as_deref().unwrap_or("(no Content-Type)")

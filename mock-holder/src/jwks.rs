@@ -175,11 +175,43 @@ impl JwksCache {
         kid: &str,
         alg: &str,
     ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
+        self.lookup(url, kid, alg, true).await
+    }
+
+    /// Like [`JwksCache::verifier`], except that a `kid` missing from a cached document that is
+    /// still fresh is refused without fetching the document again (the
+    /// `no-register-jwks-refresh` defect: see [`crate::defect`]).
+    ///
+    /// # Errors
+    /// See [`JwksError`].
+    pub async fn verifier_without_refresh(
+        &self,
+        url: &str,
+        kid: &str,
+        alg: &str,
+    ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
+        self.lookup(url, kid, alg, false).await
+    }
+
+    async fn lookup(
+        &self,
+        url: &str,
+        kid: &str,
+        alg: &str,
+        refresh_on_unknown_kid: bool,
+    ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
         if let Some(entry) = self.entries.read().await.get(url)
             && entry.fetched.elapsed() < self.ttl
-            && find(&entry.keys, kid).is_some()
         {
-            return Ok(pick(&entry.verifiers, kid, alg));
+            if find(&entry.keys, kid).is_some() {
+                return Ok(pick(&entry.verifiers, kid, alg));
+            }
+            if !refresh_on_unknown_kid {
+                return Err(JwksError::UnknownKid {
+                    url: url.to_string(),
+                    kid: kid.to_string(),
+                });
+            }
         }
         let (keys, verifiers) = self.refresh(url).await?;
         if find(&keys, kid).is_none() {

@@ -22,11 +22,14 @@
 //!   management endpoints (401 / 403, revocation of tokens naming an unknown client).
 //! * [`store`]: SQLite (WAL) persistence of registrations, replay caches, revoked tokens and
 //!   the holder's token-signing key.
+//! * [`defect`]: the defects a holder can be started with (`defects.yaml`), one at a time,
+//!   each breaking one rule on purpose, for the suite's self-check.
 //! * [`routes`]: one module per endpoint: [`routes::discovery`], [`routes::register`]
 //!   (`POST /register`), [`routes::client`] (`GET|PUT|DELETE /register/{ClientId}`),
 //!   [`routes::token`] (`POST /token`).
 
 pub mod config;
+pub mod defect;
 pub mod error;
 pub mod extract;
 pub mod jwks;
@@ -43,6 +46,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use axum_server::Handle;
 
+pub use defect::Defect;
 pub use error::OAuthError;
 pub use settings::Settings;
 pub use state::{AppState, Urls};
@@ -107,6 +111,14 @@ fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
 /// Fails when an address cannot be bound, the TLS material is invalid or the database cannot
 /// be opened.
 pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
+    if let Some(defect) = settings.defect {
+        tracing::warn!(
+            defect = defect.name(),
+            rules = defect.rules().join(", "),
+            "DEFECT INJECTED: {}; this holder breaks the rules named on purpose and is not a reference",
+            defect.description()
+        );
+    }
     let public = bind(settings.public_addr)?;
     let mtls = bind(settings.mtls_addr)?;
     let (public_addr, mtls_addr) = (public.local_addr()?, mtls.local_addr()?);
@@ -124,8 +136,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
         token_endpoint: format!("{}/token", mtls_base.trim_end_matches('/')),
         jwks_uri: format!("{}/jwks", public_base.trim_end_matches('/')),
     };
-    let public_tls = tls::server_config(&settings.tls, false)?;
-    let mtls_tls = tls::server_config(&settings.tls, true)?;
+    let public_tls = tls::server_config(&settings.tls, tls::ClientAuth::None)?;
+    let mtls_tls = tls::server_config(
+        &settings.tls,
+        if settings.defect == Some(Defect::OptionalClientCertificate) {
+            tls::ClientAuth::Optional
+        } else {
+            tls::ClientAuth::Required
+        },
+    )?;
     let state = AppState::new(settings, urls.clone())?;
 
     let handles = [Handle::new(), Handle::new()];

@@ -35,10 +35,16 @@ enum Command {
         ///   max_body_bytes                  largest request body (default 65536)
         ///   supported_scopes                scopes kept from SSAs (default: CDS scopes)
         ///   jarm_encryption                 support JARM encryption (default true)
+        ///   defect                          break one rule on purpose (default: none; see --defect)
         ///
         /// Logging: RUST_LOG (default mock_holder=info,tower_http=info). See mock-holder/README.md.
         #[arg(long, value_name = "FILE", verbatim_doc_comment)]
         config: PathBuf,
+        /// Start with this defect (overrides `defect` in the config): the holder then breaks
+        /// one conformance rule on purpose, for testing a test suite. The defects, the rules
+        /// they break and what each does are listed in mock-holder/defects.yaml.
+        #[arg(long, value_name = "NAME")]
+        defect: Option<mock_holder::Defect>,
     },
 }
 
@@ -53,8 +59,8 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config } => {
-            let settings =
+        Command::Serve { config, defect } => {
+            let mut settings =
                 match mock_holder::config::Config::load(&config).and_then(|c| c.into_settings()) {
                     Ok(s) => s,
                     Err(e) => {
@@ -62,6 +68,9 @@ async fn main() -> ExitCode {
                         return ExitCode::from(2);
                     }
                 };
+            if defect.is_some() {
+                settings.defect = defect;
+            }
             let holder = match mock_holder::start(settings).await {
                 Ok(h) => h,
                 Err(e) => {
@@ -69,6 +78,13 @@ async fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if let Some(d) = holder.state.0.settings.defect {
+                eprintln!(
+                    "mock-holder: WARNING: defect {d} is active: {} (breaks {}). Not a reference holder.",
+                    d.description(),
+                    d.rules().join(", ")
+                );
+            }
             eprintln!(
                 "mock-holder: issuer {} (public {}), registration endpoint {} (mTLS {})",
                 holder.urls.issuer,

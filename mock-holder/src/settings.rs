@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::defect::Defect;
 use crate::tls::TlsMaterial;
 
 /// Scopes the mock holder supports; SSA scopes outside this set are dropped (CDS: a holder MUST
@@ -58,6 +59,8 @@ pub struct Settings {
     pub supported_scopes: Vec<String>,
     /// Whether the holder supports JARM response encryption (CDS: optional for holders).
     pub jarm_encryption: bool,
+    /// A behaviour deliberately broken (see [`crate::defect`]); `None` for a correct holder.
+    pub defect: Option<Defect>,
 }
 
 impl Settings {
@@ -84,6 +87,7 @@ impl Settings {
             max_body_bytes: 64 * 1024,
             supported_scopes: DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
             jarm_encryption: true,
+            defect: None,
         }
     }
 }

@@ -102,6 +102,13 @@ impl AppState {
         dcr_vectors::time::now()
     }
 
+    /// Whether the holder runs with `defect` (see [`crate::defect`]). Without a defect this is
+    /// a comparison of `None` with a constant.
+    #[inline]
+    pub fn defect(&self, defect: crate::Defect) -> bool {
+        self.0.settings.defect == Some(defect)
+    }
+
     /// The clock skew in seconds.
     pub fn skew(&self) -> i64 {
         self.0.settings.clock_skew.as_secs() as i64

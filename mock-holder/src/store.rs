@@ -130,6 +130,19 @@ impl Store {
         }
     }
 
+    /// Stores a registration, replacing any registration of its `software_id` (only the
+    /// `allow-duplicate-software-id` defect: see [`crate::defect`]).
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn replace_client(&self, client: &StoredClient) -> anyhow::Result<Inserted> {
+        let metadata = serde_json::to_string(&client.metadata)?;
+        self.with(|c| {
+            c.prepare_cached("INSERT OR REPLACE INTO clients (client_id, software_id, issued_at, metadata) VALUES (?1, ?2, ?3, ?4)")?.execute(params![client.client_id, client.software_id, client.issued_at, metadata])
+        })?;
+        Ok(Inserted::Ok)
+    }
+
     /// Replaces the metadata of an existing registration; returns false if it does not exist.
     ///
     /// # Errors

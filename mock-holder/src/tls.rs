@@ -55,13 +55,25 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// Builds a rustls server config; `require_client_cert` selects mTLS.
+/// Whether a listener asks for client certificates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// Server-authenticated TLS only (the public listener).
+    None,
+    /// Mutual TLS: a client certificate from the CA is required.
+    Required,
+    /// A certificate from the CA is checked when sent, but a client may send none (only the
+    /// `optional-client-certificate` defect: see [`crate::defect`]).
+    Optional,
+}
+
+/// Builds a rustls server config for `client_auth`.
 ///
 /// # Errors
 /// Fails when the PEM material does not parse or the key does not match the certificate.
 pub fn server_config(
     material: &TlsMaterial,
-    require_client_cert: bool,
+    client_auth: ClientAuth,
 ) -> anyhow::Result<rustls::ServerConfig> {
     let provider = provider();
     let certs: Vec<CertificateDer<'static>> =
@@ -72,16 +84,20 @@ pub fn server_config(
         PrivateKeyDer::from_pem_slice(material.key_pem.as_bytes()).context("server key PEM")?;
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()?;
-    let builder = if require_client_cert {
+    let builder = if client_auth == ClientAuth::None {
+        builder.with_no_client_auth()
+    } else {
         let mut roots = RootCertStore::empty();
         for ca in CertificateDer::pem_slice_iter(material.client_ca_pem.as_bytes()) {
             roots.add(ca.context("client CA PEM")?)?;
         }
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build()?;
-        builder.with_client_cert_verifier(verifier)
-    } else {
-        builder.with_no_client_auth()
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
+        let verifier = if client_auth == ClientAuth::Optional {
+            verifier.allow_unauthenticated()
+        } else {
+            verifier
+        };
+        builder.with_client_cert_verifier(verifier.build()?)
     };
     let mut config = builder
         .with_single_cert(certs, key)

@@ -13,6 +13,7 @@
 use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value, json};
 
+use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::registration::{int_claim, split_jws, str_claim};
 use crate::state::AppState;
@@ -89,6 +90,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 fn verify(state: &AppState, token: &str) -> Result<Map<String, Value>, OAuthError> {
     let claims = match state.0.verified_tokens.get(token) {
         Some(claims) => claims,
+        None if state.defect(Defect::TrustUnverifiedTokens) => {
+            split_jws(token)
+                .ok_or_else(|| invalid("The access token is malformed"))?
+                .1
+        }
         None => {
             let claims = verify_signature(state, token)?;
             state.0.verified_tokens.put(token, &claims);
@@ -96,10 +102,20 @@ fn verify(state: &AppState, token: &str) -> Result<Map<String, Value>, OAuthErro
         }
     };
     let exp = int_claim(&claims, "exp").ok_or_else(|| invalid("The access token has no exp"))?;
-    if exp <= state.now() {
+    if exp <= state.now() && !state.defect(Defect::AcceptExpiredToken) {
         return Err(invalid("The access token has expired"));
     }
     Ok(claims)
+}
+
+/// Checks the bearer token of `headers` as a management call would, without the client and
+/// scope checks (only the `check-authorization-on-post` defect: see [`crate::defect`]).
+///
+/// # Errors
+/// 401 as in [`authorize`].
+pub(crate) fn verify_bearer(state: &AppState, headers: &HeaderMap) -> Result<(), OAuthError> {
+    let token = bearer(headers).ok_or(OAuthError::MissingToken)?;
+    verify(state, token).map(|_| ())
 }
 
 /// A bounded cache of access tokens whose signature and issuer were verified, so that repeated
@@ -153,7 +169,20 @@ pub async fn authorize(
     cert: &ClientCert,
     path_client_id: &str,
 ) -> Result<Authorized, OAuthError> {
-    let token = bearer(headers).ok_or(OAuthError::MissingToken)?;
+    let Some(token) = bearer(headers) else {
+        if state.defect(Defect::ManagementWithoutToken) {
+            let lookup = state.clone();
+            let id = path_client_id.to_string();
+            return match blocking(move || Ok(lookup.0.store.client(&id)?)).await? {
+                Some(client) => Ok(Authorized {
+                    jti: String::new(),
+                    client,
+                }),
+                None => Err(OAuthError::UnknownClient),
+            };
+        }
+        return Err(OAuthError::MissingToken);
+    };
     let claims = verify(state, token)?;
     let jti = str_claim(&claims, "jti")
         .ok_or_else(|| invalid("The access token has no jti"))?
@@ -176,7 +205,9 @@ pub async fn authorize(
     if revoked {
         return Err(invalid("The access token has been revoked"));
     }
-    if bound.is_none() || bound != cert.thumbprint.as_deref() {
+    if (bound.is_none() || bound != cert.thumbprint.as_deref())
+        && !state.defect(Defect::SkipHolderOfKey)
+    {
         return Err(invalid(
             "The access token is not bound to the client certificate of this connection",
         ));
@@ -185,7 +216,7 @@ pub async fn authorize(
         .unwrap_or_default()
         .split_whitespace()
         .any(|s| s == REGISTRATION_SCOPE);
-    if !has_scope {
+    if !has_scope && !state.defect(Defect::SkipRegistrationScope) {
         return Err(OAuthError::InsufficientScope(format!(
             "The access token does not have the {REGISTRATION_SCOPE} scope"
         )));
@@ -195,16 +226,21 @@ pub async fn authorize(
         _ => {
             // RFC 7592 §2: the client is unknown (or not this token's), so the token SHOULD be
             // revoked immediately.
-            let state2 = state.clone();
-            let now = state.now();
-            blocking(move || {
-                state2
-                    .0
-                    .store
-                    .revoke_token(&jti, &client_id, exp, now)
-                    .map_err(OAuthError::from)
-            })
-            .await?;
+            if !state.defect(Defect::NoRevokeOnUnknownClient) {
+                let state2 = state.clone();
+                let now = state.now();
+                blocking(move || {
+                    state2
+                        .0
+                        .store
+                        .revoke_token(&jti, &client_id, exp, now)
+                        .map_err(OAuthError::from)
+                })
+                .await?;
+            }
+            if state.defect(Defect::UnknownClient400) {
+                return Err(OAuthError::InvalidRequest("The client is unknown".into()));
+            }
             Err(OAuthError::UnknownClient)
         }
     }

@@ -37,6 +37,11 @@ enum Command {
     /// Decode a registration request or software statement (JWT, file or - for stdin) and check
     /// its claims against a profile offline. Exit 0 no failure, 1 failures, 2 usage error.
     Inspect(InspectArgs),
+    /// Prove that the suite fails a wrong holder: run it against the correct embedded mock
+    /// holder (everything must pass), then once per defect of mock-holder/defects.yaml (a
+    /// scenario of each rule the defect breaks must fail), and report the kill matrix.
+    /// Exit 0 every defect killed, 1 a defect survived or the baseline failed, 2 usage error.
+    Selfcheck(crate::selfcheck::SelfcheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -140,6 +145,9 @@ struct RunArgs {
     /// More console detail (-v: docstrings; -vv: also the World of a failed scenario).
     #[arg(short, long, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Start the embedded mock holder with this defect (used by `selfcheck`).
+    #[arg(long, value_name = "NAME", hide = true)]
+    holder_defect: Option<mock_holder::Defect>,
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -164,6 +172,7 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
             issuer: args.issuer,
             format: args.format,
         }),
+        Command::Selfcheck(args) => crate::selfcheck::selfcheck(args).await,
     }
 }
 
@@ -269,9 +278,12 @@ async fn run(args: RunArgs) -> ExitCode {
         sign_with,
     };
     let env = match target {
-        None => Env::embedded(timeout)
+        None => Env::embedded_with(timeout, args.holder_defect)
             .await
             .context("cannot start the embedded environment"),
+        Some(_) if args.holder_defect.is_some() => Err(anyhow::anyhow!(
+            "--holder-defect applies to the embedded mock holder only, not to a --target"
+        )),
         Some(target) => {
             let path = target.path.display().to_string();
             Env::from_target(target, timeout)

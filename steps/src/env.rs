@@ -287,6 +287,18 @@ impl Env {
     /// # Errors
     /// Fails when a port cannot be bound or key material cannot be generated.
     pub async fn embedded(timeout: Duration) -> anyhow::Result<Arc<Self>> {
+        Self::embedded_with(timeout, None).await
+    }
+
+    /// [`Env::embedded`], with the mock holder started with `defect` (the self-check:
+    /// `dcr-conformance selfcheck`).
+    ///
+    /// # Errors
+    /// As [`Env::embedded`].
+    pub async fn embedded_with(
+        timeout: Duration,
+        defect: Option<mock_holder::Defect>,
+    ) -> anyhow::Result<Arc<Self>> {
         let pki = TestPki::generate(&[])?;
         let register_server = MockServer::start().await;
         let register_jwks_uri = format!("{}{REGISTER_JWKS_PATH}", register_server.uri());
@@ -342,6 +354,7 @@ impl Env {
         let mut settings = mock_holder::Settings::new(loopback, loopback, tls, register_jwks_uri);
         // Short-lived tokens let the expired-token scenarios wait for real expiry.
         settings.token_lifetime = EMBEDDED_TOKEN_LIFETIME;
+        settings.defect = defect;
         let holder = mock_holder::start(settings)
             .await
             .context("starting the mock holder")?;

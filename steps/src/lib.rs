@@ -25,6 +25,8 @@
 //! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging.
 //! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted.
 //! * [`redact`]: removal of secrets before anything is shown or written.
+//! * [`selfcheck`]: `selfcheck`, the suite run against the mock holder with each defect
+//!   injected, and the kill matrix.
 //! * [`report`]: the reports written after a run (summary.json, junit.xml, report.html, the
 //!   signed summary), latency per endpoint, console progress.
 
@@ -40,6 +42,7 @@ pub mod redact;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod selfcheck;
 pub mod snapshot;
 mod steps;
 pub mod target;

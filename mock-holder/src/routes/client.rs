@@ -5,13 +5,15 @@
 
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::Value;
 
+use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::JwtBody;
-use crate::registration;
+use crate::registration::{self, Operation};
 use crate::state::AppState;
 use crate::tls::ClientCert;
 use crate::tokens::{authorize, blocking};
@@ -23,7 +25,12 @@ pub fn routes() -> Router<AppState> {
         get(read)
             .put(update)
             .delete(remove)
-            .fallback(|| async { OAuthError::MethodNotAllowed("GET, PUT, DELETE") }),
+            .fallback(|State(state): State<AppState>| async move {
+                if state.defect(Defect::MethodNotAllowed404) {
+                    return OAuthError::NotFound;
+                }
+                OAuthError::MethodNotAllowed("GET, PUT, DELETE")
+            }),
     )
 }
 
@@ -33,7 +40,10 @@ async fn read(
     Path(client_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, OAuthError> {
-    let auth = authorize(&state, &headers, &cert, &client_id).await?;
+    let mut auth = authorize(&state, &headers, &cert, &client_id).await?;
+    if state.defect(Defect::GetDropsIssuedAt) {
+        auth.client.metadata.remove("client_id_issued_at");
+    }
     Ok(Json(Value::Object(auth.client.metadata)))
 }
 
@@ -43,12 +53,17 @@ async fn update(
     Path(client_id): Path<String>,
     headers: HeaderMap,
     request: Request,
-) -> Result<Json<Value>, OAuthError> {
+) -> Result<(StatusCode, Json<Value>), OAuthError> {
     let auth = authorize(&state, &headers, &cert, &client_id).await?;
     let JwtBody(body) = JwtBody::from_request(request, &state).await?;
-    let valid = registration::validate(&state, &body).await?;
+    let valid = registration::validate(&state, &body, Operation::Update).await?;
     let registered = auth.client;
-    if valid.software_id != registered.software_id {
+    if state.defect(Defect::PutRefusedAsDuplicate) {
+        return Err(OAuthError::InvalidClientMetadata(
+            "Duplicate registrations for a given software_id are not valid".into(),
+        ));
+    }
+    if valid.software_id != registered.software_id && !state.defect(Defect::PutRebindsSoftwareId) {
         return Err(OAuthError::InvalidSoftwareStatement(format!(
             "The software_statement is for software_id {}, but this client is registered for {}",
             valid.software_id, registered.software_id
@@ -59,19 +74,29 @@ async fn update(
         "client_id".into(),
         Value::String(registered.client_id.clone()),
     );
-    metadata.insert(
-        "client_id_issued_at".into(),
-        Value::from(registered.issued_at),
-    );
-    let (store_state, stored) = (state.clone(), metadata.clone());
-    let id = registered.client_id.clone();
-    let updated = blocking(move || Ok(store_state.0.store.update_client(&id, &stored)?)).await?;
-    if !updated {
-        // Deleted between the authorization and the update.
-        return Err(OAuthError::UnknownClient);
+    if !state.defect(Defect::PutDropsIssuedAt) {
+        metadata.insert(
+            "client_id_issued_at".into(),
+            Value::from(registered.issued_at),
+        );
+    }
+    if !state.defect(Defect::PutNotStored) {
+        let (store_state, stored) = (state.clone(), metadata.clone());
+        let id = registered.client_id.clone();
+        let updated =
+            blocking(move || Ok(store_state.0.store.update_client(&id, &stored)?)).await?;
+        if !updated {
+            // Deleted between the authorization and the update.
+            return Err(OAuthError::UnknownClient);
+        }
     }
     tracing::info!(client_id, "registration updated");
-    Ok(Json(Value::Object(metadata)))
+    let status = if state.defect(Defect::PutAnswers201) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(Value::Object(metadata))))
 }
 
 async fn remove(
@@ -79,13 +104,18 @@ async fn remove(
     Extension(cert): Extension<ClientCert>,
     Path(client_id): Path<String>,
     headers: HeaderMap,
-) -> Result<StatusCode, OAuthError> {
-    authorize(&state, &headers, &cert, &client_id).await?;
-    let (store_state, id, now) = (state.clone(), client_id.clone(), state.now());
-    let deleted = blocking(move || Ok(store_state.0.store.delete_client(&id, now)?)).await?;
-    if !deleted {
-        return Err(OAuthError::UnknownClient);
+) -> Result<Response, OAuthError> {
+    let auth = authorize(&state, &headers, &cert, &client_id).await?;
+    if !state.defect(Defect::DeleteIsANoOp) {
+        let (store_state, id, now) = (state.clone(), client_id.clone(), state.now());
+        let deleted = blocking(move || Ok(store_state.0.store.delete_client(&id, now)?)).await?;
+        if !deleted {
+            return Err(OAuthError::UnknownClient);
+        }
     }
     tracing::info!(client_id, "registration deleted");
-    Ok(StatusCode::NO_CONTENT)
+    if state.defect(Defect::DeleteAnswers200) {
+        return Ok(Json(Value::Object(auth.client.metadata)).into_response());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -6,6 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::state::AppState;
 
@@ -43,11 +44,36 @@ async fn configuration(State(state): State<AppState>) -> Json<Value> {
         "claims_supported": ["sub", "acr", "auth_time", "name", "given_name", "family_name", "updated_at"],
         "tls_client_certificate_bound_access_tokens": true,
     });
+    if state.0.settings.defect.is_some() {
+        defective_configuration(&state, &mut doc);
+    }
     if state.0.settings.jarm_encryption {
         doc["authorization_encryption_alg_values_supported"] = json!(["RSA-OAEP", "RSA-OAEP-256"]);
         doc["authorization_encryption_enc_values_supported"] = json!(["A256GCM", "A128CBC-HS256"]);
     }
     Json(doc)
+}
+
+/// The discovery defects (see [`crate::defect`]).
+fn defective_configuration(state: &AppState, doc: &mut Value) {
+    if state.defect(Defect::RegistrationEndpointHttp) {
+        let http = state
+            .0
+            .urls
+            .registration_endpoint
+            .replacen("https://", "http://", 1);
+        doc["registration_endpoint"] = json!(http);
+    }
+    if state.defect(Defect::AdvertiseClientSecretBasic) {
+        doc["token_endpoint_auth_methods_supported"] =
+            json!(["private_key_jwt", "client_secret_basic"]);
+    }
+    if state.defect(Defect::AdvertiseHybrid) {
+        doc["response_types_supported"] = json!(["code", "code id_token"]);
+    }
+    if state.defect(Defect::AdvertiseUnboundTokens) {
+        doc["tls_client_certificate_bound_access_tokens"] = json!(false);
+    }
 }
 
 async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, OAuthError> {

@@ -2,14 +2,15 @@
 //! Register issued Software Statement Assertion").
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::Value;
 
+use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::JwtBody;
-use crate::registration;
+use crate::registration::{self, Operation};
 use crate::state::AppState;
 use crate::store::{Inserted, StoredClient};
 
@@ -17,17 +18,53 @@ use crate::store::{Inserted, StoredClient};
 pub fn routes() -> Router<AppState> {
     Router::new().route(
         "/register",
-        post(create).fallback(|| async { OAuthError::MethodNotAllowed("POST") }),
+        post(create).fallback(|State(state): State<AppState>| async move {
+            if state.defect(Defect::MethodNotAllowed404) {
+                return OAuthError::NotFound;
+            }
+            OAuthError::MethodNotAllowed("POST")
+        }),
     )
+}
+
+/// The defects that act on the request before it is validated (see [`crate::defect`]).
+async fn defective_preamble(state: &AppState, headers: &HeaderMap) -> Result<(), OAuthError> {
+    if state.defect(Defect::SlowRegistration) {
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    }
+    if state.defect(Defect::RejectUnknownXV)
+        && let Some(version) = headers.get("x-v")
+        && !matches!(version.as_bytes(), b"1" | b"2")
+    {
+        return Err(OAuthError::InvalidRequest(
+            "The version requested in x-v is not supported".into(),
+        ));
+    }
+    if state.defect(Defect::CheckAuthorizationOnPost) && headers.contains_key(header::AUTHORIZATION)
+    {
+        crate::tokens::verify_bearer(state, headers)?;
+    }
+    Ok(())
 }
 
 async fn create(
     State(state): State<AppState>,
+    headers: HeaderMap,
     JwtBody(body): JwtBody,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
-    let valid = registration::validate(&state, &body).await?;
-    let client_id = uuid::Uuid::new_v4().to_string();
-    let issued_at = state.now();
+    if state.0.settings.defect.is_some() {
+        defective_preamble(&state, &headers).await?;
+    }
+    let valid = registration::validate(&state, &body, Operation::Create).await?;
+    let client_id = match requested_client_id(&state, &body) {
+        Some(id) => id,
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let issued_at = if state.defect(Defect::ClientIdIssuedAtInMs) {
+        state.now() * 1000
+    } else {
+        state.now()
+    };
     let mut metadata = valid.metadata;
     metadata.insert("client_id".into(), Value::String(client_id.clone()));
     metadata.insert("client_id_issued_at".into(), Value::from(issued_at));
@@ -38,12 +75,31 @@ async fn create(
         metadata,
     };
     // A short indexed insert: run inline (see tokens::blocking).
-    let inserted = state.0.store.insert_client(&client)?;
+    let inserted = if state.defect(Defect::AllowDuplicateSoftwareId) {
+        state.0.store.replace_client(&client)?
+    } else {
+        state.0.store.insert_client(&client)?
+    };
     if inserted == Inserted::DuplicateSoftwareId {
         return Err(OAuthError::InvalidClientMetadata(
             "Duplicate registrations for a given software_id are not valid".into(),
         ));
     }
     tracing::info!(client_id, software_id = client.software_id, "registered");
-    Ok((StatusCode::CREATED, Json(Value::Object(client.metadata))))
+    let status = if state.defect(Defect::RegisterAnswers200) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(Value::Object(client.metadata))))
+}
+
+/// The `adopt-request-client-id` defect: the `client_id` member of the (already validated)
+/// request `body`, if it has one.
+fn requested_client_id(state: &AppState, body: &str) -> Option<String> {
+    if !state.defect(Defect::AdoptRequestClientId) {
+        return None;
+    }
+    let (_, claims) = registration::split_jws(body.trim())?;
+    registration::str_claim(&claims, "client_id").map(str::to_string)
 }

@@ -22,6 +22,7 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::{Map, Value, json};
 
+use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::FormBody;
 use crate::jwks::JwksError;
@@ -116,17 +117,21 @@ async fn token(
     let scope = scope.join(" ");
     let issued = tokens::issue(&state, &client.client_id, &scope, &thumbprint)?;
     tracing::info!(client_id = client.client_id, scope, "access token issued");
+    let mut response = json!({
+        "access_token": issued.token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "scope": scope,
+    });
+    if state.defect(Defect::IssueRefreshToken) {
+        response["refresh_token"] = json!(uuid::Uuid::new_v4().to_string());
+    }
     Ok((
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::PRAGMA, "no-cache"),
         ],
-        Json(json!({
-            "access_token": issued.token,
-            "token_type": "Bearer",
-            "expires_in": issued.expires_in,
-            "scope": scope,
-        })),
+        Json(response),
     ))
 }
 
@@ -213,7 +218,7 @@ fn check_claims(
             .any(|a| a.as_str().is_some_and(|a| accepted.contains(&a))),
         _ => false,
     };
-    if !aud_ok {
+    if !aud_ok && !state.defect(Defect::SkipAssertionAud) {
         return Err(client_error(format!(
             "The client_assertion aud must be {} or {}",
             urls.issuer, urls.token_endpoint

@@ -24,6 +24,8 @@ use crate::verdict::Verdict;
 
 /// The template, compiled in.
 const TEMPLATE: &str = include_str!("../../templates/report.html");
+/// The style sheet every page includes (`{% include "style.css" %}`), compiled in.
+pub(crate) const STYLE: &str = include_str!("../../templates/style.css");
 
 /// One line of a message, classed for colouring (`add`, `del`, `hunk`, `req`, `res` or ``).
 #[derive(Debug, Clone, Serialize)]
@@ -285,11 +287,37 @@ pub fn render(
     };
     let mut env = Environment::new();
     env.add_filter("status_label", |s: String| s.replace('_', " "));
+    env.add_template("style.css", STYLE)
+        .context("the style sheet does not parse")?;
     env.add_template("report.html", TEMPLATE)
         .context("the report template does not parse")?;
     env.get_template("report.html")
         .and_then(|t| t.render(minijinja::value::Serde(&page)))
         .context("the report template failed to render")
+}
+
+/// The self-check page template, compiled in.
+const SELFCHECK_TEMPLATE: &str = include_str!("../../templates/selfcheck.html");
+
+#[derive(Debug, Serialize)]
+struct SelfcheckPage<'a> {
+    r: &'a crate::selfcheck::SelfcheckReport,
+}
+
+/// Renders `selfcheck.html` (see [`crate::selfcheck`]) with the report's style sheet.
+///
+/// # Errors
+/// Fails only when the template fails to render (a bug).
+pub fn render_selfcheck(report: &crate::selfcheck::SelfcheckReport) -> anyhow::Result<String> {
+    let mut env = Environment::new();
+    env.add_filter("status_label", |s: String| s.replace('_', " "));
+    env.add_template("style.css", STYLE)
+        .context("the style sheet does not parse")?;
+    env.add_template("selfcheck.html", SELFCHECK_TEMPLATE)
+        .context("the self-check template does not parse")?;
+    env.get_template("selfcheck.html")
+        .and_then(|t| t.render(minijinja::value::Serde(&SelfcheckPage { r: report })))
+        .context("the self-check template failed to render")
 }
 
 #[cfg(test)]

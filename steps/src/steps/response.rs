@@ -111,6 +111,24 @@ fn ssa_unchanged(w: &mut DcrWorld, member: String, name: String) -> anyhow::Resu
     }
 }
 
+#[then(
+    expr = "the response {string}, if present, is a time in seconds since the epoch within an hour of now"
+)]
+fn epoch_seconds(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let now = dcr_vectors::time::now();
+    match member(last, &name) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|t| (t - now).abs() <= 3600) => Ok(()),
+        Some(other) => Err(fail(
+            &format!(
+                "{name:?} as whole seconds since 1970-01-01T00:00:00Z (RFC 7591 §3.2.1), within an hour of now ({now}); got {other}"
+            ),
+            last,
+        )),
+    }
+}
+
 /// The OAuth error code of a response: from the JSON body, else from a Bearer challenge.
 pub(crate) fn error_code(exchange: &Exchange) -> Option<String> {
     if let Some(code) = exchange

@@ -1,0 +1,352 @@
+//! Defects the holder can be started with, one at a time, to prove that a conformance suite
+//! fails a holder that breaks a rule (`dcr-conformance selfcheck`).
+//!
+//! The defects are data: `defects.yaml` (next to this crate's `Cargo.toml`, compiled in) gives
+//! each one's name, the catalogue rules it breaks and a one-line description; [`Defect`] has one
+//! variant per entry (the unit tests check that both agree, and that every rule named exists in
+//! `features/catalogue.yaml`). A defect is wired in as an `if state.defect(Defect::X)` branch at
+//! the exact place of the behaviour it switches off or perverts; without a defect every such
+//! branch compares `None` with a constant and the holder behaves as it always does.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+/// The defect list as written in `defects.yaml`.
+pub const DEFECTS_YAML: &str = include_str!("../defects.yaml");
+
+/// `defects.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefectCatalogue {
+    /// `mock-holder/defects`.
+    pub schema: String,
+    /// Format version.
+    pub version: u32,
+    /// Every defect, in catalogue rule order.
+    pub defects: Vec<DefectSpec>,
+    /// MUST and SHOULD rules (profile cds-au, testable) that have no defect, with the reason.
+    pub exclusions: Vec<Exclusion>,
+}
+
+/// One defect.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefectSpec {
+    /// The name (`--defect NAME`).
+    pub name: String,
+    /// The catalogue rules it breaks.
+    pub rules: Vec<String>,
+    /// What the defective holder does instead, in one line.
+    pub description: String,
+}
+
+/// A rule without a defect, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// The rule ID.
+    pub rule: String,
+    /// Why no defect breaks it.
+    pub reason: String,
+}
+
+static CATALOGUE: LazyLock<DefectCatalogue> = LazyLock::new(|| {
+    serde_yaml::from_str(DEFECTS_YAML).expect("defects.yaml is checked by the unit tests")
+});
+
+/// The parsed `defects.yaml`.
+pub fn catalogue() -> &'static DefectCatalogue {
+    &CATALOGUE
+}
+
+macro_rules! defects {
+    ($($variant:ident => $name:literal,)*) => {
+        /// A behaviour of the holder switched off or perverted (see `defects.yaml` for what
+        /// each one does and which rules it breaks).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Defect {
+            $($variant,)*
+        }
+
+        impl Defect {
+            /// Every defect, in the order of `defects.yaml`.
+            pub const ALL: &[Defect] = &[$(Defect::$variant,)*];
+
+            /// The defect's name, as in `defects.yaml` and `--defect NAME`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Defect::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+defects! {
+    RegistrationEndpointHttp => "registration-endpoint-http",
+    AdvertiseClientSecretBasic => "advertise-client-secret-basic",
+    AdvertiseHybrid => "advertise-hybrid",
+    AdvertiseUnboundTokens => "advertise-unbound-tokens",
+    OptionalClientCertificate => "optional-client-certificate",
+    RejectUnknownXV => "reject-unknown-x-v",
+    SlowRegistration => "slow-registration",
+    CheckAuthorizationOnPost => "check-authorization-on-post",
+    IgnoreContentType => "ignore-content-type",
+    MalformedBody500 => "malformed-body-500",
+    AcceptAlgNoneRequest => "accept-alg-none-request",
+    SkipRequestSignature => "skip-request-signature",
+    SkipRequestIss => "skip-request-iss",
+    SkipRequestAud => "skip-request-aud",
+    OptionalRequestIat => "optional-request-iat",
+    AcceptExpiredRequest => "accept-expired-request",
+    OptionalRequestJti => "optional-request-jti",
+    SkipJtiReplay => "skip-jti-replay",
+    MissingSsaInvalidRequest => "missing-ssa-invalid-request",
+    SkipSsaSignature => "skip-ssa-signature",
+    SkipSsaIss => "skip-ssa-iss",
+    AcceptExpiredSsa => "accept-expired-ssa",
+    NoRegisterJwksRefresh => "no-register-jwks-refresh",
+    SkipSsaRequiredClaims => "skip-ssa-required-claims",
+    SkipRedirectCheck => "skip-redirect-check",
+    NoDefaultRedirects => "no-default-redirects",
+    AnyAuthMethod => "any-auth-method",
+    AnyAuthSigningAlg => "any-auth-signing-alg",
+    AnyGrantType => "any-grant-type",
+    AuthorizationCodeGrantOptional => "authorization-code-grant-optional",
+    OptionalResponseTypes => "optional-response-types",
+    AcceptHybrid => "accept-hybrid",
+    OptionalAuthzSignedAlg => "optional-authz-signed-alg",
+    AnyAuthzSignedAlg => "any-authz-signed-alg",
+    AuthzSignedAlgAlwaysPs256 => "authz-signed-alg-always-ps256",
+    JarmEncWithoutAlg => "jarm-enc-without-alg",
+    AnyJarmEncryption => "any-jarm-encryption",
+    JarmEncDefaultA256gcm => "jarm-enc-default-a256gcm",
+    JarmEncryptionByDefault => "jarm-encryption-by-default",
+    RefuseRsaOaep256 => "refuse-rsa-oaep-256",
+    AnyIdTokenAlg => "any-id-token-alg",
+    RequireIdTokenEncryption => "require-id-token-encryption",
+    KeepIdTokenEncryption => "keep-id-token-encryption",
+    AnyRequestObjectAlg => "any-request-object-alg",
+    NoRequestObjectAlgDefault => "no-request-object-alg-default",
+    AnyApplicationType => "any-application-type",
+    NoApplicationTypeDefault => "no-application-type-default",
+    KeepUnknownMembers => "keep-unknown-members",
+    AdoptRequestClientId => "adopt-request-client-id",
+    KeepUnsupportedScopes => "keep-unsupported-scopes",
+    AllowDuplicateSoftwareId => "allow-duplicate-software-id",
+    RegisterAnswers200 => "register-answers-200",
+    ClientIdIssuedAtInMs => "client-id-issued-at-in-ms",
+    ReserialiseSsa => "reserialise-ssa",
+    DropSsaPolicyUris => "drop-ssa-policy-uris",
+    DropClientCredentialsGrant => "drop-client-credentials-grant",
+    OmitClientDescription => "omit-client-description",
+    RegistrationErrorsAsText => "registration-errors-as-text",
+    IssueRefreshToken => "issue-refresh-token",
+    SkipAssertionAud => "skip-assertion-aud",
+    ManagementWithoutToken => "management-without-token",
+    AcceptExpiredToken => "accept-expired-token",
+    TrustUnverifiedTokens => "trust-unverified-tokens",
+    SkipHolderOfKey => "skip-holder-of-key",
+    SkipRegistrationScope => "skip-registration-scope",
+    UnknownClient400 => "unknown-client-400",
+    NoRevokeOnUnknownClient => "no-revoke-on-unknown-client",
+    GetDropsIssuedAt => "get-drops-issued-at",
+    DeleteIsANoOp => "delete-is-a-no-op",
+    PutSkipsSsaVerification => "put-skips-ssa-verification",
+    PutAnswers201 => "put-answers-201",
+    PutDropsIssuedAt => "put-drops-issued-at",
+    PutRefusedAsDuplicate => "put-refused-as-duplicate",
+    PutNotStored => "put-not-stored",
+    PutRebindsSoftwareId => "put-rebinds-software-id",
+    MethodNotAllowed404 => "method-not-allowed-404",
+    DeleteAnswers200 => "delete-answers-200",
+    CaseInsensitiveRedirects => "case-insensitive-redirects",
+    RecipientJwksFailure500 => "recipient-jwks-failure-500",
+}
+
+impl Defect {
+    /// Its entry in `defects.yaml`.
+    pub fn spec(self) -> &'static DefectSpec {
+        catalogue()
+            .defects
+            .iter()
+            .find(|d| d.name == self.name())
+            .expect("every Defect has an entry in defects.yaml (checked by the unit tests)")
+    }
+
+    /// The catalogue rules it breaks.
+    pub fn rules(self) -> &'static [String] {
+        &self.spec().rules
+    }
+
+    /// What the defective holder does instead.
+    pub fn description(self) -> &'static str {
+        &self.spec().description
+    }
+
+    /// Every defect's name, comma-separated (for error messages).
+    pub fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|d| d.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Defect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not a defect.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown defect {0:?}; the defects are: {names}", names = Defect::names())]
+pub struct UnknownDefect(pub String);
+
+impl FromStr for Defect {
+    type Err = UnknownDefect;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| UnknownDefect(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The fields of `features/catalogue.yaml` these tests need.
+    #[derive(Debug, Deserialize)]
+    struct Catalogue {
+        rules: Vec<Rule>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Rule {
+        id: String,
+        level: String,
+        profiles: Vec<String>,
+        testable: bool,
+    }
+
+    fn rule_catalogue() -> Catalogue {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../features/catalogue.yaml");
+        let text = std::fs::read_to_string(path).expect("features/catalogue.yaml");
+        serde_yaml::from_str(&text).expect("catalogue parses")
+    }
+
+    #[test]
+    fn the_yaml_parses_and_names_its_schema() {
+        let c = catalogue();
+        assert_eq!(c.schema, "mock-holder/defects");
+        assert_eq!(c.version, 1);
+    }
+
+    #[test]
+    fn the_yaml_and_the_enum_list_the_same_defects_in_the_same_order() {
+        let yaml: Vec<&str> = catalogue()
+            .defects
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        let code: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+        assert_eq!(yaml, code);
+    }
+
+    #[test]
+    fn every_defect_has_a_unique_kebab_case_name_rules_and_a_one_line_description() {
+        let mut seen = BTreeSet::new();
+        for d in &catalogue().defects {
+            assert!(seen.insert(d.name.as_str()), "{} is listed twice", d.name);
+            assert!(
+                d.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}: names are kebab-case",
+                d.name
+            );
+            assert!(!d.rules.is_empty(), "{}: names no rule", d.name);
+            assert!(
+                !d.description.trim().is_empty() && !d.description.contains('\n'),
+                "{}: needs a one-line description",
+                d.name
+            );
+        }
+    }
+
+    #[test]
+    fn names_parse_back_to_their_defect() {
+        for d in Defect::ALL {
+            assert_eq!(d.name().parse::<Defect>().expect("parses"), *d);
+            assert!(!d.rules().is_empty());
+        }
+        let err = "no-such-defect"
+            .parse::<Defect>()
+            .expect_err("unknown")
+            .to_string();
+        assert!(err.contains("no-such-defect") && err.contains("accept-expired-ssa"));
+    }
+
+    #[test]
+    fn every_rule_named_exists_in_the_catalogue() {
+        let rules = rule_catalogue();
+        let ids: BTreeSet<&str> = rules.rules.iter().map(|r| r.id.as_str()).collect();
+        let c = catalogue();
+        let named = c
+            .defects
+            .iter()
+            .flat_map(|d| d.rules.iter().map(move |r| (d.name.as_str(), r)))
+            .chain(c.exclusions.iter().map(|e| ("exclusions", &e.rule)));
+        for (whose, rule) in named {
+            assert!(
+                ids.contains(rule.as_str()),
+                "{whose}: {rule} is not in features/catalogue.yaml"
+            );
+        }
+    }
+
+    #[test]
+    fn every_testable_must_and_should_rule_of_cds_au_has_a_defect_or_a_stated_exclusion() {
+        let c = catalogue();
+        let broken: BTreeSet<&str> = c
+            .defects
+            .iter()
+            .flat_map(|d| d.rules.iter().map(String::as_str))
+            .collect();
+        let excluded: BTreeSet<&str> = c.exclusions.iter().map(|e| e.rule.as_str()).collect();
+        for e in &c.exclusions {
+            assert!(!e.reason.trim().is_empty(), "{}: give a reason", e.rule);
+            assert!(
+                !broken.contains(e.rule.as_str()),
+                "{} is excluded but a defect breaks it",
+                e.rule
+            );
+        }
+        let missing: Vec<String> = rule_catalogue()
+            .rules
+            .into_iter()
+            .filter(|r| {
+                r.testable
+                    && matches!(r.level.as_str(), "MUST" | "SHOULD")
+                    && r.profiles.iter().any(|p| p == "cds-au")
+            })
+            .map(|r| r.id)
+            .filter(|id| !broken.contains(id.as_str()) && !excluded.contains(id.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no defect breaks {missing:?}: add one to defects.yaml, or an exclusion with a reason"
+        );
+    }
+}
