@@ -147,6 +147,20 @@ impl Catalogue {
         })
     }
 
+    /// Checks that `profile` is one the catalogue defines.
+    ///
+    /// # Errors
+    /// `--profile NAME: unknown profile; the catalogue defines ...`.
+    pub fn check_profile(&self, profile: &str) -> anyhow::Result<()> {
+        if self.profiles.contains_key(profile) {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "--profile {profile}: unknown profile; the catalogue defines {}",
+            self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+        )
+    }
+
     /// The rule with `id`.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.get(id)

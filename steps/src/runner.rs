@@ -121,18 +121,7 @@ impl RunOutcome {
 
 /// Checks the selection against the catalogue before anything runs.
 fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<()> {
-    if !catalogue.profiles.contains_key(&opts.profile) {
-        anyhow::bail!(
-            "--profile {}: unknown profile; the catalogue defines {}",
-            opts.profile,
-            catalogue
-                .profiles
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    catalogue.check_profile(&opts.profile)?;
     for rule in &opts.rules {
         if !rule.starts_with(RULE_PREFIX) || catalogue.rule(rule).is_none() {
             anyhow::bail!(

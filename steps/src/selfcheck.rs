@@ -521,18 +521,7 @@ fn rule_refs(defect: Defect, catalogue: &Catalogue, profile: &str) -> Vec<RuleRe
 /// Checks the options before anything runs; the catalogue and the defects to run.
 fn prepare(args: &SelfcheckArgs) -> anyhow::Result<(Catalogue, Vec<Defect>)> {
     let catalogue = Catalogue::load(&args.features.join("catalogue.yaml"))?;
-    if !catalogue.profiles.contains_key(&args.profile) {
-        anyhow::bail!(
-            "--profile {}: unknown profile; the catalogue defines {}",
-            args.profile,
-            catalogue
-                .profiles
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    catalogue.check_profile(&args.profile)?;
     Plan::load(&args.features, &catalogue)?;
     let defects: Vec<Defect> = if args.defects.is_empty() {
         Defect::ALL.to_vec()

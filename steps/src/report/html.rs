@@ -285,15 +285,20 @@ pub fn render(
         },
         rules,
     };
+    render_page("report.html", TEMPLATE, &page)
+}
+
+/// Renders `template` (named `name`) with the report's style sheet and filters.
+fn render_page(name: &str, template: &str, page: &impl Serialize) -> anyhow::Result<String> {
     let mut env = Environment::new();
     env.add_filter("status_label", |s: String| s.replace('_', " "));
     env.add_template("style.css", STYLE)
         .context("the style sheet does not parse")?;
-    env.add_template("report.html", TEMPLATE)
-        .context("the report template does not parse")?;
-    env.get_template("report.html")
-        .and_then(|t| t.render(minijinja::value::Serde(&page)))
-        .context("the report template failed to render")
+    env.add_template(name, template)
+        .with_context(|| format!("the template {name} does not parse"))?;
+    env.get_template(name)
+        .and_then(|t| t.render(minijinja::value::Serde(page)))
+        .with_context(|| format!("the template {name} failed to render"))
 }
 
 /// The self-check page template, compiled in.
@@ -309,15 +314,11 @@ struct SelfcheckPage<'a> {
 /// # Errors
 /// Fails only when the template fails to render (a bug).
 pub fn render_selfcheck(report: &crate::selfcheck::SelfcheckReport) -> anyhow::Result<String> {
-    let mut env = Environment::new();
-    env.add_filter("status_label", |s: String| s.replace('_', " "));
-    env.add_template("style.css", STYLE)
-        .context("the style sheet does not parse")?;
-    env.add_template("selfcheck.html", SELFCHECK_TEMPLATE)
-        .context("the self-check template does not parse")?;
-    env.get_template("selfcheck.html")
-        .and_then(|t| t.render(minijinja::value::Serde(&SelfcheckPage { r: report })))
-        .context("the self-check template failed to render")
+    render_page(
+        "selfcheck.html",
+        SELFCHECK_TEMPLATE,
+        &SelfcheckPage { r: report },
+    )
 }
 
 #[cfg(test)]
