@@ -183,20 +183,9 @@ impl Env {
     /// Fails when a JWKS host cannot bind or a software statement cannot be obtained.
     pub async fn from_target(target: Target, timeout: Duration) -> anyhow::Result<Arc<Self>> {
         let capabilities = target.capabilities();
-        let ca_pem = target.ca_pem.clone();
         // A client certificate from a CA of our own, which no holder may trust.
         let rogue_pki = TestPki::generate(&[])?;
-        let identity = |pem: Option<String>| http::TlsIdentity {
-            ca_pem: ca_pem.clone(),
-            identity_pem: pem,
-        };
-        let mut tls_identities = std::collections::HashMap::from([
-            ("none".to_string(), identity(None)),
-            (
-                "rogue".to_string(),
-                identity(Some(rogue_pki.rogue.identity_pem())),
-            ),
-        ]);
+        let mut clients = Clients::new(&target.ca_pem, rogue_pki.rogue.identity_pem(), timeout)?;
         let mut keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>> = Vec::new();
         let register = match target.register {
             None => None,
@@ -217,7 +206,6 @@ impl Env {
         let mut actors = Vec::new();
         for r in target.recipients {
             let lower = r.name.to_ascii_lowercase();
-            tls_identities.insert(r.name.clone(), identity(Some(r.identity_pem.clone())));
             if let Jwks::Served(h) = &r.jwks {
                 let server =
                     bind_host(h.bind, &format!("JWKS host of recipient {}", r.name)).await?;
@@ -248,7 +236,7 @@ impl Env {
             actors.push(Actor {
                 jwks_uri: r.jwks.uri(),
                 base_uri,
-                client: http::client(&ca_pem, Some(&r.identity_pem), timeout)?,
+                client: clients.recipient(&r.name, &r.identity_pem)?,
                 thumbprint: r.thumbprint,
                 impostor: SigningKey::generate(r.key.alg(), r.key.kid())?,
                 key: r.key,
@@ -264,10 +252,10 @@ impl Env {
         Ok(Arc::new(Self {
             target: target.name,
             discovery_url: target.discovery_url,
-            anonymous: http::client(&ca_pem, None, timeout)?,
-            rogue: http::client(&ca_pem, Some(&rogue_pki.rogue.identity_pem()), timeout)?,
+            anonymous: clients.anonymous,
+            rogue: clients.rogue,
             actors,
-            tls_identities,
+            tls_identities: clients.tls_identities,
             fresh_software_ids: register.is_some(),
             register,
             ssa_template: SsaTemplate::load()?,
@@ -310,17 +298,7 @@ impl Env {
         )?;
 
         let jwks_host = MockServer::start().await;
-        let identity = |pem: Option<String>| http::TlsIdentity {
-            ca_pem: pki.ca.cert_pem.clone(),
-            identity_pem: pem,
-        };
-        let mut tls_identities = std::collections::HashMap::from([
-            ("none".to_string(), identity(None)),
-            (
-                "rogue".to_string(),
-                identity(Some(pki.rogue.identity_pem())),
-            ),
-        ]);
+        let mut clients = Clients::new(&pki.ca.cert_pem, pki.rogue.identity_pem(), timeout)?;
         let mut actors = Vec::new();
         let certs = [&pki.client_a, &pki.client_b];
         // Recipient A signs with PS256 and recipient B with ES256, so both algorithms the CDS
@@ -328,7 +306,6 @@ impl Env {
         let algs = [SigningAlg::Ps256, SigningAlg::Es256];
         for ((recipient, cert), alg) in templates::recipients()?.into_iter().zip(certs).zip(algs) {
             let lower = recipient.name.to_ascii_lowercase();
-            tls_identities.insert(recipient.name.clone(), identity(Some(cert.identity_pem())));
             let key = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let impostor = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let jwks_path = format!("/{lower}/jwks");
@@ -336,7 +313,7 @@ impl Env {
             actors.push(Actor {
                 jwks_uri: format!("{}{jwks_path}", jwks_host.uri()),
                 base_uri: format!("https://{lower}.recipient.example"),
-                client: http::client(&pki.ca.cert_pem, Some(&cert.identity_pem()), timeout)?,
+                client: clients.recipient(&recipient.name, &cert.identity_pem())?,
                 thumbprint: cert.thumbprint(),
                 recipient,
                 key,
@@ -362,10 +339,10 @@ impl Env {
         Ok(Arc::new(Self {
             target: "mock-holder".into(),
             discovery_url: format!("{}/.well-known/openid-configuration", holder.urls.issuer),
-            anonymous: http::client(&pki.ca.cert_pem, None, timeout)?,
-            rogue: http::client(&pki.ca.cert_pem, Some(&pki.rogue.identity_pem()), timeout)?,
+            anonymous: clients.anonymous,
+            rogue: clients.rogue,
             actors,
-            tls_identities,
+            tls_identities: clients.tls_identities,
             register: Some(register),
             ssa_template: SsaTemplate::load()?,
             registration_template: RegistrationTemplate::load()?,
@@ -429,4 +406,45 @@ fn recipient_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(Recipient, Strin
         redirect_uris,
     };
     Ok((recipient, text("recipient_base_uri").unwrap_or_default()))
+}
+
+/// The HTTP clients of a run and the TLS material behind each, for TLS probes: no
+/// certificate, a certificate from a CA no holder trusts, and one per recipient.
+struct Clients {
+    ca_pem: String,
+    timeout: Duration,
+    anonymous: reqwest::Client,
+    rogue: reqwest::Client,
+    tls_identities: std::collections::HashMap<String, http::TlsIdentity>,
+}
+
+impl Clients {
+    fn new(ca_pem: &str, rogue_identity_pem: String, timeout: Duration) -> anyhow::Result<Self> {
+        let identity = |pem: Option<String>| http::TlsIdentity {
+            ca_pem: ca_pem.to_string(),
+            identity_pem: pem,
+        };
+        Ok(Self {
+            anonymous: http::client(ca_pem, None, timeout)?,
+            rogue: http::client(ca_pem, Some(&rogue_identity_pem), timeout)?,
+            tls_identities: std::collections::HashMap::from([
+                ("none".to_string(), identity(None)),
+                ("rogue".to_string(), identity(Some(rogue_identity_pem))),
+            ]),
+            ca_pem: ca_pem.to_string(),
+            timeout,
+        })
+    }
+
+    /// The client presenting recipient `name`'s certificate (its identity is kept for probes).
+    fn recipient(&mut self, name: &str, identity_pem: &str) -> anyhow::Result<reqwest::Client> {
+        self.tls_identities.insert(
+            name.to_string(),
+            http::TlsIdentity {
+                ca_pem: self.ca_pem.clone(),
+                identity_pem: Some(identity_pem.to_string()),
+            },
+        );
+        http::client(&self.ca_pem, Some(identity_pem), self.timeout)
+    }
 }

@@ -339,12 +339,17 @@ async fn post_rogue(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
 
 #[when(expr = "recipient {word} posts {string} as the registration request")]
 async fn post_raw(w: &mut DcrWorld, name: String, body: String) -> anyhow::Result<()> {
+    post_body(w, &name, body).await
+}
+
+/// Posts `body` as an `application/jwt` registration request from recipient `name`.
+async fn post_body(w: &mut DcrWorld, name: &str, body: String) -> anyhow::Result<()> {
     let endpoint = w.discovered("registration_endpoint").await?;
     let request = Request::new(reqwest::Method::POST, endpoint)
         .header("Content-Type", "application/jwt")
         .header("Accept", "application/json")
         .body(body);
-    w.send(&name, request).await?;
+    w.send(name, request).await?;
     Ok(())
 }
 
@@ -452,14 +457,7 @@ async fn register_rotates(w: &mut DcrWorld) -> anyhow::Result<()> {
 
 #[when(expr = "recipient {word} posts a registration body of {int} KiB")]
 async fn post_oversized(w: &mut DcrWorld, name: String, kib: usize) -> anyhow::Result<()> {
-    let endpoint = w.discovered("registration_endpoint").await?;
     // Shaped like a compact JWS so that only its size is wrong.
     let filler = "A".repeat(kib * 1024);
-    let body = format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig");
-    let request = Request::new(reqwest::Method::POST, endpoint)
-        .header("Content-Type", "application/jwt")
-        .header("Accept", "application/json")
-        .body(body);
-    w.send(&name, request).await?;
-    Ok(())
+    post_body(w, &name, format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig")).await
 }
