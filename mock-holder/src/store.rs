@@ -56,6 +56,46 @@ pub struct StoredClient {
     pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
+/// A registration row as stored: the response body is the JSON text it was stored as, so that
+/// a read can answer with it without parsing and re-serialising it.
+#[derive(Debug, Clone)]
+pub struct ClientRow {
+    /// The holder-issued client id.
+    pub client_id: String,
+    /// The software product it belongs to.
+    pub software_id: String,
+    /// `client_id_issued_at`.
+    pub issued_at: i64,
+    /// The registration response body (RegistrationProperties), as JSON text.
+    pub metadata_json: String,
+}
+
+impl ClientRow {
+    /// Reads the four columns client_id, software_id, issued_at, metadata from `first` on.
+    fn from_columns(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        Ok(Self {
+            client_id: r.get(first)?,
+            software_id: r.get(first + 1)?,
+            issued_at: r.get(first + 2)?,
+            metadata_json: r.get(first + 3)?,
+        })
+    }
+
+    /// Parses the stored metadata.
+    ///
+    /// # Errors
+    /// Fails when the stored text is not a JSON object (a corrupt row).
+    pub fn parse(self) -> anyhow::Result<StoredClient> {
+        Ok(StoredClient {
+            metadata: serde_json::from_str(&self.metadata_json)
+                .with_context(|| format!("stored metadata of client {}", self.client_id))?,
+            client_id: self.client_id,
+            software_id: self.software_id,
+            issued_at: self.issued_at,
+        })
+    }
+}
+
 /// Outcome of an insert.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Inserted {
@@ -164,21 +204,62 @@ impl Store {
     /// # Errors
     /// Fails on database errors or corrupt rows.
     pub fn client(&self, client_id: &str) -> anyhow::Result<Option<StoredClient>> {
-        let row = self.with(|c| {
-            c.prepare_cached("SELECT client_id, software_id, issued_at, metadata FROM clients WHERE client_id = ?1")?.query_row(params![client_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)),
-            )
+        self.client_row(client_id)?
+            .map(ClientRow::parse)
+            .transpose()
+    }
+
+    /// The registration with `client_id`, if any, with its metadata as stored (unparsed).
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn client_row(&self, client_id: &str) -> anyhow::Result<Option<ClientRow>> {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT client_id, software_id, issued_at, metadata FROM clients WHERE client_id = ?1",
+            )?
+            .query_row(params![client_id], |r| ClientRow::from_columns(r, 0))
             .optional()
-        })?;
-        row.map(|(client_id, software_id, issued_at, metadata)| {
-            Ok(StoredClient {
-                client_id,
-                software_id,
-                issued_at,
-                metadata: serde_json::from_str(&metadata)?,
-            })
         })
-        .transpose()
+    }
+
+    /// What a management call needs from the store: whether the access token `jti` was
+    /// revoked, and the registration `client_id`, if any. When the client exists (the common
+    /// case) this is one statement, so one read transaction.
+    ///
+    /// # Errors
+    /// Fails on database errors.
+    pub fn authorization(
+        &self,
+        jti: &str,
+        client_id: &str,
+    ) -> anyhow::Result<(bool, Option<ClientRow>)> {
+        self.with(|c| {
+            // Not `FROM (SELECT 1) LEFT JOIN clients`, which would answer both in one row
+            // whether or not the client exists: SQLite re-prepares that statement on every
+            // run (measured: 12 µs against 2.7 µs).
+            let found = c
+                .prepare_cached(
+                    "SELECT client_id, software_id, issued_at, metadata, \
+                            EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1) \
+                     FROM clients WHERE client_id = ?2",
+                )?
+                .query_row(params![jti, client_id], |r| {
+                    Ok((r.get::<_, bool>(4)?, ClientRow::from_columns(r, 0)?))
+                })
+                .optional()?;
+            match found {
+                Some((revoked, client)) => Ok((revoked, Some(client))),
+                None => {
+                    let revoked = c
+                        .prepare_cached(
+                            "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?1)",
+                        )?
+                        .query_row(params![jti], |r| r.get(0))?;
+                    Ok((revoked, None))
+                }
+            }
+        })
     }
 
     /// Deletes a registration and remembers that it was deleted; returns false if it did not exist.
@@ -282,19 +363,6 @@ impl Store {
             .map(|_| ())
         })
     }
-
-    /// Whether the access token with `jti` was revoked.
-    ///
-    /// # Errors
-    /// Fails on database errors.
-    pub fn is_revoked(&self, jti: &str) -> anyhow::Result<bool> {
-        self.with(|c| {
-            c.prepare_cached("SELECT 1 FROM revoked_tokens WHERE jti = ?1")?
-                .query_row(params![jti], |_| Ok(()))
-                .optional()
-                .map(|o| o.is_some())
-        })
-    }
 }
 
 #[cfg(test)]
@@ -368,8 +436,31 @@ mod tests {
     fn revoked_tokens_are_remembered() {
         let store = Store::open(Path::new(":memory:")).expect("open");
         store.revoke_token("t1", "c1", 100, 50).expect("revoke");
-        assert!(store.is_revoked("t1").expect("read"));
-        assert!(!store.is_revoked("t2").expect("read"));
+        assert!(store.authorization("t1", "c1").expect("read").0);
+        assert!(!store.authorization("t2", "c1").expect("read").0);
+    }
+
+    #[test]
+    fn an_authorization_read_gives_the_client_row_as_stored() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        store.insert_client(&client("c1", "s1")).expect("insert");
+        let (revoked, row) = store.authorization("t1", "c1").expect("read");
+        let row = row.expect("registered");
+        assert!(!revoked);
+        assert_eq!(
+            (
+                row.client_id.as_str(),
+                row.software_id.as_str(),
+                row.issued_at
+            ),
+            ("c1", "s1", 1)
+        );
+        assert_eq!(row.metadata_json, r#"{"client_id":"c1"}"#);
+        assert_eq!(
+            row.parse().expect("parse").metadata,
+            client("c1", "s1").metadata
+        );
+        assert!(store.authorization("t1", "c2").expect("read").1.is_none());
     }
 
     #[test]

@@ -10,6 +10,9 @@
 //! `invalid_token`), it has `cdr:registration` (else 403 `insufficient_scope`), and its client
 //! is the one in the path and still registered (else 401, and the token is revoked: RFC 7592).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value, json};
 
@@ -17,7 +20,7 @@ use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::registration::{int_claim, split_jws, str_claim};
 use crate::state::AppState;
-use crate::store::StoredClient;
+use crate::store::ClientRow;
 use crate::tls::ClientCert;
 
 /// The scope a token needs for registration management.
@@ -66,8 +69,8 @@ pub fn issue(
 pub struct Authorized {
     /// The token's `jti`.
     pub jti: String,
-    /// The registration the token's client owns.
-    pub client: StoredClient,
+    /// The registration the token's client owns, as stored.
+    pub client: ClientRow,
 }
 
 fn invalid(text: impl Into<String>) -> OAuthError {
@@ -84,24 +87,55 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The claims of an access token that the management checks read, taken out of its payload
+/// once (a missing or mistyped claim is `None`).
+#[derive(Debug, Default)]
+struct TokenClaims {
+    jti: Option<String>,
+    exp: Option<i64>,
+    client_id: Option<String>,
+    scope: String,
+    /// `cnf.x5t#S256`.
+    bound: Option<String>,
+}
+
+impl TokenClaims {
+    fn from_payload(claims: &Map<String, Value>) -> Self {
+        let string = |name: &str| str_claim(claims, name).map(str::to_string);
+        Self {
+            jti: string("jti"),
+            exp: int_claim(claims, "exp"),
+            client_id: string("client_id"),
+            scope: string("scope").unwrap_or_default(),
+            bound: claims
+                .get("cnf")
+                .and_then(|c| c.get("x5t#S256"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+}
+
 /// Verifies the signature and the claims every use of a token needs. A token whose signature
 /// was verified before is taken from the [`VerifiedTokens`] cache; its expiry (and, by the
 /// caller, its revocation) is still checked on every use.
-fn verify(state: &AppState, token: &str) -> Result<Map<String, Value>, OAuthError> {
+fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError> {
     let claims = match state.0.verified_tokens.get(token) {
         Some(claims) => claims,
-        None if state.defect(Defect::TrustUnverifiedTokens) => {
-            split_jws(token)
+        None if state.defect(Defect::TrustUnverifiedTokens) => Arc::new(TokenClaims::from_payload(
+            &split_jws(token)
                 .ok_or_else(|| invalid("The access token is malformed"))?
-                .1
-        }
+                .1,
+        )),
         None => {
-            let claims = verify_signature(state, token)?;
-            state.0.verified_tokens.put(token, &claims);
+            let claims = Arc::new(TokenClaims::from_payload(&verify_signature(state, token)?));
+            state.0.verified_tokens.put(token, claims.clone());
             claims
         }
     };
-    let exp = int_claim(&claims, "exp").ok_or_else(|| invalid("The access token has no exp"))?;
+    let exp = claims
+        .exp
+        .ok_or_else(|| invalid("The access token has no exp"))?;
     if exp <= state.now() && !state.defect(Defect::AcceptExpiredToken) {
         return Err(invalid("The access token has expired"));
     }
@@ -122,21 +156,21 @@ pub(crate) fn verify_bearer(state: &AppState, headers: &HeaderMap) -> Result<(),
 /// management calls with one token cost one signature verification. Only tokens that passed
 /// [`verify_signature`] are stored; cleared when full.
 #[derive(Debug, Default)]
-pub struct VerifiedTokens(std::sync::Mutex<std::collections::HashMap<String, Map<String, Value>>>);
+pub struct VerifiedTokens(Mutex<HashMap<String, Arc<TokenClaims>>>);
 
 const VERIFIED_TOKENS_MAX: usize = 4096;
 
 impl VerifiedTokens {
-    fn get(&self, token: &str) -> Option<Map<String, Value>> {
+    fn get(&self, token: &str) -> Option<Arc<TokenClaims>> {
         self.0.lock().ok()?.get(token).cloned()
     }
 
-    fn put(&self, token: &str, claims: &Map<String, Value>) {
+    fn put(&self, token: &str, claims: Arc<TokenClaims>) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= VERIFIED_TOKENS_MAX {
                 map.clear();
             }
-            map.insert(token.to_string(), claims.clone());
+            map.insert(token.to_string(), claims);
         }
     }
 }
@@ -173,7 +207,7 @@ pub async fn authorize(
         if state.defect(Defect::ManagementWithoutToken) {
             let lookup = state.clone();
             let id = path_client_id.to_string();
-            return match blocking(move || Ok(lookup.0.store.client(&id)?)).await? {
+            return match blocking(move || Ok(lookup.0.store.client_row(&id)?)).await? {
                 Some(client) => Ok(Authorized {
                     jti: String::new(),
                     client,
@@ -184,36 +218,31 @@ pub async fn authorize(
         return Err(OAuthError::MissingToken);
     };
     let claims = verify(state, token)?;
-    let jti = str_claim(&claims, "jti")
-        .ok_or_else(|| invalid("The access token has no jti"))?
-        .to_string();
-    let exp = int_claim(&claims, "exp").unwrap_or_default();
-    let client_id = str_claim(&claims, "client_id")
-        .ok_or_else(|| invalid("The access token has no client_id"))?
-        .to_string();
-    let bound = claims
-        .get("cnf")
-        .and_then(|c| c.get("x5t#S256"))
-        .and_then(Value::as_str);
+    let jti = claims
+        .jti
+        .clone()
+        .ok_or_else(|| invalid("The access token has no jti"))?;
+    let exp = claims.exp.unwrap_or_default();
+    let client_id = claims
+        .client_id
+        .clone()
+        .ok_or_else(|| invalid("The access token has no client_id"))?;
     let state2 = state.clone();
     let (jti2, id2) = (jti.clone(), client_id.clone());
-    let (revoked, client) = blocking(move || {
-        let store = &state2.0.store;
-        Ok((store.is_revoked(&jti2)?, store.client(&id2)?))
-    })
-    .await?;
+    let (revoked, client) =
+        blocking(move || Ok(state2.0.store.authorization(&jti2, &id2)?)).await?;
     if revoked {
         return Err(invalid("The access token has been revoked"));
     }
-    if (bound.is_none() || bound != cert.thumbprint.as_deref())
+    if (claims.bound.is_none() || claims.bound != cert.thumbprint)
         && !state.defect(Defect::SkipHolderOfKey)
     {
         return Err(invalid(
             "The access token is not bound to the client certificate of this connection",
         ));
     }
-    let has_scope = str_claim(&claims, "scope")
-        .unwrap_or_default()
+    let has_scope = claims
+        .scope
         .split_whitespace()
         .any(|s| s == REGISTRATION_SCOPE);
     if !has_scope && !state.defect(Defect::SkipRegistrationScope) {

@@ -4,7 +4,7 @@
 //! before the body is read, so an unauthenticated PUT gets 401 whatever it sends.
 
 use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -39,12 +39,20 @@ async fn read(
     Extension(cert): Extension<ClientCert>,
     Path(client_id): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<Value>, OAuthError> {
-    let mut auth = authorize(&state, &headers, &cert, &client_id).await?;
+) -> Result<Response, OAuthError> {
+    let auth = authorize(&state, &headers, &cert, &client_id).await?;
     if state.defect(Defect::GetDropsIssuedAt) {
-        auth.client.metadata.remove("client_id_issued_at");
+        let mut metadata = auth.client.parse()?.metadata;
+        metadata.remove("client_id_issued_at");
+        return Ok(Json(Value::Object(metadata)).into_response());
     }
-    Ok(Json(Value::Object(auth.client.metadata)))
+    // The stored text is the JSON the registration was answered with: no need to parse it and
+    // write it again.
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        auth.client.metadata_json,
+    )
+        .into_response())
 }
 
 async fn update(
@@ -115,7 +123,7 @@ async fn remove(
     }
     tracing::info!(client_id, "registration deleted");
     if state.defect(Defect::DeleteAnswers200) {
-        return Ok(Json(Value::Object(auth.client.metadata)).into_response());
+        return Ok(Json(Value::Object(auth.client.parse()?.metadata)).into_response());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

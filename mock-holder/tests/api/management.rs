@@ -41,6 +41,12 @@ async fn get_returns_the_registration_as_created() {
     let r = app.get_registration(id, &token).await;
 
     assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
     assert_eq!(r.json::<Value>().await.unwrap(), created);
 }
 
