@@ -15,13 +15,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Extension;
-use axum_server::accept::Accept;
+use axum_server::accept::{Accept, NoDelayAcceptor};
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tower::Layer;
 
 /// PEM material for one TLS listener.
@@ -106,9 +106,14 @@ pub fn server_config(
     Ok(config)
 }
 
-/// An axum-server acceptor that terminates TLS and adds [`ClientCert`] to every request.
+/// An axum-server acceptor that sets `TCP_NODELAY`, terminates TLS and adds [`ClientCert`] to
+/// every request.
+///
+/// `TCP_NODELAY` because the holder answers requests: a response written in more than one
+/// segment (HTTP/2 writes HEADERS and DATA frames apart) must not wait on Nagle's algorithm for
+/// the client's delayed ACK.
 #[derive(Clone)]
-pub struct ClientCertAcceptor(RustlsAcceptor);
+pub struct ClientCertAcceptor(RustlsAcceptor<NoDelayAcceptor>);
 
 impl std::fmt::Debug for ClientCertAcceptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -119,22 +124,22 @@ impl std::fmt::Debug for ClientCertAcceptor {
 impl ClientCertAcceptor {
     /// Wraps a rustls server config.
     pub fn new(config: rustls::ServerConfig) -> Self {
-        Self(RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(
-            config,
-        ))))
+        Self(
+            RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config)))
+                .acceptor(NoDelayAcceptor::new()),
+        )
     }
 }
 
-impl<I, S> Accept<I, S> for ClientCertAcceptor
+impl<S> Accept<TcpStream, S> for ClientCertAcceptor
 where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: Send + 'static,
 {
-    type Stream = tokio_rustls::server::TlsStream<I>;
+    type Stream = tokio_rustls::server::TlsStream<TcpStream>;
     type Service = axum::middleware::AddExtension<S, ClientCert>;
     type Future = Pin<Box<dyn Future<Output = io::Result<(Self::Stream, Self::Service)>> + Send>>;
 
-    fn accept(&self, stream: I, service: S) -> Self::Future {
+    fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
         let inner = self.0.clone();
         Box::pin(async move {
             let (tls, service) = inner.accept(stream, service).await?;
