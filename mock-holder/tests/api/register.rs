@@ -22,9 +22,10 @@ async fn a_valid_request_is_registered_with_201_and_echoes_the_ssa() {
             .unwrap()
             .starts_with("application/json")
     );
+    let request_id = r.headers().get("x-request-id").expect("a request id");
     assert!(
-        r.headers().contains_key("x-request-id"),
-        "request id echoed"
+        uuid::Uuid::parse_str(request_id.to_str().unwrap()).is_ok(),
+        "request id is a UUID: {request_id:?}"
     );
     let body: Value = r.json().await.unwrap();
     assert!(!body["client_id"].as_str().unwrap().is_empty());
