@@ -9,17 +9,21 @@
 //!    software_id and SSA, then POST them over mTLS with keep-alive from 8 clients and 64
 //!    requests in flight: registrations per second;
 //! 4. read VmRSS / VmHWM again;
-//! 5. 64 clients (64 TLS connections), each with its own cert-bound `cdr:registration` token,
-//!    GET their registration in a loop: throughput at saturation and p50 / p99 / max latency
-//!    (closed loop: each client sends its next request when the last one is answered);
-//! 6. the same 64 clients on a fixed schedule offering half the saturated rate (open loop,
-//!    latency from each request's scheduled time): p50 / p99 / max.
+//! 5. restart the holder (kill -9) on one CPU, so that it runs one worker thread, and move this
+//!    load generator to the other CPU: GETs measure the holder, not the two fighting over the
+//!    cores (`BENCH_PIN=0` skips this and leaves the first holder to the scheduler);
+//! 6. 64 clients (64 TLS connections), each with its own cert-bound `cdr:registration` token,
+//!    GET their registration in a loop, over HTTP/1.1 and then over HTTP/2: throughput at
+//!    saturation, p50 / p99 / max latency and the holder's CPU time per request (closed loop:
+//!    each client sends its next request when the last one is answered);
+//! 7. the same 64 clients on a fixed schedule offering half the saturated rate (open loop; a
+//!    request made late by the holder is charged from its scheduled time): p50 / p99 / max.
 //!
 //! The load generator runs on one thread (a current-thread runtime) so that it takes at most
 //! one of the machine's cores from the holder it measures.
 //!
 //! Run: `cargo bench -p mock-holder --bench holder` (`BENCH_REGISTRATIONS` changes N,
-//! `BENCH_GETS_PER_CLIENT` the GETs per client, default 500).
+//! `BENCH_GETS_PER_CLIENT` the GETs per client and protocol, default 500).
 
 #![allow(clippy::unwrap_used, unreachable_pub)]
 
@@ -59,9 +63,28 @@ fn memory(pid: u32) -> String {
     format!("VmRSS {} VmHWM {}", field("VmRSS:"), field("VmHWM:"))
 }
 
-fn client(dir: &Path) -> Client {
+/// CPU time (user + system) the process has used so far.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces): state is
+    // field 3, utime 14 and stime 15, in clock ticks (USER_HZ, 100 on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|v| v.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// An mTLS client with recipient A's certificate. `http1` forces HTTP/1.1; otherwise the
+/// protocol is negotiated by ALPN (HTTP/2 with the mock holder).
+fn client(dir: &Path, http1: bool) -> Client {
     let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
-    Client::builder()
+    let builder = Client::builder()
         .tls_certs_only([Certificate::from_pem(read("ca.pem").as_bytes()).unwrap()])
         .identity(
             Identity::from_pem(
@@ -69,9 +92,64 @@ fn client(dir: &Path) -> Client {
             )
             .unwrap(),
         )
-        .pool_max_idle_per_host(CONCURRENCY)
-        .build()
-        .unwrap()
+        .pool_max_idle_per_host(CONCURRENCY);
+    let builder = if http1 { builder.http1_only() } else { builder };
+    builder.build().unwrap()
+}
+
+/// The CPUs this process may run on (`Cpus_allowed_list` in `/proc/self/status`, such as
+/// `0-3,6`).
+fn allowed_cpus() -> Vec<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .unwrap_or_default();
+    list.trim()
+        .split(',')
+        .filter_map(|range| {
+            let (from, to) = range.split_once('-').unwrap_or((range, range));
+            Some(from.trim().parse::<usize>().ok()?..=to.trim().parse::<usize>().ok()?)
+        })
+        .flatten()
+        .collect()
+}
+
+/// Pins the thread `tid` (a process's main thread when it is the process id) to `cpu` with
+/// util-linux's `taskset`. False when it cannot.
+fn pin(tid: u32, cpu: usize) -> bool {
+    Command::new("taskset")
+        .args(["-p", "-c", &cpu.to_string(), &tid.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Starts the holder from `config` (on CPU `cpu` only, when given) and waits until its public
+/// listener on `port` accepts connections.
+async fn start_holder(bin: &Path, config: &Path, port: u16, cpu: Option<usize>) -> Child {
+    let mut cmd = match cpu {
+        Some(cpu) => {
+            let mut cmd = Command::new("taskset");
+            cmd.args(["-c", &cpu.to_string()]).arg(bin);
+            cmd
+        }
+        None => Command::new(bin),
+    };
+    let mut child = cmd
+        .args(["serve", "--config"])
+        .arg(config)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "holder exited");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -80,6 +158,89 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// One GET answered 200, read to the end.
+async fn get(client: &Client, url: &str, token: &str) {
+    let r = client.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap();
+}
+
+/// Each client GETs its registration `count` times, sending the next request when the last is
+/// answered: the latencies.
+async fn closed_loop(
+    clients: &[Client],
+    targets: &[(String, String)],
+    count: usize,
+) -> Vec<Duration> {
+    let tasks: Vec<_> = clients
+        .iter()
+        .zip(targets)
+        .map(|(c, (token, url))| {
+            let (c, token, url) = (c.clone(), token.clone(), url.clone());
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(count);
+                for _ in 0..count {
+                    let t = Instant::now();
+                    get(&c, &url, &token).await;
+                    lat.push(t.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+/// Each client sends `count` GETs on a fixed schedule, the clients together offering `rate`
+/// requests per second, staggered across one interval: the latencies.
+///
+/// A request that is late because the holder had not yet answered the client's previous one is
+/// charged from its scheduled time, so a stalled holder pays for the requests it delayed (no
+/// coordinated omission). A request on time is charged from when it was sent: the timer wakes
+/// up to a millisecond after the scheduled instant, and that delay is the load generator's.
+async fn open_loop(
+    clients: &[Client],
+    targets: &[(String, String)],
+    count: usize,
+    rate: f64,
+) -> Vec<Duration> {
+    let interval = Duration::from_secs_f64(clients.len() as f64 / rate);
+    let tasks: Vec<_> = clients
+        .iter()
+        .zip(targets)
+        .enumerate()
+        .map(|(i, (c, (token, url)))| {
+            let (c, token, url) = (c.clone(), token.clone(), url.clone());
+            let start = Instant::now() + interval.mul_f64(i as f64 / clients.len() as f64);
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(count);
+                let mut previous_done = Instant::now();
+                for k in 0..count {
+                    let scheduled = start + interval * k as u32;
+                    let late = previous_done > scheduled;
+                    if !late {
+                        tokio::time::sleep_until(scheduled.into()).await;
+                    }
+                    let sent = Instant::now();
+                    get(&c, &url, &token).await;
+                    previous_done = Instant::now();
+                    lat.push(previous_done - if late { scheduled } else { sent });
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -124,19 +285,8 @@ async fn main() {
     )
     .unwrap();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_mock-holder"));
-    let mut child: Child = Command::new(&bin)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    while std::net::TcpStream::connect(("127.0.0.1", public)).is_err() {
-        assert!(child.try_wait().unwrap().is_none(), "holder exited");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let mut child = start_holder(&bin, &config, public, None).await;
+    let mut pid = child.id();
     tokio::time::sleep(Duration::from_secs(1)).await;
     println!("holder: {} (pid {pid})", bin.display());
     println!("idle:                       {}", memory(pid));
@@ -218,7 +368,7 @@ async fn main() {
 
     // POST /register.
     let pki = dir.join("pki");
-    let clients: Vec<Client> = (0..POST_CLIENTS).map(|_| client(&pki)).collect();
+    let clients: Vec<Client> = (0..POST_CLIENTS).map(|_| client(&pki, false)).collect();
     let requests = Arc::new(requests);
     let next = Arc::new(AtomicUsize::new(0));
     let url = format!("{base}/register");
@@ -278,18 +428,50 @@ async fn main() {
     );
     println!("after {:>6} registrations: {}", ids.len(), memory(pid));
 
-    // GET /register/{id}: 64 clients, each with its own connection and token.
-    let get_clients: Vec<Client> = (0..CONCURRENCY).map(|_| client(&pki)).collect();
+    // GET /register/{id}: the holder alone on one core, this load generator on the other, so
+    // that neither takes CPU from the other mid-request. The holder is restarted for that
+    // (kill -9: what it acknowledged is in its database): started on one CPU, its runtime runs
+    // one worker thread, as it would on a one-core allocation. BENCH_PIN=0 leaves the holder
+    // running as it is and both processes to the scheduler.
+    let taskset = Command::new("taskset")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let cpus = allowed_cpus();
+    match (&cpus[..], std::env::var("BENCH_PIN").as_deref()) {
+        ([holder_cpu, generator_cpu, ..], pin_env) if pin_env != Ok("0") && taskset => {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            child = start_holder(&bin, &config, public, Some(*holder_cpu)).await;
+            pid = child.id();
+            let moved = pin(std::process::id(), *generator_cpu);
+            println!(
+                "GET phases: holder restarted after kill -9 (pid {pid}) on CPU {holder_cpu} only (one worker thread), load generator {}",
+                if moved {
+                    format!("on CPU {generator_cpu}")
+                } else {
+                    "not pinned (taskset failed)".to_string()
+                }
+            );
+        }
+        _ => println!(
+            "GET phases: not pinned (BENCH_PIN=0, fewer than two CPUs allowed, or no taskset)"
+        ),
+    }
+
+    // 64 clients, each with its own connection and token (the tokens are bound to recipient
+    // A's certificate, which every client presents).
     let mut tokens = Vec::new();
-    for (i, c) in get_clients.iter().enumerate() {
-        let id = &ids[i];
+    let token_client = client(&pki, false);
+    for id in &ids[..CONCURRENCY] {
         let now = time::now();
         let assertion = sign_claims(
             &dcr_vectors::jose::client_assertion_claims(id, &format!("{base}/token"), now),
             &recipient_key,
         )
         .unwrap();
-        let r: Value = c
+        let r: Value = token_client
             .post(format!("{base}/token"))
             .form(&[
                 ("grant_type", "client_credentials"),
@@ -308,93 +490,46 @@ async fn main() {
             .unwrap();
         tokens.push(r["access_token"].as_str().unwrap().to_string());
     }
-    let run_gets = |count: usize| {
-        let tasks: Vec<_> = get_clients
-            .iter()
-            .zip(&tokens)
-            .zip(&ids)
-            .map(|((c, token), id)| {
-                let (c, token, url) = (c.clone(), token.clone(), format!("{base}/register/{id}"));
-                tokio::spawn(async move {
-                    let mut lat = Vec::with_capacity(count);
-                    for _ in 0..count {
-                        let t = Instant::now();
-                        let r = c.get(&url).bearer_auth(&token).send().await.unwrap();
-                        assert_eq!(r.status(), 200);
-                        r.bytes().await.unwrap();
-                        lat.push(t.elapsed());
-                    }
-                    lat
-                })
-            })
-            .collect::<Vec<_>>();
-        async move {
-            let mut all = Vec::new();
-            for t in tasks {
-                all.extend(t.await.unwrap());
-            }
-            all
-        }
-    };
-    run_gets(20).await; // warm-up: connections, caches
-    let started = Instant::now();
-    let mut lat = run_gets(gets_per_client).await;
-    let elapsed = started.elapsed();
-    lat.sort_unstable();
-    let saturation = lat.len() as f64 / elapsed.as_secs_f64();
-    println!(
-        "GET /register/{{id}} closed loop (saturated): {} requests, {CONCURRENCY} concurrent clients, {saturation:.0} req/s, p50 {} p99 {} max {}",
-        lat.len(),
-        ms(percentile(&lat, 0.50)),
-        ms(percentile(&lat, 0.99)),
-        ms(*lat.last().unwrap())
-    );
-
-    // Open loop: the same 64 clients, each sending on a fixed schedule so that together they
-    // offer half the saturated rate. Latency is measured from each request's scheduled time,
-    // so a stalled holder is charged for the requests it delayed (no coordinated omission).
-    let offered = saturation / 2.0;
-    let interval = Duration::from_secs_f64(CONCURRENCY as f64 / offered);
-    let tasks: Vec<_> = get_clients
-        .iter()
-        .zip(&tokens)
+    let targets: Vec<(String, String)> = tokens
+        .into_iter()
         .zip(&ids)
-        .enumerate()
-        .map(|(i, ((c, token), id))| {
-            let (c, token, url) = (c.clone(), token.clone(), format!("{base}/register/{id}"));
-            // Stagger the clients across one interval.
-            let start =
-                tokio::time::Instant::now() + interval.mul_f64(i as f64 / CONCURRENCY as f64);
-            tokio::spawn(async move {
-                let mut lat = Vec::with_capacity(gets_per_client);
-                for k in 0..gets_per_client {
-                    let scheduled = start + interval * k as u32;
-                    tokio::time::sleep_until(scheduled).await;
-                    let r = c.get(&url).bearer_auth(&token).send().await.unwrap();
-                    assert_eq!(r.status(), 200);
-                    r.bytes().await.unwrap();
-                    lat.push(scheduled.elapsed());
-                }
-                lat
-            })
-        })
+        .map(|(token, id)| (token, format!("{base}/register/{id}")))
         .collect();
-    let started = Instant::now();
-    let mut open = Vec::new();
-    for t in tasks {
-        open.extend(t.await.unwrap());
+
+    for (label, http1) in [("HTTP/1.1", true), ("HTTP/2", false)] {
+        let clients: Vec<Client> = (0..CONCURRENCY).map(|_| client(&pki, http1)).collect();
+        closed_loop(&clients, &targets, 20).await; // warm-up: connections, caches
+        let (started, cpu) = (Instant::now(), cpu_time(pid));
+        let mut lat = closed_loop(&clients, &targets, gets_per_client).await;
+        let (elapsed, cpu) = (started.elapsed(), cpu_time(pid) - cpu);
+        lat.sort_unstable();
+        let saturation = lat.len() as f64 / elapsed.as_secs_f64();
+        println!(
+            "GET /register/{{id}} {label} closed loop (saturated): {} requests, {CONCURRENCY} clients, {saturation:.0} req/s, p50 {} p99 {} max {}; holder CPU {:.0} µs/request",
+            lat.len(),
+            ms(percentile(&lat, 0.50)),
+            ms(percentile(&lat, 0.99)),
+            ms(*lat.last().unwrap()),
+            cpu.as_secs_f64() * 1e6 / lat.len() as f64
+        );
+        let offered = saturation / 2.0;
+        let started = Instant::now();
+        let mut open = open_loop(&clients, &targets, gets_per_client, offered).await;
+        let elapsed = started.elapsed();
+        open.sort_unstable();
+        println!(
+            "GET /register/{{id}} {label} open loop at half that rate: {} requests, {CONCURRENCY} clients offering {offered:.0} req/s (achieved {:.0}), p50 {} p99 {} max {}",
+            open.len(),
+            open.len() as f64 / elapsed.as_secs_f64(),
+            ms(percentile(&open, 0.50)),
+            ms(percentile(&open, 0.99)),
+            ms(*open.last().unwrap())
+        );
     }
-    let elapsed = started.elapsed();
-    open.sort_unstable();
     println!(
-        "GET /register/{{id}} open loop at half saturation: {} requests, {CONCURRENCY} clients offering {offered:.0} req/s (achieved {:.0}), p50 {} p99 {} max {}",
-        open.len(),
-        open.len() as f64 / elapsed.as_secs_f64(),
-        ms(percentile(&open, 0.50)),
-        ms(percentile(&open, 0.99)),
-        ms(*open.last().unwrap())
+        "after the GET phases:       {} (the holder they ran on)",
+        memory(pid)
     );
-    println!("final:                      {}", memory(pid));
 
     child.kill().unwrap();
     child.wait().unwrap();
