@@ -13,7 +13,13 @@ Feature: Registration management tokens come from client_credentials with privat
     Scenario: A valid client assertion yields a cdr:registration bearer token
       When recipient A requests an access token with scope "cdr:registration"
       Then the outcome is one that DCR-REQ-068 accepts
-      And the token response is a bearer token without a refresh token
+      And the token response is a bearer token
+
+    # RFC 6749 §4.4.3: a refresh token SHOULD NOT be included, so one present is a warning.
+    @id:TOK-006 @DCR-REQ-068 @SHOULD
+    Scenario: The client credentials token response carries no refresh token
+      When recipient A requests an access token with scope "cdr:registration"
+      Then the token response carries no refresh token
 
   Rule: DCR-REQ-069 client assertions follow the private_key_jwt rules
 

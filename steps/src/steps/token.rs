@@ -226,8 +226,8 @@ async fn token_without_cert(w: &mut DcrWorld, name: String, how: String) -> anyh
     token_request(w, &name, certificate, &assertion, "cdr:registration").await
 }
 
-#[then("the token response is a bearer token without a refresh token")]
-fn bearer_without_refresh(w: &mut DcrWorld) -> anyhow::Result<()> {
+#[then("the token response is a bearer token")]
+fn bearer_token(w: &mut DcrWorld) -> anyhow::Result<()> {
     let last = w.last()?;
     let json = last.json().unwrap_or_default();
     let ok = last.status() == Some(200)
@@ -238,13 +238,22 @@ fn bearer_without_refresh(w: &mut DcrWorld) -> anyhow::Result<()> {
         && json
             .get("token_type")
             .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("bearer"))
-        && json.get("refresh_token").is_none();
+            .is_some_and(|t| t.eq_ignore_ascii_case("bearer"));
     if !ok {
         return Err(fail(
-            "HTTP 200 with access_token, token_type Bearer and no refresh_token",
+            "HTTP 200 with access_token and token_type Bearer",
             last,
         ));
+    }
+    Ok(())
+}
+
+#[then("the token response carries no refresh token")]
+fn no_refresh_token(w: &mut DcrWorld) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let json = last.json().unwrap_or_default();
+    if last.status() != Some(200) || json.get("refresh_token").is_some() {
+        return Err(fail("HTTP 200 without a refresh_token", last));
     }
     Ok(())
 }
