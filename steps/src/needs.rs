@@ -88,8 +88,10 @@ static IMPLIED: LazyLock<Vec<Implied>> = LazyLock::new(|| {
     };
     vec![
         rule(r"\brecipient B\b", Need::SecondRecipient),
+        // An SSA for a software product the target file does not hold needs minting. Mutated
+        // SSAs are judged by name below; the impostor-signed one is made from an issued SSA.
         rule(
-            r"software statement (with mutation|signed by a key that is not the Register's|for another software product)",
+            r"software statement for another software product",
             Need::RegisterKey,
         ),
         rule(
@@ -127,9 +129,27 @@ static SKEW_MUTATIONS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
     names
 });
 
+/// SSA mutations that can be made from an SSA the Register issued, without its key
+/// ([`dcr_vectors::Mutation::works_on_issued_token`]); every other SSA mutation needs the key.
+#[allow(clippy::expect_used)] // the mutation files are checked by their own unit tests
+static ISSUED_SSA_MUTATIONS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    MutationFile::ssa()
+        .expect("vectors/mutations/ssa.yaml is checked by its unit tests")
+        .tests
+        .iter()
+        .filter(|m| m.works_on_issued_token())
+        .map(|m| m.id.clone())
+        .collect()
+});
+
 #[allow(clippy::expect_used)]
 static MUTATION_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"with mutation "([^"]+)""#).expect("constant pattern"));
+
+#[allow(clippy::expect_used)]
+static SSA_MUTATION_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"software statement with mutation "([^"]+)""#).expect("constant pattern")
+});
 
 /// The needs of a scenario with these step texts and tags. Unknown `@needs:` tags are the
 /// plan's business ([`unknown_need_tags`]), not this function's.
@@ -147,6 +167,11 @@ pub fn needs_of<'a>(
         for cap in MUTATION_NAME.captures_iter(step) {
             if SKEW_MUTATIONS.contains(&cap[1]) {
                 needs.insert(Need::ClockSkew);
+            }
+        }
+        for cap in SSA_MUTATION_NAME.captures_iter(step) {
+            if !ISSUED_SSA_MUTATIONS.contains(&cap[1]) {
+                needs.insert(Need::RegisterKey);
             }
         }
     }
@@ -232,7 +257,7 @@ mod tests {
         Need::RegisterKey
     )]
     #[case(
-        "Given recipient A holds a software statement signed by a key that is not the Register's",
+        r#"When recipient A updates its registration with a software statement with mutation "kid-missing""#,
         Need::RegisterKey
     )]
     #[case(
@@ -267,6 +292,14 @@ mod tests {
     #[case("When recipient A reads its registration")]
     #[case("Given recipient A holds a software statement issued by the Register")]
     #[case(r#"Given recipient A signs a registration request with mutation "alg-none""#)]
+    #[case(
+        "Given recipient A holds a software statement signed by a key that is not the Register's"
+    )]
+    #[case(r#"Given recipient A holds a software statement with mutation "alg-none""#)]
+    #[case(r#"Given recipient A holds a software statement with mutation "tampered-payload""#)]
+    #[case(
+        r#"When recipient A updates its registration with a software statement with mutation "impostor-signature""#
+    )]
     fn a_plain_step_needs_nothing(#[case] step: &str) {
         assert!(needs_of([step], []).is_empty(), "{step}");
     }

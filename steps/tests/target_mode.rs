@@ -63,6 +63,11 @@ struct Sandbox {
 
 impl Sandbox {
     fn start(name: &str) -> Self {
+        Self::start_with(name, None)
+    }
+
+    /// A sandbox whose holder runs with `defect` injected (see mock-holder/defects.yaml).
+    fn start_with(name: &str, defect: Option<&str>) -> Self {
         let dir = support::scratch(name);
         TestPki::generate(&[])
             .expect("pki")
@@ -83,8 +88,9 @@ impl Sandbox {
              register_jwks_uri: http://127.0.0.1:{register_port}/cdr-register/v1/jwks\n\
              database: {db}\n\
              clock_skew_seconds: 60\n\
-             token_lifetime_seconds: 8\n",
-            db = dir.join("holder.db").display()
+             token_lifetime_seconds: 8\n{defect}",
+            db = dir.join("holder.db").display(),
+            defect = defect.map(|d| format!("defect: {d}\n")).unwrap_or_default(),
         );
         write("holder.yaml", &config);
         let log = dir.join("holder.log");
@@ -217,6 +223,17 @@ fn verdicts(summary: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The verdict of the scenario `id` whose name contains `name_part` (an outline row).
+fn verdict_of(summary: &Value, id: &str, name_part: &str) -> String {
+    summary["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .find(|s| s["id"] == id && s["name"].as_str().unwrap_or("").contains(name_part))
+        .map(|s| s["verdict"].as_str().unwrap_or("").to_string())
+        .unwrap_or_else(|| panic!("no scenario {id} ({name_part})"))
+}
+
 fn text(out: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -276,9 +293,10 @@ fn a_sandbox_target_gives_the_embedded_results() {
     );
 }
 
-#[test]
-fn fixed_software_statements_skip_what_they_cannot_provide_and_pass_the_rest() {
-    let sandbox = Sandbox::start("target-fixed");
+/// A target for `sandbox` as a real Data Holder is run: recipient A holds one SSA the Register
+/// issued (the suite has no Register key and cannot mint others), and the Register's JWKS is
+/// served for the holder by the returned server (keep it alive).
+fn fixed_ssa_target(sandbox: &Sandbox) -> (PathBuf, tokio::runtime::Runtime, wiremock::MockServer) {
     // The Register issues recipient A one SSA: the suite cannot mint others.
     let register_key: SigningKey = SigningKey::from_private_jwk(
         &std::fs::read_to_string(sandbox.dir.join("register.jwk")).expect("jwk"),
@@ -305,7 +323,7 @@ fn fixed_software_statements_skip_what_they_cannot_provide_and_pass_the_rest() {
     let register_jwks = dcr_vectors::keys::public_jwks([&register_key]).expect("jwks");
     let register_port = sandbox.register_port;
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let _register = runtime.block_on(async move {
+    let register = runtime.block_on(async move {
         let listener = std::net::TcpListener::bind(("127.0.0.1", register_port)).expect("bind");
         let server = wiremock::MockServer::builder()
             .listener(listener)
@@ -336,7 +354,13 @@ recipients:
     );
     let target = sandbox.dir.join("fixed.yaml");
     std::fs::write(&target, text_of_target).expect("target");
+    (target, runtime, register)
+}
 
+#[test]
+fn fixed_software_statements_skip_what_they_cannot_provide_and_pass_the_rest() {
+    let sandbox = Sandbox::start("target-fixed");
+    let (target, _runtime, _register) = fixed_ssa_target(&sandbox);
     let doctor = sandbox.suite(&["doctor", "--target", target.to_str().expect("path")]);
     let doctor_text = text(&doctor);
     assert_eq!(doctor.status.code(), Some(0), "{doctor_text}");
@@ -374,7 +398,7 @@ recipients:
     let skipped_ids: Vec<&str> = skipped.iter().filter_map(|s| s["id"].as_str()).collect();
     // Each kind of need is represented.
     for (id, need) in [
-        ("SSA-001", "register-key"),
+        ("SSA-004", "register-key"),
         ("MGT-006", "second-recipient"),
         ("MGT-009", "token-expiry"),
     ] {
@@ -383,5 +407,34 @@ recipients:
             .find(|s| s["id"] == id)
             .unwrap_or_else(|| panic!("{id} not skipped; skipped: {skipped_ids:?}"));
         assert!(s["reason"].as_str().unwrap_or("").contains(need), "{s}");
+    }
+    // Signature-level SSA mutations are made from the issued SSA, without the Register's key.
+    let verdict_of = |id: &str, name_part: &str| verdict_of(&summary, id, name_part);
+    for (id, name_part) in [
+        ("SSA-001", "impostor"),
+        ("SSA-002", "alg-none"),
+        ("SSA-002", "tampered-payload"),
+    ] {
+        assert_eq!(verdict_of(id, name_part), "passed", "{id} ({name_part})");
+    }
+    assert_eq!(verdict_of("SSA-002", "kid-missing"), "skipped");
+}
+
+#[test]
+fn ssa_mutations_made_from_an_issued_ssa_catch_a_holder_that_skips_the_ssa_signature() {
+    let sandbox = Sandbox::start_with("target-fixed-defect", Some("skip-ssa-signature"));
+    let (target, _runtime, _register) = fixed_ssa_target(&sandbox);
+    let (out, summary) = sandbox.run(&target, &["--rule", "DCR-REQ-022"]);
+    let out_text = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{out_text}");
+    let verdict_of = |id: &str, name_part: &str| verdict_of(&summary, id, name_part);
+    // The defect skips verifying the signature; the holder's check of the header's alg still
+    // refuses alg none, so that row passes here.
+    for (id, name_part) in [("SSA-001", "impostor"), ("SSA-002", "tampered-payload")] {
+        assert_eq!(
+            verdict_of(id, name_part),
+            "failed",
+            "{id} ({name_part})\n{out_text}"
+        );
     }
 }

@@ -227,6 +227,24 @@ impl Mutation {
             .any(|s| s.starts_with("${") && s.contains("skew"))
     }
 
+    /// Whether the mutation can be made from a token someone else signed, without their private
+    /// key: it changes no claim and no header member, and it either signs with a key that is not
+    /// the legitimate one (`impostor`), drops the signature (`none`), or only alters the payload
+    /// after signing. An SSA issued by the real CDR Register can be mutated this way; a mutation
+    /// that needs the Register's key (an expired SSA, a missing kid) cannot be faked faithfully.
+    pub fn works_on_issued_token(&self) -> bool {
+        let unchanged = self.set.is_empty()
+            && self.remove.is_empty()
+            && self.header_set.is_empty()
+            && self.header_remove.is_empty();
+        unchanged
+            && match self.signer.as_deref() {
+                None => !self.tamper_set.is_empty(),
+                Some("impostor" | "none") => self.tamper_set.is_empty(),
+                Some(_) => false,
+            }
+    }
+
     /// Applies `set` and `remove` to claims.
     ///
     /// # Errors
@@ -280,6 +298,21 @@ mod tests {
     use super::*;
     use rstest::rstest;
     use serde_json::json;
+
+    #[test]
+    fn only_signature_level_ssa_mutations_work_on_an_issued_ssa() {
+        let file = MutationFile::ssa().expect("ssa.yaml");
+        let works: Vec<&str> = file
+            .tests
+            .iter()
+            .filter(|m| m.works_on_issued_token())
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(
+            works,
+            ["impostor-signature", "alg-none", "tampered-payload"]
+        );
+    }
 
     #[test]
     fn embedded_mutation_files_are_consistent() {

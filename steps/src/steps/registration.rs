@@ -5,9 +5,9 @@
 use anyhow::{Context, bail};
 use cucumber::gherkin::Step;
 use cucumber::{given, when};
-use dcr_vectors::SigningKey;
 use dcr_vectors::jose;
 use dcr_vectors::mutation::{Mutation, MutationFile, Vars};
+use dcr_vectors::{SigningAlg, SigningKey};
 use josekit::jws::RS256;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
@@ -133,6 +133,44 @@ fn finish(
     }
 }
 
+/// Applies `mutation` (one that [`Mutation::works_on_issued_token`]) to an SSA the Register
+/// issued, without the Register's key: signed again by an impostor key of the same algorithm
+/// under the same header (so with the Register's kid), unsigned (`alg` none), or with its
+/// payload changed under the original signature.
+fn mutate_issued_ssa(ssa: &str, mutation: &Mutation, vars: &Vars) -> anyhow::Result<String> {
+    let issued = jose::decode_unverified(ssa).context("the target's software statement")?;
+    let payload = serde_json::to_vec(&issued.claims)?;
+    match mutation.signer.as_deref() {
+        Some("impostor") => {
+            let alg: SigningAlg = issued
+                .header
+                .get("alg")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .parse()
+                .context("the target's software statement is not signed with PS256 or ES256")?;
+            let impostor = SigningKey::generate(alg, "impostor")?;
+            jose::sign_compact(&issued.header, &payload, impostor.signer()?.as_ref())
+        }
+        Some("none") => {
+            let mut header = issued.header;
+            header.insert("alg".into(), "none".into());
+            Ok(format!(
+                "{}.{}.",
+                jose::b64(&serde_json::to_vec(&header)?),
+                jose::b64(&payload)
+            ))
+        }
+        _ => match mutation.tampered(&issued.claims, vars)? {
+            Some(tampered) => jose::with_payload_replaced(ssa, &tampered),
+            None => bail!(
+                "mutation {} cannot be made from an issued software statement",
+                mutation.id
+            ),
+        },
+    }
+}
+
 async fn mint_ssa(w: &mut DcrWorld, name: &str, mutation: Option<&Mutation>) -> anyhow::Result<()> {
     let env = w.ctx.env.clone();
     if mutation.is_none()
@@ -143,6 +181,14 @@ async fn mint_ssa(w: &mut DcrWorld, name: &str, mutation: Option<&Mutation>) -> 
         return Ok(());
     }
     let vars = vars(w, name, mutation.is_some_and(Mutation::uses_skew)).await?;
+    if env.register.is_none()
+        && let (Some(ssa), Some(m)) = (&env.actor(name)?.ssa, mutation)
+        && m.works_on_issued_token()
+    {
+        let mutated = mutate_issued_ssa(ssa, m, &vars)?;
+        w.ssas.insert(name.to_string(), mutated);
+        return Ok(());
+    }
     let software_id = w.software_id(name)?;
     let register = env.register.as_ref().context(
         "this scenario mints software statements, which needs the Register's signing key (register.signing_key in the target file)",
