@@ -167,6 +167,15 @@ async fn get(client: &Client, url: &str, token: &str) {
     r.bytes().await.unwrap();
 }
 
+/// The latencies the client tasks measured, all together.
+async fn latencies(tasks: Vec<tokio::task::JoinHandle<Vec<Duration>>>) -> Vec<Duration> {
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
 /// Each client GETs its registration `count` times, sending the next request when the last is
 /// answered: the latencies.
 async fn closed_loop(
@@ -190,11 +199,7 @@ async fn closed_loop(
             })
         })
         .collect();
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    all
+    latencies(tasks).await
 }
 
 /// Each client sends `count` GETs on a fixed schedule, the clients together offering `rate`
@@ -236,11 +241,7 @@ async fn open_loop(
             })
         })
         .collect();
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
-    }
-    all
+    latencies(tasks).await
 }
 
 #[tokio::main(flavor = "current_thread")]
