@@ -89,7 +89,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// The claims of an access token that the management checks read, taken out of its payload
 /// once (a missing or mistyped claim is `None`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct TokenClaims {
     jti: Option<String>,
     exp: Option<i64>,

@@ -73,14 +73,7 @@ fn sign(
             header.insert("kid".into(), key.kid().into());
             signed_by(key, header)
         }
-        "none" => {
-            header.insert("alg".into(), "none".into());
-            Ok(format!(
-                "{}.{}.",
-                jose::b64(&serde_json::to_vec(&header)?),
-                jose::b64(&payload)
-            ))
-        }
+        "none" => unsecured(header, &payload),
         "hs256-public-key" => jose::hs256(claims, &legit.public_pem()?, &kid),
         "rs256" => {
             header.insert("alg".into(), "RS256".into());
@@ -133,6 +126,16 @@ fn finish(
     }
 }
 
+/// An unsecured JWS (RFC 7515 appendix A.5): `alg` none and an empty signature.
+fn unsecured(mut header: Map<String, Value>, payload: &[u8]) -> anyhow::Result<String> {
+    header.insert("alg".into(), "none".into());
+    Ok(format!(
+        "{}.{}.",
+        jose::b64(&serde_json::to_vec(&header)?),
+        jose::b64(payload)
+    ))
+}
+
 /// Applies `mutation` (one that [`Mutation::works_on_issued_token`]) to an SSA the Register
 /// issued, without the Register's key: signed again by an impostor key of the same algorithm
 /// under the same header (so with the Register's kid), unsigned (`alg` none), or with its
@@ -152,15 +155,7 @@ fn mutate_issued_ssa(ssa: &str, mutation: &Mutation, vars: &Vars) -> anyhow::Res
             let impostor = SigningKey::generate(alg, "impostor")?;
             jose::sign_compact(&issued.header, &payload, impostor.signer()?.as_ref())
         }
-        Some("none") => {
-            let mut header = issued.header;
-            header.insert("alg".into(), "none".into());
-            Ok(format!(
-                "{}.{}.",
-                jose::b64(&serde_json::to_vec(&header)?),
-                jose::b64(&payload)
-            ))
-        }
+        Some("none") => unsecured(issued.header, &payload),
         _ => match mutation.tampered(&issued.claims, vars)? {
             Some(tampered) => jose::with_payload_replaced(ssa, &tampered),
             None => bail!(
