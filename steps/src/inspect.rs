@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 
 use crate::catalogue::{Catalogue, Level};
 use crate::redact;
-use crate::verdict::failure_is_warning;
+use crate::run::verdict::failure_is_warning;
 pub use checks::Kind;
 use checks::{Check, Clock, Outcome, Role};
 pub use time::parse_now;

@@ -4,47 +4,42 @@
 //!
 //! # Layout
 //!
-//! * [`cli`]: the `dcr-conformance` command line and its exit codes.
-//! * [`runner`]: cucumber wiring: scenario selection, writers (console, JUnit, Cucumber JSON,
-//!   the result collector), the verdict.
-//! * [`plan`]: every declared scenario, checked against the catalogue before the run.
-//! * [`results`]: the run's result model, collected from cucumber events.
-//! * [`verdict`]: levels, `--strict` and profiles applied to results; the requirement matrix.
-//! * [`env`]: the environment a run executes in (target, recipients, Register); the embedded
-//!   default starts a mock Register, an ADR JWKS host and the mock holder on loopback.
-//! * [`target`]: the target file (`--target`): a Data Holder the user does not control, the
-//!   recipients the suite acts as there, validated field by field.
-//! * [`needs`]: what each scenario needs from the environment (read from its steps), and the
-//!   skip reason when the target cannot provide it.
-//! * [`doctor`]: `doctor --target`, the pre-flight checks of a target.
-//! * [`world`]: the typed per-scenario World and the run context it reads.
-//! * `steps`: step definitions, one module per domain concept.
-//! * [`inspect`]: `inspect JWT|FILE`, offline checks of a registration request or SSA against
-//!   a profile.
-//! * [`catalogue`]: the requirement catalogue (`features/catalogue.yaml`) and accepted outcomes.
+//! The folders follow a run's pipeline, bottom up. A stage imports only from the stages listed
+//! beneath it (`tests/layering.rs` fails on any other `use crate::…` edge):
+//!
+//! * [`redact`]: removal of secrets before anything is shown or written, and the
+//!   pattern-based scrubber every written text goes through. Imports nothing.
+//! * [`catalogue`]: the requirement catalogue (`features/catalogue.yaml`), levels, profiles,
+//!   accepted outcomes. Imports nothing.
 //! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging.
-//! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted.
-//! * [`redact`]: removal of secrets before anything is shown or written.
+//!   Imports `redact`.
+//! * [`environment`]: where a run executes: the embedded environment (mock Register, ADR JWKS
+//!   host, mock holder on loopback), the target file (`target/`: schema, loading,
+//!   capabilities), the Register client, and `doctor`. Imports `http`, `redact`, `catalogue`.
+//! * [`scenario`]: one scenario's side: the typed World, cucumber parameter types, step
+//!   definitions (each declaring what it needs from the environment), snapshots. Imports
+//!   `environment`, `http`, `redact`, `catalogue`.
+//! * [`run`]: a run of the features: selection, the plan checked against the catalogue,
+//!   cucumber wiring, the after-scenario hook, result collection, live progress, and the
+//!   result model and verdicts (`results`, `verdict`, `plan`), which are free of the cucumber
+//!   runtime. Imports `scenario` and everything beneath it.
+//! * [`report`]: writers over the result model (summary.json, junit.xml, report.html, the
+//!   signed summary, latency). Imports only `run`'s result model (`run::results`,
+//!   `run::verdict`, `run::plan`), `http`, `redact`, `catalogue`; never the cucumber runtime.
 //! * [`selfcheck`]: `selfcheck`, the suite run against the mock holder with each defect
-//!   injected, and the kill matrix.
-//! * [`report`]: the reports written after a run (summary.json, junit.xml, report.html, the
-//!   signed summary), latency per endpoint, console progress.
+//!   injected: orchestration, judging, its model, console output, its page. Imports `report`,
+//!   `run` and beneath.
+//! * [`inspect`]: `inspect JWT|FILE`, offline checks of a registration request or SSA against
+//!   a profile. Imports `catalogue`, `redact`.
+//! * [`cli`]: the `dcr-conformance` command line and its exit codes. Imports every stage.
 
 pub mod catalogue;
 pub mod cli;
-pub mod doctor;
-pub mod env;
+pub mod environment;
 pub mod http;
 pub mod inspect;
-pub mod needs;
-pub mod plan;
 pub mod redact;
 pub mod report;
-pub mod results;
-pub mod runner;
+pub mod run;
+pub mod scenario;
 pub mod selfcheck;
-pub mod snapshot;
-mod steps;
-pub mod target;
-pub mod verdict;
-pub mod world;

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use dcr_conformance::env::Env;
-use dcr_conformance::runner::RunOptions;
+use dcr_conformance::environment::Env;
+use dcr_conformance::run::runner::RunOptions;
 
 #[tokio::main]
 async fn main() -> ExitCode {

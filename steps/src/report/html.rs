@@ -19,8 +19,8 @@ use crate::catalogue::Catalogue;
 use crate::report::latency::Endpoints;
 use crate::report::summary::{self, ScenarioEntry, Summary};
 use crate::report::view::ExchangeView;
-use crate::results::{RunResults, Status};
-use crate::verdict::Verdict;
+use crate::run::results::{RunResults, Status};
+use crate::run::verdict::Verdict;
 
 /// The template, compiled in.
 const TEMPLATE: &str = include_str!("../../templates/report.html");
@@ -191,7 +191,7 @@ pub fn render(
         .flat_map(|s| s.exchanges.iter())
         .collect();
     let endpoints = Endpoints::learn(all.iter().copied());
-    let by_location: HashMap<String, &crate::results::ScenarioResult> = results
+    let by_location: HashMap<String, &crate::run::results::ScenarioResult> = results
         .scenarios
         .iter()
         .map(|r| (summary::relative(&r.location, features_dir), r))
@@ -288,8 +288,12 @@ pub fn render(
     render_page("report.html", TEMPLATE, &page)
 }
 
-/// Renders `template` (named `name`) with the report's style sheet and filters.
-fn render_page(name: &str, template: &str, page: &impl Serialize) -> anyhow::Result<String> {
+/// Renders `template` (named `name`) with the report's style sheet and filters: the one
+/// page renderer of `report.html` and of the self-check's page.
+///
+/// # Errors
+/// Fails only when the template does not parse or fails to render (a bug).
+pub fn render_page(name: &str, template: &str, page: &impl Serialize) -> anyhow::Result<String> {
     let mut env = Environment::new();
     env.add_filter("status_label", |s: String| s.replace('_', " "));
     env.add_template("style.css", STYLE)
@@ -299,26 +303,6 @@ fn render_page(name: &str, template: &str, page: &impl Serialize) -> anyhow::Res
     env.get_template(name)
         .and_then(|t| t.render(minijinja::value::Serde(page)))
         .with_context(|| format!("the template {name} failed to render"))
-}
-
-/// The self-check page template, compiled in.
-const SELFCHECK_TEMPLATE: &str = include_str!("../../templates/selfcheck.html");
-
-#[derive(Debug, Serialize)]
-struct SelfcheckPage<'a> {
-    r: &'a crate::selfcheck::SelfcheckReport,
-}
-
-/// Renders `selfcheck.html` (see [`crate::selfcheck`]) with the report's style sheet.
-///
-/// # Errors
-/// Fails only when the template fails to render (a bug).
-pub fn render_selfcheck(report: &crate::selfcheck::SelfcheckReport) -> anyhow::Result<String> {
-    render_page(
-        "selfcheck.html",
-        SELFCHECK_TEMPLATE,
-        &SelfcheckPage { r: report },
-    )
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ use std::fmt::Write as _;
 
 use crate::catalogue::Catalogue;
 use crate::report::summary::{ScenarioEntry, Summary};
-use crate::results::Status;
-use crate::verdict::Verdict;
+use crate::run::results::Status;
+use crate::run::verdict::Verdict;
 
 /// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
 pub fn escape(text: &str) -> String {

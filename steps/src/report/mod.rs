@@ -8,19 +8,16 @@
 //!   `steps/templates/report.html`), with every exchange shown redacted through [`view`];
 //! * [`latency`]: p50/p95/max per DCR endpoint against the 1000 ms tier;
 //! * [`sign`]: the detached JWS `summary.json.jws`, and its verification;
-//! * [`scrub`]: the pattern-based safety net every written text goes through;
-//! * [`exchanges`]: the `after` hook that moves each scenario's exchanges into the results;
-//! * [`progress`]: the console progress bar or progress lines.
+//!
+//! Writers depend only on the result model (`crate::run::results`, `crate::run::verdict`) and
+//! never on the cucumber runtime.
 //!
 //! `cucumber.json` is written by cucumber's own writer during the run; afterwards it is
 //! re-read and its strings scrubbed like everything else.
 
-pub mod exchanges;
 pub mod html;
 pub mod junit;
 pub mod latency;
-pub mod progress;
-pub mod scrub;
 pub mod sign;
 pub mod summary;
 pub mod view;
@@ -31,10 +28,11 @@ use anyhow::Context;
 use dcr_vectors::SigningKey;
 
 use crate::catalogue::Catalogue;
-use crate::results::RunResults;
-use crate::verdict::Assessment;
+use crate::redact::scrub;
+use crate::run::results::{RunMeta, RunResults};
+use crate::run::verdict::Assessment;
 
-pub use summary::{RunMeta, Summary};
+pub use summary::Summary;
 
 /// File names in the report folder.
 pub mod files {

@@ -11,34 +11,13 @@ use serde::Serialize;
 
 use crate::catalogue::{Catalogue, Level};
 use crate::http::Exchange;
+use crate::redact::scrub;
 use crate::report::latency::{self, Endpoints, Latency};
-use crate::report::scrub;
-use crate::results::{RunResults, ScenarioResult, Status};
-use crate::verdict::{Assessment, RuleStatus, ScenarioVerdict, Verdict};
+use crate::run::results::{RunMeta, RunResults, ScenarioResult, Status, message};
+use crate::run::verdict::{AssessedScenario, Assessment, RuleStatus, Verdict};
 
 /// Schema name written into every summary.
 pub const SCHEMA: &str = "dcr-conformance/summary";
-
-/// What the reports need to know about a run besides its results.
-#[derive(Debug, Clone)]
-pub struct RunMeta {
-    /// Target name (snapshot folder), e.g. `mock-holder`.
-    pub target: String,
-    /// The holder's discovery URL.
-    pub discovery_url: String,
-    /// Features folder (locations are shown relative to it).
-    pub features_dir: std::path::PathBuf,
-    /// Tag expression, if any.
-    pub tags: Option<String>,
-    /// Name regex, if any.
-    pub name: Option<String>,
-    /// `--rule` selection.
-    pub rules: Vec<String>,
-    /// When the run started.
-    pub started_at: SystemTime,
-    /// When it finished.
-    pub finished_at: SystemTime,
-}
 
 /// The tool that wrote the report.
 #[derive(Debug, Clone, Serialize)]
@@ -273,17 +252,8 @@ fn status_name(status: RuleStatus) -> String {
         .unwrap_or_default()
 }
 
-/// cucumber's prefix on a failed step's message (it adds nothing: every failure is reported as
-/// a step failure).
-const PANIC_PREFIX: &str = "Step panicked. Captured output: ";
-
-/// A step's failure message as reports show it: without cucumber's prefix, secrets scrubbed.
-pub fn message(text: &str) -> String {
-    scrub::text(text.strip_prefix(PANIC_PREFIX).unwrap_or(text))
-}
-
 /// The reason a scenario did not pass: its failure message, or for a skip the skipped step.
-fn reason(result: &ScenarioResult, verdict: &ScenarioVerdict) -> Option<String> {
+fn reason(result: &ScenarioResult, verdict: &AssessedScenario) -> Option<String> {
     match verdict.verdict {
         Verdict::Passed => None,
         Verdict::Skipped => Some(verdict.message.clone().unwrap_or_else(|| {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::http::{Exchange, Outcome};
 use crate::redact;
-use crate::report::scrub;
+use crate::redact::scrub;
 
 /// Largest body shown, in bytes.
 const MAX_BODY: usize = 64 * 1024;

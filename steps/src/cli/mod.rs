@@ -1,0 +1,376 @@
+//! The `dcr-conformance` command line.
+//!
+//! Exit codes: 0 when every applicable scenario passed, 1 on conformance failures, 2 on a usage
+//! or configuration error (with a message naming the problem).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use anyhow::Context as _;
+
+use crate::environment::Env;
+use crate::environment::target::Target;
+use crate::run::runner::{self, RunOptions};
+
+/// Conformance suite for CDR Dynamic Client Registration (Data Holder side).
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the suite. Without a target, against the embedded mock holder (nothing to configure).
+    Run(RunArgs),
+    /// Check a target file and the holder it names before a run: TLS with each recipient's
+    /// certificate, discovery, published keys, software statements, clock offset.
+    /// Exit 0 every check passed, 1 a check failed, 2 the target file is unusable.
+    Doctor(DoctorArgs),
+    /// Check the detached signature of a summary.json written by `run --sign-with`.
+    /// Exit 0 valid, 1 invalid, 2 usage error (unreadable file, unusable key).
+    VerifyReport(VerifyArgs),
+    /// Decode a registration request or software statement (JWT, file or - for stdin) and check
+    /// its claims against a profile offline. Exit 0 no failure, 1 failures, 2 usage error.
+    Inspect(InspectArgs),
+    /// Prove that the suite fails a wrong holder: run it against the correct embedded mock
+    /// holder (everything must pass), then once per defect of mock-holder/defects.yaml (a
+    /// scenario of each rule the defect breaks must fail), and report the kill matrix.
+    /// Exit 0 every defect killed, 1 a defect survived or the baseline failed, 2 usage error.
+    Selfcheck(crate::selfcheck::SelfcheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InspectArgs {
+    /// A compact JWT, a file holding one (or text with JWTs in it, or a JSON object of claims),
+    /// or - for standard input.
+    #[arg(value_name = "JWT|FILE")]
+    input: String,
+    /// Catalogue profile to check against: cds-au or mock-compat (adds IMPL rules).
+    #[arg(long, value_name = "NAME", default_value = "cds-au")]
+    profile: String,
+    /// Time reference for iat/exp: Unix seconds or RFC 3339 (default: the system clock).
+    #[arg(long, value_name = "TIME", value_parser = crate::inspect::parse_now)]
+    now: Option<i64>,
+    /// Clock skew a holder is assumed to allow, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(i64).range(0..=3600))]
+    skew: i64,
+    /// The holder's issuer (from its discovery document), to compare the request's aud with.
+    #[arg(long, value_name = "URL")]
+    issuer: Option<String>,
+    /// Output: text for people, json for machines.
+    #[arg(long, value_enum, default_value_t = crate::inspect::Format::Text)]
+    format: crate::inspect::Format,
+    /// Folder holding catalogue.yaml.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
+    features: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// The summary.json that was signed (its exact bytes are checked).
+    #[arg(long, value_name = "FILE")]
+    summary: PathBuf,
+    /// The detached JWS (`summary.json.jws`).
+    #[arg(long, value_name = "FILE")]
+    signature: PathBuf,
+    /// The public key: a JWK or a JWKS (JSON) file.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct DoctorArgs {
+    /// The target file (YAML) describing the holder and the recipients the suite acts as.
+    #[arg(long, value_name = "FILE")]
+    target: PathBuf,
+    /// Per-request timeout in seconds (default: the target file's run.timeout_seconds, or 10).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// Run against the Data Holder a target file describes (see vectors/targets/ and the
+    /// README) instead of the embedded mock holder. Scenarios needing what the file cannot
+    /// provide are skipped with the reason.
+    #[arg(long, value_name = "FILE")]
+    target: Option<PathBuf>,
+    /// Folder of feature files and `catalogue.yaml`.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
+    features: PathBuf,
+    /// Where to write the reports (summary.json, junit.xml, cucumber.json, report.html).
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_report_dir())]
+    report_dir: PathBuf,
+    /// Folder holding one snapshot folder per target.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_snapshot_root())]
+    snapshots: PathBuf,
+    /// Sign summary.json with this private JWK (PS256 or ES256, with kid and alg): writes the
+    /// detached JWS summary.json.jws; check it with `verify-report`.
+    #[arg(long, value_name = "JWK_FILE")]
+    sign_with: Option<PathBuf>,
+    /// Console progress: auto (a bar on a terminal, plain lines in CI or without a terminal),
+    /// bar (failures printed above it, no step transcript), lines (step transcript and a line
+    /// per scenario), off (step transcript only).
+    #[arg(long, value_enum, default_value_t = crate::run::progress::ProgressMode::Auto)]
+    progress: crate::run::progress::ProgressMode,
+    /// Only scenarios matching this cucumber tag expression, e.g. '@MUST and not @slow'.
+    #[arg(long, value_name = "EXPR")]
+    tags: Option<String>,
+    /// Only scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    name: Option<regex::Regex>,
+    /// Only scenarios proving this rule (repeatable), e.g. --rule DCR-REQ-022.
+    #[arg(long = "rule", value_name = "ID")]
+    rules: Vec<String>,
+    /// Scenarios run at once [default: the target file's run.concurrency, or 4]. Targets with
+    /// fixed software statements run one scenario at a time.
+    #[arg(long, short = 'c', value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: Option<u16>,
+    /// Per-request timeout in seconds [default: the target file's run.timeout_seconds, or 10].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: Option<u64>,
+    /// Catalogue profile to check against: cds-au (the standards) or mock-compat (also the
+    /// reference implementation's exact strings and choices, IMPL rules)
+    /// [default: the target file's run.profile, or cds-au].
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Treat SHOULD and REC failures as failures (otherwise they are warnings).
+    #[arg(long)]
+    strict: bool,
+    /// More console detail (-v: docstrings; -vv: also the World of a failed scenario).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Start the embedded mock holder with this defect (used by `selfcheck`).
+    #[arg(long, value_name = "NAME", hide = true)]
+    holder_defect: Option<mock_holder::Defect>,
+}
+
+/// Parses `args` and runs the command; returns the process exit code.
+pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run(args).await,
+        Command::Doctor(args) => doctor(&args).await,
+        Command::VerifyReport(args) => verify_report(&args),
+        Command::Inspect(args) => crate::inspect::command(&crate::inspect::Invocation {
+            input: args.input,
+            features: args.features,
+            profile: args.profile,
+            now: args.now,
+            skew: args.skew,
+            issuer: args.issuer,
+            format: args.format,
+        }),
+        Command::Selfcheck(args) => crate::selfcheck::selfcheck(args).await,
+    }
+}
+
+fn verify_report(args: &VerifyArgs) -> ExitCode {
+    use crate::report::sign::{VerifyError, verify_detached};
+    let read = |p: &PathBuf| {
+        std::fs::read(p).map_err(|e| eprintln!("dcr-conformance: cannot read {}: {e}", p.display()))
+    };
+    let (Ok(summary), Ok(signature), Ok(key)) =
+        (read(&args.summary), read(&args.signature), read(&args.key))
+    else {
+        return ExitCode::from(2);
+    };
+    let signature = String::from_utf8_lossy(&signature);
+    match verify_detached(&summary, &signature, &String::from_utf8_lossy(&key)) {
+        Ok(ok) => {
+            println!(
+                "valid: {} is signed by key {} ({})",
+                args.summary.display(),
+                ok.kid.as_deref().unwrap_or("without kid"),
+                ok.alg
+            );
+            ExitCode::SUCCESS
+        }
+        Err(VerifyError::Invalid(why)) => {
+            println!("INVALID: {}: {why}", args.summary.display());
+            ExitCode::from(1)
+        }
+        Err(VerifyError::Key(why)) => {
+            eprintln!("dcr-conformance: --key {}: {why}", args.key.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads a target file, printing its problems (exit 2) when it is unusable.
+fn load_target(path: &std::path::Path) -> Result<Target, ExitCode> {
+    Target::load(path).map_err(|e| {
+        eprintln!("dcr-conformance: {e}");
+        ExitCode::from(2)
+    })
+}
+
+async fn doctor(args: &DoctorArgs) -> ExitCode {
+    let target = match load_target(&args.target) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let timeout = Duration::from_secs(
+        args.timeout
+            .or(target.timeout.map(|t| t.as_secs()))
+            .unwrap_or(10),
+    );
+    let report = crate::environment::doctor::run(target, timeout).await;
+    print!("{}", report.render());
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn run(args: RunArgs) -> ExitCode {
+    let target = match args.target.as_deref().map(load_target).transpose() {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let from_file = |f: fn(&Target) -> Option<u64>| target.as_ref().and_then(f);
+    let timeout = Duration::from_secs(
+        args.timeout
+            .or(from_file(|t| t.timeout.map(|d| d.as_secs())))
+            .unwrap_or(10),
+    );
+    let concurrency = args
+        .concurrency
+        .or(target.as_ref().and_then(|t| t.concurrency))
+        .unwrap_or(4);
+    let profile = args
+        .profile
+        .clone()
+        .or(target.as_ref().and_then(|t| t.profile.clone()))
+        .unwrap_or_else(|| "cds-au".into());
+    let sign_with = match args.sign_with.as_deref().map(crate::report::sign::load_key) {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(e)) => {
+            eprintln!("dcr-conformance: --sign-with: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = RunOptions {
+        features: args.features,
+        report_dir: args.report_dir,
+        snapshot_root: args.snapshots,
+        tags: args.tags,
+        name: args.name,
+        rules: args.rules,
+        concurrency: concurrency as usize,
+        verbose: args.verbose,
+        profile,
+        strict: args.strict,
+        progress: args.progress,
+        sign_with,
+    };
+    let env = match target {
+        None => Env::embedded_with(timeout, args.holder_defect)
+            .await
+            .context("cannot start the embedded environment"),
+        Some(_) if args.holder_defect.is_some() => Err(anyhow::anyhow!(
+            "--holder-defect applies to the embedded mock holder only, not to a --target"
+        )),
+        Some(target) => {
+            let path = target.path.display().to_string();
+            Env::from_target(target, timeout)
+                .await
+                .with_context(|| format!("cannot set up the target of {path} (`dcr-conformance doctor --target {path}` checks it)"))
+        }
+    };
+    let env = match env {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("dcr-conformance: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    run_in(env, &options).await
+}
+
+/// Runs `options` in `env`, prints the closing line, and maps the outcome to an exit code.
+pub async fn run_in(env: std::sync::Arc<Env>, options: &RunOptions) -> ExitCode {
+    let outcome = match runner::run(env, options).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            eprintln!("dcr-conformance: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let written = crate::report::write_reports(
+        &options.report_dir,
+        &outcome.meta,
+        &outcome.catalogue,
+        &outcome.results,
+        &outcome.assessment,
+        options.sign_with.as_ref(),
+    );
+    match written {
+        Ok(_) => {
+            let a = &outcome.assessment;
+            let warnings: Vec<_> = a
+                .scenarios
+                .iter()
+                .filter(|s| s.verdict == crate::run::verdict::Verdict::Warning)
+                .collect();
+            if !warnings.is_empty() {
+                println!(
+                    "warnings: {} scenario(s) failed a SHOULD/REC/MAY rule (--strict makes SHOULD/REC failures fail the run):",
+                    warnings.len()
+                );
+                for w in warnings {
+                    println!("  {} {} [{}]", w.id, w.name, w.rules.join(", "));
+                }
+            }
+            let gaps = a.not_covered();
+            if gaps.is_empty() {
+                println!(
+                    "coverage: every testable rule of profile {} has a scenario",
+                    a.profile
+                );
+            } else {
+                println!(
+                    "coverage: {} rule(s) of profile {} have no scenario:",
+                    gaps.len(),
+                    a.profile
+                );
+                for r in gaps {
+                    println!("  {} [{}] {}", r.id, r.level.as_str(), r.rule);
+                }
+            }
+            println!("reports: {}", options.report_dir.display());
+            if options.sign_with.is_some() {
+                println!(
+                    "signed: {}",
+                    options
+                        .report_dir
+                        .join(crate::report::files::SIGNATURE)
+                        .display()
+                );
+            }
+            println!("{}", outcome.closing_line());
+            if outcome.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("dcr-conformance: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

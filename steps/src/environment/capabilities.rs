@@ -1,0 +1,109 @@
+//! What a scenario may need from the environment, and what an environment cannot provide
+//! (each gap with the reason and the fix).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+/// Something a scenario needs from the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// Mints software statements (valid ones for fresh software products, or mutated ones):
+    /// the Register's signing key.
+    RegisterKey,
+    /// Rotates the Register's keys: the suite must serve the Register's JWKS itself.
+    RegisterJwksHost,
+    /// Acts as two Data Recipients (cross-client and certificate-binding checks).
+    SecondRecipient,
+    /// Deletes a registration (the holder must support DELETE).
+    Delete,
+    /// Builds requests relative to the holder's allowed clock skew, which must be declared.
+    ClockSkew,
+    /// Waits for an access token to expire: the token lifetime must be declared and short.
+    TokenExpiry,
+    /// Creates registrations: with fixed software products (SSAs not minted by the suite) the
+    /// suite must delete what it created before the next scenario.
+    Isolation,
+    /// Leaves a registration the recipient's own key cannot delete (e.g. one registered for
+    /// another signing algorithm): only a software product minted for the scenario will do.
+    FreshProduct,
+}
+
+impl Need {
+    /// Every need, in order.
+    pub const ALL: [Need; 8] = [
+        Need::RegisterKey,
+        Need::RegisterJwksHost,
+        Need::SecondRecipient,
+        Need::Delete,
+        Need::ClockSkew,
+        Need::TokenExpiry,
+        Need::Isolation,
+        Need::FreshProduct,
+    ];
+
+    /// The name used in `@needs:` tags and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Need::RegisterKey => "register-key",
+            Need::RegisterJwksHost => "register-jwks-host",
+            Need::SecondRecipient => "second-recipient",
+            Need::Delete => "delete",
+            Need::ClockSkew => "clock-skew",
+            Need::TokenExpiry => "token-expiry",
+            Need::Isolation => "isolation",
+            Need::FreshProduct => "fresh-product",
+        }
+    }
+
+    /// The need a `@needs:` tag value names.
+    pub fn from_name(name: &str) -> Option<Need> {
+        Need::ALL.into_iter().find(|n| n.name() == name)
+    }
+}
+
+/// What the environment can provide; each missing capability carries the reason and the fix.
+#[derive(Debug, Clone, Default)]
+pub struct Capabilities {
+    missing: Vec<(Need, String)>,
+}
+
+impl Capabilities {
+    /// An environment that provides everything.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Records that `need` cannot be met, and why (naming the target-file field that would
+    /// provide it).
+    pub fn lacks(&mut self, need: Need, why: impl Into<String>) {
+        self.missing.retain(|(n, _)| *n != need);
+        self.missing.push((need, why.into()));
+    }
+
+    /// Why `need` cannot be met, if it cannot.
+    pub fn missing(&self, need: Need) -> Option<&str> {
+        self.missing
+            .iter()
+            .find(|(n, _)| *n == need)
+            .map(|(_, why)| why.as_str())
+    }
+
+    /// The skip reason for a scenario with `needs`, if any need is unmet.
+    pub fn skip_reason(&self, needs: &BTreeSet<Need>) -> Option<String> {
+        let unmet: Vec<String> = needs
+            .iter()
+            .filter_map(|n| {
+                self.missing(*n)
+                    .map(|why| format!("needs {}: {why}", n.name()))
+            })
+            .collect();
+        (!unmet.is_empty()).then(|| format!("not run on this target: {}", unmet.join("; ")))
+    }
+
+    /// Every unmet need with its reason (for the run's preamble and reports).
+    pub fn unmet(&self) -> &[(Need, String)] {
+        &self.missing
+    }
+}

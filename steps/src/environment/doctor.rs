@@ -1,0 +1,473 @@
+//! `dcr-conformance doctor --target FILE`: the pre-flight check of a target, before any
+//! scenario. Each check prints pass or fail with what it saw and, on failure, how to fix it.
+//!
+//! The checks use the environment exactly as a run would build it ([`Env::from_target`]): the
+//! same clients, the same JWKS hosts, the same software statements.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::environment::Env;
+use crate::environment::target::Target;
+use crate::http::{self, Request};
+
+/// Largest clock offset to the holder that passes: the CDS leaves the allowed skew to the
+/// holder, and a few seconds of drift already eats into short-lived JWTs.
+const MAX_CLOCK_OFFSET: Duration = Duration::from_secs(10);
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// It passed.
+    Pass,
+    /// It failed: the run would fail or mislead.
+    Fail,
+    /// Information (what the run will skip, and why).
+    Info,
+}
+
+/// One check.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// Pass, fail or information.
+    pub mark: Mark,
+    /// Short name, e.g. `tls A`.
+    pub name: String,
+    /// What was seen.
+    pub detail: String,
+    /// How to fix a failure.
+    pub fix: Option<String>,
+}
+
+/// Every check, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The target's name.
+    pub target: String,
+    /// The checks.
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    fn add(&mut self, mark: Mark, name: impl Into<String>, detail: impl Into<String>) {
+        self.checks.push(Check {
+            mark,
+            name: name.into(),
+            detail: detail.into(),
+            fix: None,
+        });
+    }
+
+    fn fail(&mut self, name: impl Into<String>, detail: impl Into<String>, fix: impl Into<String>) {
+        self.checks.push(Check {
+            mark: Mark::Fail,
+            name: name.into(),
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        });
+    }
+
+    /// Whether no check failed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.mark != Mark::Fail)
+    }
+
+    /// The report as console text.
+    pub fn render(&self) -> String {
+        let mut out = format!("doctor: target {}\n", self.target);
+        for c in &self.checks {
+            let mark = match c.mark {
+                Mark::Pass => "PASS",
+                Mark::Fail => "FAIL",
+                Mark::Info => "INFO",
+            };
+            let _ = writeln!(out, "  {mark}  {:<14} {}", c.name, c.detail);
+            if let Some(fix) = &c.fix {
+                let _ = writeln!(out, "        {:<14} fix: {fix}", "");
+            }
+        }
+        let count = |m| self.checks.iter().filter(|c| c.mark == m).count();
+        let _ = writeln!(
+            out,
+            "doctor: {} passed, {} failed{}",
+            count(Mark::Pass),
+            count(Mark::Fail),
+            if self.passed() {
+                " — ready to run"
+            } else {
+                " — fix the failures before a run"
+            }
+        );
+        out
+    }
+}
+
+/// Runs every check against `target`.
+pub async fn run(target: Target, timeout: Duration) -> Report {
+    let mut report = Report {
+        target: format!("{} ({})", target.name, target.path.display()),
+        ..Report::default()
+    };
+    report.add(
+        Mark::Pass,
+        "target file",
+        format!(
+            "{} recipient(s); {}",
+            target.recipients.len(),
+            if target.register.is_some() {
+                "the Register's key is given: SSAs are minted per scenario"
+            } else {
+                "fixed software statements: scenarios run one at a time and delete what they register"
+            }
+        ),
+    );
+    let caps = target.capabilities();
+    let env = match Env::from_target(target, timeout).await {
+        Ok(env) => env,
+        Err(e) => {
+            report.fail(
+                "set-up",
+                format!("{e:#}"),
+                "check the JWKS host addresses are free and the SSA source works on its own",
+            );
+            return report;
+        }
+    };
+    let discovery = discovery(&env, &mut report).await;
+    if let Some(doc) = &discovery {
+        tls(&env, doc, &mut report).await;
+    }
+    for actor in &env.actors {
+        jwks(
+            &actor.recipient.name,
+            &actor.jwks_uri,
+            &actor.key,
+            &env,
+            &mut report,
+        )
+        .await;
+        ssa(actor, &mut report);
+    }
+    if let Some(register) = &env.register
+        && let Some((server, jwks_path)) = &register.jwks_host
+    {
+        let uri = format!("{}{jwks_path}", server.uri());
+        jwks("Register", &uri, &register.key, &env, &mut report).await;
+    }
+    for (need, why) in caps.unmet() {
+        report.add(
+            Mark::Info,
+            "skipped",
+            format!("scenarios needing {}: {why}", need.name()),
+        );
+    }
+    report
+}
+
+/// Fetches discovery with recipient A's client; checks the endpoints and the clock offset.
+async fn discovery(env: &Arc<Env>, report: &mut Report) -> Option<serde_json::Map<String, Value>> {
+    let client = env.actors.first().map_or(&env.anonymous, |a| &a.client);
+    let before = SystemTime::now();
+    let e = http::send(
+        client,
+        "recipient A",
+        Request::new(reqwest::Method::GET, env.discovery_url.clone()),
+        env.timeout,
+    )
+    .await;
+    let doc = match (e.status(), e.json()) {
+        (Some(200), Some(Value::Object(doc))) => doc,
+        _ => {
+            report.fail(
+                "discovery",
+                e.summary(),
+                "holder.discovery_url must serve the OpenID Provider configuration (JSON, HTTP 200); check the URL and tls.ca_bundle",
+            );
+            return None;
+        }
+    };
+    let member = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_string);
+    let endpoints = ["issuer", "registration_endpoint", "token_endpoint"];
+    let missing: Vec<&str> = endpoints
+        .into_iter()
+        .filter(|m| member(m).is_none())
+        .collect();
+    let registration = member("registration_endpoint").unwrap_or_default();
+    if !missing.is_empty() {
+        report.fail(
+            "discovery",
+            format!("HTTP 200 but no {}", missing.join(", ")),
+            "the holder's discovery document must advertise these (CDS OIDC Provider Configuration)",
+        );
+    } else if !registration.starts_with("https://") {
+        report.fail(
+            "discovery",
+            format!("registration_endpoint {registration:?} is not an https URL"),
+            "advertise the registration endpoint as an absolute https URL on the mTLS host",
+        );
+    } else {
+        report.add(
+            Mark::Pass,
+            "discovery",
+            format!("HTTP 200; registration_endpoint {registration}"),
+        );
+    }
+    clock(e.header("date"), before, report);
+    Some(doc)
+}
+
+/// Clock offset from the `Date` header (whole seconds; the request's own time is allowed for).
+fn clock(date: Option<&str>, sent: SystemTime, report: &mut Report) {
+    let Some(date) = date else {
+        report.fail(
+            "clock",
+            "the holder sent no Date header, so the offset is unknown",
+            "a holder should send Date (RFC 9110 §6.6.1); compare clocks by hand",
+        );
+        return;
+    };
+    let Ok(theirs) = httpdate::parse_http_date(date) else {
+        report.fail(
+            "clock",
+            format!("Date {date:?} is not an HTTP date"),
+            "the holder's Date header must be an IMF-fixdate",
+        );
+        return;
+    };
+    let ours = sent;
+    let offset = match theirs.duration_since(ours) {
+        Ok(ahead) => ahead.as_secs_f64(),
+        Err(behind) => -behind.duration().as_secs_f64(),
+    };
+    // The header has a resolution of one second: round towards zero by that second.
+    let effective = (offset.abs() - 1.0).max(0.0);
+    let detail = format!("holder clock {offset:+.0} s from ours (Date: {date})");
+    if effective <= MAX_CLOCK_OFFSET.as_secs_f64() {
+        report.add(Mark::Pass, "clock", detail);
+    } else {
+        report.fail(
+            "clock",
+            detail,
+            format!(
+                "more than {} s apart: synchronise this machine's clock (NTP); JWT iat/exp checks at the holder will misfire",
+                MAX_CLOCK_OFFSET.as_secs()
+            ),
+        );
+    }
+}
+
+/// TLS with each recipient's certificate (and the rogue one) to the registration endpoint's
+/// host: an HTTP answer to GET proves the handshake.
+async fn tls(env: &Arc<Env>, doc: &serde_json::Map<String, Value>, report: &mut Report) {
+    let Some(url) = doc.get("registration_endpoint").and_then(Value::as_str) else {
+        return;
+    };
+    for actor in &env.actors {
+        let name = &actor.recipient.name;
+        let e = http::send(
+            &actor.client,
+            &format!("recipient {name}"),
+            Request::new(reqwest::Method::GET, url.to_string()),
+            env.timeout,
+        )
+        .await;
+        match e.status() {
+            Some(status) => report.add(
+                Mark::Pass,
+                format!("tls {name}"),
+                format!(
+                    "handshake with recipient {name}'s certificate (x5t#S256 {}) accepted; GET {url} → HTTP {status}",
+                    actor.thumbprint
+                ),
+            ),
+            None => report.fail(
+                format!("tls {name}"),
+                e.summary(),
+                format!(
+                    "check tls.ca_bundle holds the CA of the holder's server certificate, and that recipients[{}].certificate is issued by a CA the holder trusts and not expired",
+                    if name == "A" { 0 } else { 1 }
+                ),
+            ),
+        }
+    }
+}
+
+/// The signing key's `kid` is in the JWKS at `uri`, with the same public key.
+async fn jwks(
+    who: &str,
+    uri: &str,
+    key: &dcr_vectors::SigningKey,
+    env: &Arc<Env>,
+    report: &mut Report,
+) {
+    let name = format!("jwks {who}");
+    let client = match reqwest::Client::builder().timeout(env.timeout).build() {
+        Ok(c) => c,
+        Err(e) => {
+            report.fail(
+                name,
+                e.to_string(),
+                "internal error building an HTTP client",
+            );
+            return;
+        }
+    };
+    let e = http::send(
+        &client,
+        "none",
+        Request::new(reqwest::Method::GET, uri.to_string()),
+        env.timeout,
+    )
+    .await;
+    let Some(Value::Object(doc)) = e.json().filter(|_| e.status() == Some(200)) else {
+        report.fail(
+            name,
+            e.summary(),
+            "the JWKS must be reachable from here (and from the holder) with HTTP 200 and JSON",
+        );
+        return;
+    };
+    let Ok(ours) = key.public_jwk() else {
+        report.fail(
+            name,
+            "the signing key has no public half",
+            "check the key file",
+        );
+        return;
+    };
+    let found = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|k| k.get("kid").and_then(Value::as_str) == Some(key.kid()));
+    match found {
+        None => report.fail(
+            name,
+            format!("no key with kid {:?} at {uri}", key.kid()),
+            "publish the signing key's public JWK with this kid, or correct the kid in the target file",
+        ),
+        Some(theirs) => {
+            let same = ["n", "e", "x", "y", "crv"].iter().all(|m| {
+                ours.parameter(m).and_then(|v| v.as_str())
+                    == theirs.get(*m).and_then(Value::as_str)
+            });
+            if same {
+                report.add(
+                    Mark::Pass,
+                    name,
+                    format!("kid {:?} ({}) published at {uri}", key.kid(), key.alg().as_str()),
+                );
+            } else {
+                report.fail(
+                    name,
+                    format!("kid {:?} at {uri} is a different public key", key.kid()),
+                    "the published key must be the public half of the configured signing key",
+                );
+            }
+        }
+    }
+}
+
+/// A fixed SSA decodes, is the Register's, is not expired, and names this JWKS.
+fn ssa(actor: &crate::environment::Actor, report: &mut Report) {
+    let name = format!("ssa {}", actor.recipient.name);
+    let Some(ssa) = &actor.ssa else {
+        report.add(
+            Mark::Pass,
+            name,
+            "minted per scenario with the Register's key (fresh software product each time)",
+        );
+        return;
+    };
+    let claims = match dcr_vectors::jose::decode_unverified(ssa) {
+        Ok(u) => u.claims,
+        Err(e) => {
+            report.fail(
+                name,
+                format!("does not decode: {e:#}"),
+                "the SSA source must yield a compact JWS from the CDR Register",
+            );
+            return;
+        }
+    };
+    let now = dcr_vectors::time::now();
+    let exp = claims.get("exp").and_then(Value::as_i64);
+    let mut problems = Vec::new();
+    match exp {
+        None => problems.push("no exp".to_string()),
+        Some(exp) if exp <= now => problems.push(format!("expired {} s ago", now - exp)),
+        Some(_) => {}
+    }
+    if claims.get("iss").and_then(Value::as_str) != Some("cdr-register") {
+        problems.push(format!(
+            "iss is {:?}, not \"cdr-register\"",
+            claims.get("iss")
+        ));
+    }
+    let ssa_jwks = claims.get("jwks_uri").and_then(Value::as_str).unwrap_or("");
+    if ssa_jwks != actor.jwks_uri {
+        problems.push(format!(
+            "its jwks_uri {ssa_jwks:?} is not the target file's {:?}",
+            actor.jwks_uri
+        ));
+    }
+    if problems.is_empty() {
+        report.add(
+            Mark::Pass,
+            name,
+            format!(
+                "software_id {}, expires in {} s",
+                actor.recipient.software_id,
+                exp.unwrap_or(now) - now
+            ),
+        );
+    } else {
+        report.fail(
+            name,
+            problems.join("; "),
+            "obtain a fresh SSA from the Register for this software product (SSAs live minutes), and use the jwks_uri it names",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_passes_within_the_limit_and_fails_beyond_it() {
+        let now = SystemTime::now();
+        let mut report = Report::default();
+        clock(Some(&httpdate::fmt_http_date(now)), now, &mut report);
+        let far = now + Duration::from_secs(120);
+        clock(Some(&httpdate::fmt_http_date(far)), now, &mut report);
+        clock(None, now, &mut report);
+        let marks: Vec<Mark> = report.checks.iter().map(|c| c.mark).collect();
+        assert_eq!(marks, vec![Mark::Pass, Mark::Fail, Mark::Fail]);
+        let detail = &report.checks[1].detail;
+        assert!(
+            detail.contains("+119 s") || detail.contains("+120 s"),
+            "{detail}"
+        );
+        assert!(!report.passed());
+    }
+
+    #[test]
+    fn the_rendering_shows_marks_fixes_and_totals() {
+        let mut report = Report {
+            target: "t".into(),
+            ..Report::default()
+        };
+        report.add(Mark::Pass, "discovery", "HTTP 200");
+        report.fail("jwks A", "no key with kid \"x\"", "publish it");
+        let text = report.render();
+        assert!(text.contains("PASS  discovery"), "{text}");
+        assert!(text.contains("FAIL  jwks A"), "{text}");
+        assert!(text.contains("fix: publish it"), "{text}");
+        assert!(text.contains("1 passed, 1 failed"), "{text}");
+    }
+}

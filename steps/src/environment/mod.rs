@@ -1,0 +1,184 @@
+//! The environment a run executes in: the target holder, the Data Recipients the suite acts
+//! as, and the CDR Register whose key signs SSAs.
+//!
+//! * [`embedded`]: the default, self-contained environment on loopback (`Env::embedded`);
+//! * [`target`]: the target file (`--target`): schema, loading, what it lets run;
+//! * [`targeted`]: the environment a target file describes (`Env::from_target`);
+//! * [`capabilities`]: what scenarios may need from an environment, and what it lacks;
+//! * [`register`]: the CDR Register as the suite plays it, and the client of a real one;
+//! * [`doctor`]: `doctor --target`, the pre-flight checks of a target.
+
+pub mod capabilities;
+pub mod doctor;
+pub mod embedded;
+pub mod register;
+pub mod target;
+pub mod targeted;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use dcr_vectors::keys::public_jwks;
+use dcr_vectors::templates::Recipient;
+use dcr_vectors::{RegistrationTemplate, SigningKey, SsaTemplate};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::environment::capabilities::Capabilities;
+use crate::environment::register::Register;
+use crate::http;
+
+/// A Data Recipient persona the suite acts as.
+#[derive(Debug)]
+pub struct Actor {
+    /// Register data (software product, brand, redirect URIs).
+    pub recipient: Recipient,
+    /// Its request-signing key (published at `jwks_uri`).
+    pub key: SigningKey,
+    /// A key of the same algorithm and `kid` that is *not* published: requests signed with it
+    /// must fail signature verification.
+    pub impostor: SigningKey,
+    /// Where its JWKS is published.
+    pub jwks_uri: String,
+    /// Base of its own endpoints (`recipient_base_uri`).
+    pub base_uri: String,
+    /// HTTP client presenting its transport certificate.
+    pub client: reqwest::Client,
+    /// Its software statement, when it is fixed (obtained from the target file's source rather
+    /// than minted per scenario).
+    pub ssa: Option<String>,
+    /// RFC 8705 thumbprint of its transport certificate.
+    pub thumbprint: String,
+}
+
+/// The run's environment, shared by every scenario.
+pub struct Env {
+    /// Name of the target, used for snapshot and report directories.
+    pub target: String,
+    /// The holder's discovery document URL.
+    pub discovery_url: String,
+    /// The recipients, "A" first.
+    pub actors: Vec<Actor>,
+    /// The Register, when the suite holds its key (embedded run).
+    pub register: Option<Register>,
+    /// A client presenting no certificate.
+    pub anonymous: reqwest::Client,
+    /// A client presenting a certificate from another CA.
+    pub rogue: reqwest::Client,
+    /// TLS material per certificate name ("A", "B", "none", "rogue"), for TLS probes.
+    pub tls_identities: std::collections::HashMap<String, http::TlsIdentity>,
+    /// SSA template.
+    pub ssa_template: SsaTemplate,
+    /// Registration request template.
+    pub registration_template: RegistrationTemplate,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Longest wait for an access token to expire (expired-token scenarios).
+    pub max_token_wait: Duration,
+    /// The holder's allowed clock skew, when known (boundary scenarios need it).
+    pub clock_skew: Option<i64>,
+    /// Whether each scenario may use a fresh software product id (true when the suite mints
+    /// SSAs itself), which keeps scenarios independent of each other.
+    pub fresh_software_ids: bool,
+    /// What scenarios may need that this environment cannot provide, with the reasons.
+    pub capabilities: Capabilities,
+    /// Spaces requests out when the target file sets a request-rate limit.
+    pacer: Option<tokio::sync::Mutex<tokio::time::Interval>>,
+    _keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
+    holder: Option<mock_holder::RunningHolder>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("target", &self.target)
+            .field("discovery_url", &self.discovery_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(h) = &self.holder {
+            h.shutdown();
+        }
+    }
+}
+
+impl Env {
+    /// The recipient persona called `name` ("A", "B").
+    ///
+    /// # Errors
+    /// Fails when there is no such recipient.
+    pub fn actor(&self, name: &str) -> anyhow::Result<&Actor> {
+        self.actors
+            .iter()
+            .find(|a| a.recipient.name == name)
+            .with_context(|| format!("no recipient {name:?} in this environment"))
+    }
+
+    /// Waits for the request-rate limit, if the target file sets one.
+    pub async fn pace(&self) {
+        if let Some(pacer) = &self.pacer {
+            pacer.lock().await.tick().await;
+        }
+    }
+}
+
+/// Serves the public half of `key` as a JWKS at `jwks_path` on `server`.
+async fn serve_jwks(server: &MockServer, jwks_path: &str, key: &SigningKey) -> anyhow::Result<()> {
+    Mock::given(method("GET"))
+        .and(path(jwks_path))
+        .respond_with(ResponseTemplate::new(200).set_body_json(public_jwks([key])?))
+        .mount(server)
+        .await;
+    Ok(())
+}
+
+/// A JWKS host bound where the target file says.
+async fn bind_host(bind: std::net::SocketAddr, what: &str) -> anyhow::Result<MockServer> {
+    let listener = std::net::TcpListener::bind(bind)
+        .with_context(|| format!("cannot bind {what} to {bind}"))?;
+    Ok(MockServer::builder().listener(listener).start().await)
+}
+
+/// The HTTP clients of a run and the TLS material behind each, for TLS probes: no
+/// certificate, a certificate from a CA no holder trusts, and one per recipient.
+struct Clients {
+    ca_pem: String,
+    timeout: Duration,
+    anonymous: reqwest::Client,
+    rogue: reqwest::Client,
+    tls_identities: std::collections::HashMap<String, http::TlsIdentity>,
+}
+
+impl Clients {
+    fn new(ca_pem: &str, rogue_identity_pem: String, timeout: Duration) -> anyhow::Result<Self> {
+        let identity = |pem: Option<String>| http::TlsIdentity {
+            ca_pem: ca_pem.to_string(),
+            identity_pem: pem,
+        };
+        Ok(Self {
+            anonymous: http::client(ca_pem, None, timeout)?,
+            rogue: http::client(ca_pem, Some(&rogue_identity_pem), timeout)?,
+            tls_identities: std::collections::HashMap::from([
+                ("none".to_string(), identity(None)),
+                ("rogue".to_string(), identity(Some(rogue_identity_pem))),
+            ]),
+            ca_pem: ca_pem.to_string(),
+            timeout,
+        })
+    }
+
+    /// The client presenting recipient `name`'s certificate (its identity is kept for probes).
+    fn recipient(&mut self, name: &str, identity_pem: &str) -> anyhow::Result<reqwest::Client> {
+        self.tls_identities.insert(
+            name.to_string(),
+            http::TlsIdentity {
+                ca_pem: self.ca_pem.clone(),
+                identity_pem: Some(identity_pem.to_string()),
+            },
+        );
+        http::client(&self.ca_pem, Some(identity_pem), self.timeout)
+    }
+}

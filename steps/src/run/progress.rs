@@ -1,0 +1,269 @@
+//! Console progress while a run executes.
+//!
+//! * `bar` (default on a terminal outside CI): an indicatif bar on stderr, scenarios done /
+//!   total and failures so far; cucumber's scenario-by-scenario transcript is not printed
+//!   (it would fight with the bar), and each failed or warning scenario is printed above the
+//!   bar instead, with its failed step and message. `-v` does not change this; use
+//!   `--progress lines` for the full transcript on a terminal.
+//! * `lines` (default without a terminal, or with `CI=true`): cucumber's transcript as
+//!   before, plus one plain line per finished scenario: `[3/5] passed REG-001 … (failed so
+//!   far: 0)`.
+//! * `off`: cucumber's transcript only.
+//!
+//! Everything printed goes through `scrub` first, like every report.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal as _, Write as _};
+
+use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, Step};
+use cucumber::{Event, World, cli, gherkin, parser, writer};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::redact::scrub::{self, LineScrubber};
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProgressMode {
+    /// `bar` on a terminal outside CI, else `lines`.
+    #[default]
+    Auto,
+    /// A progress bar; failures printed above it; no step transcript.
+    Bar,
+    /// The step transcript plus a plain progress line per scenario.
+    Lines,
+    /// The step transcript only.
+    Off,
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+impl ProgressMode {
+    /// `Auto` decided for this process: `Bar` when stdout and stderr are terminals and `CI` is
+    /// not set, else `Lines`.
+    pub fn resolve(self) -> Self {
+        match self {
+            Self::Auto => {
+                if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() && !in_ci() {
+                    Self::Bar
+                } else {
+                    Self::Lines
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Where cucumber's own console writer prints: stdout (scrubbed), or nowhere with a bar.
+    pub fn console_output(self) -> LineScrubber<Box<dyn std::io::Write>> {
+        let out: Box<dyn std::io::Write> = match self.resolve() {
+            Self::Bar => Box::new(std::io::sink()),
+            _ => Box::new(std::io::stdout()),
+        };
+        LineScrubber::new(out)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Running {
+    id: String,
+    name: String,
+    location: String,
+    warning_level: bool,
+    failed_step: Option<(String, String)>,
+}
+
+/// A cucumber writer that shows progress (see the module docs).
+#[derive(Debug)]
+pub struct Progress {
+    mode: ProgressMode,
+    strict: bool,
+    bar: Option<ProgressBar>,
+    total: Option<usize>,
+    done: usize,
+    failed: usize,
+    warnings: usize,
+    running: HashMap<String, Running>,
+}
+
+impl Progress {
+    /// A progress writer for `mode` (resolved here); `strict` decides whether a SHOULD/REC
+    /// failure counts as a failure or a warning.
+    pub fn new(mode: ProgressMode, strict: bool) -> Self {
+        let mode = mode.resolve();
+        let bar = (mode == ProgressMode::Bar).then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] [{bar:40.cyan/blue}] {pos}/{len} scenarios  {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            bar.set_message("failed: 0  warnings: 0");
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Self {
+            mode,
+            strict,
+            bar,
+            total: None,
+            done: 0,
+            failed: 0,
+            warnings: 0,
+            running: HashMap::new(),
+        }
+    }
+
+    fn print(&self, text: &str) {
+        let text = scrub::text(text);
+        match &self.bar {
+            Some(bar) => bar.println(text.trim_end()),
+            None => {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", text.trim_end());
+            }
+        }
+    }
+
+    fn on_scenario<W>(
+        &mut self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+        ev: &Scenario<W>,
+    ) {
+        let key = crate::run::collect::location(feature, scenario);
+        match ev {
+            Scenario::Started => {
+                let tags: Vec<&String> = feature
+                    .tags
+                    .iter()
+                    .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                    .chain(scenario.tags.iter())
+                    .collect();
+                let warning_level = tags
+                    .iter()
+                    .find_map(|t| crate::run::plan::level_tag(t))
+                    .is_some_and(|level| {
+                        crate::run::verdict::failure_is_warning(level, self.strict)
+                    });
+                self.running.insert(
+                    key.clone(),
+                    Running {
+                        id: tags
+                            .iter()
+                            .find_map(|t| t.strip_prefix("id:"))
+                            .unwrap_or("?")
+                            .to_string(),
+                        name: scenario.name.clone(),
+                        location: key.clone(),
+                        warning_level,
+                        failed_step: None,
+                    },
+                );
+            }
+            Scenario::Step(step, Step::Failed(_, _, _, err))
+            | Scenario::Background(step, Step::Failed(_, _, _, err)) => {
+                if let Some(r) = self.running.get_mut(&key)
+                    && r.failed_step.is_none()
+                {
+                    r.failed_step = Some((
+                        format!("{}{}", step.keyword, step.value),
+                        crate::run::results::message(&err.to_string()),
+                    ));
+                }
+            }
+            Scenario::Hook(kind, event::Hook::Failed(..)) => {
+                if let Some(r) = self.running.get_mut(&key)
+                    && r.failed_step.is_none()
+                {
+                    r.failed_step = Some((format!("{kind:?} hook"), "the hook panicked".into()));
+                }
+            }
+            Scenario::Finished => {
+                let Some(done) = self.running.remove(&key) else {
+                    return;
+                };
+                self.done += 1;
+                let verdict = match (&done.failed_step, done.warning_level) {
+                    (None, _) => "passed",
+                    (Some(_), true) => {
+                        self.warnings += 1;
+                        "warning"
+                    }
+                    (Some(_), false) => {
+                        self.failed += 1;
+                        "FAILED"
+                    }
+                };
+                let total = self.total.map_or("?".to_string(), |t| t.to_string());
+                match &self.bar {
+                    Some(bar) => {
+                        bar.inc(1);
+                        bar.set_message(format!(
+                            "failed: {}  warnings: {}",
+                            self.failed, self.warnings
+                        ));
+                        if let Some((step, message)) = &done.failed_step {
+                            let indented: String =
+                                message.lines().map(|l| format!("      {l}\n")).collect();
+                            self.print(&format!(
+                                "{} {} {} ({})\n    ✘ {step}\n{indented}",
+                                if verdict == "warning" { "⚠" } else { "✘" },
+                                done.id,
+                                done.name,
+                                done.location
+                            ));
+                        }
+                    }
+                    None if self.mode == ProgressMode::Lines => self.print(&format!(
+                        "[{}/{total}] {verdict} {} {} (failed so far: {}, warnings: {})",
+                        self.done, done.id, done.name, self.failed, self.warnings
+                    )),
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl<W: World> writer::Writer<W> for Progress {
+    type Cli = cli::Empty;
+
+    async fn handle_event(&mut self, event: parser::Result<Event<Cucumber<W>>>, _: &Self::Cli) {
+        let Ok(ev) = event else {
+            return;
+        };
+        match &ev.value {
+            Cucumber::ParsingFinished { scenarios, .. } => {
+                self.total = Some(*scenarios);
+                if let Some(bar) = &self.bar {
+                    bar.set_length(*scenarios as u64);
+                }
+            }
+            Cucumber::Feature(
+                feature,
+                event::Feature::Scenario(sc, RetryableScenario { event, .. }),
+            ) => {
+                self.on_scenario(feature, None, sc, event);
+            }
+            Cucumber::Feature(
+                feature,
+                event::Feature::Rule(
+                    rule,
+                    event::Rule::Scenario(sc, RetryableScenario { event, .. }),
+                ),
+            ) => self.on_scenario(feature, Some(rule), sc, event),
+            Cucumber::Finished => {
+                if let Some(bar) = &self.bar {
+                    bar.finish_and_clear();
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Running the features against an environment: cucumber wiring (writers: console, Cucumber
+//! JSON, the result collector, progress), the run, and its outcome (results and verdicts, from
+//! which the caller writes the reports).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser as _;
+use cucumber::{World as _, WriterExt as _, writer};
+
+use crate::catalogue::Catalogue;
+use crate::environment::Env;
+use crate::run::collect::Collector;
+use crate::run::hooks::{ExchangeStore, after_scenario};
+use crate::run::plan::{Plan, RULE_PREFIX};
+use crate::run::progress::{Progress, ProgressMode};
+use crate::run::results::{RunMeta, RunResults, ScenarioResult};
+use crate::run::selection::{Decision, Selection};
+use crate::run::verdict::{self, Assessment, Verdict};
+use crate::scenario::world::{DcrWorld, RunContext, install};
+
+/// The repository's `features/` folder (compile-time default).
+pub fn default_features_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../features")
+}
+
+/// The repository's `reports/` folder (compile-time default).
+pub fn default_report_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports")
+}
+
+/// The folder holding one snapshot folder per target.
+pub fn default_snapshot_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots")
+}
+
+/// What to run and where to write.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Feature files folder; its `catalogue.yaml` is the catalogue.
+    pub features: PathBuf,
+    /// Where reports go.
+    pub report_dir: PathBuf,
+    /// Snapshot root; the target's snapshots are in `<root>/<target>/`.
+    pub snapshot_root: PathBuf,
+    /// Cucumber tag expression.
+    pub tags: Option<String>,
+    /// Scenario name regex.
+    pub name: Option<regex::Regex>,
+    /// Only scenarios tagged with one of these rule IDs.
+    pub rules: Vec<String>,
+    /// Scenarios run at once.
+    pub concurrency: usize,
+    /// Console verbosity (0: scenario and step lines; 1+: also docstrings and the World on failure).
+    pub verbose: u8,
+    /// Profile of the catalogue to assess against (`cds-au`, `mock-compat`).
+    pub profile: String,
+    /// Whether SHOULD and REC failures fail the run.
+    pub strict: bool,
+    /// Console progress: a bar on a terminal, plain lines in CI.
+    pub progress: ProgressMode,
+    /// Key that signs `summary.json` (detached JWS in `summary.json.jws`).
+    pub sign_with: Option<dcr_vectors::SigningKey>,
+}
+
+impl RunOptions {
+    /// Defaults: the repository's folders, everything selected.
+    pub fn new() -> Self {
+        Self {
+            features: default_features_dir(),
+            report_dir: default_report_dir(),
+            snapshot_root: default_snapshot_root(),
+            tags: None,
+            name: None,
+            rules: Vec::new(),
+            concurrency: 4,
+            verbose: 0,
+            profile: "cds-au".into(),
+            strict: false,
+            progress: ProgressMode::Auto,
+            sign_with: None,
+        }
+    }
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// Per-scenario results.
+    pub results: RunResults,
+    /// Verdicts and the requirement matrix.
+    pub assessment: Assessment,
+    /// What the reports need to know about the run besides its results.
+    pub meta: RunMeta,
+    /// The catalogue the run was assessed against.
+    pub catalogue: Arc<Catalogue>,
+}
+
+impl RunOutcome {
+    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart).
+    pub fn closing_line(&self) -> String {
+        let a = &self.assessment;
+        format!(
+            "conformance: {} passed, {} failed, {} skipped",
+            a.count(Verdict::Passed),
+            a.count(Verdict::Failed),
+            a.count(Verdict::Skipped)
+        )
+    }
+
+    /// Whether everything applicable passed.
+    pub fn passed(&self) -> bool {
+        self.results.parse_errors.is_empty() && self.assessment.passed()
+    }
+}
+
+/// Checks the selection against the catalogue before anything runs.
+fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<()> {
+    catalogue.check_profile(&opts.profile)?;
+    for rule in &opts.rules {
+        if !rule.starts_with(RULE_PREFIX) || catalogue.rule(rule).is_none() {
+            anyhow::bail!(
+                "--rule {rule}: no such rule in the catalogue (IDs look like DCR-REQ-030)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs the features against `env`, writing `cucumber.json` into the report folder during the
+/// run; the other reports are written from the outcome (see [`crate::report::write_reports`]).
+///
+/// # Errors
+/// Fails (a usage or configuration error) when the catalogue or the report folder is unusable.
+pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
+    let catalogue = Arc::new(Catalogue::load(&opts.features.join("catalogue.yaml"))?);
+    check_selection(&catalogue, opts)?;
+    let plan = Plan::load(&opts.features, &catalogue)?;
+    std::fs::create_dir_all(&opts.report_dir).with_context(|| {
+        format!(
+            "cannot create the report folder {}",
+            opts.report_dir.display()
+        )
+    })?;
+    let snapshot_dir = opts.snapshot_root.join(&env.target);
+    let (target, discovery_url) = (env.target.clone(), env.discovery_url.clone());
+    let cleanup = !env.fresh_software_ids;
+    for (need, why) in env.capabilities.unmet() {
+        println!(
+            "target {target}: scenarios needing {} are skipped: {why}",
+            need.name()
+        );
+    }
+    // The tag expression is evaluated in the selection: given to cucumber's own CLI it would
+    // replace the filter (profile, --rule, --name and needs would be ignored).
+    let selection = Selection {
+        tags: Selection::parse_tags(opts.tags.as_deref())?,
+        name: opts.name.clone(),
+        rules: opts.rules.clone(),
+        catalogue: catalogue.clone(),
+        profile: opts.profile.clone(),
+        capabilities: env.capabilities.clone(),
+    };
+    install(Arc::new(RunContext {
+        env: env.clone(),
+        catalogue: catalogue.clone(),
+        snapshot_dir,
+    }));
+
+    let json = File::create(opts.report_dir.join("cucumber.json"))
+        .context("cannot write cucumber.json")?;
+    let (collector, results) = Collector::new();
+    let exchanges = ExchangeStore::default();
+    let collector = collector.with_exchanges(exchanges.clone());
+    let started_at = std::time::SystemTime::now();
+
+    // Fixed software statements mean one software product per recipient: scenarios that
+    // register must not overlap, so they run one at a time.
+    let concurrency = if env.fresh_software_ids {
+        opts.concurrency.max(1)
+    } else {
+        1
+    };
+    let mut args = vec!["dcr-conformance".to_string()];
+    args.extend(["--concurrency".into(), concurrency.to_string()]);
+    if opts.verbose > 0 {
+        args.push(format!("-{}", "v".repeat(opts.verbose.min(2) as usize)));
+    }
+    let cli = cucumber::cli::Opts::<_, _, _, cucumber::cli::Empty>::try_parse_from(&args)
+        .map_err(|e| anyhow::anyhow!("invalid selection: {e}"))?;
+
+    let not_run: Arc<std::sync::Mutex<Vec<ScenarioResult>>> = Arc::default();
+    let skipped = not_run.clone();
+    DcrWorld::cucumber()
+        .after(after_scenario(exchanges, cleanup))
+        .with_writer(
+            writer::Basic::raw(opts.progress.console_output(), writer::Coloring::Auto, 0)
+                .summarized()
+                .tee::<DcrWorld, _>(writer::Json::for_tee(json))
+                .tee::<DcrWorld, _>(collector.discard_stats_writes().discard_arbitrary_writes())
+                .tee::<DcrWorld, _>(
+                    Progress::new(opts.progress, opts.strict)
+                        .discard_stats_writes()
+                        .discard_arbitrary_writes(),
+                )
+                .normalized(),
+        )
+        .fail_on_skipped()
+        .with_cli(cli)
+        .filter_run(
+            opts.features.clone(),
+            move |feature, rule, scenario| match selection.decide(feature, rule, scenario) {
+                Decision::Run => true,
+                Decision::Out => false,
+                Decision::NotRun(result) => {
+                    if let Ok(mut list) = skipped.lock() {
+                        list.push(*result);
+                    }
+                    false
+                }
+            },
+        )
+        .await;
+
+    let mut results = results.lock().map(|r| r.clone()).unwrap_or_default();
+    if let Ok(mut list) = not_run.lock() {
+        results.scenarios.append(&mut list);
+    }
+    let assessment = verdict::assess(&catalogue, &plan, &results, &opts.profile, opts.strict);
+    let meta = RunMeta {
+        target,
+        discovery_url,
+        features_dir: opts.features.clone(),
+        tags: opts.tags.clone(),
+        name: opts.name.as_ref().map(|r| r.as_str().to_string()),
+        rules: opts.rules.clone(),
+        started_at,
+        finished_at: std::time::SystemTime::now(),
+    };
+    Ok(RunOutcome {
+        results,
+        assessment,
+        meta,
+        catalogue,
+    })
+}

@@ -1,0 +1,136 @@
+//! Which scenarios a run executes: the user's selection (`--tags`, `--name`, `--rule`), the
+//! profile's rules, and what the environment can provide. A scenario whose needs the
+//! environment cannot meet is not run: it is recorded as skipped, with the reason.
+
+use std::sync::Arc;
+
+use cucumber::gherkin;
+
+use crate::catalogue::Catalogue;
+use crate::environment::capabilities::Capabilities;
+use crate::run::collect::location;
+use crate::run::plan::RULE_PREFIX;
+use crate::run::results::{ScenarioResult, Status, StepResult};
+use crate::run::verdict;
+use crate::scenario::needs;
+
+/// What the run does with one scenario.
+#[derive(Debug)]
+pub enum Decision {
+    /// Run it.
+    Run,
+    /// Not selected: it is not part of this run at all.
+    Out,
+    /// Selected, but the environment cannot provide what it needs: recorded as skipped.
+    NotRun(Box<ScenarioResult>),
+}
+
+/// The selection of a run.
+#[derive(Debug)]
+pub struct Selection {
+    /// `--tags`, parsed.
+    pub tags: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    /// `--name`.
+    pub name: Option<regex::Regex>,
+    /// `--rule` (empty: every rule).
+    pub rules: Vec<String>,
+    /// The catalogue the profile's rules come from.
+    pub catalogue: Arc<Catalogue>,
+    /// The profile checked.
+    pub profile: String,
+    /// What the environment can provide.
+    pub capabilities: Capabilities,
+}
+
+impl Selection {
+    /// Parses a `--tags` expression.
+    ///
+    /// # Errors
+    /// A message naming the expression when it does not parse.
+    pub fn parse_tags(
+        expr: Option<&str>,
+    ) -> anyhow::Result<Option<cucumber::gherkin::tagexpr::TagOperation>> {
+        expr.map(str::parse::<cucumber::gherkin::tagexpr::TagOperation>)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--tags {:?}: {e}", expr.unwrap_or("")))
+    }
+
+    /// Decides about one scenario.
+    pub fn decide(
+        &self,
+        feature: &gherkin::Feature,
+        rule: Option<&gherkin::Rule>,
+        scenario: &gherkin::Scenario,
+    ) -> Decision {
+        let all_tags = || {
+            feature
+                .tags
+                .iter()
+                .chain(rule.iter().flat_map(|r| r.tags.iter()))
+                .chain(scenario.tags.iter())
+        };
+        let rule_tags: Vec<String> = all_tags()
+            .filter(|t| t.starts_with(RULE_PREFIX))
+            .cloned()
+            .collect();
+        let name_ok = self
+            .name
+            .as_ref()
+            .is_none_or(|re| re.is_match(&scenario.name));
+        let rule_ok = self.rules.is_empty() || rule_tags.iter().any(|t| self.rules.contains(t));
+        let tags_ok = self
+            .tags
+            .as_ref()
+            .is_none_or(|expr| cucumber::tag::Ext::eval(expr, all_tags()));
+        if !(name_ok
+            && rule_ok
+            && tags_ok
+            && verdict::applies(&rule_tags, &self.catalogue, &self.profile))
+        {
+            return Decision::Out;
+        }
+        let steps = feature
+            .background
+            .iter()
+            .chain(rule.and_then(|r| r.background.as_ref()))
+            .flat_map(|b| b.steps.iter())
+            .chain(scenario.steps.iter());
+        let needs = needs::of_scenario(steps, all_tags().map(String::as_str));
+        match self.capabilities.skip_reason(&needs) {
+            None => Decision::Run,
+            Some(reason) => {
+                Decision::NotRun(Box::new(not_run_result(feature, rule, scenario, reason)))
+            }
+        }
+    }
+}
+
+/// The result of a scenario the target cannot run: skipped, with the reason as its message.
+fn not_run_result(
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+    reason: String,
+) -> ScenarioResult {
+    ScenarioResult {
+        feature: feature.name.clone(),
+        rule: rule.map(|r| r.name.clone()),
+        name: scenario.name.clone(),
+        tags: feature
+            .tags
+            .iter()
+            .chain(rule.iter().flat_map(|r| r.tags.iter()))
+            .chain(scenario.tags.iter())
+            .cloned()
+            .collect(),
+        location: location(feature, scenario),
+        status: Status::Skipped,
+        steps: vec![StepResult {
+            text: "needs of the scenario".into(),
+            status: Status::Skipped,
+            error: Some(reason),
+        }],
+        duration_ms: 0.0,
+        exchanges: Vec::new(),
+    }
+}

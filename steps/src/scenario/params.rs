@@ -1,0 +1,1 @@
+//! Cucumber parameter types.

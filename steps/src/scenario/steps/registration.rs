@@ -1,0 +1,504 @@
+//! Software statements (minted as the Register would, optionally mutated), registration
+//! requests (signed as the recipient would, optionally mutated) and sending them to the
+//! holder's registration endpoint.
+
+use anyhow::{Context, bail};
+use cucumber::gherkin::Step;
+use cucumber::{given, when};
+use dcr_vectors::jose;
+use dcr_vectors::mutation::{Mutation, MutationFile, Vars};
+use dcr_vectors::{SigningAlg, SigningKey};
+use josekit::jws::RS256;
+use serde_json::{Map, Value};
+use std::sync::LazyLock;
+
+use crate::http::Request;
+use crate::scenario::world::{DcrWorld, PendingRequest};
+
+static SSA_MUTATIONS: LazyLock<MutationFile> = LazyLock::new(|| {
+    MutationFile::ssa().expect("vectors/mutations/ssa.yaml is checked by its unit tests")
+});
+static REGISTRATION_MUTATIONS: LazyLock<MutationFile> = LazyLock::new(|| {
+    MutationFile::registration()
+        .expect("vectors/mutations/registration.yaml is checked by its unit tests")
+});
+
+/// Values a mutation may refer to.
+async fn vars(w: &mut DcrWorld, name: &str, needs_skew: bool) -> anyhow::Result<Vars> {
+    let mut vars = Vars {
+        now: dcr_vectors::time::now(),
+        skew: 0,
+        values: Default::default(),
+    };
+    if needs_skew {
+        vars.skew = w.env().clock_skew.context(
+            "this mutation is relative to the holder's allowed clock skew, which this target does not declare",
+        )?;
+    }
+    vars.values
+        .insert("software_id".into(), Value::String(w.software_id(name)?));
+    vars.values.insert(
+        "issuer".into(),
+        Value::String(w.discovered("issuer").await?),
+    );
+    Ok(vars)
+}
+
+/// Signs `claims` with `header` as `signer` says; `legit` is the legitimate key, `impostor` the
+/// same-kid impostor, `unpublished` a key with an unknown kid.
+fn sign(
+    signer: &str,
+    mut header: Map<String, Value>,
+    claims: &Map<String, Value>,
+    legit: &SigningKey,
+    impostor: &SigningKey,
+    unpublished: Option<(&SigningKey, &SigningKey)>,
+) -> anyhow::Result<String> {
+    let payload = serde_json::to_vec(claims)?;
+    let kid = legit.kid().to_string();
+    let signed_by = |key: &SigningKey, mut header: Map<String, Value>| -> anyhow::Result<String> {
+        header.insert("alg".into(), key.alg().as_str().into());
+        jose::sign_compact(&header, &payload, key.signer()?.as_ref())
+    };
+    match signer {
+        "register" | "recipient" => signed_by(legit, header),
+        "impostor" => signed_by(impostor, header),
+        "next" => {
+            let key = unpublished_or_next(unpublished, "next")?;
+            header.insert("kid".into(), key.kid().into());
+            signed_by(key, header)
+        }
+        "unpublished" => {
+            let key = unpublished_or_next(unpublished, "unpublished")?;
+            header.insert("kid".into(), key.kid().into());
+            signed_by(key, header)
+        }
+        "none" => unsecured(header, &payload),
+        "hs256-public-key" => jose::hs256(claims, &legit.public_pem()?, &kid),
+        "rs256" => {
+            header.insert("alg".into(), "RS256".into());
+            let mut jwk = josekit::jwk::Jwk::from_bytes(legit.private_jwk_json()?.as_bytes())?;
+            jwk.set_algorithm("RS256");
+            let signer = RS256
+                .signer_from_jwk(&jwk)
+                .context("RS256 needs an RSA key (recipient A signs with RSA)")?;
+            jose::sign_compact(&header, &payload, &signer)
+        }
+        other => bail!("unknown signer {other:?}"),
+    }
+}
+
+fn unpublished_or_next<'a>(
+    keys: Option<(&'a SigningKey, &'a SigningKey)>,
+    which: &str,
+) -> anyhow::Result<&'a SigningKey> {
+    let (unpublished, next) = keys.context("this signer exists only for software statements")?;
+    Ok(if which == "next" { next } else { unpublished })
+}
+
+/// Builds the signed token for `claims` under `mutation`, applying header, signer and tamper.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    mutation: Option<&Mutation>,
+    vars: &Vars,
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    legit: &SigningKey,
+    impostor: &SigningKey,
+    unpublished: Option<(&SigningKey, &SigningKey)>,
+    default_signer: &str,
+) -> anyhow::Result<String> {
+    let mut header = header;
+    if let Some(m) = mutation {
+        m.apply_header(&mut header, vars)?;
+    }
+    let signer = mutation
+        .and_then(|m| m.signer.as_deref())
+        .unwrap_or(default_signer);
+    let token = sign(signer, header, &claims, legit, impostor, unpublished)?;
+    match mutation
+        .map(|m| m.tampered(&claims, vars))
+        .transpose()?
+        .flatten()
+    {
+        Some(tampered) => jose::with_payload_replaced(&token, &tampered),
+        None => Ok(token),
+    }
+}
+
+/// An unsecured JWS (RFC 7515 appendix A.5): `alg` none and an empty signature.
+fn unsecured(mut header: Map<String, Value>, payload: &[u8]) -> anyhow::Result<String> {
+    header.insert("alg".into(), "none".into());
+    Ok(format!(
+        "{}.{}.",
+        jose::b64(&serde_json::to_vec(&header)?),
+        jose::b64(payload)
+    ))
+}
+
+/// Applies `mutation` (one that [`Mutation::works_on_issued_token`]) to an SSA the Register
+/// issued, without the Register's key: signed again by an impostor key of the same algorithm
+/// under the same header (so with the Register's kid), unsigned (`alg` none), or with its
+/// payload changed under the original signature.
+fn mutate_issued_ssa(ssa: &str, mutation: &Mutation, vars: &Vars) -> anyhow::Result<String> {
+    let issued = jose::decode_unverified(ssa).context("the target's software statement")?;
+    let payload = serde_json::to_vec(&issued.claims)?;
+    match mutation.signer.as_deref() {
+        Some("impostor") => {
+            let alg: SigningAlg = issued
+                .header
+                .get("alg")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .parse()
+                .context("the target's software statement is not signed with PS256 or ES256")?;
+            let impostor = SigningKey::generate(alg, "impostor")?;
+            jose::sign_compact(&issued.header, &payload, impostor.signer()?.as_ref())
+        }
+        Some("none") => unsecured(issued.header, &payload),
+        _ => match mutation.tampered(&issued.claims, vars)? {
+            Some(tampered) => jose::with_payload_replaced(ssa, &tampered),
+            None => bail!(
+                "mutation {} cannot be made from an issued software statement",
+                mutation.id
+            ),
+        },
+    }
+}
+
+async fn mint_ssa(w: &mut DcrWorld, name: &str, mutation: Option<&Mutation>) -> anyhow::Result<()> {
+    let env = w.ctx.env.clone();
+    if mutation.is_none()
+        && let Some(ssa) = &env.actor(name)?.ssa
+    {
+        // A fixed SSA from the target file's source: the Register issued it, not the suite.
+        w.ssas.insert(name.to_string(), ssa.clone());
+        return Ok(());
+    }
+    let vars = vars(w, name, mutation.is_some_and(Mutation::uses_skew)).await?;
+    if env.register.is_none()
+        && let (Some(ssa), Some(m)) = (&env.actor(name)?.ssa, mutation)
+        && m.works_on_issued_token()
+    {
+        let mutated = mutate_issued_ssa(ssa, m, &vars)?;
+        w.ssas.insert(name.to_string(), mutated);
+        return Ok(());
+    }
+    let software_id = w.software_id(name)?;
+    let register = env.register.as_ref().context(
+        "this scenario mints software statements, which needs the Register's signing key (register.signing_key in the target file)",
+    )?;
+    let actor = env.actor(name)?;
+    let mut recipient = actor.recipient.clone();
+    recipient.software_id = software_id;
+    let mut claims =
+        env.ssa_template
+            .claims(&recipient, &actor.jwks_uri, &actor.base_uri, vars.now)?;
+    if let Some(m) = mutation {
+        m.apply_claims(&mut claims, &vars)?;
+    }
+    let header = jose::header_for(&register.key);
+    let ssa = finish(
+        mutation,
+        &vars,
+        header,
+        claims,
+        &register.key,
+        &register.impostor,
+        Some((&register.unpublished, &register.next)),
+        "register",
+    )?;
+    w.ssas.insert(name.to_string(), ssa);
+    Ok(())
+}
+
+async fn sign_request(
+    w: &mut DcrWorld,
+    name: &str,
+    mutation: Option<&Mutation>,
+    changes: &Map<String, Value>,
+) -> anyhow::Result<()> {
+    let ssa = w
+        .ssas
+        .get(name)
+        .cloned()
+        .with_context(|| format!("recipient {name} holds no software statement"))?;
+    let vars = vars(w, name, mutation.is_some_and(Mutation::uses_skew)).await?;
+    let issuer = w.discovered("issuer").await?;
+    let software_id = w.software_id(name)?;
+    let env = w.ctx.env.clone();
+    let actor = env.actor(name)?;
+    let mut claims = env.registration_template.claims(
+        &software_id,
+        &issuer,
+        &actor.recipient.redirect_uris,
+        &ssa,
+        vars.now,
+    )?;
+    // The recipient signs its client assertions with its own key, so it registers that key's
+    // algorithm (a holder may insist that the two match).
+    claims.insert(
+        "token_endpoint_auth_signing_alg".into(),
+        actor.key.alg().as_str().into(),
+    );
+    if let Some(m) = mutation {
+        m.apply_claims(&mut claims, &vars)?;
+    }
+    for (k, v) in changes {
+        if v.is_null() {
+            claims.remove(k);
+        } else {
+            claims.insert(k.clone(), v.clone());
+        }
+    }
+    let mut header = env.registration_template.header().clone();
+    header.insert("kid".into(), actor.key.kid().into());
+    let jwt = finish(
+        mutation,
+        &vars,
+        header,
+        claims.clone(),
+        &actor.key,
+        &actor.impostor,
+        None,
+        "recipient",
+    )?;
+    w.requests
+        .insert(name.to_string(), PendingRequest { claims, jwt });
+    Ok(())
+}
+
+#[given(expr = "recipient {word} holds a software statement issued by the Register")]
+async fn ssa_from_register(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    mint_ssa(w, &name, None).await
+}
+
+#[given(
+    expr = "recipient {word} holds a software statement signed by a key that is not the Register's"
+)]
+async fn ssa_from_impostor(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    mint_ssa(w, &name, Some(SSA_MUTATIONS.get("impostor-signature")?)).await
+}
+
+#[given(expr = "recipient {word} holds a software statement with mutation {string}")]
+async fn ssa_mutated(w: &mut DcrWorld, name: String, mutation: String) -> anyhow::Result<()> {
+    mint_ssa(w, &name, Some(SSA_MUTATIONS.get(&mutation)?)).await
+}
+
+#[given(expr = "recipient {word} signs a registration request carrying its software statement")]
+async fn sign_plain(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    sign_request(w, &name, None, &Map::new()).await
+}
+
+#[given(expr = "recipient {word} signs a registration request with mutation {string}")]
+async fn sign_mutated(w: &mut DcrWorld, name: String, mutation: String) -> anyhow::Result<()> {
+    sign_request(
+        w,
+        &name,
+        Some(REGISTRATION_MUTATIONS.get(&mutation)?),
+        &Map::new(),
+    )
+    .await
+}
+
+/// A table `| member | value |`; a value that parses as JSON is used as JSON (arrays, null
+/// removes the member), anything else as a string.
+#[given(expr = "recipient {word} signs a registration request with these members:")]
+async fn sign_with_members(w: &mut DcrWorld, name: String, step: &Step) -> anyhow::Result<()> {
+    let table = step
+        .table
+        .as_ref()
+        .context("this step needs a | member | value | table")?;
+    let mut changes = Map::new();
+    for row in table.rows.iter().skip(1) {
+        let [member, value] = row.as_slice() else {
+            bail!("each row needs a member and a value")
+        };
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.clone()));
+        changes.insert(member.clone(), value);
+    }
+    sign_request(w, &name, None, &changes).await
+}
+
+async fn post(
+    w: &mut DcrWorld,
+    name: &str,
+    certificate: &str,
+    content_type: &str,
+) -> anyhow::Result<()> {
+    let Some(request) = w.requests.get(name).cloned() else {
+        bail!("recipient {name} has not prepared a registration request");
+    };
+    let endpoint = w.discovered("registration_endpoint").await?;
+    let mut http =
+        Request::new(reqwest::Method::POST, endpoint).header("Accept", "application/json");
+    if !content_type.is_empty() {
+        http = http.header("Content-Type", content_type);
+    }
+    w.send(certificate, http.body(request.jwt)).await?;
+    Ok(())
+}
+
+#[when(expr = "recipient {word} posts the registration request")]
+async fn post_own(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    post(w, &name, &name, "application/jwt").await
+}
+
+#[when(expr = "recipient {word} posts the registration request as {string}")]
+async fn post_as(w: &mut DcrWorld, name: String, content_type: String) -> anyhow::Result<()> {
+    post(
+        w,
+        &name,
+        &name,
+        if content_type == "no content type" {
+            ""
+        } else {
+            &content_type
+        },
+    )
+    .await
+}
+
+#[when(expr = "recipient {word} posts the registration request again")]
+async fn post_again(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    post(w, &name, &name, "application/jwt").await
+}
+
+#[when(
+    expr = "the registration request of recipient {word} is posted without a client certificate"
+)]
+async fn post_anonymous(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    post(w, &name, "none", "application/jwt").await
+}
+
+#[when(
+    expr = "the registration request of recipient {word} is posted with a certificate from another CA"
+)]
+async fn post_rogue(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    post(w, &name, "rogue", "application/jwt").await
+}
+
+#[when(expr = "recipient {word} posts {string} as the registration request")]
+async fn post_raw(w: &mut DcrWorld, name: String, body: String) -> anyhow::Result<()> {
+    post_body(w, &name, body).await
+}
+
+/// Posts `body` as an `application/jwt` registration request from recipient `name`.
+async fn post_body(w: &mut DcrWorld, name: &str, body: String) -> anyhow::Result<()> {
+    let endpoint = w.discovered("registration_endpoint").await?;
+    let request = Request::new(reqwest::Method::POST, endpoint)
+        .header("Content-Type", "application/jwt")
+        .header("Accept", "application/json")
+        .body(body);
+    w.send(name, request).await?;
+    Ok(())
+}
+
+#[when(
+    expr = "recipient {word} posts the registration request with header {string} set to {string}"
+)]
+async fn post_with_header(
+    w: &mut DcrWorld,
+    name: String,
+    header: String,
+    value: String,
+) -> anyhow::Result<()> {
+    let Some(request) = w.requests.get(&name).cloned() else {
+        bail!("recipient {name} has not prepared a registration request");
+    };
+    let endpoint = w.discovered("registration_endpoint").await?;
+    let http = Request::new(reqwest::Method::POST, endpoint)
+        .header("Content-Type", "application/jwt")
+        .header("Accept", "application/json")
+        .header(&header, value)
+        .body(request.jwt);
+    w.send(&name, http).await?;
+    Ok(())
+}
+
+#[when(
+    expr = "{int} registration requests of recipient {word} for the same software product are posted at once"
+)]
+async fn post_concurrently(w: &mut DcrWorld, count: usize, name: String) -> anyhow::Result<()> {
+    let endpoint = w.discovered("registration_endpoint").await?;
+    let mut bodies = Vec::with_capacity(count);
+    for _ in 0..count {
+        // Each copy is signed anew: the same software product, a fresh jti.
+        sign_request(w, &name, None, &Map::new()).await?;
+        bodies.push(w.requests[&name].jwt.clone());
+    }
+    let env = w.ctx.env.clone();
+    let client = env.actor(&name)?.client.clone();
+    let label = format!("recipient {name}");
+    let sends = bodies.into_iter().map(|body| {
+        let request = Request::new(reqwest::Method::POST, endpoint.clone())
+            .header("Content-Type", "application/jwt")
+            .header("Accept", "application/json")
+            .body(body);
+        crate::http::send(&client, &label, request, env.timeout)
+    });
+    let exchanges = futures::future::join_all(sends).await;
+    w.exchanges.extend(exchanges.iter().cloned());
+    w.batch = exchanges;
+    Ok(())
+}
+
+/// Mints a valid SSA for recipient `name` (used by composite steps).
+pub(crate) async fn mint(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
+    mint_ssa(w, name, None).await
+}
+
+/// Signs a valid registration request for recipient `name` (used by composite steps).
+pub(crate) async fn sign_valid(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
+    sign_request(w, name, None, &Map::new()).await
+}
+
+/// Posts recipient `name`'s prepared request presenting `certificate`.
+pub(crate) async fn post_request(
+    w: &mut DcrWorld,
+    name: &str,
+    certificate: &str,
+) -> anyhow::Result<()> {
+    post(w, name, certificate, "application/jwt").await
+}
+
+/// Signs recipient `name`'s request with a named mutation (used by PUT steps).
+pub(crate) async fn sign_with_mutation(
+    w: &mut DcrWorld,
+    name: &str,
+    mutation: &str,
+) -> anyhow::Result<()> {
+    sign_request(
+        w,
+        name,
+        Some(REGISTRATION_MUTATIONS.get(mutation)?),
+        &Map::new(),
+    )
+    .await
+}
+
+/// Mints recipient `name`'s SSA with a named mutation (used by PUT steps).
+pub(crate) async fn mint_with_mutation(
+    w: &mut DcrWorld,
+    name: &str,
+    mutation: &str,
+) -> anyhow::Result<()> {
+    mint_ssa(w, name, Some(SSA_MUTATIONS.get(mutation)?)).await
+}
+
+#[given("the CDR Register publishes a new signing key")]
+async fn register_rotates(w: &mut DcrWorld) -> anyhow::Result<()> {
+    let env = w.ctx.env.clone();
+    let register = env
+        .register
+        .as_ref()
+        .context("rotating keys needs the suite's mock Register (embedded run)")?;
+    register.publish_next_key().await
+}
+
+#[when(expr = "recipient {word} posts a registration body of {int} KiB")]
+async fn post_oversized(w: &mut DcrWorld, name: String, kib: usize) -> anyhow::Result<()> {
+    // Shaped like a compact JWS so that only its size is wrong.
+    let filler = "A".repeat(kib * 1024);
+    post_body(w, &name, format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig")).await
+}

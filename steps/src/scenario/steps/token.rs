@@ -1,0 +1,280 @@
+//! The token endpoint: client_credentials with a private_key_jwt client assertion (CDS "Client
+//! Authentication"), used to obtain the `cdr:registration` tokens that management calls need.
+
+use anyhow::{Context, bail};
+use cucumber::{given, then, when};
+use dcr_vectors::jose;
+use serde_json::Value;
+
+use crate::http::Request;
+use crate::scenario::steps::response::fail;
+use crate::scenario::world::{DcrWorld, Token};
+
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How a client assertion deviates from a valid one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Assertion {
+    Valid,
+    AudIssuer,
+    WrongIss,
+    WrongAud,
+    NoExp,
+    Expired,
+    WrongKey,
+}
+
+async fn assertion(
+    w: &mut DcrWorld,
+    name: &str,
+    kind: Assertion,
+    jti: &str,
+) -> anyhow::Result<String> {
+    let client_id = w.client_id(name)?;
+    let token_endpoint = w.discovered("token_endpoint").await?;
+    let issuer = w.discovered("issuer").await?;
+    let now = dcr_vectors::time::now();
+    let mut claims = jose::client_assertion_claims(&client_id, &token_endpoint, now);
+    claims.insert("jti".into(), jti.into());
+    match kind {
+        Assertion::Valid | Assertion::WrongKey => {}
+        Assertion::AudIssuer => {
+            claims.insert("aud".into(), issuer.into());
+        }
+        Assertion::WrongIss => {
+            claims.insert("iss".into(), "someone-else".into());
+        }
+        Assertion::WrongAud => {
+            claims.insert("aud".into(), "https://another-holder.example/token".into());
+        }
+        Assertion::NoExp => {
+            claims.remove("exp");
+        }
+        Assertion::Expired => {
+            claims.insert("iat".into(), (now - 3600).into());
+            claims.insert("exp".into(), (now - 3000).into());
+        }
+    }
+    let env = w.ctx.env.clone();
+    let actor = env.actor(name)?;
+    let key = if kind == Assertion::WrongKey {
+        &actor.impostor
+    } else {
+        &actor.key
+    };
+    jose::sign_claims(&claims, key)
+}
+
+/// Posts a token request with `assertion` and `scope` from recipient `name`'s certificate.
+async fn token_request(
+    w: &mut DcrWorld,
+    name: &str,
+    certificate: &str,
+    assertion: &str,
+    scope: &str,
+) -> anyhow::Result<()> {
+    let endpoint = w.discovered("token_endpoint").await?;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", assertion),
+        ("scope", scope),
+    ];
+    let body = form
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let request = Request::new(reqwest::Method::POST, endpoint)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Accept", "application/json")
+        .body(body);
+    w.send(certificate, request).await?;
+    let last = w.last()?;
+    if last.status() == Some(200)
+        && let Some(json) = last.json()
+        && let Some(token) = json.get("access_token").and_then(Value::as_str)
+    {
+        let token = Token {
+            access_token: token.to_string(),
+            expires_in: json.get("expires_in").and_then(Value::as_u64),
+            obtained: std::time::Instant::now(),
+        };
+        w.tokens.insert(name.to_string(), token);
+    }
+    Ok(())
+}
+
+/// Registers recipient `name` (fresh SSA, signed request, POST) and keeps the registration.
+pub(crate) async fn register(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
+    crate::scenario::steps::registration::mint(w, name).await?;
+    crate::scenario::steps::registration::sign_valid(w, name).await?;
+    crate::scenario::steps::registration::post_request(w, name, name).await?;
+    // Its jti is spent: a later PUT must sign a fresh request.
+    if let Some(r) = w.requests.get_mut(name) {
+        r.jwt.clear();
+    }
+    let last = w.last()?;
+    match (last.status(), last.json()) {
+        (Some(201), Some(Value::Object(registration))) => {
+            w.registrations.insert(name.to_string(), registration);
+            Ok(())
+        }
+        _ => Err(fail(
+            "HTTP 201 with a registration (this scenario needs a registered client)",
+            last,
+        )),
+    }
+}
+
+#[given(expr = "recipient {word} is registered")]
+async fn registered(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    register(w, &name).await
+}
+
+/// Registers and obtains a `cdr:registration` token: the usual start of a management scenario.
+#[given(expr = "recipient {word} is registered and holds a registration access token")]
+async fn registered_with_token(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    register(w, &name).await?;
+    obtain(w, &name, "cdr:registration").await?;
+    if !w.tokens.contains_key(&name) {
+        let last = w.last()?;
+        return Err(fail(
+            "HTTP 200 with an access_token (this scenario needs a cdr:registration token)",
+            last,
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn obtain(w: &mut DcrWorld, name: &str, scope: &str) -> anyhow::Result<()> {
+    let jti = uuid::Uuid::new_v4().to_string();
+    let assertion = assertion(w, name, Assertion::Valid, &jti).await?;
+    token_request(w, name, name, &assertion, scope).await
+}
+
+#[when(expr = "recipient {word} requests an access token with scope {string}")]
+async fn request_token(w: &mut DcrWorld, name: String, scope: String) -> anyhow::Result<()> {
+    w.tokens.remove(&name);
+    obtain(w, &name, &scope).await
+}
+
+#[given(expr = "recipient {word} holds an access token with scope {string}")]
+async fn holds_token(w: &mut DcrWorld, name: String, scope: String) -> anyhow::Result<()> {
+    obtain(w, &name, &scope).await?;
+    if !w.tokens.contains_key(&name) {
+        let last = w.last()?;
+        return Err(fail(
+            &format!("HTTP 200 with an access_token for scope {scope:?}"),
+            last,
+        ));
+    }
+    Ok(())
+}
+
+#[when(
+    expr = "recipient {word} requests an access token with a client assertion that {word} {word}"
+)]
+async fn request_with_bad_assertion(
+    w: &mut DcrWorld,
+    name: String,
+    verb: String,
+    what: String,
+) -> anyhow::Result<()> {
+    let kind = match (verb.as_str(), what.as_str()) {
+        ("names", "another-issuer") => Assertion::WrongIss,
+        ("names", "another-audience") => Assertion::WrongAud,
+        ("names", "the-issuer") => Assertion::AudIssuer,
+        ("lacks", "exp") => Assertion::NoExp,
+        ("has", "expired") => Assertion::Expired,
+        ("is", "wrongly-signed") => Assertion::WrongKey,
+        _ => bail!("unknown client assertion variant: {verb} {what}"),
+    };
+    let jti = uuid::Uuid::new_v4().to_string();
+    let assertion = assertion(w, &name, kind, &jti).await?;
+    token_request(w, &name, &name, &assertion, "cdr:registration").await
+}
+
+#[when(expr = "recipient {word} requests two access tokens with the same client assertion")]
+async fn replay_assertion(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    let jti = uuid::Uuid::new_v4().to_string();
+    let assertion = assertion(w, &name, Assertion::Valid, &jti).await?;
+    token_request(w, &name, &name, &assertion, "cdr:registration").await?;
+    if w.last()?.status() != Some(200) {
+        return Err(fail(
+            "HTTP 200 for the first use of the assertion",
+            w.last()?,
+        ));
+    }
+    token_request(w, &name, &name, &assertion, "cdr:registration").await
+}
+
+#[when(expr = "a token request for recipient {word} is sent {word}")]
+async fn token_without_cert(w: &mut DcrWorld, name: String, how: String) -> anyhow::Result<()> {
+    let certificate = match how.as_str() {
+        "without-a-client-certificate" => "none",
+        "with-a-certificate-from-another-CA" => "rogue",
+        other => bail!("unknown transport variant {other}"),
+    };
+    let jti = uuid::Uuid::new_v4().to_string();
+    let assertion = assertion(w, &name, Assertion::Valid, &jti).await?;
+    token_request(w, &name, certificate, &assertion, "cdr:registration").await
+}
+
+#[then("the token response is a bearer token")]
+fn bearer_token(w: &mut DcrWorld) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let json = last.json().unwrap_or_default();
+    let ok = last.status() == Some(200)
+        && json
+            .get("access_token")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty())
+        && json
+            .get("token_type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("bearer"));
+    if !ok {
+        return Err(fail(
+            "HTTP 200 with access_token and token_type Bearer",
+            last,
+        ));
+    }
+    Ok(())
+}
+
+#[then("the token response carries no refresh token")]
+fn no_refresh_token(w: &mut DcrWorld) -> anyhow::Result<()> {
+    let last = w.last()?;
+    let json = last.json().unwrap_or_default();
+    if last.status() != Some(200) || json.get("refresh_token").is_some() {
+        return Err(fail("HTTP 200 without a refresh_token", last));
+    }
+    Ok(())
+}
+
+#[given(expr = "the access token of recipient {word} has expired")]
+async fn wait_for_expiry(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+    let token = w
+        .tokens
+        .get(&name)
+        .cloned()
+        .with_context(|| format!("recipient {name} holds no token"))?;
+    let lifetime = token
+        .expires_in
+        .context("the token response gave no expires_in, so expiry cannot be awaited")?;
+    let limit = w.env().max_token_wait.as_secs();
+    if lifetime > limit {
+        bail!(
+            "the token lives {lifetime} s, longer than the {limit} s this run may wait for it to expire (--max-token-wait)"
+        );
+    }
+    let deadline = token.obtained + std::time::Duration::from_secs(lifetime + 2);
+    tokio::time::sleep_until(deadline.into()).await;
+    Ok(())
+}

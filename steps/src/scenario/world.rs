@@ -1,0 +1,248 @@
+//! The per-scenario World: typed state a scenario builds up (software statements, requests,
+//! the last exchange), on top of the run's shared [`Env`].
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, bail};
+use cucumber::World;
+use serde_json::{Map, Value};
+
+use crate::catalogue::Catalogue;
+use crate::environment::{Actor, Env};
+use crate::http::{self, Exchange, Request};
+
+/// What every scenario of a run shares: the environment, the catalogue, the snapshot folder.
+#[derive(Debug)]
+pub struct RunContext {
+    /// Target, recipients, Register.
+    pub env: Arc<Env>,
+    /// The requirement catalogue.
+    pub catalogue: Arc<Catalogue>,
+    /// Where this target's snapshots live.
+    pub snapshot_dir: PathBuf,
+}
+
+static CONTEXT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);
+
+/// Installs the context for the next run (runs in one process are sequential).
+pub fn install(ctx: Arc<RunContext>) {
+    if let Ok(mut slot) = CONTEXT.write() {
+        *slot = Some(ctx);
+    }
+}
+
+fn context() -> anyhow::Result<Arc<RunContext>> {
+    CONTEXT
+        .read()
+        .ok()
+        .and_then(|c| c.clone())
+        .context("no run context installed")
+}
+
+/// A registration request being prepared by a recipient.
+#[derive(Debug, Clone)]
+pub struct PendingRequest {
+    /// Its claims.
+    pub claims: Map<String, Value>,
+    /// The signed compact JWS.
+    pub jwt: String,
+}
+
+/// The World of one scenario.
+#[derive(World)]
+#[world(init = Self::new)]
+pub struct DcrWorld {
+    /// Shared run context.
+    pub ctx: Arc<RunContext>,
+    /// The discovery document, once fetched.
+    pub discovery: Option<Map<String, Value>>,
+    /// Software product id each recipient uses in this scenario.
+    pub software_ids: HashMap<String, String>,
+    /// The SSA each recipient holds.
+    pub ssas: HashMap<String, String>,
+    /// The registration request each recipient prepared.
+    pub requests: HashMap<String, PendingRequest>,
+    /// Every exchange of the scenario, in order.
+    pub exchanges: Vec<Exchange>,
+    /// The exchanges of the last batch of simultaneous requests.
+    pub batch: Vec<Exchange>,
+    /// Each recipient's registration as the holder returned it (POST or the last PUT).
+    pub registrations: HashMap<String, Map<String, Value>>,
+    /// Each recipient's current access token.
+    pub tokens: HashMap<String, Token>,
+}
+
+/// An access token obtained from the holder's token endpoint.
+#[derive(Clone)]
+pub struct Token {
+    /// The token. Never printed: exchanges redact Authorization headers.
+    pub access_token: String,
+    /// `expires_in` from the token response, if given.
+    pub expires_in: Option<u64>,
+    /// When it was obtained.
+    pub obtained: std::time::Instant,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DcrWorld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DcrWorld")
+            .field("software_ids", &self.software_ids)
+            .field(
+                "exchanges",
+                &self
+                    .exchanges
+                    .iter()
+                    .map(Exchange::summary)
+                    .collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl DcrWorld {
+    fn new() -> anyhow::Result<Self> {
+        Ok(Self {
+            ctx: context()?,
+            discovery: None,
+            software_ids: HashMap::new(),
+            ssas: HashMap::new(),
+            requests: HashMap::new(),
+            exchanges: Vec::new(),
+            batch: Vec::new(),
+            registrations: HashMap::new(),
+            tokens: HashMap::new(),
+        })
+    }
+
+    /// The run environment.
+    pub fn env(&self) -> &Env {
+        &self.ctx.env
+    }
+
+    /// The recipient persona `name`.
+    ///
+    /// # Errors
+    /// Fails for an unknown name.
+    pub fn actor(&self, name: &str) -> anyhow::Result<&Actor> {
+        self.ctx.env.actor(name)
+    }
+
+    /// The software product id recipient `name` uses in this scenario: a fresh one when the
+    /// suite mints SSAs itself (so scenarios never collide), else the Register's.
+    ///
+    /// # Errors
+    /// Fails for an unknown name.
+    pub fn software_id(&mut self, name: &str) -> anyhow::Result<String> {
+        if let Some(id) = self.software_ids.get(name) {
+            return Ok(id.clone());
+        }
+        let id = if self.ctx.env.fresh_software_ids {
+            uuid::Uuid::new_v4().to_string()
+        } else {
+            self.actor(name)?.recipient.software_id.clone()
+        };
+        self.software_ids.insert(name.to_string(), id.clone());
+        Ok(id)
+    }
+
+    /// The client_id the holder issued to recipient `name` in this scenario.
+    ///
+    /// # Errors
+    /// When the recipient has not registered.
+    pub fn client_id(&self, name: &str) -> anyhow::Result<String> {
+        self.registrations
+            .get(name)
+            .and_then(|r| r.get("client_id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .with_context(|| format!("recipient {name} has no registration in this scenario"))
+    }
+
+    /// The last exchange.
+    ///
+    /// # Errors
+    /// Fails when nothing was sent yet.
+    pub fn last(&self) -> anyhow::Result<&Exchange> {
+        self.exchanges
+            .last()
+            .context("no request has been sent in this scenario")
+    }
+
+    /// Sends a request with the client of `certificate` ("A", "B", "none", "rogue").
+    ///
+    /// # Errors
+    /// Fails for an unknown certificate name.
+    pub async fn send(&mut self, certificate: &str, request: Request) -> anyhow::Result<&Exchange> {
+        let env = self.ctx.env.clone();
+        let (client, label) = match certificate {
+            "none" => (&env.anonymous, "none".to_string()),
+            "rogue" => (&env.rogue, "issued by another CA".to_string()),
+            name => (&env.actor(name)?.client, format!("recipient {name}")),
+        };
+        let url = request.url.clone();
+        env.pace().await;
+        let mut exchange = http::send(client, &label, request, env.timeout).await;
+        // A broken connection right after the handshake may be a TLS refusal whose alert the
+        // HTTP client never read: probe the handshake to tell the two apart.
+        if let http::Outcome::Transport {
+            failure: http::TransportFailure::Other,
+            message,
+        } = &exchange.outcome
+            && let Some(identity) = env.tls_identities.get(certificate)
+            && let Some(alert) = http::probe_tls(&url, identity, env.timeout).await
+        {
+            exchange.outcome = http::Outcome::Transport {
+                failure: http::TransportFailure::TlsRefused,
+                message: format!("{message} (a TLS probe with the same certificate got: {alert})"),
+            };
+        }
+        self.exchanges.push(exchange);
+        self.last()
+    }
+
+    /// The discovery document, fetched on first use.
+    ///
+    /// # Errors
+    /// Fails when the holder does not serve a JSON discovery document.
+    pub async fn discovery(&mut self) -> anyhow::Result<&Map<String, Value>> {
+        if self.discovery.is_none() {
+            let url = self.ctx.env.discovery_url.clone();
+            let exchange = self
+                .send("A", Request::new(reqwest::Method::GET, url))
+                .await?;
+            let doc = match (exchange.status(), exchange.json()) {
+                (Some(200), Some(Value::Object(doc))) => doc,
+                _ => bail!(
+                    "the discovery document is needed to find the holder's endpoints, but {}\n{}",
+                    exchange.summary(),
+                    exchange.render()
+                ),
+            };
+            self.discovery = Some(doc);
+        }
+        self.discovery.as_ref().context("discovery")
+    }
+
+    /// A string member of the discovery document.
+    ///
+    /// # Errors
+    /// Fails when discovery fails or the member is missing.
+    pub async fn discovered(&mut self, member: &str) -> anyhow::Result<String> {
+        let doc = self.discovery().await?;
+        doc.get(member)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .with_context(|| format!("the discovery document has no string {member:?}"))
+    }
+}

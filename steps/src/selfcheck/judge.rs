@@ -1,0 +1,234 @@
+//! Judging runs: a defect run against the rules it breaks (the kill matrix), the baseline
+//! against "everything passes", and the whole self-check assembled from its runs. Pure
+//! functions over what the runs left behind.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime};
+
+use mock_holder::Defect;
+
+use crate::catalogue::Catalogue;
+use crate::report::summary::{Tool, rfc3339};
+use crate::run::verdict::Verdict;
+use crate::selfcheck::child::Finished;
+use crate::selfcheck::model::*;
+use crate::selfcheck::{BASELINE, RUNS_DIR, SCHEMA, SelfcheckArgs, rule_refs};
+
+/// The kill-matrix row of one defect run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// Per rule, the scenarios that caught the defect (rules without any are left out).
+    pub caught_by: Vec<Catch>,
+    /// Rules no failing scenario caught.
+    pub uncaught: Vec<String>,
+    /// Failed or warning scenarios tagged with none of the defect's rules.
+    pub collateral: Vec<String>,
+}
+
+impl Judgement {
+    /// Killed when every rule was caught.
+    pub fn verdict(&self) -> DefectVerdict {
+        if self.uncaught.is_empty() {
+            DefectVerdict::Killed
+        } else {
+            DefectVerdict::Survived
+        }
+    }
+}
+
+fn caught(verdict: Verdict) -> bool {
+    matches!(verdict, Verdict::Failed | Verdict::Warning)
+}
+
+fn push_unique(list: &mut Vec<String>, id: &str) {
+    if !list.iter().any(|x| x == id) {
+        list.push(id.to_string());
+    }
+}
+
+/// Judges the run of a holder with a defect breaking `rules`.
+pub fn judge(rules: &[String], run: &RunDigest) -> Judgement {
+    let mut by_rule: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut collateral = Vec::new();
+    for scenario in run.scenarios.iter().filter(|s| caught(s.verdict)) {
+        let mut tagged = false;
+        for rule in rules.iter().filter(|r| scenario.rules.contains(r)) {
+            tagged = true;
+            push_unique(by_rule.entry(rule.as_str()).or_default(), &scenario.id);
+        }
+        if !tagged {
+            push_unique(&mut collateral, &scenario.id);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut caught_by = Vec::new();
+    let mut uncaught = Vec::new();
+    for rule in rules {
+        if !seen.insert(rule.as_str()) {
+            continue;
+        }
+        match by_rule.remove(rule.as_str()) {
+            Some(scenarios) => caught_by.push(Catch {
+                rule: rule.clone(),
+                scenarios,
+            }),
+            None => uncaught.push(rule.clone()),
+        }
+    }
+    collateral.sort();
+    Judgement {
+        caught_by,
+        uncaught,
+        collateral,
+    }
+}
+
+/// What is wrong with the baseline run (the correct holder): every scenario that did not
+/// pass, and a note when nothing ran or a feature file did not parse. Empty when it is clean.
+pub fn baseline_problems(run: &RunDigest) -> Vec<String> {
+    let mut problems: Vec<String> = run
+        .parse_errors
+        .iter()
+        .map(|e| format!("parse error: {e}"))
+        .collect();
+    if run.scenarios.is_empty() {
+        problems.push("no scenario ran".into());
+    }
+    for s in &run.scenarios {
+        if s.verdict != Verdict::Passed {
+            let verdict = match s.verdict {
+                Verdict::Failed => "failed",
+                Verdict::Warning => "warning",
+                Verdict::Skipped => "skipped",
+                Verdict::Passed => "passed",
+            };
+            let line = format!("{} {verdict}", s.id);
+            if !problems.contains(&line) {
+                problems.push(line);
+            }
+        }
+    }
+    problems
+}
+
+pub(crate) fn assemble(
+    args: &SelfcheckArgs,
+    catalogue: &Catalogue,
+    defects: &[Defect],
+    finished: &mut BTreeMap<&'static str, Finished>,
+    started_at: SystemTime,
+    elapsed: Duration,
+) -> SelfcheckReport {
+    let baseline = match finished.remove(BASELINE) {
+        Some(Finished {
+            record,
+            digest: Some(digest),
+        }) => {
+            let problems = baseline_problems(&digest);
+            BaselineEntry {
+                verdict: if problems.is_empty() {
+                    "passed"
+                } else {
+                    "failed"
+                },
+                run: record,
+                problems,
+            }
+        }
+        Some(Finished { record, .. }) => BaselineEntry {
+            verdict: "error",
+            problems: vec![record.error.clone().unwrap_or_default()],
+            run: record,
+        },
+        None => BaselineEntry {
+            verdict: "error",
+            problems: vec!["the baseline did not run".into()],
+            run: RunRecord {
+                report_dir: format!("{RUNS_DIR}/{BASELINE}"),
+                exit_code: None,
+                duration_ms: 0,
+                counts: None,
+                error: None,
+            },
+        },
+    };
+    let mut entries = Vec::new();
+    let mut counts = DefectCounts {
+        defects: defects.len(),
+        ..DefectCounts::default()
+    };
+    for &defect in defects {
+        let rules = rule_refs(defect, catalogue, &args.profile);
+        let in_profile: Vec<String> = rules
+            .iter()
+            .filter(|r| r.in_profile)
+            .map(|r| r.id.clone())
+            .collect();
+        let mut entry = DefectEntry {
+            name: defect.name().to_string(),
+            description: defect.description().to_string(),
+            rules,
+            verdict: DefectVerdict::NotApplicable,
+            caught_by: Vec::new(),
+            uncaught_rules: Vec::new(),
+            collateral: Vec::new(),
+            run: None,
+        };
+        if !in_profile.is_empty() {
+            counts.applicable += 1;
+            match finished.remove(defect.name()) {
+                Some(Finished {
+                    record,
+                    digest: Some(digest),
+                }) => {
+                    let j = judge(&in_profile, &digest);
+                    entry.verdict = j.verdict();
+                    entry.caught_by = j.caught_by;
+                    entry.uncaught_rules = j.uncaught;
+                    entry.collateral = j.collateral;
+                    entry.run = Some(record);
+                }
+                Some(Finished { record, .. }) => {
+                    entry.verdict = DefectVerdict::Error;
+                    entry.run = Some(record);
+                }
+                None => entry.verdict = DefectVerdict::Error,
+            }
+        }
+        match entry.verdict {
+            DefectVerdict::Killed => counts.killed += 1,
+            DefectVerdict::Survived => counts.survived += 1,
+            DefectVerdict::Error => counts.errors += 1,
+            DefectVerdict::NotApplicable => counts.not_applicable += 1,
+        }
+        entries.push(entry);
+    }
+    let survivors: Vec<Survivor> = entries
+        .iter()
+        .filter(|e| e.verdict == DefectVerdict::Survived)
+        .map(|e| Survivor {
+            defect: e.name.clone(),
+            rules: e.uncaught_rules.clone(),
+        })
+        .collect();
+    let passed = baseline.verdict == "passed" && counts.survived == 0 && counts.errors == 0;
+    SelfcheckReport {
+        schema: SCHEMA,
+        version: 1,
+        tool: Tool {
+            name: "dcr-conformance",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        profile: args.profile.clone(),
+        selection: if args.full { "full" } else { "rules" },
+        jobs: args.jobs,
+        started_at: rfc3339(started_at),
+        finished_at: rfc3339(SystemTime::now()),
+        duration_ms: elapsed.as_millis() as u64,
+        verdict: if passed { "passed" } else { "failed" },
+        counts,
+        baseline,
+        defects: entries,
+        survivors,
+    }
+}

@@ -1,0 +1,211 @@
+//! The self-check's model: what a run left behind (the parts of its `summary.json` the
+//! self-check reads back) and `selfcheck.json` (schema `dcr-conformance/selfcheck`,
+//! documented in `reports/README.md`).
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Level;
+use crate::report::summary::Tool;
+use crate::run::verdict::Verdict;
+
+/// A scenario of a run, as far as the kill matrix needs it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunScenario {
+    /// `@id:`.
+    pub id: String,
+    /// Rules it proves.
+    pub rules: Vec<String>,
+    /// Its verdict.
+    pub verdict: Verdict,
+}
+
+/// Scenario counts of a run.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct RunCounts {
+    /// Executed scenarios.
+    pub scenarios: usize,
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Warnings.
+    pub warning: usize,
+    /// Skipped.
+    pub skipped: usize,
+}
+
+/// A run's `summary.json`, read back.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RunDigest {
+    /// Counts.
+    pub counts: RunCounts,
+    /// Executed scenarios.
+    pub scenarios: Vec<RunScenario>,
+    /// Feature files that did not parse.
+    #[serde(default)]
+    pub parse_errors: Vec<String>,
+}
+
+impl RunDigest {
+    /// Reads the `summary.json` of the run whose report folder is `dir`.
+    ///
+    /// # Errors
+    /// Fails when the file is missing or is not a summary.
+    pub fn read(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join(crate::report::files::SUMMARY);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("the run wrote no {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a summary", path.display()))
+    }
+}
+
+/// How a defect fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefectVerdict {
+    /// Every rule it breaks was caught by a failing (or warning) scenario tagged with it.
+    Killed,
+    /// At least one rule it breaks was not caught: the suite has a hole there.
+    Survived,
+    /// Its run did not complete (timeout, crash, usage error, no summary).
+    Error,
+    /// None of its rules applies to the profile, so it was not run.
+    NotApplicable,
+}
+
+/// The scenarios that caught a defect under one of its rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Catch {
+    /// The rule.
+    pub rule: String,
+    /// IDs of the failed or warning scenarios tagged with it (outline rows once).
+    pub scenarios: Vec<String>,
+}
+
+/// A rule a defect breaks, with its level.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRef {
+    /// Rule ID.
+    pub id: String,
+    /// Level in the catalogue.
+    pub level: Level,
+    /// Whether the rule applies to the self-check's profile.
+    pub in_profile: bool,
+}
+
+/// How one run ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    /// Its report folder, relative to the self-check's report folder.
+    pub report_dir: String,
+    /// The child's exit code (`None`: killed by a signal or stopped at the time limit).
+    pub exit_code: Option<i32>,
+    /// Wall time, ms.
+    pub duration_ms: u64,
+    /// Scenario counts (from its summary.json).
+    pub counts: Option<RunCounts>,
+    /// Why the run did not complete, if it did not.
+    pub error: Option<String>,
+}
+
+/// The baseline (no defect).
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineEntry {
+    /// `passed` when every scenario passed without warnings.
+    pub verdict: &'static str,
+    /// The run.
+    #[serde(flatten)]
+    pub run: RunRecord,
+    /// Scenarios that did not pass (`ID verdict`), and other problems.
+    pub problems: Vec<String>,
+}
+
+/// One kill-matrix row.
+#[derive(Debug, Clone, Serialize)]
+pub struct DefectEntry {
+    /// Defect name.
+    pub name: String,
+    /// What the defective holder does.
+    pub description: String,
+    /// The rules it breaks.
+    pub rules: Vec<RuleRef>,
+    /// Killed, survived, error or not applicable.
+    pub verdict: DefectVerdict,
+    /// Per rule, the scenarios that caught it.
+    pub caught_by: Vec<Catch>,
+    /// Rules (of the profile) whose scenarios did not catch it.
+    pub uncaught_rules: Vec<String>,
+    /// Failed or warning scenarios tagged with none of its rules (complete only with `--full`).
+    pub collateral: Vec<String>,
+    /// The run (absent when not applicable).
+    pub run: Option<RunRecord>,
+}
+
+/// A defect that survived, and the rules whose scenarios need strengthening.
+#[derive(Debug, Clone, Serialize)]
+pub struct Survivor {
+    /// Defect name.
+    pub defect: String,
+    /// Uncaught rules.
+    pub rules: Vec<String>,
+}
+
+/// Defect counts by verdict.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DefectCounts {
+    /// Defects in the self-check.
+    pub defects: usize,
+    /// Run (applicable to the profile).
+    pub applicable: usize,
+    /// Killed.
+    pub killed: usize,
+    /// Survived.
+    pub survived: usize,
+    /// Runs that did not complete.
+    pub errors: usize,
+    /// Not applicable to the profile.
+    pub not_applicable: usize,
+}
+
+/// `selfcheck.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfcheckReport {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// Schema version.
+    pub version: u32,
+    /// Tool.
+    pub tool: Tool,
+    /// Profile of every run.
+    pub profile: String,
+    /// `rules` (a defect run selects its rules' scenarios) or `full`.
+    pub selection: &'static str,
+    /// Runs at once.
+    pub jobs: u16,
+    /// Start, RFC 3339 UTC.
+    pub started_at: String,
+    /// End, RFC 3339 UTC.
+    pub finished_at: String,
+    /// Wall time of the whole self-check, ms.
+    pub duration_ms: u64,
+    /// `passed` when the baseline passed and every applicable defect was killed.
+    pub verdict: &'static str,
+    /// Defect counts.
+    pub counts: DefectCounts,
+    /// The run without a defect.
+    pub baseline: BaselineEntry,
+    /// The kill matrix, in `defects.yaml` order.
+    pub defects: Vec<DefectEntry>,
+    /// Defects that survived, with the rules to strengthen.
+    pub survivors: Vec<Survivor>,
+}
+
+impl SelfcheckReport {
+    /// Whether the self-check passed.
+    pub fn passed(&self) -> bool {
+        self.verdict == "passed"
+    }
+}

@@ -1,0 +1,247 @@
+//! The kill matrix, the baseline's judgement and the report assembled from runs.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::*;
+use crate::run::verdict::Verdict;
+use crate::selfcheck::console::{human_duration, matrix_lines};
+use crate::selfcheck::model::*;
+
+fn scenario(id: &str, rules: &[&str], verdict: Verdict) -> RunScenario {
+    RunScenario {
+        id: id.into(),
+        rules: rules.iter().map(|r| r.to_string()).collect(),
+        verdict,
+    }
+}
+
+fn run(scenarios: Vec<RunScenario>) -> RunDigest {
+    RunDigest {
+        counts: RunCounts::default(),
+        scenarios,
+        parse_errors: Vec::new(),
+    }
+}
+
+fn rules(ids: &[&str]) -> Vec<String> {
+    ids.iter().map(|r| r.to_string()).collect()
+}
+
+use Verdict::{Failed, Passed, Skipped, Warning};
+
+#[test]
+fn a_failing_scenario_tagged_with_the_rule_kills_the_defect() {
+    let j = judge(
+        &rules(&["DCR-REQ-024"]),
+        &run(vec![
+            scenario("SSA-004", &["DCR-REQ-024"], Failed),
+            scenario("SSA-004", &["DCR-REQ-024"], Failed),
+            scenario("SSA-005", &["DCR-REQ-024"], Passed),
+        ]),
+    );
+    assert_eq!(j.verdict(), DefectVerdict::Killed);
+    assert_eq!(
+        j.caught_by,
+        vec![Catch {
+            rule: "DCR-REQ-024".into(),
+            scenarios: vec!["SSA-004".into()]
+        }],
+        "outline rows are listed once"
+    );
+    assert!(j.uncaught.is_empty() && j.collateral.is_empty());
+}
+
+#[test]
+fn a_warning_counts_as_caught_but_a_skip_does_not() {
+    let warned = judge(
+        &rules(&["DCR-REQ-020"]),
+        &run(vec![scenario("MGT-029", &["DCR-REQ-020"], Warning)]),
+    );
+    assert_eq!(warned.verdict(), DefectVerdict::Killed);
+    let skipped = judge(
+        &rules(&["DCR-REQ-020"]),
+        &run(vec![scenario("MGT-029", &["DCR-REQ-020"], Skipped)]),
+    );
+    assert_eq!(skipped.verdict(), DefectVerdict::Survived);
+    assert_eq!(skipped.uncaught, rules(&["DCR-REQ-020"]));
+}
+
+#[test]
+fn a_no_op_defect_where_everything_passes_survives() {
+    let j = judge(
+        &rules(&["DCR-REQ-073"]),
+        &run(vec![scenario("MGT-004", &["DCR-REQ-073"], Passed)]),
+    );
+    assert_eq!(j.verdict(), DefectVerdict::Survived);
+    assert_eq!(j.uncaught, rules(&["DCR-REQ-073"]));
+}
+
+#[test]
+fn failures_under_other_rules_are_collateral_not_kills() {
+    let j = judge(
+        &rules(&["DCR-REQ-062"]),
+        &run(vec![
+            scenario("REG-020", &["DCR-REQ-065"], Failed),
+            scenario("MGT-001", &["DCR-REQ-078"], Warning),
+            scenario("REG-001", &["DCR-REQ-060", "DCR-REQ-062"], Passed),
+        ]),
+    );
+    assert_eq!(j.verdict(), DefectVerdict::Survived);
+    assert_eq!(j.collateral, rules(&["MGT-001", "REG-020"]));
+}
+
+#[test]
+fn every_rule_of_a_defect_must_be_caught() {
+    let rs = rules(&["DCR-REQ-079", "DCR-REQ-088"]);
+    let partly = judge(
+        &rs,
+        &run(vec![
+            scenario("LIF-004", &["DCR-REQ-079"], Failed),
+            scenario("LIF-003", &["DCR-REQ-088"], Passed),
+        ]),
+    );
+    assert_eq!(partly.verdict(), DefectVerdict::Survived);
+    assert_eq!(partly.uncaught, rules(&["DCR-REQ-088"]));
+    assert_eq!(partly.caught_by.len(), 1);
+    let fully = judge(
+        &rs,
+        &run(vec![
+            scenario("LIF-004", &["DCR-REQ-079"], Failed),
+            scenario("LIF-003", &["DCR-REQ-088"], Warning),
+        ]),
+    );
+    assert_eq!(fully.verdict(), DefectVerdict::Killed);
+}
+
+#[test]
+fn a_scenario_proving_two_rules_of_the_defect_catches_both() {
+    let j = judge(
+        &rules(&["DCR-REQ-080", "DCR-REQ-022"]),
+        &run(vec![scenario(
+            "MGT-024",
+            &["DCR-REQ-080", "DCR-REQ-022"],
+            Failed,
+        )]),
+    );
+    assert_eq!(j.verdict(), DefectVerdict::Killed);
+    assert_eq!(j.caught_by.len(), 2);
+}
+
+#[test]
+fn the_baseline_must_pass_without_warnings_or_skips() {
+    assert!(baseline_problems(&run(vec![scenario("A-1", &["R"], Passed)])).is_empty());
+    assert_eq!(
+        baseline_problems(&run(vec![
+            scenario("A-1", &["R"], Passed),
+            scenario("A-2", &["R"], Warning),
+            scenario("A-3", &["R"], Failed),
+            scenario("A-3", &["R"], Failed),
+            scenario("A-4", &["R"], Skipped),
+        ])),
+        vec!["A-2 warning", "A-3 failed", "A-4 skipped"]
+    );
+    assert_eq!(baseline_problems(&run(vec![])), vec!["no scenario ran"]);
+}
+
+#[test]
+fn a_summary_json_is_read_back() {
+    let text = r#"{"schema":"dcr-conformance/summary","counts":{"scenarios":2,"passed":1,"failed":1,"warning":0,"skipped":0},
+            "scenarios":[{"id":"SSA-004","name":"x","rules":["DCR-REQ-024"],"verdict":"failed","steps":[]},
+                         {"id":"SSA-005","name":"y","rules":["DCR-REQ-024"],"verdict":"passed"}]}"#;
+    let digest: RunDigest = serde_json::from_str(text).expect("parses");
+    assert_eq!(digest.counts.failed, 1);
+    assert_eq!(
+        judge(&rules(&["DCR-REQ-024"]), &digest).verdict(),
+        DefectVerdict::Killed
+    );
+}
+
+fn finished(scenarios: Vec<RunScenario>) -> Finished {
+    Finished {
+        record: RunRecord {
+            report_dir: "selfcheck/x".into(),
+            exit_code: Some(1),
+            duration_ms: 1000,
+            counts: Some(RunCounts::default()),
+            error: None,
+        },
+        digest: Some(run(scenarios)),
+    }
+}
+
+#[test]
+fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
+    let args = SelfcheckArgs {
+        jobs: 2,
+        features: runner::default_features_dir(),
+        report_dir: std::env::temp_dir(),
+        profile: "cds-au".into(),
+        full: false,
+        defects: Vec::new(),
+        run_timeout: 300,
+    };
+    let catalogue = Catalogue::load(&args.features.join("catalogue.yaml")).expect("catalogue");
+    let defects = [
+        Defect::AuthorizationCodeGrantOptional,
+        Defect::SkipHolderOfKey,
+        Defect::AcceptExpiredSsa,
+    ];
+    let mut runs = BTreeMap::from([
+        (
+            BASELINE,
+            finished(vec![scenario("MGT-004", &["DCR-REQ-073"], Passed)]),
+        ),
+        (
+            Defect::SkipHolderOfKey.name(),
+            finished(vec![scenario("MGT-004", &["DCR-REQ-073"], Passed)]),
+        ),
+        (
+            Defect::AcceptExpiredSsa.name(),
+            finished(vec![scenario("SSA-004", &["DCR-REQ-024"], Failed)]),
+        ),
+    ]);
+    let report = assemble(
+        &args,
+        &catalogue,
+        &defects,
+        &mut runs,
+        SystemTime::now(),
+        Duration::from_secs(90),
+    );
+    assert!(!report.passed());
+    assert_eq!(report.baseline.verdict, "passed");
+    assert_eq!(
+        (
+            report.counts.applicable,
+            report.counts.killed,
+            report.counts.survived,
+            report.counts.not_applicable
+        ),
+        (2, 1, 1, 1),
+        "the IMPL defect is not applicable under cds-au"
+    );
+    assert_eq!(report.survivors.len(), 1);
+    assert_eq!(report.survivors[0].rules, rules(&["DCR-REQ-073"]));
+    let lines = matrix_lines(&report).join("\n");
+    assert!(
+        lines.contains("skip-holder-of-key") && lines.contains("SURVIVED"),
+        "{lines}"
+    );
+    assert!(closing_line(&report).starts_with("selfcheck: FAILED: 1/2 defects killed, 1 survived"));
+    let page = crate::selfcheck::page::render_selfcheck(&report).expect("renders");
+    assert!(
+        page.contains("DCR-REQ-073 not caught"),
+        "the page names the rule"
+    );
+    let json = serde_json::to_value(&report).expect("json");
+    assert_eq!(json["schema"], SCHEMA);
+    assert_eq!(json["defects"][1]["verdict"], "survived");
+    assert_eq!(json["defects"][0]["verdict"], "not_applicable");
+}
+
+#[test]
+fn durations_read_as_people_write_them() {
+    assert_eq!(human_duration(42_300), "42.3 s");
+    assert_eq!(human_duration(151_000), "2m 31s");
+}
