@@ -37,6 +37,16 @@ impl Level {
             Self::Impl => "IMPL",
         }
     }
+
+    /// Whether a failure at this level is only a warning (SHOULD/REC unless `strict`; MAY
+    /// always).
+    pub fn failure_is_warning(self, strict: bool) -> bool {
+        match self {
+            Self::Must | Self::Impl => false,
+            Self::Should | Self::Rec => !strict,
+            Self::May => true,
+        }
+    }
 }
 
 /// The outcomes a rule accepts.

@@ -30,7 +30,6 @@ use serde_json::{Map, Value};
 
 use crate::catalogue::{Catalogue, Level};
 use crate::redact;
-use crate::run::verdict::failure_is_warning;
 pub use checks::Kind;
 use checks::{Check, Clock, Outcome, Role};
 pub use time::parse_now;
@@ -644,13 +643,13 @@ impl Inspector<'_> {
         if !check.rules.is_empty() && rules.is_empty() {
             return Ok(None);
         }
-        rules.sort_by_key(|r| failure_is_warning(r.level, false));
+        rules.sort_by_key(|r| r.level.failure_is_warning(false));
         let status = match check.outcome {
             Outcome::Pass => Status::Ok,
             Outcome::Note => Status::Info,
             Outcome::Caution => Status::Warn,
             Outcome::Problem => match rules.first() {
-                Some(r) if !failure_is_warning(r.level, false) => Status::Fail,
+                Some(r) if !r.level.failure_is_warning(false) => Status::Fail,
                 _ => Status::Warn,
             },
         };

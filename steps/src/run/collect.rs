@@ -8,8 +8,31 @@ use std::time::SystemTime;
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, Step};
 use cucumber::{Event, World, cli, gherkin, parser, writer};
 
-use crate::run::hooks::ExchangeStore;
+use crate::http::Exchange;
 use crate::run::results::{RunResults, ScenarioResult, Status, StepResult};
+
+/// Exchanges of finished scenarios, waiting to be collected.
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeStore(Arc<Mutex<HashMap<String, Vec<Exchange>>>>);
+
+impl ExchangeStore {
+    /// Stores the exchanges of the scenario at `location` (a retried scenario keeps its last
+    /// attempt's).
+    pub fn put(&self, location: String, exchanges: Vec<Exchange>) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(location, exchanges);
+        }
+    }
+
+    /// Takes the exchanges of the scenario at `location` (none if the World never existed).
+    pub fn take(&self, location: &str) -> Vec<Exchange> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut map| map.remove(location))
+            .unwrap_or_default()
+    }
+}
 
 /// The key of a scenario: `<feature path>:<line>`, as [`ScenarioResult`]'s `location`.
 pub fn location(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> String {

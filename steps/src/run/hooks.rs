@@ -6,39 +6,12 @@
 //! the result [`Collector`](crate::run::collect::Collector) uses). The collector takes them out
 //! when it records the scenario as finished; the hook always runs before that event.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
 use cucumber::event::ScenarioFinished;
 use cucumber::gherkin;
 use futures::future::LocalBoxFuture;
 
-use crate::http::Exchange;
-use crate::run::collect::location;
+use crate::run::collect::{ExchangeStore, location};
 use crate::scenario::world::DcrWorld;
-
-/// Exchanges of finished scenarios, waiting to be collected.
-#[derive(Debug, Clone, Default)]
-pub struct ExchangeStore(Arc<Mutex<HashMap<String, Vec<Exchange>>>>);
-
-impl ExchangeStore {
-    /// Stores the exchanges of the scenario at `location` (a retried scenario keeps its last
-    /// attempt's).
-    pub fn put(&self, location: String, exchanges: Vec<Exchange>) {
-        if let Ok(mut map) = self.0.lock() {
-            map.insert(location, exchanges);
-        }
-    }
-
-    /// Takes the exchanges of the scenario at `location` (none if the World never existed).
-    pub fn take(&self, location: &str) -> Vec<Exchange> {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|mut map| map.remove(location))
-            .unwrap_or_default()
-    }
-}
 
 /// The type of cucumber's `after` hook for [`DcrWorld`].
 pub trait AfterHook:

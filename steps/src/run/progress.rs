@@ -147,9 +147,7 @@ impl Progress {
                 let warning_level = tags
                     .iter()
                     .find_map(|t| crate::run::plan::level_tag(t))
-                    .is_some_and(|level| {
-                        crate::run::verdict::failure_is_warning(level, self.strict)
-                    });
+                    .is_some_and(|level| level.failure_is_warning(self.strict));
                 self.running.insert(
                     key.clone(),
                     Running {

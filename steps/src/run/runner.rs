@@ -12,8 +12,8 @@ use cucumber::{World as _, WriterExt as _, writer};
 
 use crate::catalogue::Catalogue;
 use crate::environment::Env;
-use crate::run::collect::Collector;
-use crate::run::hooks::{ExchangeStore, after_scenario};
+use crate::run::collect::{Collector, ExchangeStore};
+use crate::run::hooks::after_scenario;
 use crate::run::plan::{Plan, RULE_PREFIX};
 use crate::run::progress::{Progress, ProgressMode};
 use crate::run::results::{RunMeta, RunResults, ScenarioResult};

@@ -134,20 +134,11 @@ pub fn applies(rules: &[String], catalogue: &Catalogue, profile: &str) -> bool {
     })
 }
 
-/// Whether a failure at `level` is only a warning (SHOULD/REC unless `strict`; MAY always).
-pub fn failure_is_warning(level: Level, strict: bool) -> bool {
-    match level {
-        Level::Must | Level::Impl => false,
-        Level::Should | Level::Rec => !strict,
-        Level::May => true,
-    }
-}
-
 fn verdict_of(status: Status, level: Level, strict: bool) -> Verdict {
     match status {
         Status::Passed => Verdict::Passed,
         Status::Skipped => Verdict::Skipped,
-        Status::Failed if failure_is_warning(level, strict) => Verdict::Warning,
+        Status::Failed if level.failure_is_warning(strict) => Verdict::Warning,
         Status::Failed => Verdict::Failed,
     }
 }

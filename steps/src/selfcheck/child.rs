@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use mock_holder::Defect;
 
-use crate::selfcheck::model::{RunDigest, RunRecord};
-use crate::selfcheck::{BASELINE, RUNS_DIR, SelfcheckArgs};
+use crate::selfcheck::args::SelfcheckArgs;
+use crate::selfcheck::model::{BASELINE, RUNS_DIR, RunDigest, RunRecord};
 
 /// One child run.
 #[derive(Debug, Clone)]

@@ -1,7 +1,6 @@
 //! The self-check on the console: the kill matrix, survivors, errors, the closing line.
 
-use crate::selfcheck::RUNS_DIR;
-use crate::selfcheck::model::{Catch, DefectVerdict, SelfcheckReport};
+use crate::selfcheck::model::{Catch, DefectVerdict, RUNS_DIR, SelfcheckReport};
 
 pub(crate) fn catch_list(caught_by: &[Catch]) -> String {
     let mut ids: Vec<&str> = Vec::new();

@@ -7,12 +7,12 @@ use std::time::{Duration, SystemTime};
 
 use mock_holder::Defect;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Level};
 use crate::report::summary::{Tool, rfc3339};
 use crate::run::verdict::Verdict;
+use crate::selfcheck::args::SelfcheckArgs;
 use crate::selfcheck::child::Finished;
 use crate::selfcheck::model::*;
-use crate::selfcheck::{BASELINE, RUNS_DIR, SCHEMA, SelfcheckArgs, rule_refs};
 
 /// The kill-matrix row of one defect run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,4 +231,19 @@ pub(crate) fn assemble(
         defects: entries,
         survivors,
     }
+}
+
+pub(crate) fn rule_refs(defect: Defect, catalogue: &Catalogue, profile: &str) -> Vec<RuleRef> {
+    defect
+        .rules()
+        .iter()
+        .map(|id| {
+            let rule = catalogue.rule(id);
+            RuleRef {
+                id: id.clone(),
+                level: rule.map_or(Level::Must, |r| r.level),
+                in_profile: rule.is_some_and(|r| r.profiles.iter().any(|p| p == profile)),
+            }
+        })
+        .collect()
 }

@@ -18,6 +18,7 @@
 //! Output: a kill matrix on the console, `selfcheck.json` (schema `dcr-conformance/selfcheck`,
 //! documented in `reports/README.md`) and `selfcheck.html` in the report folder.
 
+mod args;
 mod child;
 mod console;
 pub mod judge;
@@ -27,7 +28,6 @@ mod page;
 mod tests;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
@@ -35,70 +35,16 @@ use anyhow::Context;
 use futures::StreamExt;
 use mock_holder::Defect;
 
-use crate::catalogue::{Catalogue, Level};
+use crate::catalogue::Catalogue;
 use crate::run::plan::Plan;
-use crate::run::runner;
+pub use crate::selfcheck::args::SelfcheckArgs;
 use crate::selfcheck::child::{Finished, Job, run_child};
 use crate::selfcheck::console::{catch_list, closing_line, print_matrix};
-use crate::selfcheck::judge::{assemble, baseline_problems, judge};
-use crate::selfcheck::model::{DefectVerdict, RuleRef, SelfcheckReport};
+use crate::selfcheck::judge::{assemble, baseline_problems, judge, rule_refs};
+use crate::selfcheck::model::{
+    BASELINE, DefectVerdict, HTML_FILE, JSON_FILE, RUNS_DIR, SelfcheckReport,
+};
 use crate::selfcheck::page::write_outputs;
-
-/// Schema name written into `selfcheck.json`.
-pub const SCHEMA: &str = "dcr-conformance/selfcheck";
-/// `selfcheck.json`.
-pub const JSON_FILE: &str = "selfcheck.json";
-/// `selfcheck.html`.
-pub const HTML_FILE: &str = "selfcheck.html";
-/// The folder (inside the report folder) holding one report folder per run.
-pub const RUNS_DIR: &str = "selfcheck";
-/// The baseline run's folder name inside [`RUNS_DIR`].
-pub const BASELINE: &str = "baseline";
-
-/// `dcr-conformance selfcheck` options.
-#[derive(Debug, Clone, clap::Args)]
-pub struct SelfcheckArgs {
-    /// Runs at once (each is a child process running the suite against its own embedded
-    /// holder).
-    #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
-    jobs: u16,
-    /// Folder of feature files and `catalogue.yaml`.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
-    features: PathBuf,
-    /// Where to write selfcheck.json and selfcheck.html; each run's reports go to
-    /// selfcheck/<defect>/ (the baseline's to selfcheck/baseline/) inside it.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_report_dir())]
-    report_dir: PathBuf,
-    /// Catalogue profile of every run. mock-compat (the default) is cds-au plus the
-    /// reference-implementation (IMPL) rules, so that IMPL defects can be caught too.
-    #[arg(long, value_name = "NAME", default_value = "mock-compat")]
-    profile: String,
-    /// Run every scenario for each defect (slower), which also reports the collateral
-    /// failures; by default a defect run selects the scenarios of the defect's rules only.
-    #[arg(long)]
-    full: bool,
-    /// Only this defect (repeatable); default: every defect.
-    #[arg(long = "defect", value_name = "NAME")]
-    defects: Vec<Defect>,
-    /// Longest a single run may take, in seconds, before it is stopped and counted as an error.
-    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
-    run_timeout: u64,
-}
-
-pub(crate) fn rule_refs(defect: Defect, catalogue: &Catalogue, profile: &str) -> Vec<RuleRef> {
-    defect
-        .rules()
-        .iter()
-        .map(|id| {
-            let rule = catalogue.rule(id);
-            RuleRef {
-                id: id.clone(),
-                level: rule.map_or(Level::Must, |r| r.level),
-                in_profile: rule.is_some_and(|r| r.profiles.iter().any(|p| p == profile)),
-            }
-        })
-        .collect()
-}
 
 /// Checks the options before anything runs; the catalogue and the defects to run.
 fn prepare(args: &SelfcheckArgs) -> anyhow::Result<(Catalogue, Vec<Defect>)> {

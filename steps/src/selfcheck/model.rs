@@ -11,6 +11,17 @@ use crate::catalogue::Level;
 use crate::report::summary::Tool;
 use crate::run::verdict::Verdict;
 
+/// Schema name written into `selfcheck.json`.
+pub const SCHEMA: &str = "dcr-conformance/selfcheck";
+/// `selfcheck.json`.
+pub const JSON_FILE: &str = "selfcheck.json";
+/// `selfcheck.html`.
+pub const HTML_FILE: &str = "selfcheck.html";
+/// The folder (inside the report folder) holding one report folder per run.
+pub const RUNS_DIR: &str = "selfcheck";
+/// The baseline run's folder name inside [`RUNS_DIR`].
+pub const BASELINE: &str = "baseline";
+
 /// A scenario of a run, as far as the kill matrix needs it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RunScenario {

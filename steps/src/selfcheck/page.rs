@@ -6,8 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::selfcheck::model::SelfcheckReport;
-use crate::selfcheck::{HTML_FILE, JSON_FILE};
+use crate::selfcheck::model::{HTML_FILE, JSON_FILE, SelfcheckReport};
 
 /// The self-check page template, compiled in.
 const SELFCHECK_TEMPLATE: &str = include_str!("../../templates/selfcheck.html");

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
+use crate::run::runner;
 use crate::run::verdict::Verdict;
 use crate::selfcheck::console::{human_duration, matrix_lines};
+use crate::selfcheck::judge::assemble;
 use crate::selfcheck::model::*;
 
 fn scenario(id: &str, rules: &[&str], verdict: Verdict) -> RunScenario {

@@ -1,0 +1,37 @@
+//! `dcr-conformance selfcheck` options.
+
+use std::path::PathBuf;
+
+use mock_holder::Defect;
+
+use crate::run::runner;
+
+/// `dcr-conformance selfcheck` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelfcheckArgs {
+    /// Runs at once (each is a child process running the suite against its own embedded
+    /// holder).
+    #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub(crate) jobs: u16,
+    /// Folder of feature files and `catalogue.yaml`.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
+    pub(crate) features: PathBuf,
+    /// Where to write selfcheck.json and selfcheck.html; each run's reports go to
+    /// selfcheck/<defect>/ (the baseline's to selfcheck/baseline/) inside it.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_report_dir())]
+    pub(crate) report_dir: PathBuf,
+    /// Catalogue profile of every run. mock-compat (the default) is cds-au plus the
+    /// reference-implementation (IMPL) rules, so that IMPL defects can be caught too.
+    #[arg(long, value_name = "NAME", default_value = "mock-compat")]
+    pub(crate) profile: String,
+    /// Run every scenario for each defect (slower), which also reports the collateral
+    /// failures; by default a defect run selects the scenarios of the defect's rules only.
+    #[arg(long)]
+    pub(crate) full: bool,
+    /// Only this defect (repeatable); default: every defect.
+    #[arg(long = "defect", value_name = "NAME")]
+    pub(crate) defects: Vec<Defect>,
+    /// Longest a single run may take, in seconds, before it is stopped and counted as an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
+    pub(crate) run_timeout: u64,
+}
