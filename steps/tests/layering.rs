@@ -101,26 +101,38 @@ fn sources(root: &Path) -> Vec<Source> {
     out
 }
 
-/// The text without `//` comments (doc links are not imports) and without string literals.
+/// The text without `//` comments (doc links are not imports), string literals and char
+/// literals (so that braces inside them do not count).
 fn strip_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        let mut in_string = false;
-        let mut prev = '\0';
-        let mut kept = String::new();
         let chars: Vec<char> = line.chars().collect();
+        let mut kept = String::new();
+        let mut in_string = false;
         let mut i = 0;
         while i < chars.len() {
             let c = chars[i];
-            if !in_string && c == '/' && chars.get(i + 1) == Some(&'/') {
+            if in_string {
+                if c == '\\' {
+                    i += 1;
+                } else if c == '"' {
+                    in_string = false;
+                }
+            } else if c == '/' && chars.get(i + 1) == Some(&'/') {
                 break;
-            }
-            if c == '"' && prev != '\\' {
-                in_string = !in_string;
-            } else if !in_string {
+            } else if c == '"' {
+                in_string = true;
+            } else if c == '\'' && chars.get(i + 2) == Some(&'\'') {
+                i += 2; // 'x'
+            } else if c == '\'' && chars.get(i + 1) == Some(&'\\') {
+                // '\n', '\'' or '\u{..}': skip to the closing quote.
+                i += 2;
+                while i < chars.len() && chars[i] != '\'' {
+                    i += 1;
+                }
+            } else {
                 kept.push(c);
             }
-            prev = c;
             i += 1;
         }
         out.push_str(&kept);
@@ -130,35 +142,60 @@ fn strip_comments(text: &str) -> String {
 }
 
 /// Every path a text names through `crate::` (groups `crate::{a, b::{c, d}}` expanded) and
-/// through `super::` (resolved against `module`; a `mod.rs` file's module is its folder).
+/// through `super::` (resolved against `module`, a `mod.rs` file's module being its folder,
+/// and the inline `mod name { .. }` blocks around it).
 fn referenced(text: &str, module: &[String]) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
-    let bytes: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = text.chars().collect();
+    let ident_at = |i: usize| i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+    let starts =
+        |i: usize, word: &str| chars[i..].iter().take(word.len()).copied().eq(word.chars());
+    // Inline modules open at this brace depth.
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut depth = 0usize;
+    let mut pending_mod: Option<String> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        let rest: String = bytes[i..bytes.len().min(i + 8)].iter().collect();
-        let boundary = i == 0 || !(bytes[i - 1].is_alphanumeric() || bytes[i - 1] == '_');
-        if boundary && rest.starts_with("crate::") {
-            i += 7;
-            for p in parse_tree(&bytes, &mut i) {
-                paths.push(p);
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '{' {
+            depth += 1;
+            if let Some(name) = pending_mod.take() {
+                inline.push((name, depth));
             }
+        } else if c == '}' {
+            if inline.last().is_some_and(|(_, d)| *d == depth) {
+                inline.pop();
+            }
+            depth = depth.saturating_sub(1);
+        } else if c == ';' {
+            pending_mod = None;
+        }
+        if ident_at(i) && starts(i, "mod ") {
+            let mut j = i + 4;
+            let start = j;
+            while chars
+                .get(j)
+                .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+            {
+                j += 1;
+            }
+            pending_mod = Some(chars[start..j].iter().collect());
+            i = j;
             continue;
         }
-        if boundary && rest.starts_with("super::") {
+        if ident_at(i) && starts(i, "crate::") {
+            i += 7;
+            paths.extend(parse_tree(&chars, &mut i));
+            continue;
+        }
+        if ident_at(i) && starts(i, "super::") {
             let mut base: Vec<String> = module.to_vec();
-            let mut j = i;
-            loop {
-                let r: String = bytes[j..bytes.len().min(j + 7)].iter().collect();
-                if r == "super::" {
-                    base.pop();
-                    j += 7;
-                } else {
-                    break;
-                }
+            base.extend(inline.iter().map(|(n, _)| n.clone()));
+            while starts(i, "super::") {
+                base.pop();
+                i += 7;
             }
-            i = j;
-            for mut p in parse_tree(&bytes, &mut i) {
+            for mut p in parse_tree(&chars, &mut i) {
                 let mut full = base.clone();
                 full.append(&mut p);
                 paths.push(full);
@@ -403,4 +440,17 @@ fn the_checks_find_what_they_look_for() {
     let graph = module_graph(&[a, b, c]);
     let cycle = find_cycle(&graph).expect("a circle");
     assert_eq!(cycle, ["run::a", "run::b", "run::a"]);
+    // `super` inside an inline test module is the file's own module, not its parent.
+    let tested = source(
+        "run::a",
+        "run/a.rs",
+        "fn f() { let _ = '{'; }\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\nuse super::b::Z;",
+    );
+    assert_eq!(
+        referenced(&tested.text, &tested.module),
+        [
+            vec!["run".to_string(), "a".to_string()],
+            vec!["run".to_string(), "b".to_string(), "Z".to_string()],
+        ]
+    );
 }

@@ -107,3 +107,34 @@ impl Capabilities {
         &self.missing
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skip_reason_names_every_unmet_need() {
+        let mut caps = Capabilities::all();
+        caps.lacks(Need::Delete, "holder.supports_delete is false");
+        caps.lacks(Need::RegisterKey, "no register.signing_key");
+        let reason = caps
+            .skip_reason(&BTreeSet::from([
+                Need::Delete,
+                Need::RegisterKey,
+                Need::Isolation,
+            ]))
+            .expect("skipped");
+        assert!(
+            reason.contains("needs register-key: no register.signing_key"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("needs delete: holder.supports_delete is false"),
+            "{reason}"
+        );
+        assert!(
+            caps.skip_reason(&BTreeSet::from([Need::Isolation]))
+                .is_none()
+        );
+    }
+}

@@ -64,6 +64,39 @@ pub(crate) fn level_tag(tag: &str) -> Option<Level> {
     }
 }
 
+/// Every concrete scenario of `feature` (outline rows expanded, backgrounds included) must
+/// have needs that can be worked out: each step's definition declares them and its values
+/// (mutation names, ...) are valid.
+fn check_needs(file: &Path, feature: Feature, problems: &mut Vec<String>) {
+    use cucumber::feature::Ext as _;
+    let feature = match feature.expand_examples() {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(format!("{}: {e}", file.display()));
+            return;
+        }
+    };
+    let background = feature.background.iter().flat_map(|b| b.steps.iter());
+    let mut scenarios: Vec<(Vec<&cucumber::gherkin::Step>, &cucumber::gherkin::Scenario)> = feature
+        .scenarios
+        .iter()
+        .map(|sc| (background.clone().collect(), sc))
+        .collect();
+    for rule in &feature.rules {
+        let steps: Vec<_> = background
+            .clone()
+            .chain(rule.background.iter().flat_map(|b| b.steps.iter()))
+            .collect();
+        scenarios.extend(rule.scenarios.iter().map(|sc| (steps.clone(), sc)));
+    }
+    for (background, sc) in scenarios {
+        let steps = background.into_iter().chain(sc.steps.iter());
+        if let Err(e) = crate::scenario::needs::of_scenario(steps, std::iter::empty()) {
+            problems.push(format!("{}:{}: {e}", file.display(), sc.position.line));
+        }
+    }
+}
+
 impl Plan {
     /// Reads every `.feature` under `dir` and checks its tags against `catalogue`.
     ///
@@ -88,6 +121,7 @@ impl Plan {
                 }
             };
             plan.add_feature(&file, &feature, catalogue, &mut problems);
+            check_needs(&file, feature, &mut problems);
         }
         if !problems.is_empty() {
             bail!(
@@ -246,7 +280,7 @@ mod tests {
     #[test]
     fn a_well_tagged_scenario_is_planned() {
         let plan =
-            plan_of("Feature: f\n  @id:X-1 @DCR-REQ-001 @MUST\n  Scenario: s\n    Given x\n")
+            plan_of("Feature: f\n  @id:X-1 @DCR-REQ-001 @MUST\n  Scenario: s\n    When the discovery document is fetched\n")
                 .expect("plan");
         assert_eq!(plan.scenarios["X-1"].rules, vec!["DCR-REQ-001".to_string()]);
         assert_eq!(plan.scenarios["X-1"].level, Level::Must);
@@ -254,7 +288,7 @@ mod tests {
 
     #[test]
     fn an_unknown_rule_id_is_a_usage_error() {
-        let err = plan_of("Feature: f\n  @id:X-1 @DCR-REQ-999 @MUST\n  Scenario: s\n    Given x\n")
+        let err = plan_of("Feature: f\n  @id:X-1 @DCR-REQ-999 @MUST\n  Scenario: s\n    When the discovery document is fetched\n")
             .expect_err("unknown");
         assert!(
             err.to_string().contains("@DCR-REQ-999 names no rule"),
@@ -263,15 +297,27 @@ mod tests {
     }
 
     #[test]
+    fn a_step_matching_no_definition_is_a_usage_error() {
+        let err = plan_of(
+            "Feature: f\n  @id:X-1 @DCR-REQ-001 @MUST\n  Scenario: s\n    When recipient C posts the registration request\n",
+        )
+        .expect_err("undefined step");
+        assert!(
+            err.to_string().contains("matches no step definition"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_duplicate_scenario_id_is_a_usage_error() {
-        let text = "Feature: f\n  @id:X-1 @DCR-REQ-001 @MUST\n  Scenario: s\n    Given x\n\n  @id:X-1 @DCR-REQ-001 @MUST\n  Scenario: t\n    Given x\n";
+        let text = "Feature: f\n  @id:X-1 @DCR-REQ-001 @MUST\n  Scenario: s\n    When the discovery document is fetched\n\n  @id:X-1 @DCR-REQ-001 @MUST\n  Scenario: t\n    When the discovery document is fetched\n";
         let err = plan_of(text).expect_err("duplicate");
         assert!(err.to_string().contains("X-1 is already used"), "{err}");
     }
 
     #[test]
     fn missing_id_and_level_are_reported_together() {
-        let err = plan_of("Feature: f\n  @DCR-REQ-001\n  Scenario: s\n    Given x\n")
+        let err = plan_of("Feature: f\n  @DCR-REQ-001\n  Scenario: s\n    When the discovery document is fetched\n")
             .expect_err("missing");
         let text = err.to_string();
         assert!(

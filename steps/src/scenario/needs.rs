@@ -1,136 +1,203 @@
-//! What a scenario needs from the environment, and whether a target can provide it.
+//! What a scenario needs from the environment, declared where each step is defined.
 //!
-//! A scenario's needs are read from its concrete steps (outline rows already expanded, the
-//! background included), so a new scenario cannot forget to declare them; an explicit
-//! `@needs:<name>` tag adds a need the steps do not show. Before the run, every scenario whose
-//! needs the target cannot meet is taken out and reported as **skipped, with the reason**:
-//! never run half-way, never counted as passed.
+//! Every step definition is written inside [`step!`], which places the cucumber attribute and
+//! the step's declared needs side by side: needs that the step always has (`needs [..]`), and
+//! needs that follow from its arguments' values ([`StepArg`]: recipient B, a deletion, a
+//! mutation needing the Register's key). A scenario's needs are found by matching each of its
+//! concrete steps (outline rows expanded, backgrounds included) with cucumber's own step
+//! matcher, so the wording lives in one place: reword a step and its needs go with it. An
+//! explicit `@needs:<name>` tag adds a need the steps cannot show.
+//!
+//! Before the run, every scenario whose needs the target cannot meet is taken out and
+//! reported as **skipped, with the reason**: never run half-way, never counted as passed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 
+use cucumber::World as _;
+use cucumber::gherkin;
+
 pub use crate::environment::capabilities::{Capabilities, Need};
-use dcr_vectors::mutation::MutationFile;
-use regex::Regex;
+use crate::scenario::world::DcrWorld;
 
 /// Tag prefix of explicit needs.
 pub const NEEDS_PREFIX: &str = "needs:";
 
-/// One step pattern and the need it reveals.
-struct Implied {
-    pattern: Regex,
-    need: Need,
+/// The declared needs of one step definition, registered beside it by [`step!`].
+#[derive(Debug)]
+pub struct Declared {
+    /// `file!()` of the definition (as cucumber records it).
+    pub file: &'static str,
+    /// `line!()` of the definition (as cucumber records it: the `step!` invocation).
+    pub line: u32,
+    /// The needs of a use of the step, from its captured values in order.
+    pub needs: fn(&[String]) -> Result<BTreeSet<Need>, String>,
 }
 
-#[allow(clippy::expect_used)] // constant patterns, exercised by the unit tests
-static IMPLIED: LazyLock<Vec<Implied>> = LazyLock::new(|| {
-    let rule = |pattern: &str, need| Implied {
-        pattern: Regex::new(pattern).expect("constant pattern"),
-        need,
+inventory::collect!(Declared);
+
+/// Defines a cucumber step and declares its needs beside it:
+///
+/// ```ignore
+/// step! {
+///     needs [Need::TokenExpiry];
+///     #[given(expr = "the access token of recipient {recipient} has expired")]
+///     async fn wait_for_expiry(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> { .. }
+/// }
+/// ```
+///
+/// Each argument type after the World implements [`StepArg`](crate::scenario::params::StepArg),
+/// which adds what its value needs. One step per invocation: the step and its declaration
+/// share the invocation's line, which is how a matched step finds its declaration.
+macro_rules! step {
+    (
+        needs [$($need:expr),* $(,)?];
+        #[$kind:ident $($attr:tt)*]
+        $(#[$meta:meta])*
+        $vis:vis async fn $name:ident ($($args:tt)*) $($rest:tt)*
+    ) => {
+        #[$kind $($attr)*]
+        $(#[$meta])*
+        $vis async fn $name($($args)*) $($rest)*
+        $crate::scenario::needs::declare_needs!([$($need),*]; $($args)*);
     };
-    vec![
-        rule(r"\brecipient B\b", Need::SecondRecipient),
-        // An SSA for a software product the target file does not hold needs minting. Mutated
-        // SSAs are judged by name below; the impostor-signed one is made from an issued SSA.
-        rule(
-            r"software statement for another software product",
-            Need::RegisterKey,
-        ),
-        rule(
-            r"the CDR Register publishes a new signing key",
-            Need::RegisterKey,
-        ),
-        rule(
-            r"the CDR Register publishes a new signing key",
-            Need::RegisterJwksHost,
-        ),
-        rule(r"(?i)\bdelete(s|d)?\b", Need::Delete),
-        rule(
-            r"access token of recipient \w+ has expired",
-            Need::TokenExpiry,
-        ),
-        rule(
-            r"posts? (the|a) registration|registration requests? .* (is|are) posted|is registered|registers again|posts '",
-            Need::Isolation,
-        ),
-    ]
-});
+    (
+        needs [$($need:expr),* $(,)?];
+        #[$kind:ident $($attr:tt)*]
+        $(#[$meta:meta])*
+        $vis:vis fn $name:ident ($($args:tt)*) $($rest:tt)*
+    ) => {
+        #[$kind $($attr)*]
+        $(#[$meta])*
+        $vis fn $name($($args)*) $($rest)*
+        $crate::scenario::needs::declare_needs!([$($need),*]; $($args)*);
+    };
+}
 
-#[allow(clippy::expect_used)] // the mutation files are checked by their own unit tests
-static SKEW_MUTATIONS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
-    let mut names = BTreeSet::new();
-    for file in [MutationFile::ssa(), MutationFile::registration()] {
-        let file = file.expect("vectors/mutations/*.yaml are checked by their unit tests");
-        names.extend(
-            file.tests
-                .iter()
-                .filter(|m| m.uses_skew())
-                .map(|m| m.id.clone()),
-        );
-    }
-    names
-});
+/// The registration half of [`step!`].
+macro_rules! declare_needs {
+    (
+        [$($need:expr),*];
+        $w:ident : &mut $world:ty $(, $(#[$am:meta])* $arg:ident : $ty:ty)* $(,)?
+    ) => {
+        ::inventory::submit! {
+            $crate::scenario::needs::Declared {
+                file: ::std::file!(),
+                line: ::std::line!(),
+                needs: |captured: &[::std::string::String]| {
+                    #[allow(unused_mut)]
+                    let mut needs: ::std::collections::BTreeSet<$crate::scenario::needs::Need> =
+                        [$($need),*].into_iter().collect();
+                    #[allow(unused_mut, unused_variables)]
+                    let mut values = captured.iter().map(::std::string::String::as_str);
+                    $(
+                        <$ty as $crate::scenario::params::StepArg>::add_needs(
+                            &mut values,
+                            &mut needs,
+                        )?;
+                    )*
+                    ::std::result::Result::Ok(needs)
+                },
+            }
+        }
+    };
+}
 
-/// SSA mutations that can be made from an SSA the Register issued, without its key
-/// ([`dcr_vectors::Mutation::works_on_issued_token`]); every other SSA mutation needs the key.
-#[allow(clippy::expect_used)] // the mutation files are checked by their own unit tests
-static ISSUED_SSA_MUTATIONS: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
-    MutationFile::ssa()
-        .expect("vectors/mutations/ssa.yaml is checked by its unit tests")
-        .tests
-        .iter()
-        .filter(|m| m.works_on_issued_token())
-        .map(|m| m.id.clone())
+pub(crate) use {declare_needs, step};
+
+/// Every declaration, by the definition's file and line.
+static DECLARED: LazyLock<HashMap<(&'static str, u32), &'static Declared>> = LazyLock::new(|| {
+    inventory::iter::<Declared>
+        .into_iter()
+        .map(|d| ((d.file, d.line), d))
         .collect()
 });
 
-#[allow(clippy::expect_used)]
-static MUTATION_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"with mutation "([^"]+)""#).expect("constant pattern"));
+/// Cucumber's step matcher, built once.
+static STEPS: LazyLock<cucumber::step::Collection<DcrWorld>> = LazyLock::new(DcrWorld::collection);
 
-#[allow(clippy::expect_used)]
-static SSA_MUTATION_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"software statement with mutation "([^"]+)""#).expect("constant pattern")
-});
-
-/// The needs of a scenario with these steps (background first) and tags.
-pub fn of_scenario<'a>(
-    steps: impl IntoIterator<Item = &'a cucumber::gherkin::Step>,
-    tags: impl IntoIterator<Item = &'a str>,
-) -> BTreeSet<Need> {
-    needs_of(steps.into_iter().map(|s| s.value.as_str()), tags)
+/// The values a matched step captured, one per parameter in order (a `{string}` is one value
+/// however it was quoted).
+fn captured_values(matches: &[(Option<String>, String)]) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    let mut group: Option<(String, usize)> = None;
+    for (name, value) in matches.iter().skip(1) {
+        // cucumber names the alternatives of one parameter `__<param>_<n>`.
+        let param = name
+            .as_deref()
+            .and_then(|n| n.strip_prefix("__"))
+            .and_then(|n| n.split_once('_'))
+            .map(|(p, _)| p.to_string());
+        match (param, &mut group) {
+            (Some(p), Some((current, index))) if *current == p => {
+                if values[*index].is_empty() {
+                    values[*index] = value.clone();
+                }
+            }
+            (Some(p), _) => {
+                group = Some((p, values.len()));
+                values.push(value.clone());
+            }
+            (None, _) => {
+                group = None;
+                values.push(value.clone());
+            }
+        }
+    }
+    values
 }
 
-/// The needs of a scenario with these step texts and tags. Unknown `@needs:` tags are the
-/// plan's business ([`unknown_need_tags`]), not this function's.
-pub fn needs_of<'a>(
-    steps: impl IntoIterator<Item = &'a str>,
+/// The needs of one step, from its definition's declaration.
+///
+/// # Errors
+/// When the step matches no definition or several, when its definition declares no needs (it
+/// was not defined with [`step!`]), or when a captured value is not valid (an unknown mutation
+/// name).
+pub fn of_step(step: &gherkin::Step) -> Result<BTreeSet<Need>, String> {
+    match STEPS.find(step) {
+        Ok(None) => Err(format!(
+            "step {:?} matches no step definition (check its wording and values: recipients are A or B, statuses a quoted list like \"400, 401\")",
+            step.value
+        )),
+        Err(e) => Err(format!(
+            "step {:?} matches several step definitions: {e}",
+            step.value
+        )),
+        Ok(Some((_, _, location, context))) => {
+            let Some(location) = location else {
+                return Err(format!("step {:?} has no definition location", step.value));
+            };
+            let declared = DECLARED.get(&(location.path, location.line)).ok_or_else(|| {
+                format!(
+                    "the definition of step {:?} ({location}) declares no needs: define it with step!",
+                    step.value
+                )
+            })?;
+            (declared.needs)(&captured_values(&context.matches))
+                .map_err(|e| format!("step {:?}: {e}", step.value))
+        }
+    }
+}
+
+/// The needs of a scenario with these steps (background first) and tags. Unknown `@needs:`
+/// tags are the plan's business ([`unknown_need_tags`]), not this function's.
+///
+/// # Errors
+/// As [`of_step`], for the first step in error.
+pub fn of_scenario<'a>(
+    steps: impl IntoIterator<Item = &'a gherkin::Step>,
     tags: impl IntoIterator<Item = &'a str>,
-) -> BTreeSet<Need> {
+) -> Result<BTreeSet<Need>, String> {
     let mut needs = BTreeSet::new();
     for step in steps {
-        for implied in IMPLIED.iter() {
-            if implied.pattern.is_match(step) {
-                needs.insert(implied.need);
-            }
-        }
-        for cap in MUTATION_NAME.captures_iter(step) {
-            if SKEW_MUTATIONS.contains(&cap[1]) {
-                needs.insert(Need::ClockSkew);
-            }
-        }
-        for cap in SSA_MUTATION_NAME.captures_iter(step) {
-            if !ISSUED_SSA_MUTATIONS.contains(&cap[1]) {
-                needs.insert(Need::RegisterKey);
-            }
-        }
+        needs.extend(of_step(step)?);
     }
     needs.extend(
         tags.into_iter()
             .filter_map(|t| t.strip_prefix(NEEDS_PREFIX))
             .filter_map(Need::from_name),
     );
-    needs
+    Ok(needs)
 }
 
 /// `@needs:` tags that name no need.
@@ -147,6 +214,27 @@ pub fn unknown_need_tags<'a>(tags: impl IntoIterator<Item = &'a str>) -> Vec<&'a
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    fn step(text: &str) -> gherkin::Step {
+        let (keyword, value) = text.split_once(' ').expect("keyword and text");
+        gherkin::Step {
+            keyword: format!("{keyword} "),
+            ty: match keyword {
+                "Given" => gherkin::StepType::Given,
+                "When" => gherkin::StepType::When,
+                _ => gherkin::StepType::Then,
+            },
+            value: value.to_string(),
+            docstring: None,
+            table: None,
+            span: Default::default(),
+            position: Default::default(),
+        }
+    }
+
+    fn needs(text: &str) -> BTreeSet<Need> {
+        of_step(&step(text)).expect("declared")
+    }
 
     #[rstest]
     #[case(
@@ -188,8 +276,8 @@ mod tests {
         "When 20 registration requests of recipient A for the same software product are posted at once",
         Need::Isolation
     )]
-    fn a_step_reveals_its_need(#[case] step: &str, #[case] need: Need) {
-        assert!(needs_of([step], []).contains(&need), "{step}");
+    fn a_step_reveals_its_need(#[case] text: &str, #[case] need: Need) {
+        assert!(needs(text).contains(&need), "{text}: {:?}", needs(text));
     }
 
     #[rstest]
@@ -205,51 +293,67 @@ mod tests {
     #[case(
         r#"When recipient A updates its registration with a software statement with mutation "impostor-signature""#
     )]
-    fn a_plain_step_needs_nothing(#[case] step: &str) {
-        assert!(needs_of([step], []).is_empty(), "{step}");
+    fn a_plain_step_needs_nothing(#[case] text: &str) {
+        assert!(needs(text).is_empty(), "{text}: {:?}", needs(text));
     }
 
     #[test]
     fn a_skew_relative_mutation_needs_the_clock_skew() {
-        let skewed = SKEW_MUTATIONS
+        let file = dcr_vectors::mutation::MutationFile::registration().expect("mutations");
+        let skewed = file
+            .tests
             .iter()
-            .next()
+            .find(|m| m.uses_skew())
             .expect("a skew mutation exists");
-        let step =
-            format!(r#"Given recipient A signs a registration request with mutation "{skewed}""#);
-        assert!(needs_of([step.as_str()], []).contains(&Need::ClockSkew));
+        let text = format!(
+            r#"Given recipient A signs a registration request with mutation "{}""#,
+            skewed.id
+        );
+        assert!(needs(&text).contains(&Need::ClockSkew));
+    }
+
+    #[test]
+    fn an_unknown_mutation_fails_the_plan_with_its_name() {
+        let e = of_step(&step(
+            r#"Given recipient A signs a registration request with mutation "no-such-thing""#,
+        ))
+        .expect_err("unknown mutation");
+        assert!(e.contains("no-such-thing"), "{e}");
+    }
+
+    #[test]
+    fn an_undefined_step_is_refused_with_its_text() {
+        for text in [
+            "When recipient C posts the registration request",
+            r#"Then the response status is one of "400, 4O1""#,
+        ] {
+            let e = of_step(&step(text)).expect_err("undefined");
+            assert!(e.contains("matches no step definition"), "{e}");
+        }
     }
 
     #[test]
     fn explicit_tags_add_needs_and_unknown_ones_are_found() {
         let tags = ["needs:delete", "needs:teleport", "MUST"];
-        assert_eq!(needs_of([], tags), BTreeSet::from([Need::Delete]));
+        assert_eq!(
+            of_scenario([], tags).expect("no steps"),
+            BTreeSet::from([Need::Delete])
+        );
         assert_eq!(unknown_need_tags(tags), vec!["needs:teleport"]);
     }
 
     #[test]
-    fn a_skip_reason_names_every_unmet_need() {
-        let mut caps = Capabilities::all();
-        caps.lacks(Need::Delete, "holder.supports_delete is false");
-        caps.lacks(Need::RegisterKey, "no register.signing_key");
-        let reason = caps
-            .skip_reason(&BTreeSet::from([
-                Need::Delete,
-                Need::RegisterKey,
-                Need::Isolation,
-            ]))
-            .expect("skipped");
-        assert!(
-            reason.contains("needs register-key: no register.signing_key"),
-            "{reason}"
-        );
-        assert!(
-            reason.contains("needs delete: holder.supports_delete is false"),
-            "{reason}"
-        );
-        assert!(
-            caps.skip_reason(&BTreeSet::from([Need::Isolation]))
-                .is_none()
-        );
+    fn a_quoted_value_is_one_value_however_it_is_quoted() {
+        let m = |n: Option<&str>, v: &str| (n.map(str::to_string), v.to_string());
+        let matches = [
+            m(None, "whole"),
+            m(None, "B"),
+            m(Some("__1_0"), ""),
+            m(Some("__1_1"), "single"),
+            m(Some("__2_0"), "double"),
+            m(Some("__2_1"), ""),
+            m(None, "3"),
+        ];
+        assert_eq!(captured_values(&matches), ["B", "single", "double", "3"]);
     }
 }

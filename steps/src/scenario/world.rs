@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::catalogue::Catalogue;
 use crate::environment::{Actor, Env};
 use crate::http::{self, Exchange, Request};
+use crate::scenario::params::{Certificate, Recipient};
 
 /// What every scenario of a run shares: the environment, the catalogue, the snapshot folder.
 #[derive(Debug)]
@@ -59,19 +60,19 @@ pub struct DcrWorld {
     /// The discovery document, once fetched.
     pub discovery: Option<Map<String, Value>>,
     /// Software product id each recipient uses in this scenario.
-    pub software_ids: HashMap<String, String>,
+    pub software_ids: HashMap<Recipient, String>,
     /// The SSA each recipient holds.
-    pub ssas: HashMap<String, String>,
+    pub ssas: HashMap<Recipient, String>,
     /// The registration request each recipient prepared.
-    pub requests: HashMap<String, PendingRequest>,
+    pub requests: HashMap<Recipient, PendingRequest>,
     /// Every exchange of the scenario, in order.
     pub exchanges: Vec<Exchange>,
     /// The exchanges of the last batch of simultaneous requests.
     pub batch: Vec<Exchange>,
     /// Each recipient's registration as the holder returned it (POST or the last PUT).
-    pub registrations: HashMap<String, Map<String, Value>>,
+    pub registrations: HashMap<Recipient, Map<String, Value>>,
     /// Each recipient's current access token.
-    pub tokens: HashMap<String, Token>,
+    pub tokens: HashMap<Recipient, Token>,
 }
 
 /// An access token obtained from the holder's token endpoint.
@@ -130,12 +131,12 @@ impl DcrWorld {
         &self.ctx.env
     }
 
-    /// The recipient persona `name`.
+    /// Recipient `r` as the environment provides it.
     ///
     /// # Errors
-    /// Fails for an unknown name.
-    pub fn actor(&self, name: &str) -> anyhow::Result<&Actor> {
-        self.ctx.env.actor(name)
+    /// Fails when the environment has no such recipient.
+    pub fn actor(&self, r: Recipient) -> anyhow::Result<&Actor> {
+        self.ctx.env.actor(r.name())
     }
 
     /// The software product id recipient `name` uses in this scenario: a fresh one when the
@@ -143,16 +144,16 @@ impl DcrWorld {
     ///
     /// # Errors
     /// Fails for an unknown name.
-    pub fn software_id(&mut self, name: &str) -> anyhow::Result<String> {
-        if let Some(id) = self.software_ids.get(name) {
+    pub fn software_id(&mut self, r: Recipient) -> anyhow::Result<String> {
+        if let Some(id) = self.software_ids.get(&r) {
             return Ok(id.clone());
         }
         let id = if self.ctx.env.fresh_software_ids {
             uuid::Uuid::new_v4().to_string()
         } else {
-            self.actor(name)?.recipient.software_id.clone()
+            self.actor(r)?.recipient.software_id.clone()
         };
-        self.software_ids.insert(name.to_string(), id.clone());
+        self.software_ids.insert(r, id.clone());
         Ok(id)
     }
 
@@ -160,13 +161,13 @@ impl DcrWorld {
     ///
     /// # Errors
     /// When the recipient has not registered.
-    pub fn client_id(&self, name: &str) -> anyhow::Result<String> {
+    pub fn client_id(&self, r: Recipient) -> anyhow::Result<String> {
         self.registrations
-            .get(name)
+            .get(&r)
             .and_then(|r| r.get("client_id"))
             .and_then(Value::as_str)
             .map(str::to_string)
-            .with_context(|| format!("recipient {name} has no registration in this scenario"))
+            .with_context(|| format!("recipient {r} has no registration in this scenario"))
     }
 
     /// The last exchange.
@@ -179,16 +180,21 @@ impl DcrWorld {
             .context("no request has been sent in this scenario")
     }
 
-    /// Sends a request with the client of `certificate` ("A", "B", "none", "rogue").
+    /// Sends a request presenting `certificate`.
     ///
     /// # Errors
-    /// Fails for an unknown certificate name.
-    pub async fn send(&mut self, certificate: &str, request: Request) -> anyhow::Result<&Exchange> {
+    /// Fails when the environment has no such recipient.
+    pub async fn send(
+        &mut self,
+        certificate: impl Into<Certificate>,
+        request: Request,
+    ) -> anyhow::Result<&Exchange> {
+        let certificate = certificate.into();
         let env = self.ctx.env.clone();
         let (client, label) = match certificate {
-            "none" => (&env.anonymous, "none".to_string()),
-            "rogue" => (&env.rogue, "issued by another CA".to_string()),
-            name => (&env.actor(name)?.client, format!("recipient {name}")),
+            Certificate::None => (&env.anonymous, "none".to_string()),
+            Certificate::Rogue => (&env.rogue, "issued by another CA".to_string()),
+            Certificate::Of(r) => (&env.actor(r.name())?.client, format!("recipient {r}")),
         };
         let url = request.url.clone();
         env.pace().await;
@@ -199,7 +205,7 @@ impl DcrWorld {
             failure: http::TransportFailure::Other,
             message,
         } = &exchange.outcome
-            && let Some(identity) = env.tls_identities.get(certificate)
+            && let Some(identity) = env.tls_identities.get(certificate.key())
             && let Some(alert) = http::probe_tls(&url, identity, env.timeout).await
         {
             exchange.outcome = http::Outcome::Transport {
@@ -219,7 +225,7 @@ impl DcrWorld {
         if self.discovery.is_none() {
             let url = self.ctx.env.discovery_url.clone();
             let exchange = self
-                .send("A", Request::new(reqwest::Method::GET, url))
+                .send(Recipient::A, Request::new(reqwest::Method::GET, url))
                 .await?;
             let doc = match (exchange.status(), exchange.json()) {
                 (Some(200), Some(Value::Object(doc))) => doc,

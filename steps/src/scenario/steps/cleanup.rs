@@ -4,15 +4,20 @@
 use serde_json::Value;
 
 use crate::http::Request;
+use crate::scenario::params::Recipient;
 use crate::scenario::world::DcrWorld;
 
 /// The client_ids this scenario's exchanges show the holder created and did not delete, by
 /// recipient: 201 answers to POSTs (whatever the scenario expected), minus 204 answers to
 /// DELETEs.
-fn created(w: &DcrWorld) -> Vec<(String, String)> {
-    let mut live: Vec<(String, String)> = Vec::new();
+fn created(w: &DcrWorld) -> Vec<(Recipient, String)> {
+    let mut live: Vec<(Recipient, String)> = Vec::new();
     for e in &w.exchanges {
-        let Some(name) = e.certificate.strip_prefix("recipient ") else {
+        let Some(Ok(r)) = e
+            .certificate
+            .strip_prefix("recipient ")
+            .map(str::parse::<Recipient>)
+        else {
             continue;
         };
         match (e.method.as_str(), e.status()) {
@@ -22,7 +27,7 @@ fn created(w: &DcrWorld) -> Vec<(String, String)> {
                         .and_then(Value::as_str)
                         .map(str::to_string)
                 }) {
-                    live.push((name.to_string(), id));
+                    live.push((r, id));
                 }
             }
             ("DELETE", Some(204)) => live.retain(|(_, id)| !e.url.ends_with(&format!("/{id}"))),
@@ -37,7 +42,7 @@ fn created(w: &DcrWorld) -> Vec<(String, String)> {
 /// it and the reason should be visible.
 pub async fn cleanup(w: &mut DcrWorld) {
     for (name, client_id) in created(w) {
-        if let Err(e) = delete(w, &name, &client_id).await {
+        if let Err(e) = delete(w, name, &client_id).await {
             eprintln!(
                 "cleanup: registration {client_id} of recipient {name} could not be deleted ({e:#}); later scenarios registering recipient {name} may fail on it"
             );
@@ -45,15 +50,15 @@ pub async fn cleanup(w: &mut DcrWorld) {
     }
 }
 
-async fn delete(w: &mut DcrWorld, name: &str, client_id: &str) -> anyhow::Result<()> {
+async fn delete(w: &mut DcrWorld, name: Recipient, client_id: &str) -> anyhow::Result<()> {
     let mut registration = serde_json::Map::new();
     registration.insert("client_id".into(), client_id.into());
-    w.registrations.insert(name.to_string(), registration);
-    w.tokens.remove(name);
+    w.registrations.insert(name, registration);
+    w.tokens.remove(&name);
     crate::scenario::steps::token::obtain(w, name, "cdr:registration").await?;
     let token = w
         .tokens
-        .get(name)
+        .get(&name)
         .map(|t| t.access_token.clone())
         .ok_or_else(|| {
             anyhow::anyhow!(

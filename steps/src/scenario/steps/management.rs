@@ -1,11 +1,17 @@
 //! Registration management: GET, PUT and DELETE on `/register/{ClientId}` (CDS "Registration
 //! Management", RFC 7592), with the bearer token, certificate and client id each step names.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use cucumber::{then, when};
 use serde_json::Value;
 
+use crate::environment::capabilities::Need;
 use crate::http::Request;
+use crate::scenario::needs::step;
+use crate::scenario::params::{
+    Certificate, Method, Operation, Recipient, RequestMutation, SsaMutation, Transport,
+};
+use crate::scenario::steps::registration;
 use crate::scenario::steps::response::fail;
 use crate::scenario::world::DcrWorld;
 
@@ -19,10 +25,10 @@ enum Bearer {
 async fn manage(
     w: &mut DcrWorld,
     method: reqwest::Method,
-    caller: &str,
-    client_of: Option<&str>,
+    caller: Recipient,
+    client_of: Option<Recipient>,
     bearer: Bearer,
-    certificate: &str,
+    certificate: Certificate,
     body: Option<String>,
 ) -> anyhow::Result<()> {
     let endpoint = w.discovered("registration_endpoint").await?;
@@ -35,7 +41,7 @@ async fn manage(
     let token = match bearer {
         Bearer::Own => Some(
             w.tokens
-                .get(caller)
+                .get(&caller)
                 .with_context(|| format!("recipient {caller} holds no token"))?
                 .access_token
                 .clone(),
@@ -55,7 +61,7 @@ async fn manage(
 
 /// A token shaped like a JWT access token for `caller`'s client, bound to its certificate, but
 /// signed by a key the holder never issued tokens with.
-fn forged_token(w: &DcrWorld, caller: &str) -> anyhow::Result<String> {
+fn forged_token(w: &DcrWorld, caller: Recipient) -> anyhow::Result<String> {
     let client_id = w.client_id(caller)?;
     let actor = w.actor(caller)?;
     let now = dcr_vectors::time::now();
@@ -67,31 +73,24 @@ fn forged_token(w: &DcrWorld, caller: &str) -> anyhow::Result<String> {
     dcr_vectors::jose::sign_claims(claims.as_object().context("claims")?, &actor.impostor)
 }
 
-fn method(verb: &str) -> anyhow::Result<reqwest::Method> {
-    Ok(match verb {
-        "reads" => reqwest::Method::GET,
-        "deletes" => reqwest::Method::DELETE,
-        other => bail!("unknown management verb {other:?}"),
-    })
-}
-
-/// Recipient `name` acts on its own registration: `updates` is a PUT of a freshly signed
-/// request, `reads` and `deletes` carry no body.
-async fn act_on_own(
+/// Recipient `caller` performs `op` on `owner`'s registration: an update is a PUT of a freshly
+/// signed request of `caller`, a read or a deletion carries no body.
+async fn act(
     w: &mut DcrWorld,
-    name: &str,
-    verb: &str,
+    caller: Recipient,
+    owner: Recipient,
+    op: Operation,
     bearer: Bearer,
-    certificate: &str,
+    certificate: Certificate,
 ) -> anyhow::Result<()> {
-    if verb == "updates" {
-        return put(w, name, name, bearer, certificate).await;
+    if op == Operation::Update {
+        return put(w, caller, owner, bearer, certificate).await;
     }
     manage(
         w,
-        method(verb)?,
-        name,
-        Some(name),
+        op.method(),
+        caller,
+        Some(owner),
         bearer,
         certificate,
         None,
@@ -99,98 +98,99 @@ async fn act_on_own(
     .await
 }
 
-#[when(expr = "recipient {word} {word} its registration")]
-async fn own(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
-    act_on_own(w, &name, &verb, Bearer::Own, &name).await
-}
-
-#[when(expr = "recipient {word} {word} its registration without a token")]
-async fn own_without_token(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
-    act_on_own(w, &name, &verb, Bearer::None, &name).await
-}
-
-#[when(expr = "recipient {word} {word} its registration with a forged token")]
-async fn own_with_forged(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
-    act_on_own(w, &name, &verb, Bearer::Forged, &name).await
-}
-
-#[when(expr = "recipient {word} {word} its registration over the certificate of recipient {word}")]
-async fn own_over_other_cert(
-    w: &mut DcrWorld,
-    name: String,
-    verb: String,
-    other: String,
-) -> anyhow::Result<()> {
-    act_on_own(w, &name, &verb, Bearer::Own, &other).await
-}
-
-#[when(expr = "recipient {word} {word} its registration {word}")]
-async fn own_without_cert(
-    w: &mut DcrWorld,
-    name: String,
-    verb: String,
-    how: String,
-) -> anyhow::Result<()> {
-    let certificate = match how.as_str() {
-        "without-a-client-certificate" => "none",
-        "with-a-certificate-from-another-CA" => "rogue",
-        other => bail!("unknown transport variant {other}"),
-    };
-    act_on_own(w, &name, &verb, Bearer::Own, certificate).await
-}
-
-#[when(expr = "recipient {word} {word} the registration of recipient {word}")]
-async fn others(
-    w: &mut DcrWorld,
-    caller: String,
-    verb: String,
-    owner: String,
-) -> anyhow::Result<()> {
-    if verb == "updates" {
-        return put(w, &caller, &owner, Bearer::Own, &caller).await;
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} {operation} its registration")]
+    async fn own(w: &mut DcrWorld, r: Recipient, op: Operation) -> anyhow::Result<()> {
+        act(w, r, r, op, Bearer::Own, r.into()).await
     }
-    manage(
-        w,
-        method(&verb)?,
-        &caller,
-        Some(&owner),
-        Bearer::Own,
-        &caller,
-        None,
-    )
-    .await
 }
 
-#[when(expr = "recipient {word} {word} the registration of an unknown client")]
-async fn unknown(w: &mut DcrWorld, caller: String, verb: String) -> anyhow::Result<()> {
-    let m = if verb == "updates" {
-        reqwest::Method::PUT
-    } else {
-        method(&verb)?
-    };
-    let body = if verb == "updates" {
-        crate::scenario::steps::registration::sign_valid(w, &caller).await?;
-        Some(w.requests[&caller].jwt.clone())
-    } else {
-        None
-    };
-    manage(w, m, &caller, None, Bearer::Own, &caller, body).await
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} {operation} its registration without a token")]
+    async fn own_without_token(w: &mut DcrWorld, r: Recipient, op: Operation) -> anyhow::Result<()> {
+        act(w, r, r, op, Bearer::None, r.into()).await
+    }
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} {operation} its registration with a forged token")]
+    async fn own_with_forged(w: &mut DcrWorld, r: Recipient, op: Operation) -> anyhow::Result<()> {
+        act(w, r, r, op, Bearer::Forged, r.into()).await
+    }
+}
+
+step! {
+    needs [];
+    #[when(
+        expr = "recipient {recipient} {operation} its registration over the certificate of recipient {recipient}"
+    )]
+    async fn own_over_other_cert(
+        w: &mut DcrWorld,
+        r: Recipient,
+        op: Operation,
+        other: Recipient,
+    ) -> anyhow::Result<()> {
+        act(w, r, r, op, Bearer::Own, other.into()).await
+    }
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} {operation} its registration {transport}")]
+    async fn own_without_cert(
+        w: &mut DcrWorld,
+        r: Recipient,
+        op: Operation,
+        transport: Transport,
+    ) -> anyhow::Result<()> {
+        act(w, r, r, op, Bearer::Own, transport.0).await
+    }
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} {operation} the registration of recipient {recipient}")]
+    async fn others(
+        w: &mut DcrWorld,
+        caller: Recipient,
+        op: Operation,
+        owner: Recipient,
+    ) -> anyhow::Result<()> {
+        act(w, caller, owner, op, Bearer::Own, caller.into()).await
+    }
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} {operation} the registration of an unknown client")]
+    async fn unknown(w: &mut DcrWorld, caller: Recipient, op: Operation) -> anyhow::Result<()> {
+        let body = if op == Operation::Update {
+            registration::sign_valid(w, caller).await?;
+            Some(w.requests[&caller].jwt.clone())
+        } else {
+            None
+        };
+        manage(w, op.method(), caller, None, Bearer::Own, caller.into(), body).await
+    }
 }
 
 /// PUT of `signer`'s freshly signed request on `owner`'s client id.
 async fn put(
     w: &mut DcrWorld,
-    signer: &str,
-    owner: &str,
+    signer: Recipient,
+    owner: Recipient,
     bearer: Bearer,
-    certificate: &str,
+    certificate: Certificate,
 ) -> anyhow::Result<()> {
-    if !w.requests.contains_key(signer) || w.requests[signer].jwt.is_empty() {
-        crate::scenario::steps::registration::sign_valid(w, signer).await?;
+    if !w.requests.contains_key(&signer) || w.requests[&signer].jwt.is_empty() {
+        registration::sign_valid(w, signer).await?;
     }
-    let body = w.requests[signer].jwt.clone();
+    let body = w.requests[&signer].jwt.clone();
     // A request is single-use (its jti); a later PUT signs a fresh one.
-    if let Some(r) = w.requests.get_mut(signer) {
+    if let Some(r) = w.requests.get_mut(&signer) {
         r.jwt.clear()
     }
     manage(
@@ -205,171 +205,198 @@ async fn put(
     .await
 }
 
-#[when(expr = "recipient {word} updates its registration with mutation {string}")]
-async fn put_mutated(w: &mut DcrWorld, name: String, mutation: String) -> anyhow::Result<()> {
-    crate::scenario::steps::registration::sign_with_mutation(w, &name, &mutation).await?;
-    put(w, &name, &name, Bearer::Own, &name).await
-}
-
-#[when(
-    expr = "recipient {word} updates its registration with a software statement with mutation {string}"
-)]
-async fn put_ssa_mutated(w: &mut DcrWorld, name: String, mutation: String) -> anyhow::Result<()> {
-    crate::scenario::steps::registration::mint_with_mutation(w, &name, &mutation).await?;
-    crate::scenario::steps::registration::sign_valid(w, &name).await?;
-    put(w, &name, &name, Bearer::Own, &name).await
-}
-
-#[when(expr = "recipient {word} sends the same update twice")]
-async fn put_twice(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    crate::scenario::steps::registration::sign_valid(w, &name).await?;
-    let body = w.requests[&name].jwt.clone();
-    manage(
-        w,
-        reqwest::Method::PUT,
-        &name,
-        Some(&name),
-        Bearer::Own,
-        &name,
-        Some(body.clone()),
-    )
-    .await?;
-    if w.last()?.status() != Some(200) {
-        return Err(fail("HTTP 200 for the first PUT", w.last()?));
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} updates its registration with mutation {request_mutation}")]
+    async fn put_mutated(w: &mut DcrWorld, r: Recipient, m: RequestMutation) -> anyhow::Result<()> {
+        registration::sign_with_mutation(w, r, m.0).await?;
+        put(w, r, r, Bearer::Own, r.into()).await
     }
-    manage(
-        w,
-        reqwest::Method::PUT,
-        &name,
-        Some(&name),
-        Bearer::Own,
-        &name,
-        Some(body),
-    )
-    .await
 }
 
-#[when(expr = "recipient {word} sends {word} to its registration")]
-async fn other_method(w: &mut DcrWorld, name: String, verb: String) -> anyhow::Result<()> {
-    let m = reqwest::Method::from_bytes(verb.as_bytes()).context("not an HTTP method")?;
-    manage(w, m, &name, Some(&name), Bearer::Own, &name, None).await
-}
-
-#[when(expr = "recipient {word} sends {word} to the registration endpoint")]
-async fn other_method_on_collection(
-    w: &mut DcrWorld,
-    name: String,
-    verb: String,
-) -> anyhow::Result<()> {
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let m = reqwest::Method::from_bytes(verb.as_bytes()).context("not an HTTP method")?;
-    let mut request = Request::new(m, endpoint).header("Accept", "application/json");
-    if let Some(token) = w.tokens.get(&name) {
-        request = request.header("Authorization", format!("Bearer {}", token.access_token));
+step! {
+    needs [];
+    #[when(
+        expr = "recipient {recipient} updates its registration with a software statement with mutation {ssa_mutation}"
+    )]
+    async fn put_ssa_mutated(w: &mut DcrWorld, r: Recipient, m: SsaMutation) -> anyhow::Result<()> {
+        registration::mint_with_mutation(w, r, m.0).await?;
+        registration::sign_valid(w, r).await?;
+        put(w, r, r, Bearer::Own, r.into()).await
     }
-    w.send(&name, request).await?;
-    Ok(())
 }
 
-#[then(expr = "the response is the registration recipient {word} holds")]
-fn same_registration(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let want = w
-        .registrations
-        .get(&name)
-        .cloned()
-        .with_context(|| format!("recipient {name} has no registration"))?;
-    let last = w.last()?;
-    let Some(Value::Object(got)) = last.json() else {
-        return Err(fail("a JSON registration", last));
-    };
-    let mut differences = Vec::new();
-    for key in want.keys().chain(got.keys()) {
-        if want.get(key) != got.get(key) && !differences.contains(key) {
-            differences.push(key.clone());
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} sends the same update twice")]
+    async fn put_twice(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        registration::sign_valid(w, r).await?;
+        let body = w.requests[&r].jwt.clone();
+        manage(
+            w,
+            reqwest::Method::PUT,
+            r,
+            Some(r),
+            Bearer::Own,
+            r.into(),
+            Some(body.clone()),
+        )
+        .await?;
+        if w.last()?.status() != Some(200) {
+            return Err(fail("HTTP 200 for the first PUT", w.last()?));
         }
+        manage(w, reqwest::Method::PUT, r, Some(r), Bearer::Own, r.into(), Some(body)).await
     }
-    if !differences.is_empty() {
-        return Err(fail(
-            &format!(
-                "the registration returned at registration time; these members differ: {differences:?}"
-            ),
-            last,
-        ));
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} sends {method} to its registration")]
+    async fn other_method(w: &mut DcrWorld, r: Recipient, m: Method) -> anyhow::Result<()> {
+        manage(w, m.0, r, Some(r), Bearer::Own, r.into(), None).await
     }
-    Ok(())
 }
 
-#[then(expr = "recipient {word} keeps the registration from the response")]
-fn keep(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let Some(Value::Object(registration)) = last.json() else {
-        return Err(fail("a JSON registration", last));
-    };
-    w.registrations.insert(name, registration);
-    Ok(())
-}
-
-#[then(expr = "the response {string} is the one recipient {word} was first given")]
-fn unchanged_member(w: &mut DcrWorld, member: String, name: String) -> anyhow::Result<()> {
-    let want = w
-        .registrations
-        .get(&name)
-        .and_then(|r| r.get(&member).cloned())
-        .with_context(|| format!("no first {member}"))?;
-    let last = w.last()?;
-    let got = last.json().and_then(|j| j.get(&member).cloned());
-    if got.as_ref() != Some(&want) {
-        return Err(fail(&format!("{member:?} unchanged ({want})"), last));
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} sends {method} to the registration endpoint")]
+    async fn other_method_on_collection(
+        w: &mut DcrWorld,
+        r: Recipient,
+        m: Method,
+    ) -> anyhow::Result<()> {
+        let endpoint = w.discovered("registration_endpoint").await?;
+        let mut request = Request::new(m.0, endpoint).header("Accept", "application/json");
+        if let Some(token) = w.tokens.get(&r) {
+            request = request.header("Authorization", format!("Bearer {}", token.access_token));
+        }
+        w.send(r, request).await?;
+        Ok(())
     }
-    Ok(())
 }
 
-#[then("the response has an empty body")]
-fn empty_body(w: &mut DcrWorld) -> anyhow::Result<()> {
-    let last = w.last()?;
-    if last.body().is_none_or(|b| !b.is_empty()) {
-        return Err(fail("an empty body", last));
+step! {
+    needs [];
+    #[then(expr = "the response is the registration recipient {recipient} holds")]
+    fn same_registration(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let want = w
+            .registrations
+            .get(&r)
+            .cloned()
+            .with_context(|| format!("recipient {r} has no registration"))?;
+        let last = w.last()?;
+        let Some(Value::Object(got)) = last.json() else {
+            return Err(fail("a JSON registration", last));
+        };
+        let mut differences = Vec::new();
+        for key in want.keys().chain(got.keys()) {
+            if want.get(key) != got.get(key) && !differences.contains(key) {
+                differences.push(key.clone());
+            }
+        }
+        if !differences.is_empty() {
+            return Err(fail(
+                &format!(
+                    "the registration returned at registration time; these members differ: {differences:?}"
+                ),
+                last,
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-#[then(expr = "the response has a {string} header")]
-fn has_header(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    if last.header(&name).is_none() {
-        return Err(fail(&format!("a {name} header"), last));
+step! {
+    needs [];
+    #[then(expr = "recipient {recipient} keeps the registration from the response")]
+    fn keep(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let Some(Value::Object(registration)) = last.json() else {
+            return Err(fail("a JSON registration", last));
+        };
+        w.registrations.insert(r, registration);
+        Ok(())
     }
-    Ok(())
 }
 
-#[then(expr = "the {string} header starts with {string}")]
-fn header_prefix(w: &mut DcrWorld, name: String, prefix: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    if !last.header(&name).is_some_and(|v| v.starts_with(&prefix)) {
-        return Err(fail(
-            &format!("a {name} header starting with {prefix:?}"),
-            last,
-        ));
+step! {
+    needs [];
+    #[then(expr = "the response {string} is the one recipient {recipient} was first given")]
+    fn unchanged_member(w: &mut DcrWorld, member: String, r: Recipient) -> anyhow::Result<()> {
+        let want = w
+            .registrations
+            .get(&r)
+            .and_then(|r| r.get(&member).cloned())
+            .with_context(|| format!("no first {member}"))?;
+        let last = w.last()?;
+        let got = last.json().and_then(|j| j.get(&member).cloned());
+        if got.as_ref() != Some(&want) {
+            return Err(fail(&format!("{member:?} unchanged ({want})"), last));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-#[when(
-    expr = "recipient {word} updates its registration with a software statement for another software product"
-)]
-async fn put_other_product(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    // The SSA and request are for a different software_id (iss matches it, so only the
-    // software product differs from the registered client's).
-    w.software_ids
-        .insert(name.clone(), uuid::Uuid::new_v4().to_string());
-    crate::scenario::steps::registration::mint(w, &name).await?;
-    crate::scenario::steps::registration::sign_valid(w, &name).await?;
-    put(w, &name, &name, Bearer::Own, &name).await
+step! {
+    needs [];
+    #[then("the response has an empty body")]
+    fn empty_body(w: &mut DcrWorld) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if last.body().is_none_or(|b| !b.is_empty()) {
+            return Err(fail("an empty body", last));
+        }
+        Ok(())
+    }
 }
 
-#[when(expr = "recipient {word} registers again with the same software product")]
-async fn register_again(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    crate::scenario::steps::registration::mint(w, &name).await?;
-    crate::scenario::steps::registration::sign_valid(w, &name).await?;
-    crate::scenario::steps::registration::post_request(w, &name, &name).await
+step! {
+    needs [];
+    #[then(expr = "the response has a {string} header")]
+    fn has_header(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if last.header(&name).is_none() {
+            return Err(fail(&format!("a {name} header"), last));
+        }
+        Ok(())
+    }
+}
+
+step! {
+    needs [];
+    #[then(expr = "the {string} header starts with {string}")]
+    fn header_prefix(w: &mut DcrWorld, name: String, prefix: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if !last.header(&name).is_some_and(|v| v.starts_with(&prefix)) {
+            return Err(fail(
+                &format!("a {name} header starting with {prefix:?}"),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
+step! {
+    needs [Need::RegisterKey];
+    #[when(
+        expr = "recipient {recipient} updates its registration with a software statement for another software product"
+    )]
+    async fn put_other_product(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        // The SSA and request are for a different software_id (iss matches it, so only the
+        // software product differs from the registered client's).
+        w.software_ids.insert(r, uuid::Uuid::new_v4().to_string());
+        registration::mint(w, r).await?;
+        registration::sign_valid(w, r).await?;
+        put(w, r, r, Bearer::Own, r.into()).await
+    }
+}
+
+step! {
+    needs [Need::Isolation];
+    #[when(expr = "recipient {recipient} registers again with the same software product")]
+    async fn register_again(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        registration::mint(w, r).await?;
+        registration::sign_valid(w, r).await?;
+        registration::post_request(w, r, r.into()).await
+    }
 }

@@ -10,6 +10,8 @@ use cucumber::gherkin::Step;
 use cucumber::when;
 
 use crate::http::Request;
+use crate::scenario::needs::step;
+use crate::scenario::params::Recipient;
 use crate::scenario::world::DcrWorld;
 
 /// `text` with every `${NAME}` replaced by the environment variable `NAME`.
@@ -32,40 +34,49 @@ fn expand(text: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
-#[when(
-    expr = "a request with header {string} set to {string} is sent to the registration endpoint"
-)]
-async fn with_header(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let request = Request::new(reqwest::Method::POST, endpoint)
-        .header(&name, expand(&value)?)
-        .header("Content-Type", "application/jwt");
-    w.send("A", request).await?;
-    Ok(())
+step! {
+    needs [];
+    #[when(
+        expr = "a request with header {string} set to {string} is sent to the registration endpoint"
+    )]
+    async fn with_header(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+        let endpoint = w.discovered("registration_endpoint").await?;
+        let request = Request::new(reqwest::Method::POST, endpoint)
+            .header(&name, expand(&value)?)
+            .header("Content-Type", "application/jwt");
+        w.send(Recipient::A, request).await?;
+        Ok(())
+    }
 }
 
-#[when(expr = "the form {string} is posted to the token endpoint")]
-async fn form_to_token(w: &mut DcrWorld, form: String) -> anyhow::Result<()> {
-    let endpoint = w.discovered("token_endpoint").await?;
-    let request = Request::new(reqwest::Method::POST, endpoint)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(expand(&form)?);
-    w.send("A", request).await?;
-    Ok(())
+step! {
+    needs [];
+    #[when(expr = "the form {string} is posted to the token endpoint")]
+    async fn form_to_token(w: &mut DcrWorld, form: String) -> anyhow::Result<()> {
+        let endpoint = w.discovered("token_endpoint").await?;
+        let request = Request::new(reqwest::Method::POST, endpoint)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(expand(&form)?);
+        w.send(Recipient::A, request).await?;
+        Ok(())
+    }
 }
 
-#[when("this JSON is posted to the registration endpoint:")]
-async fn json_to_registration(w: &mut DcrWorld, #[step] step: &Step) -> anyhow::Result<()> {
-    let body = step
-        .docstring
-        .as_deref()
-        .context("the step needs a docstring with the JSON body")?;
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let request = Request::new(reqwest::Method::POST, endpoint)
-        .header("Content-Type", "application/json")
-        .body(expand(body.trim())?);
-    w.send("A", request).await?;
-    Ok(())
+step! {
+    needs [];
+    #[when("this JSON is posted to the registration endpoint:")]
+    async fn json_to_registration(w: &mut DcrWorld, #[step] step: &Step) -> anyhow::Result<()> {
+        let body = step
+            .docstring
+            .as_deref()
+            .context("the step needs a docstring with the JSON body")?;
+        let endpoint = w.discovered("registration_endpoint").await?;
+        let request = Request::new(reqwest::Method::POST, endpoint)
+            .header("Content-Type", "application/json")
+            .body(expand(body.trim())?);
+        w.send(Recipient::A, request).await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

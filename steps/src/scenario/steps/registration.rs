@@ -12,19 +12,17 @@ use josekit::jws::RS256;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
+use crate::environment::capabilities::Need;
 use crate::http::Request;
+use crate::scenario::needs::step;
+use crate::scenario::params::{Certificate, Recipient, RequestMutation, SsaMutation};
 use crate::scenario::world::{DcrWorld, PendingRequest};
 
 static SSA_MUTATIONS: LazyLock<MutationFile> = LazyLock::new(|| {
     MutationFile::ssa().expect("vectors/mutations/ssa.yaml is checked by its unit tests")
 });
-static REGISTRATION_MUTATIONS: LazyLock<MutationFile> = LazyLock::new(|| {
-    MutationFile::registration()
-        .expect("vectors/mutations/registration.yaml is checked by its unit tests")
-});
-
 /// Values a mutation may refer to.
-async fn vars(w: &mut DcrWorld, name: &str, needs_skew: bool) -> anyhow::Result<Vars> {
+async fn vars(w: &mut DcrWorld, r: Recipient, needs_skew: bool) -> anyhow::Result<Vars> {
     let mut vars = Vars {
         now: dcr_vectors::time::now(),
         skew: 0,
@@ -36,7 +34,7 @@ async fn vars(w: &mut DcrWorld, name: &str, needs_skew: bool) -> anyhow::Result<
         )?;
     }
     vars.values
-        .insert("software_id".into(), Value::String(w.software_id(name)?));
+        .insert("software_id".into(), Value::String(w.software_id(r)?));
     vars.values.insert(
         "issuer".into(),
         Value::String(w.discovered("issuer").await?),
@@ -166,29 +164,33 @@ fn mutate_issued_ssa(ssa: &str, mutation: &Mutation, vars: &Vars) -> anyhow::Res
     }
 }
 
-async fn mint_ssa(w: &mut DcrWorld, name: &str, mutation: Option<&Mutation>) -> anyhow::Result<()> {
+async fn mint_ssa(
+    w: &mut DcrWorld,
+    r: Recipient,
+    mutation: Option<&Mutation>,
+) -> anyhow::Result<()> {
     let env = w.ctx.env.clone();
     if mutation.is_none()
-        && let Some(ssa) = &env.actor(name)?.ssa
+        && let Some(ssa) = &env.actor(r.name())?.ssa
     {
         // A fixed SSA from the target file's source: the Register issued it, not the suite.
-        w.ssas.insert(name.to_string(), ssa.clone());
+        w.ssas.insert(r, ssa.clone());
         return Ok(());
     }
-    let vars = vars(w, name, mutation.is_some_and(Mutation::uses_skew)).await?;
+    let vars = vars(w, r, mutation.is_some_and(Mutation::uses_skew)).await?;
     if env.register.is_none()
-        && let (Some(ssa), Some(m)) = (&env.actor(name)?.ssa, mutation)
+        && let (Some(ssa), Some(m)) = (&env.actor(r.name())?.ssa, mutation)
         && m.works_on_issued_token()
     {
         let mutated = mutate_issued_ssa(ssa, m, &vars)?;
-        w.ssas.insert(name.to_string(), mutated);
+        w.ssas.insert(r, mutated);
         return Ok(());
     }
-    let software_id = w.software_id(name)?;
+    let software_id = w.software_id(r)?;
     let register = env.register.as_ref().context(
         "this scenario mints software statements, which needs the Register's signing key (register.signing_key in the target file)",
     )?;
-    let actor = env.actor(name)?;
+    let actor = env.actor(r.name())?;
     let mut recipient = actor.recipient.clone();
     recipient.software_id = software_id;
     let mut claims =
@@ -208,26 +210,26 @@ async fn mint_ssa(w: &mut DcrWorld, name: &str, mutation: Option<&Mutation>) -> 
         Some((&register.unpublished, &register.next)),
         "register",
     )?;
-    w.ssas.insert(name.to_string(), ssa);
+    w.ssas.insert(r, ssa);
     Ok(())
 }
 
 async fn sign_request(
     w: &mut DcrWorld,
-    name: &str,
+    r: Recipient,
     mutation: Option<&Mutation>,
     changes: &Map<String, Value>,
 ) -> anyhow::Result<()> {
     let ssa = w
         .ssas
-        .get(name)
+        .get(&r)
         .cloned()
-        .with_context(|| format!("recipient {name} holds no software statement"))?;
-    let vars = vars(w, name, mutation.is_some_and(Mutation::uses_skew)).await?;
+        .with_context(|| format!("recipient {r} holds no software statement"))?;
+    let vars = vars(w, r, mutation.is_some_and(Mutation::uses_skew)).await?;
     let issuer = w.discovered("issuer").await?;
-    let software_id = w.software_id(name)?;
+    let software_id = w.software_id(r)?;
     let env = w.ctx.env.clone();
-    let actor = env.actor(name)?;
+    let actor = env.actor(r.name())?;
     let mut claims = env.registration_template.claims(
         &software_id,
         &issuer,
@@ -263,71 +265,83 @@ async fn sign_request(
         None,
         "recipient",
     )?;
-    w.requests
-        .insert(name.to_string(), PendingRequest { claims, jwt });
+    w.requests.insert(r, PendingRequest { claims, jwt });
     Ok(())
 }
 
-#[given(expr = "recipient {word} holds a software statement issued by the Register")]
-async fn ssa_from_register(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    mint_ssa(w, &name, None).await
-}
-
-#[given(
-    expr = "recipient {word} holds a software statement signed by a key that is not the Register's"
-)]
-async fn ssa_from_impostor(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    mint_ssa(w, &name, Some(SSA_MUTATIONS.get("impostor-signature")?)).await
-}
-
-#[given(expr = "recipient {word} holds a software statement with mutation {string}")]
-async fn ssa_mutated(w: &mut DcrWorld, name: String, mutation: String) -> anyhow::Result<()> {
-    mint_ssa(w, &name, Some(SSA_MUTATIONS.get(&mutation)?)).await
-}
-
-#[given(expr = "recipient {word} signs a registration request carrying its software statement")]
-async fn sign_plain(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    sign_request(w, &name, None, &Map::new()).await
-}
-
-#[given(expr = "recipient {word} signs a registration request with mutation {string}")]
-async fn sign_mutated(w: &mut DcrWorld, name: String, mutation: String) -> anyhow::Result<()> {
-    sign_request(
-        w,
-        &name,
-        Some(REGISTRATION_MUTATIONS.get(&mutation)?),
-        &Map::new(),
-    )
-    .await
-}
-
-/// A table `| member | value |`; a value that parses as JSON is used as JSON (arrays, null
-/// removes the member), anything else as a string.
-#[given(expr = "recipient {word} signs a registration request with these members:")]
-async fn sign_with_members(w: &mut DcrWorld, name: String, step: &Step) -> anyhow::Result<()> {
-    let table = step
-        .table
-        .as_ref()
-        .context("this step needs a | member | value | table")?;
-    let mut changes = Map::new();
-    for row in table.rows.iter().skip(1) {
-        let [member, value] = row.as_slice() else {
-            bail!("each row needs a member and a value")
-        };
-        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.clone()));
-        changes.insert(member.clone(), value);
+step! {
+    needs [];
+    #[given(expr = "recipient {recipient} holds a software statement issued by the Register")]
+    async fn ssa_from_register(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        mint_ssa(w, r, None).await
     }
-    sign_request(w, &name, None, &changes).await
+}
+
+step! {
+    needs [];
+    #[given(
+        expr = "recipient {recipient} holds a software statement signed by a key that is not the Register's"
+    )]
+    async fn ssa_from_impostor(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        mint_ssa(w, r, Some(SSA_MUTATIONS.get("impostor-signature")?)).await
+    }
+}
+
+step! {
+    needs [];
+    #[given(expr = "recipient {recipient} holds a software statement with mutation {ssa_mutation}")]
+    async fn ssa_mutated(w: &mut DcrWorld, r: Recipient, m: SsaMutation) -> anyhow::Result<()> {
+        mint_ssa(w, r, Some(m.0)).await
+    }
+}
+
+step! {
+    needs [];
+    #[given(expr = "recipient {recipient} signs a registration request carrying its software statement")]
+    async fn sign_plain(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        sign_request(w, r, None, &Map::new()).await
+    }
+}
+
+step! {
+    needs [];
+    #[given(expr = "recipient {recipient} signs a registration request with mutation {request_mutation}")]
+    async fn sign_mutated(w: &mut DcrWorld, r: Recipient, m: RequestMutation) -> anyhow::Result<()> {
+        sign_request(w, r, Some(m.0), &Map::new()).await
+    }
+}
+
+step! {
+    needs [];
+    /// A table `| member | value |`; a value that parses as JSON is used as JSON (arrays, null
+    /// removes the member), anything else as a string.
+    #[given(expr = "recipient {recipient} signs a registration request with these members:")]
+    async fn sign_with_members(w: &mut DcrWorld, r: Recipient, step: &Step) -> anyhow::Result<()> {
+        let table = step
+            .table
+            .as_ref()
+            .context("this step needs a | member | value | table")?;
+        let mut changes = Map::new();
+        for row in table.rows.iter().skip(1) {
+            let [member, value] = row.as_slice() else {
+                bail!("each row needs a member and a value")
+            };
+            let value =
+                serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.clone()));
+            changes.insert(member.clone(), value);
+        }
+        sign_request(w, r, None, &changes).await
+    }
 }
 
 async fn post(
     w: &mut DcrWorld,
-    name: &str,
-    certificate: &str,
+    r: Recipient,
+    certificate: Certificate,
     content_type: &str,
 ) -> anyhow::Result<()> {
-    let Some(request) = w.requests.get(name).cloned() else {
-        bail!("recipient {name} has not prepared a registration request");
+    let Some(request) = w.requests.get(&r).cloned() else {
+        bail!("recipient {r} has not prepared a registration request");
     };
     let endpoint = w.discovered("registration_endpoint").await?;
     let mut http =
@@ -339,166 +353,185 @@ async fn post(
     Ok(())
 }
 
-#[when(expr = "recipient {word} posts the registration request")]
-async fn post_own(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    post(w, &name, &name, "application/jwt").await
+step! {
+    needs [Need::Isolation];
+    #[when(expr = "recipient {recipient} posts the registration request")]
+    async fn post_own(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        post(w, r, r.into(), "application/jwt").await
+    }
 }
 
-#[when(expr = "recipient {word} posts the registration request as {string}")]
-async fn post_as(w: &mut DcrWorld, name: String, content_type: String) -> anyhow::Result<()> {
-    post(
-        w,
-        &name,
-        &name,
-        if content_type == "no content type" {
+step! {
+    needs [Need::Isolation];
+    #[when(expr = "recipient {recipient} posts the registration request as {string}")]
+    async fn post_as(w: &mut DcrWorld, r: Recipient, content_type: String) -> anyhow::Result<()> {
+        let content_type = if content_type == "no content type" {
             ""
         } else {
             &content_type
-        },
-    )
-    .await
+        };
+        post(w, r, r.into(), content_type).await
+    }
 }
 
-#[when(expr = "recipient {word} posts the registration request again")]
-async fn post_again(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    post(w, &name, &name, "application/jwt").await
+step! {
+    needs [Need::Isolation];
+    #[when(expr = "recipient {recipient} posts the registration request again")]
+    async fn post_again(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        post(w, r, r.into(), "application/jwt").await
+    }
 }
 
-#[when(
-    expr = "the registration request of recipient {word} is posted without a client certificate"
-)]
-async fn post_anonymous(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    post(w, &name, "none", "application/jwt").await
+step! {
+    needs [Need::Isolation];
+    #[when(
+        expr = "the registration request of recipient {recipient} is posted without a client certificate"
+    )]
+    async fn post_anonymous(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        post(w, r, Certificate::None, "application/jwt").await
+    }
 }
 
-#[when(
-    expr = "the registration request of recipient {word} is posted with a certificate from another CA"
-)]
-async fn post_rogue(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    post(w, &name, "rogue", "application/jwt").await
+step! {
+    needs [Need::Isolation];
+    #[when(
+        expr = "the registration request of recipient {recipient} is posted with a certificate from another CA"
+    )]
+    async fn post_rogue(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        post(w, r, Certificate::Rogue, "application/jwt").await
+    }
 }
 
-#[when(expr = "recipient {word} posts {string} as the registration request")]
-async fn post_raw(w: &mut DcrWorld, name: String, body: String) -> anyhow::Result<()> {
-    post_body(w, &name, body).await
+step! {
+    needs [Need::Isolation];
+    #[when(expr = "recipient {recipient} posts {string} as the registration request")]
+    async fn post_raw(w: &mut DcrWorld, r: Recipient, body: String) -> anyhow::Result<()> {
+        post_body(w, r, body).await
+    }
 }
 
-/// Posts `body` as an `application/jwt` registration request from recipient `name`.
-async fn post_body(w: &mut DcrWorld, name: &str, body: String) -> anyhow::Result<()> {
+/// Posts `body` as an `application/jwt` registration request from recipient `r`.
+async fn post_body(w: &mut DcrWorld, r: Recipient, body: String) -> anyhow::Result<()> {
     let endpoint = w.discovered("registration_endpoint").await?;
     let request = Request::new(reqwest::Method::POST, endpoint)
         .header("Content-Type", "application/jwt")
         .header("Accept", "application/json")
         .body(body);
-    w.send(name, request).await?;
+    w.send(r, request).await?;
     Ok(())
 }
 
-#[when(
-    expr = "recipient {word} posts the registration request with header {string} set to {string}"
-)]
-async fn post_with_header(
-    w: &mut DcrWorld,
-    name: String,
-    header: String,
-    value: String,
-) -> anyhow::Result<()> {
-    let Some(request) = w.requests.get(&name).cloned() else {
-        bail!("recipient {name} has not prepared a registration request");
-    };
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let http = Request::new(reqwest::Method::POST, endpoint)
-        .header("Content-Type", "application/jwt")
-        .header("Accept", "application/json")
-        .header(&header, value)
-        .body(request.jwt);
-    w.send(&name, http).await?;
-    Ok(())
-}
-
-#[when(
-    expr = "{int} registration requests of recipient {word} for the same software product are posted at once"
-)]
-async fn post_concurrently(w: &mut DcrWorld, count: usize, name: String) -> anyhow::Result<()> {
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let mut bodies = Vec::with_capacity(count);
-    for _ in 0..count {
-        // Each copy is signed anew: the same software product, a fresh jti.
-        sign_request(w, &name, None, &Map::new()).await?;
-        bodies.push(w.requests[&name].jwt.clone());
-    }
-    let env = w.ctx.env.clone();
-    let client = env.actor(&name)?.client.clone();
-    let label = format!("recipient {name}");
-    let sends = bodies.into_iter().map(|body| {
-        let request = Request::new(reqwest::Method::POST, endpoint.clone())
+step! {
+    needs [Need::Isolation];
+    #[when(
+        expr = "recipient {recipient} posts the registration request with header {string} set to {string}"
+    )]
+    async fn post_with_header(
+        w: &mut DcrWorld,
+        r: Recipient,
+        header: String,
+        value: String,
+    ) -> anyhow::Result<()> {
+        let Some(request) = w.requests.get(&r).cloned() else {
+            bail!("recipient {r} has not prepared a registration request");
+        };
+        let endpoint = w.discovered("registration_endpoint").await?;
+        let http = Request::new(reqwest::Method::POST, endpoint)
             .header("Content-Type", "application/jwt")
             .header("Accept", "application/json")
-            .body(body);
-        crate::http::send(&client, &label, request, env.timeout)
-    });
-    let exchanges = futures::future::join_all(sends).await;
-    w.exchanges.extend(exchanges.iter().cloned());
-    w.batch = exchanges;
-    Ok(())
+            .header(&header, value)
+            .body(request.jwt);
+        w.send(r, http).await?;
+        Ok(())
+    }
 }
 
-/// Mints a valid SSA for recipient `name` (used by composite steps).
-pub(crate) async fn mint(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
-    mint_ssa(w, name, None).await
+step! {
+    needs [Need::Isolation];
+    #[when(
+        expr = "{int} registration requests of recipient {recipient} for the same software product are posted at once"
+    )]
+    async fn post_concurrently(w: &mut DcrWorld, count: usize, r: Recipient) -> anyhow::Result<()> {
+        let endpoint = w.discovered("registration_endpoint").await?;
+        let mut bodies = Vec::with_capacity(count);
+        for _ in 0..count {
+            // Each copy is signed anew: the same software product, a fresh jti.
+            sign_request(w, r, None, &Map::new()).await?;
+            bodies.push(w.requests[&r].jwt.clone());
+        }
+        let env = w.ctx.env.clone();
+        let client = env.actor(r.name())?.client.clone();
+        let label = format!("recipient {r}");
+        let sends = bodies.into_iter().map(|body| {
+            let request = Request::new(reqwest::Method::POST, endpoint.clone())
+                .header("Content-Type", "application/jwt")
+                .header("Accept", "application/json")
+                .body(body);
+            crate::http::send(&client, &label, request, env.timeout)
+        });
+        let exchanges = futures::future::join_all(sends).await;
+        w.exchanges.extend(exchanges.iter().cloned());
+        w.batch = exchanges;
+        Ok(())
+    }
 }
 
-/// Signs a valid registration request for recipient `name` (used by composite steps).
-pub(crate) async fn sign_valid(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
-    sign_request(w, name, None, &Map::new()).await
+/// Mints a valid SSA for recipient `r` (used by composite steps).
+pub(crate) async fn mint(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+    mint_ssa(w, r, None).await
 }
 
-/// Posts recipient `name`'s prepared request presenting `certificate`.
+/// Signs a valid registration request for recipient `r` (used by composite steps).
+pub(crate) async fn sign_valid(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+    sign_request(w, r, None, &Map::new()).await
+}
+
+/// Posts recipient `r`'s prepared request presenting `certificate`.
 pub(crate) async fn post_request(
     w: &mut DcrWorld,
-    name: &str,
-    certificate: &str,
+    r: Recipient,
+    certificate: Certificate,
 ) -> anyhow::Result<()> {
-    post(w, name, certificate, "application/jwt").await
+    post(w, r, certificate, "application/jwt").await
 }
 
-/// Signs recipient `name`'s request with a named mutation (used by PUT steps).
+/// Signs recipient `r`'s request with a mutation (used by PUT steps).
 pub(crate) async fn sign_with_mutation(
     w: &mut DcrWorld,
-    name: &str,
-    mutation: &str,
+    r: Recipient,
+    mutation: &Mutation,
 ) -> anyhow::Result<()> {
-    sign_request(
-        w,
-        name,
-        Some(REGISTRATION_MUTATIONS.get(mutation)?),
-        &Map::new(),
-    )
-    .await
+    sign_request(w, r, Some(mutation), &Map::new()).await
 }
 
-/// Mints recipient `name`'s SSA with a named mutation (used by PUT steps).
+/// Mints recipient `r`'s SSA with a mutation (used by PUT steps).
 pub(crate) async fn mint_with_mutation(
     w: &mut DcrWorld,
-    name: &str,
-    mutation: &str,
+    r: Recipient,
+    mutation: &Mutation,
 ) -> anyhow::Result<()> {
-    mint_ssa(w, name, Some(SSA_MUTATIONS.get(mutation)?)).await
+    mint_ssa(w, r, Some(mutation)).await
 }
 
-#[given("the CDR Register publishes a new signing key")]
-async fn register_rotates(w: &mut DcrWorld) -> anyhow::Result<()> {
-    let env = w.ctx.env.clone();
-    let register = env
-        .register
-        .as_ref()
-        .context("rotating keys needs the suite's mock Register (embedded run)")?;
-    register.publish_next_key().await
+step! {
+    needs [Need::RegisterKey, Need::RegisterJwksHost];
+    #[given("the CDR Register publishes a new signing key")]
+    async fn register_rotates(w: &mut DcrWorld) -> anyhow::Result<()> {
+        let env = w.ctx.env.clone();
+        let register = env
+            .register
+            .as_ref()
+            .context("rotating keys needs the suite's mock Register (embedded run)")?;
+        register.publish_next_key().await
+    }
 }
 
-#[when(expr = "recipient {word} posts a registration body of {int} KiB")]
-async fn post_oversized(w: &mut DcrWorld, name: String, kib: usize) -> anyhow::Result<()> {
-    // Shaped like a compact JWS so that only its size is wrong.
-    let filler = "A".repeat(kib * 1024);
-    post_body(w, &name, format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig")).await
+step! {
+    needs [Need::Isolation];
+    #[when(expr = "recipient {recipient} posts a registration body of {int} KiB")]
+    async fn post_oversized(w: &mut DcrWorld, r: Recipient, kib: usize) -> anyhow::Result<()> {
+        // Shaped like a compact JWS so that only its size is wrong.
+        let filler = "A".repeat(kib * 1024);
+        post_body(w, r, format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig")).await
+    }
 }

@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use crate::catalogue::{Accepts, Rule};
 use crate::http::{Exchange, Outcome, TransportFailure};
+use crate::scenario::needs::step;
+use crate::scenario::params::{Recipient, RuleId, Statuses};
 use crate::scenario::world::DcrWorld;
 
 pub(crate) fn fail(expected: &str, exchange: &Exchange) -> anyhow::Error {
@@ -22,42 +24,48 @@ pub(crate) fn fail(expected: &str, exchange: &Exchange) -> anyhow::Error {
     )
 }
 
-#[then(expr = "the response status is one of {string}")]
-fn status_one_of(w: &mut DcrWorld, codes: String) -> anyhow::Result<()> {
-    let allowed: Vec<u16> = codes
-        .split(',')
-        .filter_map(|c| c.trim().parse().ok())
-        .collect();
-    let last = w.last()?;
-    if !last.status().is_some_and(|s| allowed.contains(&s)) {
-        return Err(fail(&format!("HTTP status in {allowed:?}"), last));
+step! {
+    needs [];
+    #[then(expr = "the response status is one of {statuses}")]
+    fn status_one_of(w: &mut DcrWorld, codes: Statuses) -> anyhow::Result<()> {
+        let allowed = codes.0;
+        let last = w.last()?;
+        if !last.status().is_some_and(|s| allowed.contains(&s)) {
+            return Err(fail(&format!("HTTP status in {allowed:?}"), last));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-#[then(expr = "the response status is {int}")]
-fn status(w: &mut DcrWorld, code: u16) -> anyhow::Result<()> {
-    let last = w.last()?;
-    if last.status() != Some(code) {
-        return Err(fail(&format!("HTTP {code}"), last));
+step! {
+    needs [];
+    #[then(expr = "the response status is {int}")]
+    fn status(w: &mut DcrWorld, code: u16) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if last.status() != Some(code) {
+            return Err(fail(&format!("HTTP {code}"), last));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-#[then("the response is JSON")]
-fn is_json(w: &mut DcrWorld) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let content_type = last.header("content-type").unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
-        return Err(fail("Content-Type: application/json", last));
+step! {
+    needs [];
+    #[then("the response is JSON")]
+    fn is_json(w: &mut DcrWorld) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let content_type = last.header("content-type").unwrap_or_default();
+        if !content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
+            return Err(fail("Content-Type: application/json", last));
+        }
+        if !matches!(last.json(), Some(Value::Object(_))) {
+            return Err(fail("a JSON object body", last));
+        }
+        Ok(())
     }
-    if !matches!(last.json(), Some(Value::Object(_))) {
-        return Err(fail("a JSON object body", last));
-    }
-    Ok(())
 }
 
 /// Whether a member value counts as absent: missing, null, blank string or empty array.
@@ -70,62 +78,71 @@ fn is_empty_value(value: Option<&Value>) -> bool {
     }
 }
 
-#[then(expr = "the response has a non-empty {string}")]
-fn non_empty(w: &mut DcrWorld, member: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    if is_empty_value(last.json().as_ref().and_then(|j| j.get(&member))) {
-        return Err(fail(&format!("a non-empty {member:?} member"), last));
-    }
-    Ok(())
-}
-
-#[then(
-    expr = "the response {string} is the software statement recipient {word} submitted, unchanged"
-)]
-fn ssa_unchanged(w: &mut DcrWorld, member: String, name: String) -> anyhow::Result<()> {
-    let submitted = w
-        .ssas
-        .get(&name)
-        .cloned()
-        .with_context(|| format!("recipient {name} holds no software statement"))?;
-    let last = w.last()?;
-    let returned = last
-        .json()
-        .and_then(|j| j.get(&member).and_then(Value::as_str).map(str::to_string));
-    match returned {
-        Some(r) if r == submitted => Ok(()),
-        Some(r) => Err(fail(
-            &format!(
-                "{member:?} byte-for-byte equal to the submitted SSA ({} bytes); returned {} bytes, first difference at byte {}",
-                submitted.len(),
-                r.len(),
-                submitted
-                    .bytes()
-                    .zip(r.bytes())
-                    .take_while(|(a, b)| a == b)
-                    .count()
-            ),
-            last,
-        )),
-        None => Err(fail(&format!("a string {member:?} member"), last)),
+step! {
+    needs [];
+    #[then(expr = "the response has a non-empty {string}")]
+    fn non_empty(w: &mut DcrWorld, member: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if is_empty_value(last.json().as_ref().and_then(|j| j.get(&member))) {
+            return Err(fail(&format!("a non-empty {member:?} member"), last));
+        }
+        Ok(())
     }
 }
 
-#[then(
-    expr = "the response {string}, if present, is a time in seconds since the epoch within an hour of now"
-)]
-fn epoch_seconds(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let now = dcr_vectors::time::now();
-    match member(last, &name) {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Number(n)) if n.as_i64().is_some_and(|t| (t - now).abs() <= 3600) => Ok(()),
-        Some(other) => Err(fail(
-            &format!(
-                "{name:?} as whole seconds since 1970-01-01T00:00:00Z (RFC 7591 §3.2.1), within an hour of now ({now}); got {other}"
-            ),
-            last,
-        )),
+step! {
+    needs [];
+    #[then(
+        expr = "the response {string} is the software statement recipient {recipient} submitted, unchanged"
+    )]
+    fn ssa_unchanged(w: &mut DcrWorld, member: String, r: Recipient) -> anyhow::Result<()> {
+        let submitted = w
+            .ssas
+            .get(&r)
+            .cloned()
+            .with_context(|| format!("recipient {r} holds no software statement"))?;
+        let last = w.last()?;
+        let returned = last
+            .json()
+            .and_then(|j| j.get(&member).and_then(Value::as_str).map(str::to_string));
+        match returned {
+            Some(r) if r == submitted => Ok(()),
+            Some(r) => Err(fail(
+                &format!(
+                    "{member:?} byte-for-byte equal to the submitted SSA ({} bytes); returned {} bytes, first difference at byte {}",
+                    submitted.len(),
+                    r.len(),
+                    submitted
+                        .bytes()
+                        .zip(r.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                ),
+                last,
+            )),
+            None => Err(fail(&format!("a string {member:?} member"), last)),
+        }
+    }
+}
+
+step! {
+    needs [];
+    #[then(
+        expr = "the response {string}, if present, is a time in seconds since the epoch within an hour of now"
+    )]
+    fn epoch_seconds(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let now = dcr_vectors::time::now();
+        match member(last, &name) {
+            None | Some(Value::Null) => Ok(()),
+            Some(Value::Number(n)) if n.as_i64().is_some_and(|t| (t - now).abs() <= 3600) => Ok(()),
+            Some(other) => Err(fail(
+                &format!(
+                    "{name:?} as whole seconds since 1970-01-01T00:00:00Z (RFC 7591 §3.2.1), within an hour of now ({now}); got {other}"
+                ),
+                last,
+            )),
+        }
     }
 }
 
@@ -199,23 +216,29 @@ fn check_accepts(rule: &Rule, accepts: &Accepts, exchange: &Exchange) -> anyhow:
     }
 }
 
-#[then(expr = "the outcome is one that {word} accepts")]
-fn accepted_by_rule(w: &mut DcrWorld, rule_id: String) -> anyhow::Result<()> {
-    let (rule, accepts) = rule_accepts(w, &rule_id)?;
-    check_accepts(&rule, &accepts, w.last()?)
+step! {
+    needs [];
+    #[then(expr = "the outcome is one that {rule_id} accepts")]
+    fn accepted_by_rule(w: &mut DcrWorld, rule_id: RuleId) -> anyhow::Result<()> {
+        let (rule, accepts) = rule_accepts(w, &rule_id.0)?;
+        check_accepts(&rule, &accepts, w.last()?)
+    }
 }
 
-#[then(expr = "the response body matches the snapshot {string}")]
-fn snapshot(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let Some(body) = last.json() else {
-        bail!(
-            "expected a JSON body to compare with snapshot {name:?}\nactual: {}\n{}",
-            last.summary(),
-            last.render()
-        );
-    };
-    crate::scenario::snapshot::assert_matches(&w.ctx.snapshot_dir, &name, &body)
+step! {
+    needs [];
+    #[then(expr = "the response body matches the snapshot {string}")]
+    fn snapshot(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let Some(body) = last.json() else {
+            bail!(
+                "expected a JSON body to compare with snapshot {name:?}\nactual: {}\n{}",
+                last.summary(),
+                last.render()
+            );
+        };
+        crate::scenario::snapshot::assert_matches(&w.ctx.snapshot_dir, &name, &body)
+    }
 }
 
 fn member(exchange: &Exchange, name: &str) -> Option<Value> {
@@ -226,157 +249,181 @@ fn parse_value(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
-#[then(expr = "the response {string} is {string}")]
-fn member_is(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let want = parse_value(&value);
-    match member(last, &name) {
-        Some(got) if got == want => Ok(()),
-        got => Err(fail(
-            &format!(
-                "{name:?} = {want}, got {}",
-                got.map(|g| g.to_string()).unwrap_or("nothing".into())
-            ),
-            last,
-        )),
-    }
-}
-
-#[then(expr = "the response has no {string}")]
-fn member_absent(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    match member(last, &name) {
-        None | Some(Value::Null) => Ok(()),
-        Some(v) => Err(fail(&format!("no {name:?} member, got {v}"), last)),
-    }
-}
-
-#[then(expr = "the response {string} is what recipient {word} requested")]
-fn member_as_requested(w: &mut DcrWorld, name: String, recipient: String) -> anyhow::Result<()> {
-    let request = w
-        .requests
-        .get(&recipient)
-        .context("no request was prepared")?;
-    let want = request
-        .claims
-        .get(&name)
-        .cloned()
-        .with_context(|| format!("the request has no {name:?}"))?;
-    let last = w.last()?;
-    let got = member(last, &name);
-    let same = match (&got, &want) {
-        // grant_types and response_types are sets.
-        (Some(Value::Array(g)), Value::Array(r)) => {
-            g.len() == r.len() && g.iter().all(|x| r.contains(x))
+step! {
+    needs [];
+    #[then(expr = "the response {string} is {string}")]
+    fn member_is(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let want = parse_value(&value);
+        match member(last, &name) {
+            Some(got) if got == want => Ok(()),
+            got => Err(fail(
+                &format!(
+                    "{name:?} = {want}, got {}",
+                    got.map(|g| g.to_string()).unwrap_or("nothing".into())
+                ),
+                last,
+            )),
         }
-        (Some(g), r) => g == r,
-        (None, _) => false,
-    };
-    if !same {
-        return Err(fail(
-            &format!(
-                "{name:?} = {want} as requested, got {}",
-                got.map(|g| g.to_string()).unwrap_or("nothing".into())
-            ),
-            last,
-        ));
-    }
-    Ok(())
-}
-
-#[then(expr = "the response {string} is what the software statement of recipient {word} says")]
-fn member_from_ssa(w: &mut DcrWorld, name: String, recipient: String) -> anyhow::Result<()> {
-    let ssa = w.ssas.get(&recipient).context("no software statement")?;
-    let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
-    let want = claims
-        .get(&name)
-        .cloned()
-        .with_context(|| format!("the software statement has no {name:?}"))?;
-    let last = w.last()?;
-    match member(last, &name) {
-        Some(got) if got == want => Ok(()),
-        got => Err(fail(
-            &format!(
-                "{name:?} = {want} from the SSA, got {}",
-                got.map(|g| g.to_string()).unwrap_or("nothing".into())
-            ),
-            last,
-        )),
     }
 }
 
-#[then("the response has a non-empty value for each of:")]
-fn members_present(w: &mut DcrWorld, step: &cucumber::gherkin::Step) -> anyhow::Result<()> {
-    let table = step
-        .table
-        .as_ref()
-        .context("this step needs a one-column table of member names")?;
-    let last = w.last()?;
-    let missing: Vec<&str> = table
-        .rows
-        .iter()
-        .filter_map(|r| r.first())
-        .map(String::as_str)
-        .filter(|name| is_empty_value(member(last, name).as_ref()))
-        .collect();
-    if !missing.is_empty() {
-        return Err(fail(&format!("non-empty values for {missing:?}"), last));
+step! {
+    needs [];
+    #[then(expr = "the response has no {string}")]
+    fn member_absent(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        match member(last, &name) {
+            None | Some(Value::Null) => Ok(()),
+            Some(v) => Err(fail(&format!("no {name:?} member, got {v}"), last)),
+        }
     }
-    Ok(())
 }
 
-#[then(expr = "the response {string} does not contain the value {string}")]
-fn list_lacks(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let values: Vec<String> = match member(last, &name) {
-        Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
-        Some(Value::Array(a)) => a
+step! {
+    needs [];
+    #[then(expr = "the response {string} is what recipient {recipient} requested")]
+    fn member_as_requested(w: &mut DcrWorld, name: String, recipient: Recipient) -> anyhow::Result<()> {
+        let request = w
+            .requests
+            .get(&recipient)
+            .context("no request was prepared")?;
+        let want = request
+            .claims
+            .get(&name)
+            .cloned()
+            .with_context(|| format!("the request has no {name:?}"))?;
+        let last = w.last()?;
+        let got = member(last, &name);
+        let same = match (&got, &want) {
+            // grant_types and response_types are sets.
+            (Some(Value::Array(g)), Value::Array(r)) => {
+                g.len() == r.len() && g.iter().all(|x| r.contains(x))
+            }
+            (Some(g), r) => g == r,
+            (None, _) => false,
+        };
+        if !same {
+            return Err(fail(
+                &format!(
+                    "{name:?} = {want} as requested, got {}",
+                    got.map(|g| g.to_string()).unwrap_or("nothing".into())
+                ),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
+step! {
+    needs [];
+    #[then(expr = "the response {string} is what the software statement of recipient {recipient} says")]
+    fn member_from_ssa(w: &mut DcrWorld, name: String, recipient: Recipient) -> anyhow::Result<()> {
+        let ssa = w.ssas.get(&recipient).context("no software statement")?;
+        let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
+        let want = claims
+            .get(&name)
+            .cloned()
+            .with_context(|| format!("the software statement has no {name:?}"))?;
+        let last = w.last()?;
+        match member(last, &name) {
+            Some(got) if got == want => Ok(()),
+            got => Err(fail(
+                &format!(
+                    "{name:?} = {want} from the SSA, got {}",
+                    got.map(|g| g.to_string()).unwrap_or("nothing".into())
+                ),
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
+    #[then("the response has a non-empty value for each of:")]
+    fn members_present(w: &mut DcrWorld, step: &cucumber::gherkin::Step) -> anyhow::Result<()> {
+        let table = step
+            .table
+            .as_ref()
+            .context("this step needs a one-column table of member names")?;
+        let last = w.last()?;
+        let missing: Vec<&str> = table
+            .rows
             .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => return Err(fail(&format!("a {name:?} member"), last)),
-    };
-    if values.contains(&value) {
-        return Err(fail(&format!("{name:?} without {value:?}"), last));
+            .filter_map(|r| r.first())
+            .map(String::as_str)
+            .filter(|name| is_empty_value(member(last, name).as_ref()))
+            .collect();
+        if !missing.is_empty() {
+            return Err(fail(&format!("non-empty values for {missing:?}"), last));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-#[then(expr = "the response {string} contains the value {string}")]
-fn list_has(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let ok = match member(last, &name) {
-        Some(Value::String(s)) => s.split_whitespace().any(|v| v == value),
-        Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(value.as_str())),
-        _ => false,
-    };
-    if !ok {
-        return Err(fail(&format!("{name:?} containing {value:?}"), last));
+step! {
+    needs [];
+    #[then(expr = "the response {string} does not contain the value {string}")]
+    fn list_lacks(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let values: Vec<String> = match member(last, &name) {
+            Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => return Err(fail(&format!("a {name:?} member"), last)),
+        };
+        if values.contains(&value) {
+            return Err(fail(&format!("{name:?} without {value:?}"), last));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-#[then(expr = "the response {string} differs from the {string} recipient {word} sent")]
-fn member_differs(
-    w: &mut DcrWorld,
-    name: String,
-    sent: String,
-    recipient: String,
-) -> anyhow::Result<()> {
-    let request = w
-        .requests
-        .get(&recipient)
-        .context("no request was prepared")?;
-    let sent = request.claims.get(&sent).cloned();
-    let last = w.last()?;
-    let got = member(last, &name);
-    if got.is_none() || got == sent {
-        return Err(fail(
-            &format!("a holder-issued {name:?} different from the request's {sent:?}"),
-            last,
-        ));
+step! {
+    needs [];
+    #[then(expr = "the response {string} contains the value {string}")]
+    fn list_has(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let ok = match member(last, &name) {
+            Some(Value::String(s)) => s.split_whitespace().any(|v| v == value),
+            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(value.as_str())),
+            _ => false,
+        };
+        if !ok {
+            return Err(fail(&format!("{name:?} containing {value:?}"), last));
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+step! {
+    needs [];
+    #[then(expr = "the response {string} differs from the {string} recipient {recipient} sent")]
+    fn member_differs(
+        w: &mut DcrWorld,
+        name: String,
+        sent: String,
+        recipient: Recipient,
+    ) -> anyhow::Result<()> {
+        let request = w
+            .requests
+            .get(&recipient)
+            .context("no request was prepared")?;
+        let sent = request.claims.get(&sent).cloned();
+        let last = w.last()?;
+        let got = member(last, &name);
+        if got.is_none() || got == sent {
+            return Err(fail(
+                &format!("a holder-issued {name:?} different from the request's {sent:?}"),
+                last,
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// RFC 7591 §3.2.2 as the CDS lists it (RegistrationError).
@@ -387,75 +434,84 @@ const REGISTRATION_ERRORS: &[&str] = &[
     "unapproved_software_statement",
 ];
 
-#[then("the response is an RFC 7591 registration error")]
-fn registration_error_shape(w: &mut DcrWorld) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let expected = "HTTP 400, Content-Type application/json, error in the RFC 7591 set, ASCII error_description";
-    if last.status() != Some(400)
-        || !last
-            .header("content-type")
-            .unwrap_or_default()
-            .starts_with("application/json")
-    {
-        return Err(fail(expected, last));
+step! {
+    needs [];
+    #[then("the response is an RFC 7591 registration error")]
+    fn registration_error_shape(w: &mut DcrWorld) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let expected = "HTTP 400, Content-Type application/json, error in the RFC 7591 set, ASCII error_description";
+        if last.status() != Some(400)
+            || !last
+                .header("content-type")
+                .unwrap_or_default()
+                .starts_with("application/json")
+        {
+            return Err(fail(expected, last));
+        }
+        let json = last.json().unwrap_or_default();
+        let code_ok = json
+            .get("error")
+            .and_then(Value::as_str)
+            .is_some_and(|c| REGISTRATION_ERRORS.contains(&c));
+        let description_ok = match json.get("error_description") {
+            None => true,
+            Some(Value::String(d)) => d.chars().all(|c| (' '..='~').contains(&c)),
+            Some(_) => false,
+        };
+        if !code_ok || !description_ok {
+            return Err(fail(expected, last));
+        }
+        Ok(())
     }
-    let json = last.json().unwrap_or_default();
-    let code_ok = json
-        .get("error")
-        .and_then(Value::as_str)
-        .is_some_and(|c| REGISTRATION_ERRORS.contains(&c));
-    let description_ok = match json.get("error_description") {
-        None => true,
-        Some(Value::String(d)) => d.chars().all(|c| (' '..='~').contains(&c)),
-        Some(_) => false,
-    };
-    if !code_ok || !description_ok {
-        return Err(fail(expected, last));
-    }
-    Ok(())
 }
 
-#[then(expr = "every exchange of this scenario took less than {int} ms")]
-fn latency(w: &mut DcrWorld, limit: u64) -> anyhow::Result<()> {
-    if let Some(slow) = w.exchanges.iter().find(|e| e.elapsed_ms >= limit as f64) {
-        return Err(fail(
-            &format!(
-                "a response within {limit} ms (CDS NFR, DCR tier); this one took {:.0} ms",
-                slow.elapsed_ms
-            ),
-            slow,
-        ));
+step! {
+    needs [];
+    #[then(expr = "every exchange of this scenario took less than {int} ms")]
+    fn latency(w: &mut DcrWorld, limit: u64) -> anyhow::Result<()> {
+        if let Some(slow) = w.exchanges.iter().find(|e| e.elapsed_ms >= limit as f64) {
+            return Err(fail(
+                &format!(
+                    "a response within {limit} ms (CDS NFR, DCR tier); this one took {:.0} ms",
+                    slow.elapsed_ms
+                ),
+                slow,
+            ));
+        }
+        if w.exchanges.is_empty() {
+            bail!("no exchange to time");
+        }
+        Ok(())
     }
-    if w.exchanges.is_empty() {
-        bail!("no exchange to time");
-    }
-    Ok(())
 }
 
-#[then(
-    expr = "exactly one of the simultaneous requests got {int} and every other one is what {word} accepts"
-)]
-fn one_winner(w: &mut DcrWorld, status: u16, rule_id: String) -> anyhow::Result<()> {
-    let (rule, accepts) = rule_accepts(w, &rule_id)?;
-    let winners = w
-        .batch
-        .iter()
-        .filter(|e| e.status() == Some(status))
-        .count();
-    if winners != 1 {
-        let statuses: Vec<String> = w
+step! {
+    needs [];
+    #[then(
+        expr = "exactly one of the simultaneous requests got {int} and every other one is what {rule_id} accepts"
+    )]
+    fn one_winner(w: &mut DcrWorld, status: u16, rule_id: RuleId) -> anyhow::Result<()> {
+        let (rule, accepts) = rule_accepts(w, &rule_id.0)?;
+        let winners = w
             .batch
             .iter()
-            .map(|e| e.status().map_or("none".into(), |s| s.to_string()))
-            .collect();
-        bail!(
-            "expected exactly one HTTP {status} among {} simultaneous requests, got {winners}; statuses: {}",
-            w.batch.len(),
-            statuses.join(",")
-        );
+            .filter(|e| e.status() == Some(status))
+            .count();
+        if winners != 1 {
+            let statuses: Vec<String> = w
+                .batch
+                .iter()
+                .map(|e| e.status().map_or("none".into(), |s| s.to_string()))
+                .collect();
+            bail!(
+                "expected exactly one HTTP {status} among {} simultaneous requests, got {winners}; statuses: {}",
+                w.batch.len(),
+                statuses.join(",")
+            );
+        }
+        for loser in w.batch.iter().filter(|e| e.status() != Some(status)) {
+            check_accepts(&rule, &accepts, loser)?;
+        }
+        Ok(())
     }
-    for loser in w.batch.iter().filter(|e| e.status() != Some(status)) {
-        check_accepts(&rule, &accepts, loser)?;
-    }
-    Ok(())
 }

@@ -6,7 +6,11 @@ use cucumber::{given, then, when};
 use dcr_vectors::jose;
 use serde_json::Value;
 
+use crate::environment::capabilities::Need;
 use crate::http::Request;
+use crate::scenario::needs::step;
+use crate::scenario::params::{AssertionFlaw, Certificate, Recipient, Transport};
+use crate::scenario::steps::registration;
 use crate::scenario::steps::response::fail;
 use crate::scenario::world::{DcrWorld, Token};
 
@@ -26,11 +30,11 @@ enum Assertion {
 
 async fn assertion(
     w: &mut DcrWorld,
-    name: &str,
+    r: Recipient,
     kind: Assertion,
     jti: &str,
 ) -> anyhow::Result<String> {
-    let client_id = w.client_id(name)?;
+    let client_id = w.client_id(r)?;
     let token_endpoint = w.discovered("token_endpoint").await?;
     let issuer = w.discovered("issuer").await?;
     let now = dcr_vectors::time::now();
@@ -56,7 +60,7 @@ async fn assertion(
         }
     }
     let env = w.ctx.env.clone();
-    let actor = env.actor(name)?;
+    let actor = env.actor(r.name())?;
     let key = if kind == Assertion::WrongKey {
         &actor.impostor
     } else {
@@ -65,11 +69,11 @@ async fn assertion(
     jose::sign_claims(&claims, key)
 }
 
-/// Posts a token request with `assertion` and `scope` from recipient `name`'s certificate.
+/// Posts recipient `r`'s token request with `assertion` and `scope`, presenting `certificate`.
 async fn token_request(
     w: &mut DcrWorld,
-    name: &str,
-    certificate: &str,
+    r: Recipient,
+    certificate: Certificate,
     assertion: &str,
     scope: &str,
 ) -> anyhow::Result<()> {
@@ -105,24 +109,24 @@ async fn token_request(
             expires_in: json.get("expires_in").and_then(Value::as_u64),
             obtained: std::time::Instant::now(),
         };
-        w.tokens.insert(name.to_string(), token);
+        w.tokens.insert(r, token);
     }
     Ok(())
 }
 
-/// Registers recipient `name` (fresh SSA, signed request, POST) and keeps the registration.
-pub(crate) async fn register(w: &mut DcrWorld, name: &str) -> anyhow::Result<()> {
-    crate::scenario::steps::registration::mint(w, name).await?;
-    crate::scenario::steps::registration::sign_valid(w, name).await?;
-    crate::scenario::steps::registration::post_request(w, name, name).await?;
+/// Registers recipient `r` (fresh SSA, signed request, POST) and keeps the registration.
+pub(crate) async fn register(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+    registration::mint(w, r).await?;
+    registration::sign_valid(w, r).await?;
+    registration::post_request(w, r, r.into()).await?;
     // Its jti is spent: a later PUT must sign a fresh request.
-    if let Some(r) = w.requests.get_mut(name) {
-        r.jwt.clear();
+    if let Some(request) = w.requests.get_mut(&r) {
+        request.jwt.clear();
     }
     let last = w.last()?;
     match (last.status(), last.json()) {
         (Some(201), Some(Value::Object(registration))) => {
-            w.registrations.insert(name.to_string(), registration);
+            w.registrations.insert(r, registration);
             Ok(())
         }
         _ => Err(fail(
@@ -132,149 +136,178 @@ pub(crate) async fn register(w: &mut DcrWorld, name: &str) -> anyhow::Result<()>
     }
 }
 
-#[given(expr = "recipient {word} is registered")]
-async fn registered(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    register(w, &name).await
+step! {
+    needs [Need::Isolation];
+    #[given(expr = "recipient {recipient} is registered")]
+    async fn registered(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        register(w, r).await
+    }
 }
 
-/// Registers and obtains a `cdr:registration` token: the usual start of a management scenario.
-#[given(expr = "recipient {word} is registered and holds a registration access token")]
-async fn registered_with_token(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    register(w, &name).await?;
-    obtain(w, &name, "cdr:registration").await?;
-    if !w.tokens.contains_key(&name) {
+step! {
+    needs [Need::Isolation];
+    /// Registers and obtains a `cdr:registration` token: the usual start of a management
+    /// scenario.
+    #[given(expr = "recipient {recipient} is registered and holds a registration access token")]
+    async fn registered_with_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        register(w, r).await?;
+        obtain(w, r, "cdr:registration").await?;
+        if !w.tokens.contains_key(&r) {
+            let last = w.last()?;
+            return Err(fail(
+                "HTTP 200 with an access_token (this scenario needs a cdr:registration token)",
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Obtains an access token for `scope` with a valid client assertion of recipient `r`.
+pub(crate) async fn obtain(w: &mut DcrWorld, r: Recipient, scope: &str) -> anyhow::Result<()> {
+    let jti = uuid::Uuid::new_v4().to_string();
+    let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
+    token_request(w, r, r.into(), &assertion, scope).await
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} requests an access token with scope {string}")]
+    async fn request_token(w: &mut DcrWorld, r: Recipient, scope: String) -> anyhow::Result<()> {
+        w.tokens.remove(&r);
+        obtain(w, r, &scope).await
+    }
+}
+
+step! {
+    needs [];
+    #[given(expr = "recipient {recipient} holds an access token with scope {string}")]
+    async fn holds_token(w: &mut DcrWorld, r: Recipient, scope: String) -> anyhow::Result<()> {
+        obtain(w, r, &scope).await?;
+        if !w.tokens.contains_key(&r) {
+            let last = w.last()?;
+            return Err(fail(
+                &format!("HTTP 200 with an access_token for scope {scope:?}"),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
+step! {
+    needs [];
+    #[when(
+        expr = "recipient {recipient} requests an access token with a client assertion that {assertion_flaw}"
+    )]
+    async fn request_with_bad_assertion(
+        w: &mut DcrWorld,
+        r: Recipient,
+        flaw: AssertionFlaw,
+    ) -> anyhow::Result<()> {
+        let kind = match flaw {
+            AssertionFlaw::WrongIss => Assertion::WrongIss,
+            AssertionFlaw::WrongAud => Assertion::WrongAud,
+            AssertionFlaw::AudIssuer => Assertion::AudIssuer,
+            AssertionFlaw::NoExp => Assertion::NoExp,
+            AssertionFlaw::Expired => Assertion::Expired,
+            AssertionFlaw::WrongKey => Assertion::WrongKey,
+        };
+        let jti = uuid::Uuid::new_v4().to_string();
+        let assertion = assertion(w, r, kind, &jti).await?;
+        token_request(w, r, r.into(), &assertion, "cdr:registration").await
+    }
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} requests two access tokens with the same client assertion")]
+    async fn replay_assertion(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let jti = uuid::Uuid::new_v4().to_string();
+        let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
+        token_request(w, r, r.into(), &assertion, "cdr:registration").await?;
+        if w.last()?.status() != Some(200) {
+            return Err(fail(
+                "HTTP 200 for the first use of the assertion",
+                w.last()?,
+            ));
+        }
+        token_request(w, r, r.into(), &assertion, "cdr:registration").await
+    }
+}
+
+step! {
+    needs [];
+    #[when(expr = "a token request for recipient {recipient} is sent {transport}")]
+    async fn token_without_cert(
+        w: &mut DcrWorld,
+        r: Recipient,
+        transport: Transport,
+    ) -> anyhow::Result<()> {
+        let jti = uuid::Uuid::new_v4().to_string();
+        let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
+        token_request(w, r, transport.0, &assertion, "cdr:registration").await
+    }
+}
+
+step! {
+    needs [];
+    #[then("the token response is a bearer token")]
+    fn bearer_token(w: &mut DcrWorld) -> anyhow::Result<()> {
         let last = w.last()?;
-        return Err(fail(
-            "HTTP 200 with an access_token (this scenario needs a cdr:registration token)",
-            last,
-        ));
+        let json = last.json().unwrap_or_default();
+        let ok = last.status() == Some(200)
+            && json
+                .get("access_token")
+                .and_then(Value::as_str)
+                .is_some_and(|t| !t.is_empty())
+            && json
+                .get("token_type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("bearer"));
+        if !ok {
+            return Err(fail(
+                "HTTP 200 with access_token and token_type Bearer",
+                last,
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-pub(crate) async fn obtain(w: &mut DcrWorld, name: &str, scope: &str) -> anyhow::Result<()> {
-    let jti = uuid::Uuid::new_v4().to_string();
-    let assertion = assertion(w, name, Assertion::Valid, &jti).await?;
-    token_request(w, name, name, &assertion, scope).await
-}
-
-#[when(expr = "recipient {word} requests an access token with scope {string}")]
-async fn request_token(w: &mut DcrWorld, name: String, scope: String) -> anyhow::Result<()> {
-    w.tokens.remove(&name);
-    obtain(w, &name, &scope).await
-}
-
-#[given(expr = "recipient {word} holds an access token with scope {string}")]
-async fn holds_token(w: &mut DcrWorld, name: String, scope: String) -> anyhow::Result<()> {
-    obtain(w, &name, &scope).await?;
-    if !w.tokens.contains_key(&name) {
+step! {
+    needs [];
+    #[then("the token response carries no refresh token")]
+    fn no_refresh_token(w: &mut DcrWorld) -> anyhow::Result<()> {
         let last = w.last()?;
-        return Err(fail(
-            &format!("HTTP 200 with an access_token for scope {scope:?}"),
-            last,
-        ));
+        let json = last.json().unwrap_or_default();
+        if last.status() != Some(200) || json.get("refresh_token").is_some() {
+            return Err(fail("HTTP 200 without a refresh_token", last));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-#[when(
-    expr = "recipient {word} requests an access token with a client assertion that {word} {word}"
-)]
-async fn request_with_bad_assertion(
-    w: &mut DcrWorld,
-    name: String,
-    verb: String,
-    what: String,
-) -> anyhow::Result<()> {
-    let kind = match (verb.as_str(), what.as_str()) {
-        ("names", "another-issuer") => Assertion::WrongIss,
-        ("names", "another-audience") => Assertion::WrongAud,
-        ("names", "the-issuer") => Assertion::AudIssuer,
-        ("lacks", "exp") => Assertion::NoExp,
-        ("has", "expired") => Assertion::Expired,
-        ("is", "wrongly-signed") => Assertion::WrongKey,
-        _ => bail!("unknown client assertion variant: {verb} {what}"),
-    };
-    let jti = uuid::Uuid::new_v4().to_string();
-    let assertion = assertion(w, &name, kind, &jti).await?;
-    token_request(w, &name, &name, &assertion, "cdr:registration").await
-}
-
-#[when(expr = "recipient {word} requests two access tokens with the same client assertion")]
-async fn replay_assertion(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let jti = uuid::Uuid::new_v4().to_string();
-    let assertion = assertion(w, &name, Assertion::Valid, &jti).await?;
-    token_request(w, &name, &name, &assertion, "cdr:registration").await?;
-    if w.last()?.status() != Some(200) {
-        return Err(fail(
-            "HTTP 200 for the first use of the assertion",
-            w.last()?,
-        ));
+step! {
+    needs [Need::TokenExpiry];
+    #[given(expr = "the access token of recipient {recipient} has expired")]
+    async fn wait_for_expiry(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let token = w
+            .tokens
+            .get(&r)
+            .cloned()
+            .with_context(|| format!("recipient {r} holds no token"))?;
+        let lifetime = token
+            .expires_in
+            .context("the token response gave no expires_in, so expiry cannot be awaited")?;
+        let limit = w.env().max_token_wait.as_secs();
+        if lifetime > limit {
+            bail!(
+                "the token lives {lifetime} s, longer than the {limit} s this run may wait for it to expire (--max-token-wait)"
+            );
+        }
+        let deadline = token.obtained + std::time::Duration::from_secs(lifetime + 2);
+        tokio::time::sleep_until(deadline.into()).await;
+        Ok(())
     }
-    token_request(w, &name, &name, &assertion, "cdr:registration").await
-}
-
-#[when(expr = "a token request for recipient {word} is sent {word}")]
-async fn token_without_cert(w: &mut DcrWorld, name: String, how: String) -> anyhow::Result<()> {
-    let certificate = match how.as_str() {
-        "without-a-client-certificate" => "none",
-        "with-a-certificate-from-another-CA" => "rogue",
-        other => bail!("unknown transport variant {other}"),
-    };
-    let jti = uuid::Uuid::new_v4().to_string();
-    let assertion = assertion(w, &name, Assertion::Valid, &jti).await?;
-    token_request(w, &name, certificate, &assertion, "cdr:registration").await
-}
-
-#[then("the token response is a bearer token")]
-fn bearer_token(w: &mut DcrWorld) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let json = last.json().unwrap_or_default();
-    let ok = last.status() == Some(200)
-        && json
-            .get("access_token")
-            .and_then(Value::as_str)
-            .is_some_and(|t| !t.is_empty())
-        && json
-            .get("token_type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("bearer"));
-    if !ok {
-        return Err(fail(
-            "HTTP 200 with access_token and token_type Bearer",
-            last,
-        ));
-    }
-    Ok(())
-}
-
-#[then("the token response carries no refresh token")]
-fn no_refresh_token(w: &mut DcrWorld) -> anyhow::Result<()> {
-    let last = w.last()?;
-    let json = last.json().unwrap_or_default();
-    if last.status() != Some(200) || json.get("refresh_token").is_some() {
-        return Err(fail("HTTP 200 without a refresh_token", last));
-    }
-    Ok(())
-}
-
-#[given(expr = "the access token of recipient {word} has expired")]
-async fn wait_for_expiry(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-    let token = w
-        .tokens
-        .get(&name)
-        .cloned()
-        .with_context(|| format!("recipient {name} holds no token"))?;
-    let lifetime = token
-        .expires_in
-        .context("the token response gave no expires_in, so expiry cannot be awaited")?;
-    let limit = w.env().max_token_wait.as_secs();
-    if lifetime > limit {
-        bail!(
-            "the token lives {lifetime} s, longer than the {limit} s this run may wait for it to expire (--max-token-wait)"
-        );
-    }
-    let deadline = token.obtained + std::time::Duration::from_secs(lifetime + 2);
-    tokio::time::sleep_until(deadline.into()).await;
-    Ok(())
 }
