@@ -298,7 +298,9 @@ async fn main() {
     // Pre-sign (not timed as part of the holder's throughput).
     let started = Instant::now();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let recipient = dcr_vectors::templates::recipients().unwrap().remove(0);
+    let recipient = dcr_vectors::templates::software_products()
+        .unwrap()
+        .remove(0);
     let requests: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use dcr_conformance::environment::Env;
+use dcr_conformance::environment::Environment;
 use dcr_conformance::run::runner::RunOptions;
 
 #[tokio::main]
@@ -24,7 +24,7 @@ async fn main() -> ExitCode {
         println!("conformance: 0 passed, 0 failed, 0 skipped (filtered out)");
         return ExitCode::SUCCESS;
     }
-    let env = match Env::embedded(Duration::from_secs(10)).await {
+    let env = match Environment::embedded(Duration::from_secs(10)).await {
         Ok(env) => env,
         Err(e) => {
             eprintln!("cannot start the embedded environment: {e:#}");

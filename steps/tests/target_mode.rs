@@ -307,7 +307,7 @@ fn fixed_ssa_target(sandbox: &Sandbox) -> (PathBuf, tokio::runtime::Runtime, wir
     let a_port = free_port();
     let a_jwks = format!("http://127.0.0.1:{a_port}/a/jwks");
     let template = dcr_vectors::SsaTemplate::load().expect("template");
-    let recipient = dcr_vectors::templates::recipients().expect("recipients")[0].clone();
+    let recipient = dcr_vectors::templates::software_products().expect("recipients")[0].clone();
     let claims = template
         .claims(
             &recipient,

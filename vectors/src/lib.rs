@@ -25,4 +25,4 @@ pub mod time;
 
 pub use keys::{SigningAlg, SigningKey};
 pub use pki::{CertAndKey, TestPki};
-pub use templates::{Recipient, RegistrationTemplate, SsaTemplate};
+pub use templates::{RegistrationTemplate, SoftwareProduct, SsaTemplate};

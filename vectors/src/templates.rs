@@ -17,7 +17,7 @@ const REGISTRATION_YAML: &str = include_str!("../templates/registration.yaml");
 
 /// A Data Recipient software product as the Register knows it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Recipient {
+pub struct SoftwareProduct {
     /// Short name used in scenarios ("A", "B").
     pub name: String,
     /// Software Product ID.
@@ -40,14 +40,14 @@ pub struct Recipient {
 
 #[derive(Deserialize)]
 struct RecipientsFile {
-    recipients: Vec<Recipient>,
+    recipients: Vec<SoftwareProduct>,
 }
 
-/// The recipients of `vectors/templates/recipients.yaml`.
+/// The software products of the recipients in `vectors/templates/recipients.yaml`.
 ///
 /// # Errors
 /// Fails only if the embedded file is malformed (caught by the unit tests).
-pub fn recipients() -> anyhow::Result<Vec<Recipient>> {
+pub fn software_products() -> anyhow::Result<Vec<SoftwareProduct>> {
     let file: RecipientsFile =
         serde_yaml::from_str(RECIPIENTS_YAML).context("templates/recipients.yaml")?;
     Ok(file.recipients)
@@ -136,33 +136,33 @@ impl SsaTemplate {
         self.0.lifetime_seconds
     }
 
-    /// Claims of an SSA for `recipient`, whose keys are published at `jwks_uri` and whose
+    /// Claims of an SSA for `product`, whose keys are published at `jwks_uri` and whose
     /// endpoints live under `recipient_base_uri`, issued at `now`.
     ///
     /// # Errors
     /// Fails when the template names an input this function does not provide.
     pub fn claims(
         &self,
-        recipient: &Recipient,
+        product: &SoftwareProduct,
         jwks_uri: &str,
         recipient_base_uri: &str,
         now: i64,
     ) -> anyhow::Result<Map<String, Value>> {
         let mut inputs = Inputs::new();
         for (k, v) in [
-            ("software_id", &recipient.software_id),
-            ("org_id", &recipient.org_id),
-            ("org_name", &recipient.org_name),
-            ("legal_entity_id", &recipient.legal_entity_id),
-            ("legal_entity_name", &recipient.legal_entity_name),
-            ("client_name", &recipient.client_name),
-            ("client_description", &recipient.client_description),
+            ("software_id", &product.software_id),
+            ("org_id", &product.org_id),
+            ("org_name", &product.org_name),
+            ("legal_entity_id", &product.legal_entity_id),
+            ("legal_entity_name", &product.legal_entity_name),
+            ("client_name", &product.client_name),
+            ("client_description", &product.client_description),
         ] {
             inputs.insert(k.into(), Value::String(v.clone()));
         }
         inputs.insert(
             "redirect_uris".into(),
-            serde_json::to_value(&recipient.redirect_uris)?,
+            serde_json::to_value(&product.redirect_uris)?,
         );
         inputs.insert("jwks_uri".into(), Value::String(jwks_uri.into()));
         inputs.insert(
@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn embedded_templates_load() {
-        assert_eq!(recipients().expect("recipients").len(), 2);
+        assert_eq!(software_products().expect("recipients").len(), 2);
         assert_eq!(SsaTemplate::load().expect("ssa").lifetime(), 600);
         assert!(
             RegistrationTemplate::load()
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn ssa_claims_substitute_every_input() {
-        let r = recipients().expect("recipients").remove(0);
+        let r = software_products().expect("recipients").remove(0);
         let c = SsaTemplate::load()
             .expect("t")
             .claims(&r, "https://jwks", "https://base", 1000)

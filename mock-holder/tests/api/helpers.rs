@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use dcr_vectors::jose::sign_claims;
 use dcr_vectors::{
-    Recipient, RegistrationTemplate, SigningAlg, SigningKey, SsaTemplate, TestPki, time,
+    RegistrationTemplate, SigningAlg, SigningKey, SoftwareProduct, SsaTemplate, TestPki, time,
 };
 use mock_holder::{RunningHolder, Settings};
 use reqwest::{Certificate, Client, Identity, Response};
@@ -30,7 +30,7 @@ pub struct TestApp {
     pub client_a: Client,
     /// mTLS client with recipient B's transport certificate.
     pub client_b: Client,
-    pub recipient: Recipient,
+    pub recipient: SoftwareProduct,
     ssa_template: SsaTemplate,
     registration_template: RegistrationTemplate,
 }
@@ -89,7 +89,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         holder,
         client_a,
         client_b,
-        recipient: dcr_vectors::templates::recipients()
+        recipient: dcr_vectors::templates::software_products()
             .expect("recipients")
             .remove(0),
         pki,

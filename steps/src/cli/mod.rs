@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use anyhow::Context as _;
 
-use crate::environment::Env;
+use crate::environment::Environment;
 use crate::environment::target::Target;
 use crate::run::runner::{self, RunOptions};
 
@@ -278,7 +278,7 @@ async fn run(args: RunArgs) -> ExitCode {
         sign_with,
     };
     let env = match target {
-        None => Env::embedded_with(timeout, args.holder_defect)
+        None => Environment::embedded_with(timeout, args.holder_defect)
             .await
             .context("cannot start the embedded environment"),
         Some(_) if args.holder_defect.is_some() => Err(anyhow::anyhow!(
@@ -286,7 +286,7 @@ async fn run(args: RunArgs) -> ExitCode {
         )),
         Some(target) => {
             let path = target.path.display().to_string();
-            Env::from_target(target, timeout)
+            Environment::from_target(target, timeout)
                 .await
                 .with_context(|| format!("cannot set up the target of {path} (`dcr-conformance doctor --target {path}` checks it)"))
         }
@@ -302,7 +302,7 @@ async fn run(args: RunArgs) -> ExitCode {
 }
 
 /// Runs `options` in `env`, prints the closing line, and maps the outcome to an exit code.
-pub async fn run_in(env: std::sync::Arc<Env>, options: &RunOptions) -> ExitCode {
+pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> ExitCode {
     let outcome = match runner::run(env, options).await {
         Ok(outcome) => outcome,
         Err(e) => {

@@ -1,7 +1,7 @@
 //! `dcr-conformance doctor --target FILE`: the pre-flight check of a target, before any
 //! scenario. Each check prints pass or fail with what it saw and, on failure, how to fix it.
 //!
-//! The checks use the environment exactly as a run would build it ([`Env::from_target`]): the
+//! The checks use the environment exactly as a run would build it ([`Environment::from_target`]): the
 //! same clients, the same JWKS hosts, the same software statements.
 
 use std::fmt::Write as _;
@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::environment::Env;
+use crate::environment::Environment;
 use crate::environment::target::Target;
 use crate::http::{self, Request};
 
@@ -125,7 +125,7 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
         ),
     );
     let caps = target.capabilities();
-    let env = match Env::from_target(target, timeout).await {
+    let env = match Environment::from_target(target, timeout).await {
         Ok(env) => env,
         Err(e) => {
             report.fail(
@@ -140,16 +140,16 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
     if let Some(doc) = &discovery {
         tls(&env, doc, &mut report).await;
     }
-    for actor in &env.actors {
+    for identity in &env.recipients {
         jwks(
-            &actor.recipient.name,
-            &actor.jwks_uri,
-            &actor.key,
+            &identity.product.name,
+            &identity.jwks_uri,
+            &identity.key,
             &env,
             &mut report,
         )
         .await;
-        ssa(actor, &mut report);
+        ssa(identity, &mut report);
     }
     if let Some(register) = &env.register
         && let Some((server, jwks_path)) = &register.jwks_host
@@ -168,8 +168,11 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
 }
 
 /// Fetches discovery with recipient A's client; checks the endpoints and the clock offset.
-async fn discovery(env: &Arc<Env>, report: &mut Report) -> Option<serde_json::Map<String, Value>> {
-    let client = env.actors.first().map_or(&env.anonymous, |a| &a.client);
+async fn discovery(
+    env: &Arc<Environment>,
+    report: &mut Report,
+) -> Option<serde_json::Map<String, Value>> {
+    let client = env.recipients.first().map_or(&env.anonymous, |a| &a.client);
     let before = SystemTime::now();
     let e = http::send(
         client,
@@ -261,14 +264,14 @@ fn clock(date: Option<&str>, sent: SystemTime, report: &mut Report) {
 
 /// TLS with each recipient's certificate (and the rogue one) to the registration endpoint's
 /// host: an HTTP answer to GET proves the handshake.
-async fn tls(env: &Arc<Env>, doc: &serde_json::Map<String, Value>, report: &mut Report) {
+async fn tls(env: &Arc<Environment>, doc: &serde_json::Map<String, Value>, report: &mut Report) {
     let Some(url) = doc.get("registration_endpoint").and_then(Value::as_str) else {
         return;
     };
-    for actor in &env.actors {
-        let name = &actor.recipient.name;
+    for identity in &env.recipients {
+        let name = &identity.product.name;
         let e = http::send(
-            &actor.client,
+            &identity.client,
             &format!("recipient {name}"),
             Request::new(reqwest::Method::GET, url.to_string()),
             env.timeout,
@@ -280,7 +283,7 @@ async fn tls(env: &Arc<Env>, doc: &serde_json::Map<String, Value>, report: &mut 
                 format!("tls {name}"),
                 format!(
                     "handshake with recipient {name}'s certificate (x5t#S256 {}) accepted; GET {url} → HTTP {status}",
-                    actor.thumbprint
+                    identity.thumbprint
                 ),
             ),
             None => report.fail(
@@ -300,7 +303,7 @@ async fn jwks(
     who: &str,
     uri: &str,
     key: &dcr_vectors::SigningKey,
-    env: &Arc<Env>,
+    env: &Arc<Environment>,
     report: &mut Report,
 ) {
     let name = format!("jwks {who}");
@@ -373,9 +376,9 @@ async fn jwks(
 }
 
 /// A fixed SSA decodes, is the Register's, is not expired, and names this JWKS.
-fn ssa(actor: &crate::environment::Actor, report: &mut Report) {
-    let name = format!("ssa {}", actor.recipient.name);
-    let Some(ssa) = &actor.ssa else {
+fn ssa(identity: &crate::environment::RecipientIdentity, report: &mut Report) {
+    let name = format!("ssa {}", identity.product.name);
+    let Some(ssa) = &identity.ssa else {
         report.add(
             Mark::Pass,
             name,
@@ -409,10 +412,10 @@ fn ssa(actor: &crate::environment::Actor, report: &mut Report) {
         ));
     }
     let ssa_jwks = claims.get("jwks_uri").and_then(Value::as_str).unwrap_or("");
-    if ssa_jwks != actor.jwks_uri {
+    if ssa_jwks != identity.jwks_uri {
         problems.push(format!(
             "its jwks_uri {ssa_jwks:?} is not the target file's {:?}",
-            actor.jwks_uri
+            identity.jwks_uri
         ));
     }
     if problems.is_empty() {
@@ -421,7 +424,7 @@ fn ssa(actor: &crate::environment::Actor, report: &mut Report) {
             name,
             format!(
                 "software_id {}, expires in {} s",
-                actor.recipient.software_id,
+                identity.product.software_id,
                 exp.unwrap_or(now) - now
             ),
         );

@@ -13,7 +13,7 @@ use wiremock::MockServer;
 
 use crate::environment::capabilities::Capabilities;
 use crate::environment::register::Register;
-use crate::environment::{Actor, Clients, Env, serve_jwks};
+use crate::environment::{Clients, Environment, RecipientIdentity, serve_jwks};
 
 /// Access token lifetime of the embedded holder: long enough for any scenario's calls, short
 /// enough that waiting for a real expiry costs seconds.
@@ -22,7 +22,7 @@ const EMBEDDED_TOKEN_LIFETIME: Duration = Duration::from_secs(8);
 /// Path of the mock Register's JWKS.
 const REGISTER_JWKS_PATH: &str = "/cdr-register/v1/jwks";
 
-impl Env {
+impl Environment {
     /// Starts the embedded environment.
     ///
     /// # Errors
@@ -31,11 +31,11 @@ impl Env {
         Self::embedded_with(timeout, None).await
     }
 
-    /// [`Env::embedded`], with the mock holder started with `defect` (the self-check:
+    /// [`Environment::embedded`], with the mock holder started with `defect` (the self-check:
     /// `dcr-conformance selfcheck`).
     ///
     /// # Errors
-    /// As [`Env::embedded`].
+    /// As [`Environment::embedded`].
     pub async fn embedded_with(
         timeout: Duration,
         defect: Option<mock_holder::Defect>,
@@ -52,23 +52,27 @@ impl Env {
 
         let jwks_host = MockServer::start().await;
         let mut clients = Clients::new(&pki.ca.cert_pem, pki.rogue.identity_pem(), timeout)?;
-        let mut actors = Vec::new();
+        let mut recipients = Vec::new();
         let certs = [&pki.client_a, &pki.client_b];
         // Recipient A signs with PS256 and recipient B with ES256, so both algorithms the CDS
         // allows are exercised on every run.
         let algs = [SigningAlg::Ps256, SigningAlg::Es256];
-        for ((recipient, cert), alg) in templates::recipients()?.into_iter().zip(certs).zip(algs) {
-            let lower = recipient.name.to_ascii_lowercase();
+        for ((product, cert), alg) in templates::software_products()?
+            .into_iter()
+            .zip(certs)
+            .zip(algs)
+        {
+            let lower = product.name.to_ascii_lowercase();
             let key = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let impostor = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
             let jwks_path = format!("/{lower}/jwks");
             serve_jwks(&jwks_host, &jwks_path, &key).await?;
-            actors.push(Actor {
+            recipients.push(RecipientIdentity {
                 jwks_uri: format!("{}{jwks_path}", jwks_host.uri()),
                 base_uri: format!("https://{lower}.recipient.example"),
-                client: clients.recipient(&recipient.name, &cert.identity_pem())?,
+                client: clients.recipient(&product.name, &cert.identity_pem())?,
                 thumbprint: cert.thumbprint(),
-                recipient,
+                product,
                 key,
                 impostor,
                 ssa: None,
@@ -94,7 +98,7 @@ impl Env {
             discovery_url: format!("{}/.well-known/openid-configuration", holder.urls.issuer),
             anonymous: clients.anonymous,
             rogue: clients.rogue,
-            actors,
+            recipients,
             tls_identities: clients.tls_identities,
             register: Some(register),
             ssa_template: SsaTemplate::load()?,

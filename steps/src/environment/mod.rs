@@ -1,9 +1,9 @@
 //! The environment a run executes in: the target holder, the Data Recipients the suite acts
 //! as, and the CDR Register whose key signs SSAs.
 //!
-//! * [`embedded`]: the default, self-contained environment on loopback (`Env::embedded`);
+//! * [`embedded`]: the default, self-contained environment on loopback (`Environment::embedded`);
 //! * [`target`]: the target file (`--target`): schema, loading, what it lets run;
-//! * [`targeted`]: the environment a target file describes (`Env::from_target`);
+//! * [`targeted`]: the environment a target file describes (`Environment::from_target`);
 //! * [`capabilities`]: what scenarios may need from an environment, and what it lacks;
 //! * [`register`]: the CDR Register as the suite plays it, and the client of a real one;
 //! * [`doctor`]: `doctor --target`, the pre-flight checks of a target.
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use dcr_vectors::keys::public_jwks;
-use dcr_vectors::templates::Recipient;
+use dcr_vectors::templates::SoftwareProduct;
 use dcr_vectors::{RegistrationTemplate, SigningKey, SsaTemplate};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -28,11 +28,11 @@ use crate::environment::capabilities::Capabilities;
 use crate::environment::register::Register;
 use crate::http;
 
-/// A Data Recipient persona the suite acts as.
+/// A Data Recipient recipient the suite acts as.
 #[derive(Debug)]
-pub struct Actor {
+pub struct RecipientIdentity {
     /// Register data (software product, brand, redirect URIs).
-    pub recipient: Recipient,
+    pub product: SoftwareProduct,
     /// Its request-signing key (published at `jwks_uri`).
     pub key: SigningKey,
     /// A key of the same algorithm and `kid` that is *not* published: requests signed with it
@@ -52,13 +52,13 @@ pub struct Actor {
 }
 
 /// The run's environment, shared by every scenario.
-pub struct Env {
+pub struct Environment {
     /// Name of the target, used for snapshot and report directories.
     pub target: String,
     /// The holder's discovery document URL.
     pub discovery_url: String,
     /// The recipients, "A" first.
-    pub actors: Vec<Actor>,
+    pub recipients: Vec<RecipientIdentity>,
     /// The Register, when the suite holds its key (embedded run).
     pub register: Option<Register>,
     /// A client presenting no certificate.
@@ -88,16 +88,16 @@ pub struct Env {
     holder: Option<mock_holder::RunningHolder>,
 }
 
-impl std::fmt::Debug for Env {
+impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Env")
+        f.debug_struct("Environment")
             .field("target", &self.target)
             .field("discovery_url", &self.discovery_url)
             .finish_non_exhaustive()
     }
 }
 
-impl Drop for Env {
+impl Drop for Environment {
     fn drop(&mut self) {
         if let Some(h) = &self.holder {
             h.shutdown();
@@ -105,15 +105,15 @@ impl Drop for Env {
     }
 }
 
-impl Env {
-    /// The recipient persona called `name` ("A", "B").
+impl Environment {
+    /// The recipient recipient called `name` ("A", "B").
     ///
     /// # Errors
     /// Fails when there is no such recipient.
-    pub fn actor(&self, name: &str) -> anyhow::Result<&Actor> {
-        self.actors
+    pub fn recipient(&self, name: &str) -> anyhow::Result<&RecipientIdentity> {
+        self.recipients
             .iter()
-            .find(|a| a.recipient.name == name)
+            .find(|a| a.product.name == name)
             .with_context(|| format!("no recipient {name:?} in this environment"))
     }
 

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use dcr_vectors::templates::{self, Recipient};
+use dcr_vectors::templates::{self, SoftwareProduct};
 use dcr_vectors::{RegistrationTemplate, SigningKey, SsaTemplate, TestPki};
 
 use crate::environment::register::{Register, fetch_ssa};
 use crate::environment::target::{Jwks, Target};
-use crate::environment::{Actor, Clients, Env, bind_host, serve_jwks};
+use crate::environment::{Clients, Environment, RecipientIdentity, bind_host, serve_jwks};
 
-impl Env {
+impl Environment {
     /// Builds the environment a target file describes: clients with the recipients'
     /// certificates, JWKS hosts the file asks the suite to run, the Register's key when given,
     /// and each recipient's fixed SSA otherwise (obtained now, once).
@@ -41,8 +41,8 @@ impl Env {
                 Some(Register::with_key(r.key, host)?)
             }
         };
-        let templates = templates::recipients()?;
-        let mut actors = Vec::new();
+        let templates = templates::software_products()?;
+        let mut recipients = Vec::new();
         for r in target.recipients {
             let lower = r.name.to_ascii_lowercase();
             if let Jwks::Served(h) = &r.jwks {
@@ -51,35 +51,31 @@ impl Env {
                 serve_jwks(&server, h.public_url.path(), &r.key).await?;
                 keep_alive.push(Box::new(server));
             }
-            let (recipient, base_uri, ssa) = match &r.ssa {
+            let (product, base_uri, ssa) = match &r.ssa {
                 None => {
-                    let recipient = templates
+                    let product = templates
                         .iter()
                         .find(|t| t.name == r.name)
                         .cloned()
                         .with_context(|| format!("no template for recipient {}", r.name))?;
-                    (
-                        recipient,
-                        format!("https://{lower}.recipient.example"),
-                        None,
-                    )
+                    (product, format!("https://{lower}.recipient.example"), None)
                 }
                 Some(source) => {
                     let ssa = fetch_ssa(source, &r.identity_pem, &r.key, timeout)
                         .await
                         .with_context(|| format!("obtaining the SSA of recipient {}", r.name))?;
-                    let (recipient, base_uri) = recipient_from_ssa(&r.name, &ssa)?;
-                    (recipient, base_uri, Some(ssa))
+                    let (product, base_uri) = product_from_ssa(&r.name, &ssa)?;
+                    (product, base_uri, Some(ssa))
                 }
             };
-            actors.push(Actor {
+            recipients.push(RecipientIdentity {
                 jwks_uri: r.jwks.uri(),
                 base_uri,
                 client: clients.recipient(&r.name, &r.identity_pem)?,
                 thumbprint: r.thumbprint,
                 impostor: SigningKey::generate(r.key.alg(), r.key.kid())?,
                 key: r.key,
-                recipient,
+                product,
                 ssa,
             });
         }
@@ -93,7 +89,7 @@ impl Env {
             discovery_url: target.discovery_url,
             anonymous: clients.anonymous,
             rogue: clients.rogue,
-            actors,
+            recipients,
             tls_identities: clients.tls_identities,
             fresh_software_ids: register.is_some(),
             register,
@@ -111,7 +107,7 @@ impl Env {
 }
 
 /// The recipient a fixed SSA describes, and its `recipient_base_uri`.
-fn recipient_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(Recipient, String)> {
+fn product_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(SoftwareProduct, String)> {
     let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
     let text = |claim: &str| -> anyhow::Result<String> {
         match claims.get(claim).and_then(serde_json::Value::as_str) {
@@ -129,7 +125,7 @@ fn recipient_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(Recipient, Strin
         })
         .filter(|v| !v.is_empty())
         .with_context(|| format!("the SSA of recipient {name} has no redirect_uris"))?;
-    let recipient = Recipient {
+    let product = SoftwareProduct {
         name: name.to_string(),
         software_id: text("software_id")?,
         org_id: text("org_id").unwrap_or_default(),
@@ -140,5 +136,5 @@ fn recipient_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(Recipient, Strin
         client_description: text("client_description").unwrap_or_default(),
         redirect_uris,
     };
-    Ok((recipient, text("recipient_base_uri").unwrap_or_default()))
+    Ok((product, text("recipient_base_uri").unwrap_or_default()))
 }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use dcr_vectors::jose;
 use dcr_vectors::mutation::{Expect, Mutation, MutationFile, Vars};
-use dcr_vectors::templates::recipients;
+use dcr_vectors::templates::software_products;
 use dcr_vectors::{RegistrationTemplate, SigningAlg, SigningKey, SsaTemplate};
 use josekit::jws::RS256;
 use rstest::rstest;
@@ -43,7 +43,9 @@ fn vars() -> Vars {
         skew: SKEW,
         values: Default::default(),
     };
-    let software_id = recipients().expect("recipients")[0].software_id.clone();
+    let software_id = software_products().expect("recipients")[0]
+        .software_id
+        .clone();
     vars.values.insert("software_id".into(), json!(software_id));
     vars.values.insert("issuer".into(), json!(ISSUER));
     vars
@@ -53,7 +55,7 @@ fn ssa_claims() -> Map<String, Value> {
     SsaTemplate::load()
         .expect("ssa template")
         .claims(
-            &recipients().expect("recipients")[0],
+            &software_products().expect("recipients")[0],
             JWKS_URI,
             BASE_URI,
             NOW,
@@ -62,7 +64,7 @@ fn ssa_claims() -> Map<String, Value> {
 }
 
 fn request_claims(ssa: &str) -> Map<String, Value> {
-    let r = &recipients().expect("recipients")[0];
+    let r = &software_products().expect("recipients")[0];
     RegistrationTemplate::load()
         .expect("registration template")
         .claims(&r.software_id, ISSUER, &r.redirect_uris, ssa, NOW)

@@ -11,7 +11,7 @@ use clap::Parser as _;
 use cucumber::{World as _, WriterExt as _, writer};
 
 use crate::catalogue::Catalogue;
-use crate::environment::Env;
+use crate::environment::Environment;
 use crate::run::collect::{Collector, ExchangeStore};
 use crate::run::hooks::after_scenario;
 use crate::run::plan::{Plan, RULE_PREFIX};
@@ -140,7 +140,7 @@ fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<(
 ///
 /// # Errors
 /// Fails (a usage or configuration error) when the catalogue or the report folder is unusable.
-pub async fn run(env: Arc<Env>, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
+pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let catalogue = Arc::new(Catalogue::load(&opts.features.join("catalogue.yaml"))?);
     check_selection(&catalogue, opts)?;
     let plan = Plan::load(&opts.features, &catalogue)?;

@@ -1,5 +1,5 @@
 //! The per-scenario World: typed state a scenario builds up (software statements, requests,
-//! the last exchange), on top of the run's shared [`Env`].
+//! the last exchange), on top of the run's shared [`Environment`].
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,7 +10,7 @@ use cucumber::World;
 use serde_json::{Map, Value};
 
 use crate::catalogue::Catalogue;
-use crate::environment::{Actor, Env};
+use crate::environment::{Environment, RecipientIdentity};
 use crate::http::{self, Exchange, Request};
 use crate::scenario::params::{Certificate, Recipient};
 
@@ -18,7 +18,7 @@ use crate::scenario::params::{Certificate, Recipient};
 #[derive(Debug)]
 pub struct RunContext {
     /// Target, recipients, Register.
-    pub env: Arc<Env>,
+    pub env: Arc<Environment>,
     /// The requirement catalogue.
     pub catalogue: Arc<Catalogue>,
     /// Where this target's snapshots live.
@@ -127,7 +127,7 @@ impl DcrWorld {
     }
 
     /// The run environment.
-    pub fn env(&self) -> &Env {
+    pub fn env(&self) -> &Environment {
         &self.ctx.env
     }
 
@@ -135,8 +135,8 @@ impl DcrWorld {
     ///
     /// # Errors
     /// Fails when the environment has no such recipient.
-    pub fn actor(&self, r: Recipient) -> anyhow::Result<&Actor> {
-        self.ctx.env.actor(r.name())
+    pub fn recipient(&self, r: Recipient) -> anyhow::Result<&RecipientIdentity> {
+        self.ctx.env.recipient(r.name())
     }
 
     /// The software product id recipient `name` uses in this scenario: a fresh one when the
@@ -151,7 +151,7 @@ impl DcrWorld {
         let id = if self.ctx.env.fresh_software_ids {
             uuid::Uuid::new_v4().to_string()
         } else {
-            self.actor(r)?.recipient.software_id.clone()
+            self.recipient(r)?.product.software_id.clone()
         };
         self.software_ids.insert(r, id.clone());
         Ok(id)
@@ -194,7 +194,7 @@ impl DcrWorld {
         let (client, label) = match certificate {
             Certificate::None => (&env.anonymous, "none".to_string()),
             Certificate::Rogue => (&env.rogue, "issued by another CA".to_string()),
-            Certificate::Of(r) => (&env.actor(r.name())?.client, format!("recipient {r}")),
+            Certificate::Of(r) => (&env.recipient(r.name())?.client, format!("recipient {r}")),
         };
         let url = request.url.clone();
         env.pace().await;

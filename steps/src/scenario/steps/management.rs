@@ -63,14 +63,14 @@ async fn manage(
 /// signed by a key the holder never issued tokens with.
 fn forged_token(w: &DcrWorld, caller: Recipient) -> anyhow::Result<String> {
     let client_id = w.client_id(caller)?;
-    let actor = w.actor(caller)?;
+    let identity = w.recipient(caller)?;
     let now = dcr_vectors::time::now();
     let claims = serde_json::json!({
         "iss": "https://forger.example", "sub": client_id, "client_id": client_id,
         "scope": "cdr:registration", "iat": now, "exp": now + 300,
-        "jti": uuid::Uuid::new_v4().to_string(), "cnf": {"x5t#S256": actor.thumbprint},
+        "jti": uuid::Uuid::new_v4().to_string(), "cnf": {"x5t#S256": identity.thumbprint},
     });
-    dcr_vectors::jose::sign_claims(claims.as_object().context("claims")?, &actor.impostor)
+    dcr_vectors::jose::sign_claims(claims.as_object().context("claims")?, &identity.impostor)
 }
 
 /// Recipient `caller` performs `op` on `owner`'s registration: an update is a PUT of a freshly

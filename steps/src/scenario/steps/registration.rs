@@ -171,7 +171,7 @@ async fn mint_ssa(
 ) -> anyhow::Result<()> {
     let env = w.ctx.env.clone();
     if mutation.is_none()
-        && let Some(ssa) = &env.actor(r.name())?.ssa
+        && let Some(ssa) = &env.recipient(r.name())?.ssa
     {
         // A fixed SSA from the target file's source: the Register issued it, not the suite.
         w.ssas.insert(r, ssa.clone());
@@ -179,7 +179,7 @@ async fn mint_ssa(
     }
     let vars = vars(w, r, mutation.is_some_and(Mutation::uses_skew)).await?;
     if env.register.is_none()
-        && let (Some(ssa), Some(m)) = (&env.actor(r.name())?.ssa, mutation)
+        && let (Some(ssa), Some(m)) = (&env.recipient(r.name())?.ssa, mutation)
         && m.works_on_issued_token()
     {
         let mutated = mutate_issued_ssa(ssa, m, &vars)?;
@@ -190,12 +190,12 @@ async fn mint_ssa(
     let register = env.register.as_ref().context(
         "this scenario mints software statements, which needs the Register's signing key (register.signing_key in the target file)",
     )?;
-    let actor = env.actor(r.name())?;
-    let mut recipient = actor.recipient.clone();
-    recipient.software_id = software_id;
+    let identity = env.recipient(r.name())?;
+    let mut product = identity.product.clone();
+    product.software_id = software_id;
     let mut claims =
         env.ssa_template
-            .claims(&recipient, &actor.jwks_uri, &actor.base_uri, vars.now)?;
+            .claims(&product, &identity.jwks_uri, &identity.base_uri, vars.now)?;
     if let Some(m) = mutation {
         m.apply_claims(&mut claims, &vars)?;
     }
@@ -229,11 +229,11 @@ async fn sign_request(
     let issuer = w.discovered("issuer").await?;
     let software_id = w.software_id(r)?;
     let env = w.ctx.env.clone();
-    let actor = env.actor(r.name())?;
+    let identity = env.recipient(r.name())?;
     let mut claims = env.registration_template.claims(
         &software_id,
         &issuer,
-        &actor.recipient.redirect_uris,
+        &identity.product.redirect_uris,
         &ssa,
         vars.now,
     )?;
@@ -241,7 +241,7 @@ async fn sign_request(
     // algorithm (a holder may insist that the two match).
     claims.insert(
         "token_endpoint_auth_signing_alg".into(),
-        actor.key.alg().as_str().into(),
+        identity.key.alg().as_str().into(),
     );
     if let Some(m) = mutation {
         m.apply_claims(&mut claims, &vars)?;
@@ -254,14 +254,14 @@ async fn sign_request(
         }
     }
     let mut header = env.registration_template.header().clone();
-    header.insert("kid".into(), actor.key.kid().into());
+    header.insert("kid".into(), identity.key.kid().into());
     let jwt = finish(
         mutation,
         &vars,
         header,
         claims.clone(),
-        &actor.key,
-        &actor.impostor,
+        &identity.key,
+        &identity.impostor,
         None,
         "recipient",
     )?;
@@ -460,7 +460,7 @@ step! {
             bodies.push(w.requests[&r].jwt.clone());
         }
         let env = w.ctx.env.clone();
-        let client = env.actor(r.name())?.client.clone();
+        let client = env.recipient(r.name())?.client.clone();
         let label = format!("recipient {r}");
         let sends = bodies.into_iter().map(|body| {
             let request = Request::new(reqwest::Method::POST, endpoint.clone())

@@ -60,11 +60,11 @@ async fn assertion(
         }
     }
     let env = w.ctx.env.clone();
-    let actor = env.actor(r.name())?;
+    let identity = env.recipient(r.name())?;
     let key = if kind == Assertion::WrongKey {
-        &actor.impostor
+        &identity.impostor
     } else {
-        &actor.key
+        &identity.key
     };
     jose::sign_claims(&claims, key)
 }
