@@ -38,7 +38,7 @@ inventory::collect!(Declared);
 
 /// Defines a cucumber step and declares its needs beside it:
 ///
-/// ```ignore
+/// ```text
 /// step! {
 ///     needs [Need::TokenExpiry];
 ///     #[given(expr = "the access token of recipient {recipient} has expired")]
