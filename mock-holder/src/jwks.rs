@@ -164,33 +164,30 @@ impl JwksCache {
         })
     }
 
-    /// A verifier for `alg` with the key `kid` at `url`, from the cache or freshly fetched.
-    /// `Ok(None)`: the key exists but cannot verify `alg` (another algorithm or key type).
-    ///
-    /// # Errors
-    /// See [`JwksError`].
-    pub async fn verifier(
-        &self,
-        url: &str,
-        kid: &str,
-        alg: &str,
-    ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
-        self.lookup(url, kid, alg, true).await
-    }
-
-    /// Like [`JwksCache::verifier`], except that a `kid` missing from a cached document that is
-    /// still fresh is refused without fetching the document again (the
+    /// A (cached) verifier for `alg` with the key `kid` of the JWKS at `url`, fetching the
+    /// document when it is missing or stale. A `kid` missing from a fresh cached document
+    /// triggers one refresh, unless `refresh_on_unknown_kid` is false (only the
     /// `no-register-jwks-refresh` defect: see [`crate::defect`]).
     ///
     /// # Errors
-    /// See [`JwksError`].
-    pub async fn verifier_without_refresh(
+    /// `Err(Ok(text))`: the key exists but cannot verify `alg` (another algorithm or key type),
+    /// described for the `what` being verified; `Err(Err(e))`: why the JWKS could not be used
+    /// (see [`JwksError`]).
+    pub async fn verifier_for(
         &self,
         url: &str,
         kid: &str,
         alg: &str,
-    ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
-        self.lookup(url, kid, alg, false).await
+        what: &str,
+        refresh_on_unknown_kid: bool,
+    ) -> Result<Arc<dyn JwsVerifier>, Result<String, JwksError>> {
+        match self.lookup(url, kid, alg, refresh_on_unknown_kid).await {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(Ok(format!(
+                "The {what} signature is not valid: alg {alg} does not match the key {kid}"
+            ))),
+            Err(e) => Err(Err(e)),
+        }
     }
 
     async fn lookup(

@@ -15,6 +15,7 @@
 //! * [`state`]: state shared by handlers (settings, advertised URLs, store, JWKS cache, keys).
 //! * [`error`]: [`OAuthError`], rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
 //! * [`extract`]: body extractors that reject with [`OAuthError`] (415, 413).
+//! * [`jose`]: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
 //! * [`jwks`]: bounded, caching JWKS fetcher (Register and recipient keys).
 //! * [`registration`]: validation of a registration request (POST and PUT), in the CDS
 //!   sequence's order.
@@ -32,6 +33,7 @@ pub mod config;
 pub mod defect;
 pub mod error;
 pub mod extract;
+pub mod jose;
 pub mod jwks;
 pub mod registration;
 pub mod routes;

@@ -13,16 +13,16 @@
 //!
 //! The first failure is returned, as an RFC 7591 error.
 
-use josekit::jws::JwsVerifier;
 use serde_json::{Map, Value};
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
+use crate::jose::{
+    ALLOWED_ALGS, header_alg_and_kid, int_claim, split_jws, str_claim, verify_compact,
+};
 use crate::jwks::JwksError;
 use crate::state::AppState;
 
-/// Algorithms allowed for the SSA and the request JWT (FAPI 1.0 Advanced §8.6).
-const ALLOWED_ALGS: &[&str] = &["PS256", "ES256"];
 const SSA_ISSUER: &str = "cdr-register";
 const SOFTWARE_ROLE: &str = "data-recipient-software-product";
 const GRANT_TYPES: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
@@ -98,101 +98,6 @@ fn ssa_error(text: impl Into<String>) -> OAuthError {
     OAuthError::InvalidSoftwareStatement(text.into())
 }
 
-/// Splits a compact JWS and decodes its header and payload (no verification).
-pub(crate) fn split_jws(token: &str) -> Option<(Map<String, Value>, Map<String, Value>)> {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut parts = token.split('.');
-    let (h, p, s) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || h.is_empty() || p.is_empty() {
-        return None;
-    }
-    URL_SAFE_NO_PAD.decode(s).ok()?;
-    let header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).ok()?).ok()?;
-    let payload = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()?;
-    Some((header, payload))
-}
-
-/// Verifies `token` with a verifier chosen for the header's `alg` (see
-/// [`crate::jwks::JwksCache::verifier`]) and parses its payload.
-pub(crate) fn verify_compact(
-    token: &str,
-    verifier: &dyn JwsVerifier,
-) -> Result<Map<String, Value>, String> {
-    let (payload, _) =
-        josekit::jws::deserialize_compact(token, verifier).map_err(|e| e.to_string())?;
-    serde_json::from_slice(&payload).map_err(|e| format!("payload is not a JSON object: {e}"))
-}
-
-/// A (cached) verifier for `alg` with the key `kid` of the JWKS at `url`. The error is either a
-/// description (the key cannot verify `alg`) or why the JWKS could not be used.
-pub(crate) async fn jwks_verifier(
-    state: &AppState,
-    url: &str,
-    kid: &str,
-    alg: &str,
-    what: &str,
-) -> Result<std::sync::Arc<dyn JwsVerifier>, Result<String, JwksError>> {
-    jwks_verifier_with(state, url, kid, alg, what, true).await
-}
-
-/// [`jwks_verifier`]; `refresh_on_unknown_kid: false` only for the `no-register-jwks-refresh`
-/// defect.
-async fn jwks_verifier_with(
-    state: &AppState,
-    url: &str,
-    kid: &str,
-    alg: &str,
-    what: &str,
-    refresh_on_unknown_kid: bool,
-) -> Result<std::sync::Arc<dyn JwsVerifier>, Result<String, JwksError>> {
-    let lookup = if refresh_on_unknown_kid {
-        state.0.jwks.verifier(url, kid, alg).await
-    } else {
-        state.0.jwks.verifier_without_refresh(url, kid, alg).await
-    };
-    match lookup {
-        Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(Ok(format!(
-            "The {what} signature is not valid: alg {alg} does not match the key {kid}"
-        ))),
-        Err(e) => Err(Err(e)),
-    }
-}
-
-pub(crate) fn header_alg_and_kid<'a>(
-    header: &'a Map<String, Value>,
-    what: &str,
-) -> Result<(&'a str, &'a str), String> {
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .ok_or(format!("the {what} header has no alg"))?;
-    if !ALLOWED_ALGS.contains(&alg) {
-        return Err(format!(
-            "the {what} must be signed with PS256 or ES256, not {alg}"
-        ));
-    }
-    let kid = header
-        .get("kid")
-        .and_then(Value::as_str)
-        .ok_or(format!("the {what} header has no kid"))?;
-    Ok((alg, kid))
-}
-
-pub(crate) fn int_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
-    claims
-        .get(name)
-        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
-}
-
-pub(crate) fn str_claim<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    claims
-        .get(name)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-}
-
 /// Which lifetime checks apply; every one unless a defect switches one off.
 #[derive(Debug, Clone, Copy)]
 struct LifetimeChecks {
@@ -257,8 +162,11 @@ async fn verify_ssa(
     } else {
         let register = &state.0.settings.register_jwks_uri;
         let refresh = !state.defect(Defect::NoRegisterJwksRefresh);
-        let lookup =
-            jwks_verifier_with(state, register, kid, alg, "software_statement", refresh).await;
+        let lookup = state
+            .0
+            .jwks
+            .verifier_for(register, kid, alg, "software_statement", refresh)
+            .await;
         let verifier = lookup.map_err(|e| match e {
             Ok(text) => ssa_error(text),
             Err(JwksError::UnknownKid { .. }) => {
@@ -428,7 +336,10 @@ async fn verify_request(
             ));
         }
     }
-    let verifier = jwks_verifier(state, jwks_uri, kid, alg, "registration request")
+    let verifier = state
+        .0
+        .jwks
+        .verifier_for(jwks_uri, kid, alg, "registration request", true)
         .await
         .map_err(|e| match e {
             Ok(text) => metadata_error(text),
@@ -779,44 +690,6 @@ fn reserialised(ssa: &str, claims: &Map<String, Value>) -> String {
 mod tests {
     use super::*;
     use rstest::rstest;
-
-    #[rstest]
-    #[case::two_parts("a.b")]
-    #[case::four_parts("a.b.c.d")]
-    #[case::not_base64("***.b.c")]
-    #[case::empty("")]
-    fn malformed_compact_jws_is_not_split(#[case] token: &str) {
-        assert!(split_jws(token).is_none());
-    }
-
-    #[rstest]
-    #[case::none("none", "PS256 or ES256")]
-    #[case::hs256("HS256", "PS256 or ES256")]
-    #[case::rs256("RS256", "PS256 or ES256")]
-    fn forbidden_algorithms_are_refused_before_any_key_lookup(
-        #[case] alg: &str,
-        #[case] msg: &str,
-    ) {
-        let header: Map<String, Value> = serde_json::json!({"alg": alg, "kid": "k"})
-            .as_object()
-            .cloned()
-            .expect("obj");
-        let err = header_alg_and_kid(&header, "x").expect_err("refused");
-        assert!(err.contains(msg), "{err}");
-    }
-
-    #[test]
-    fn header_without_kid_is_refused() {
-        let header: Map<String, Value> = serde_json::json!({"alg": "PS256"})
-            .as_object()
-            .cloned()
-            .expect("obj");
-        assert!(
-            header_alg_and_kid(&header, "x")
-                .expect_err("refused")
-                .contains("kid")
-        );
-    }
 
     #[rstest]
     #[case::valid(100, 400, None)]

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::registration::{int_claim, split_jws, str_claim};
+use crate::jose::{int_claim, split_jws, str_claim};
 use crate::state::AppState;
 use crate::store::ClientRow;
 use crate::tls::ClientCert;

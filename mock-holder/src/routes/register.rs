@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::JwtBody;
+use crate::jose;
 use crate::registration::{self, Operation};
 use crate::state::AppState;
 use crate::store::{Inserted, StoredClient};
@@ -100,6 +101,6 @@ fn requested_client_id(state: &AppState, body: &str) -> Option<String> {
     if !state.defect(Defect::AdoptRequestClientId) {
         return None;
     }
-    let (_, claims) = registration::split_jws(body.trim())?;
-    registration::str_claim(&claims, "client_id").map(str::to_string)
+    let (_, claims) = jose::split_jws(body.trim())?;
+    jose::str_claim(&claims, "client_id").map(str::to_string)
 }

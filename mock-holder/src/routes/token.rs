@@ -25,10 +25,8 @@ use serde_json::{Map, Value, json};
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::FormBody;
+use crate::jose::{header_alg_and_kid, int_claim, split_jws, str_claim, verify_compact};
 use crate::jwks::JwksError;
-use crate::registration::{
-    header_alg_and_kid, int_claim, jwks_verifier, split_jws, str_claim, verify_compact,
-};
 use crate::state::AppState;
 use crate::store::StoredClient;
 use crate::tls::ClientCert;
@@ -164,7 +162,10 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .get("jwks_uri")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let verifier = jwks_verifier(state, jwks_uri, kid, alg, "client_assertion")
+    let verifier = state
+        .0
+        .jwks
+        .verifier_for(jwks_uri, kid, alg, "client_assertion", true)
         .await
         .map_err(|e| match e {
             Ok(text) => client_error(text),
