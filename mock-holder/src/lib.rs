@@ -19,6 +19,8 @@
 //! * [`jwks`]: bounded, caching JWKS fetcher (Register and recipient keys).
 //! * [`registration`]: validation of a registration request (POST and PUT), in the CDS
 //!   sequence's order.
+//! * [`token_key`]: the holder's token-signing key, its signer and verifier, and the cache of
+//!   access tokens it verified.
 //! * [`tokens`]: certificate-bound access tokens: issuing them, and the bearer checks of the
 //!   management endpoints (401 / 403, revocation of tokens naming an unknown client).
 //! * [`store`]: SQLite (WAL) persistence of registrations, replay caches, revoked tokens and
@@ -41,6 +43,7 @@ pub mod settings;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod token_key;
 pub mod tokens;
 
 use std::net::SocketAddr;

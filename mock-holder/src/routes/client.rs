@@ -14,9 +14,9 @@ use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::JwtBody;
 use crate::registration::{self, Operation};
-use crate::state::AppState;
+use crate::state::{AppState, blocking};
 use crate::tls::ClientCert;
-use crate::tokens::{authorize, blocking};
+use crate::tokens::authorize;
 
 /// The management routes.
 pub fn routes() -> Router<AppState> {

@@ -77,5 +77,8 @@ fn defective_configuration(state: &AppState, doc: &mut Value) {
 }
 
 async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, OAuthError> {
-    Ok(Json(dcr_vectors::keys::public_jwks([&state.0.token_key])?))
+    Ok(Json(dcr_vectors::keys::public_jwks([state
+        .0
+        .token_key
+        .key()])?))
 }

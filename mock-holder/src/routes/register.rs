@@ -75,7 +75,7 @@ async fn create(
         issued_at,
         metadata,
     };
-    // A short indexed insert: run inline (see tokens::blocking).
+    // A short indexed insert: run inline (see state::blocking).
     let inserted = if state.defect(Defect::AllowDuplicateSoftwareId) {
         state.0.store.replace_client(&client)?
     } else {

@@ -27,10 +27,10 @@ use crate::error::OAuthError;
 use crate::extract::FormBody;
 use crate::jose::{header_alg_and_kid, int_claim, split_jws, str_claim, verify_compact};
 use crate::jwks::JwksError;
-use crate::state::AppState;
+use crate::state::{AppState, blocking};
 use crate::store::StoredClient;
 use crate::tls::ClientCert;
-use crate::tokens::{self, blocking};
+use crate::tokens;
 
 /// RFC 7523 §2.2.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

@@ -28,7 +28,7 @@ fn holder_signed(
         "cnf": {"x5t#S256": app.pki.client_a.thumbprint()},
     }));
     tweak(&mut claims);
-    dcr_vectors::jose::sign_claims(&claims, &app.holder.state.0.token_key).unwrap()
+    dcr_vectors::jose::sign_claims(&claims, app.holder.state.0.token_key.key()).unwrap()
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn forged_expired_and_foreign_tokens_are_invalid_token() {
     let id = app.register_new().await;
     let impostor = dcr_vectors::SigningKey::generate(
         dcr_vectors::SigningAlg::Es256,
-        app.holder.state.0.token_key.kid(),
+        app.holder.state.0.token_key.key().kid(),
     )
     .unwrap();
     let genuine = holder_signed(&app, &id, |_| {});
