@@ -81,7 +81,7 @@ async fn read_body(
             content_type.as_deref().unwrap_or("(no Content-Type)")
         )));
     }
-    let limit = state.0.settings.max_body_bytes;
+    let limit = state.settings().max_body_bytes;
     let too_large = || {
         OAuthError::PayloadTooLarge(format!(
             "The request body exceeds the limit of {limit} bytes"

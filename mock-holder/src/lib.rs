@@ -65,12 +65,34 @@ pub struct RunningHolder {
     pub mtls_addr: SocketAddr,
     /// The URLs the holder advertises.
     pub urls: Urls,
-    /// Shared state (for tests that inspect the store).
-    pub state: AppState,
+    state: AppState,
     handles: [Handle<SocketAddr>; 2],
 }
 
 impl RunningHolder {
+    /// The settings the holder runs with.
+    pub fn settings(&self) -> &Settings {
+        self.state.settings()
+    }
+
+    /// The `kid` of the holder's token-signing key (the key its `/jwks` publishes).
+    pub fn token_kid(&self) -> &str {
+        self.state.token_key().key().kid()
+    }
+
+    /// Signs `claims` with the holder's token-signing key, as its access tokens are signed.
+    /// For tests that need tokens the holder would not issue (expired, another issuer, other
+    /// claims) but whose signature verifies.
+    ///
+    /// # Errors
+    /// Fails only when signing fails.
+    pub fn sign_token_claims(
+        &self,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<String> {
+        dcr_vectors::jose::sign_claims(claims, self.state.token_key().key())
+    }
+
     /// Stops both listeners, letting in-flight requests finish for up to a second.
     pub fn shutdown(&self) {
         for h in &self.handles {

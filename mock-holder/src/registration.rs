@@ -160,11 +160,10 @@ async fn verify_ssa(
     {
         unverified
     } else {
-        let register = &state.0.settings.register_jwks_uri;
+        let register = &state.settings().register_jwks_uri;
         let refresh = !state.defect(Defect::NoRegisterJwksRefresh);
         let lookup = state
-            .0
-            .jwks
+            .jwks()
             .verifier_for(register, kid, alg, "software_statement", refresh)
             .await;
         let verifier = lookup.map_err(|e| match e {
@@ -276,7 +275,7 @@ pub async fn validate(
             "The request iss must equal the software_statement software_id",
         ));
     }
-    let issuer = &state.0.urls.issuer;
+    let issuer = &state.urls().issuer;
     let aud_ok = match claims.get("aud") {
         Some(Value::String(a)) => a == issuer,
         Some(Value::Array(items)) => items.iter().any(|a| a == issuer.as_str()),
@@ -301,8 +300,7 @@ pub async fn validate(
         Some(jti) => {
             let exp = int_claim(&claims, "exp").unwrap_or(now);
             if !state
-                .0
-                .store
+                .store()
                 .record_jti("registration", jti, exp + state.skew(), now)?
             {
                 return Err(metadata_error("The request jti has been used before"));
@@ -337,8 +335,7 @@ async fn verify_request(
         }
     }
     let verifier = state
-        .0
-        .jwks
+        .jwks()
         .verifier_for(jwks_uri, kid, alg, "registration request", true)
         .await
         .map_err(|e| match e {
@@ -559,7 +556,7 @@ fn build_metadata(
         out.remove("client_description");
     }
     out.insert("software_roles".into(), Value::String(SOFTWARE_ROLE.into()));
-    let supported = &state.0.settings.supported_scopes;
+    let supported = &state.settings().supported_scopes;
     let keep_all = state.defect(Defect::KeepUnsupportedScopes);
     let scope: Vec<&str> = ssa["scope"]
         .as_str()
@@ -622,7 +619,7 @@ fn build_metadata(
             out.insert("application_type".into(), "web".into());
         }
     }
-    if state.0.settings.jarm_encryption {
+    if state.settings().jarm_encryption {
         let enc_alg = enc_alg.or_else(|| {
             state
                 .defect(Defect::JarmEncryptionByDefault)

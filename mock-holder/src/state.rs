@@ -22,24 +22,25 @@ pub struct Urls {
     pub jwks_uri: String,
 }
 
-/// State shared by all handlers; cheap to clone.
+/// State shared by all handlers; cheap to clone (one `Arc`). Its parts are reached through
+/// accessors, so what it holds can change without touching every handler.
 #[derive(Debug, Clone)]
-pub struct AppState(pub Arc<Inner>);
+pub struct AppState(Arc<Inner>);
 
 /// The contents of [`AppState`].
 #[derive(Debug)]
-pub struct Inner {
+struct Inner {
     /// Resolved settings.
-    pub settings: Settings,
+    settings: Settings,
     /// Advertised URLs.
-    pub urls: Urls,
+    urls: Urls,
     /// Registrations, replay caches, revocations.
-    pub store: Store,
+    store: Store,
     /// Register and recipient JWKS documents.
-    pub jwks: JwksCache,
+    jwks: JwksCache,
     /// The holder's own key: signs access tokens (ES256, persisted in the store), with the
     /// tokens it verified.
-    pub token_key: TokenKey,
+    token_key: TokenKey,
 }
 
 impl AppState {
@@ -65,6 +66,31 @@ impl AppState {
         })))
     }
 
+    /// The resolved settings.
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    /// The URLs the holder advertises.
+    pub fn urls(&self) -> &Urls {
+        &self.0.urls
+    }
+
+    /// Registrations, replay caches, revocations.
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    /// The Register's and the recipients' JWKS documents.
+    pub fn jwks(&self) -> &JwksCache {
+        &self.0.jwks
+    }
+
+    /// The holder's token-signing key (and the tokens it verified).
+    pub fn token_key(&self) -> &TokenKey {
+        &self.0.token_key
+    }
+
     /// Seconds since the Unix epoch.
     pub fn now(&self) -> i64 {
         dcr_vectors::time::now()
@@ -74,12 +100,12 @@ impl AppState {
     /// a comparison of `None` with a constant.
     #[inline]
     pub fn defect(&self, defect: Defect) -> bool {
-        self.0.settings.defect == Some(defect)
+        self.settings().defect == Some(defect)
     }
 
     /// The clock skew in seconds.
     pub fn skew(&self) -> i64 {
-        self.0.settings.clock_skew.as_secs() as i64
+        self.settings().clock_skew.as_secs() as i64
     }
 }
 

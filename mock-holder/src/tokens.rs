@@ -46,9 +46,9 @@ pub fn issue(
     thumbprint: &str,
 ) -> Result<Issued, OAuthError> {
     let now = state.now();
-    let expires_in = state.0.settings.token_lifetime.as_secs() as i64;
+    let expires_in = state.settings().token_lifetime.as_secs() as i64;
     let claims = json!({
-        "iss": state.0.urls.issuer,
+        "iss": state.urls().issuer,
         "sub": client_id,
         "client_id": client_id,
         "scope": scope,
@@ -57,10 +57,10 @@ pub fn issue(
         "jti": uuid::Uuid::new_v4().to_string(),
         "cnf": {"x5t#S256": thumbprint},
     });
-    let mut header = dcr_vectors::jose::header_for(state.0.token_key.key());
+    let mut header = dcr_vectors::jose::header_for(state.token_key().key());
     header.insert("typ".into(), Value::String("at+jwt".into()));
     let payload = serde_json::to_vec(&claims).map_err(anyhow::Error::from)?;
-    let token = dcr_vectors::jose::sign_compact(&header, &payload, state.0.token_key.signer())?;
+    let token = dcr_vectors::jose::sign_compact(&header, &payload, state.token_key().signer())?;
     Ok(Issued { token, expires_in })
 }
 
@@ -91,7 +91,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// was verified before is taken from the [`crate::token_key::VerifiedTokens`] cache; its expiry (and, by the
 /// caller, its revocation) is still checked on every use.
 fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError> {
-    let claims = match state.0.token_key.verified().get(token) {
+    let claims = match state.token_key().verified().get(token) {
         Some(claims) => claims,
         None if state.defect(Defect::TrustUnverifiedTokens) => Arc::new(TokenClaims::from_payload(
             &split_jws(token)
@@ -100,7 +100,7 @@ fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError>
         )),
         None => {
             let claims = Arc::new(TokenClaims::from_payload(&verify_signature(state, token)?));
-            state.0.token_key.verified().put(token, claims.clone());
+            state.token_key().verified().put(token, claims.clone());
             claims
         }
     };
@@ -126,15 +126,15 @@ pub(crate) fn verify_bearer(state: &AppState, headers: &HeaderMap) -> Result<(),
 fn verify_signature(state: &AppState, token: &str) -> Result<Map<String, Value>, OAuthError> {
     let (header, _) = split_jws(token).ok_or_else(|| invalid("The access token is malformed"))?;
     if header.get("alg").and_then(Value::as_str) != Some("ES256")
-        || header.get("kid").and_then(Value::as_str) != Some(state.0.token_key.key().kid())
+        || header.get("kid").and_then(Value::as_str) != Some(state.token_key().key().kid())
     {
         return Err(invalid("The access token was not issued by this holder"));
     }
-    let (payload, _) = josekit::jws::deserialize_compact(token, state.0.token_key.verifier())
+    let (payload, _) = josekit::jws::deserialize_compact(token, state.token_key().verifier())
         .map_err(|_| invalid("The access token signature is not valid"))?;
     let claims: Map<String, Value> = serde_json::from_slice(&payload)
         .map_err(|_| invalid("The access token payload is not a JSON object"))?;
-    if str_claim(&claims, "iss") != Some(state.0.urls.issuer.as_str()) {
+    if str_claim(&claims, "iss") != Some(state.urls().issuer.as_str()) {
         return Err(invalid("The access token was not issued by this holder"));
     }
     Ok(claims)
@@ -155,7 +155,7 @@ pub async fn authorize(
         if state.defect(Defect::ManagementWithoutToken) {
             let lookup = state.clone();
             let id = path_client_id.to_string();
-            return match blocking(move || Ok(lookup.0.store.client_row(&id)?)).await? {
+            return match blocking(move || Ok(lookup.store().client_row(&id)?)).await? {
                 Some(client) => Ok(Authorized {
                     jti: String::new(),
                     client,
@@ -178,7 +178,7 @@ pub async fn authorize(
     let state2 = state.clone();
     let (jti2, id2) = (jti.clone(), client_id.clone());
     let (revoked, client) =
-        blocking(move || Ok(state2.0.store.authorization(&jti2, &id2)?)).await?;
+        blocking(move || Ok(state2.store().authorization(&jti2, &id2)?)).await?;
     if revoked {
         return Err(invalid("The access token has been revoked"));
     }
@@ -208,8 +208,7 @@ pub async fn authorize(
                 let now = state.now();
                 blocking(move || {
                     state2
-                        .0
-                        .store
+                        .store()
                         .revoke_token(&jti, &client_id, exp, now)
                         .map_err(OAuthError::from)
                 })

@@ -92,7 +92,7 @@ async fn update(
         let (store_state, stored) = (state.clone(), metadata.clone());
         let id = registered.client_id.clone();
         let updated =
-            blocking(move || Ok(store_state.0.store.update_client(&id, &stored)?)).await?;
+            blocking(move || Ok(store_state.store().update_client(&id, &stored)?)).await?;
         if !updated {
             // Deleted between the authorization and the update.
             return Err(OAuthError::UnknownClient);
@@ -116,7 +116,7 @@ async fn remove(
     let auth = authorize(&state, &headers, &cert, &client_id).await?;
     if !state.defect(Defect::DeleteIsANoOp) {
         let (store_state, id, now) = (state.clone(), client_id.clone(), state.now());
-        let deleted = blocking(move || Ok(store_state.0.store.delete_client(&id, now)?)).await?;
+        let deleted = blocking(move || Ok(store_state.store().delete_client(&id, now)?)).await?;
         if !deleted {
             return Err(OAuthError::UnknownClient);
         }

@@ -53,7 +53,7 @@ async fn create(
     headers: HeaderMap,
     JwtBody(body): JwtBody,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
-    if state.0.settings.defect.is_some() {
+    if state.settings().defect.is_some() {
         defective_preamble(&state, &headers).await?;
     }
     let valid = registration::validate(&state, &body, Operation::Create).await?;
@@ -77,9 +77,9 @@ async fn create(
     };
     // A short indexed insert: run inline (see state::blocking).
     let inserted = if state.defect(Defect::AllowDuplicateSoftwareId) {
-        state.0.store.replace_client(&client)?
+        state.store().replace_client(&client)?
     } else {
-        state.0.store.insert_client(&client)?
+        state.store().insert_client(&client)?
     };
     if inserted == Inserted::DuplicateSoftwareId {
         return Err(OAuthError::InvalidClientMetadata(

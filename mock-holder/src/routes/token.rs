@@ -143,7 +143,7 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .to_string();
     let lookup = state.clone();
     let id = iss.clone();
-    let client = blocking(move || Ok(lookup.0.store.client(&id)?))
+    let client = blocking(move || Ok(lookup.store().client(&id)?))
         .await?
         .ok_or_else(|| client_error("The client is unknown"))?;
     // OIDC Core §9 / RFC 7591: the client signs with the algorithm it registered.
@@ -163,8 +163,7 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .and_then(Value::as_str)
         .unwrap_or_default();
     let verifier = state
-        .0
-        .jwks
+        .jwks()
         .verifier_for(jwks_uri, kid, alg, "client_assertion", true)
         .await
         .map_err(|e| match e {
@@ -184,8 +183,7 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
     let (recorder, now, skew) = (state.clone(), state.now(), state.skew());
     let fresh = blocking(move || {
         Ok(recorder
-            .0
-            .store
+            .store()
             .record_jti("client_assertion", &jti, exp + skew, now)?)
     })
     .await?;
@@ -210,7 +208,7 @@ fn check_claims(
             "The client_assertion sub must equal its iss (the client_id)",
         ));
     }
-    let urls = &state.0.urls;
+    let urls = &state.urls();
     let accepted = [urls.issuer.as_str(), urls.token_endpoint.as_str()];
     let aud_ok = match claims.get("aud") {
         Some(Value::String(a)) => accepted.contains(&a.as_str()),
