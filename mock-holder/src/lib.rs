@@ -18,7 +18,7 @@
 //! * [`jose`]: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
 //! * [`jwks`]: bounded, caching JWKS fetcher (Register and recipient keys).
 //! * [`registration`]: validation of a registration request (POST and PUT), in the CDS
-//!   sequence's order.
+//!   sequence's order: the SSA, the request JWT, then the metadata one family at a time.
 //! * [`token_key`]: the holder's token-signing key, its signer and verifier, and the cache of
 //!   access tokens it verified.
 //! * [`tokens`]: certificate-bound access tokens: issuing them, and the bearer checks of the
