@@ -14,7 +14,8 @@
 //!   thumbprint made available to handlers.
 //! * [`state`]: state shared by handlers (settings, advertised URLs, store, JWKS cache, keys).
 //! * [`error`]: [`OAuthError`], rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
-//! * [`extract`]: body extractors that reject with [`OAuthError`] (415, 413).
+//! * [`extract`]: body extractors that reject with [`OAuthError`] (415, 413), and
+//!   `ManagedClient`, the authorisation of a management call.
 //! * [`jose`]: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
 //! * [`jwks`]: bounded, caching JWKS fetcher (Register and recipient keys).
 //! * [`registration`]: validation of a registration request (POST and PUT), in the CDS

@@ -64,15 +64,6 @@ pub fn issue(
     Ok(Issued { token, expires_in })
 }
 
-/// A verified access token presented on a management call.
-#[derive(Debug)]
-pub struct Authorized {
-    /// The token's `jti`.
-    pub jti: String,
-    /// The registration the token's client owns, as stored.
-    pub client: ClientRow,
-}
-
 fn invalid(text: impl Into<String>) -> OAuthError {
     OAuthError::InvalidToken(text.into())
 }
@@ -140,7 +131,9 @@ fn verify_signature(state: &AppState, token: &str) -> Result<Map<String, Value>,
     Ok(claims)
 }
 
-/// Authorizes a management call on the registration `path_client_id`.
+/// Authorizes a management call on the registration `path_client_id`, made with `headers` on
+/// a connection with `cert`; returns the registration, as stored. Handlers get this through
+/// the [`crate::extract::ManagedClient`] extractor.
 ///
 /// # Errors
 /// 401 (`Bearer`, or `invalid_token`) or 403 (`insufficient_scope`) as described in the module
@@ -150,16 +143,13 @@ pub async fn authorize(
     headers: &HeaderMap,
     cert: &ClientCert,
     path_client_id: &str,
-) -> Result<Authorized, OAuthError> {
+) -> Result<ClientRow, OAuthError> {
     let Some(token) = bearer(headers) else {
         if state.defect(Defect::ManagementWithoutToken) {
             let lookup = state.clone();
             let id = path_client_id.to_string();
             return match blocking(move || Ok(lookup.store().client_row(&id)?)).await? {
-                Some(client) => Ok(Authorized {
-                    jti: String::new(),
-                    client,
-                }),
+                Some(client) => Ok(client),
                 None => Err(OAuthError::UnknownClient),
             };
         }
@@ -199,7 +189,7 @@ pub async fn authorize(
         )));
     }
     match client {
-        Some(client) if client.client_id == path_client_id => Ok(Authorized { jti, client }),
+        Some(client) if client.client_id == path_client_id => Ok(client),
         _ => {
             // RFC 7592 §2: the client is unknown (or not this token's), so the token SHOULD be
             // revoked immediately.
