@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::defect::Defect;
-use crate::settings::Settings;
+use crate::settings::{self, Settings};
 use crate::tls::TlsMaterial;
 
 /// The config file.
@@ -51,10 +51,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Scopes the holder supports (default: the CDS scopes of `settings::DEFAULT_SCOPES`); SSA
     /// scopes outside this list are dropped. Must contain `cdr:registration`.
-    #[serde(default = "default_scopes")]
+    #[serde(default = "settings::default_scopes")]
     pub supported_scopes: Vec<String>,
     /// Whether JARM response encryption is supported and advertised (default true).
-    #[serde(default = "default_true")]
+    #[serde(default = "default_jarm_encryption")]
     pub jarm_encryption: bool,
     /// A defect to start with, by name (see `defects.yaml`): the holder then breaks one rule on
     /// purpose. Absent (the default) for a correct holder.
@@ -86,35 +86,32 @@ pub struct TlsFiles {
     pub generate: Option<PathBuf>,
 }
 
+// Defaults of the file's fields: those of `Settings::new` (crate::settings), in the file's
+// units; only the database differs (a file here, in memory for an embedded holder).
+
 fn default_db() -> PathBuf {
     PathBuf::from("mock-holder.db")
 }
 fn default_skew() -> u64 {
-    60
+    settings::DEFAULT_CLOCK_SKEW.as_secs()
 }
 fn default_token_lifetime() -> u64 {
-    600
+    settings::DEFAULT_TOKEN_LIFETIME.as_secs()
 }
 fn default_jwks_timeout() -> u64 {
-    3000
+    settings::DEFAULT_JWKS_TIMEOUT.as_millis() as u64
 }
 fn default_jwks_max_bytes() -> usize {
-    256 * 1024
+    settings::DEFAULT_JWKS_MAX_BYTES
 }
 fn default_jwks_cache() -> u64 {
-    300
+    settings::DEFAULT_JWKS_CACHE_TTL.as_secs()
 }
 fn default_max_body() -> usize {
-    64 * 1024
+    settings::DEFAULT_MAX_BODY_BYTES
 }
-fn default_scopes() -> Vec<String> {
-    crate::settings::DEFAULT_SCOPES
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
-fn default_true() -> bool {
-    true
+fn default_jarm_encryption() -> bool {
+    settings::DEFAULT_JARM_ENCRYPTION
 }
 
 /// Fails with "`field`: must be between `min` and `max` `unit`, got `value`".
@@ -347,6 +344,36 @@ mod tests {
         );
         assert_eq!(c.max_body_bytes, 65536);
         assert!(c.jarm_encryption);
+    }
+
+    #[test]
+    fn the_file_s_defaults_are_the_settings_defaults() {
+        let c: Config = serde_yaml::from_str(GOOD).expect("parse");
+        let dir = std::env::temp_dir().join(format!("mh-cfg-{}", uuid::Uuid::new_v4()));
+        let c = Config {
+            tls: TlsFiles {
+                generate: Some(dir.clone()),
+                ..c.tls
+            },
+            ..c
+        };
+        let from_file = c.into_settings().expect("settings");
+        let embedded = Settings::new(
+            from_file.public_addr,
+            from_file.mtls_addr,
+            from_file.tls.clone(),
+            from_file.register_jwks_uri.clone(),
+        );
+        assert_eq!(from_file.clock_skew, embedded.clock_skew);
+        assert_eq!(from_file.token_lifetime, embedded.token_lifetime);
+        assert_eq!(from_file.jwks_timeout, embedded.jwks_timeout);
+        assert_eq!(from_file.jwks_max_bytes, embedded.jwks_max_bytes);
+        assert_eq!(from_file.jwks_cache_ttl, embedded.jwks_cache_ttl);
+        assert_eq!(from_file.max_body_bytes, embedded.max_body_bytes);
+        assert_eq!(from_file.supported_scopes, embedded.supported_scopes);
+        assert_eq!(from_file.jarm_encryption, embedded.jarm_encryption);
+        assert_eq!(from_file.defect, embedded.defect);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
