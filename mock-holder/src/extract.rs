@@ -25,11 +25,11 @@ use crate::tokens::authorize;
 /// request head, so a handler that takes it before a body extractor checks the token before
 /// the body is read: an unauthenticated PUT gets 401 whatever it sends.
 #[derive(Debug)]
-pub struct ManagedClient {
+pub(crate) struct ManagedClient {
     /// The path's `ClientId`.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// The registration, as stored.
-    pub client: ClientRow,
+    pub(crate) client: ClientRow,
 }
 
 impl FromRequestParts<AppState> for ManagedClient {
@@ -56,7 +56,7 @@ impl FromRequestParts<AppState> for ManagedClient {
 
 /// A request body sent as `Content-Type: application/jwt` (CDS registration request), as text.
 #[derive(Debug)]
-pub struct JwtBody(pub String);
+pub(crate) struct JwtBody(pub String);
 
 impl FromRequest<AppState> for JwtBody {
     type Rejection = OAuthError;
@@ -75,7 +75,7 @@ impl FromRequest<AppState> for JwtBody {
 /// A form-encoded body (`application/x-www-form-urlencoded`, the token endpoint's), as name →
 /// value. A parameter sent twice is refused (RFC 6749 §3.2: parameters MUST NOT repeat).
 #[derive(Debug)]
-pub struct FormBody(pub HashMap<String, String>);
+pub(crate) struct FormBody(pub HashMap<String, String>);
 
 impl FromRequest<AppState> for FormBody {
     type Rejection = OAuthError;

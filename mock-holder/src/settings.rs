@@ -77,7 +77,7 @@ pub struct Settings {
     pub supported_scopes: Vec<String>,
     /// Whether the holder supports JARM response encryption (CDS: optional for holders).
     pub jarm_encryption: bool,
-    /// A behaviour deliberately broken (see [`crate::defect`]); `None` for a correct holder.
+    /// A behaviour deliberately broken (see [`Defect`]); `None` for a correct holder.
     pub defect: Option<Defect>,
 }
 

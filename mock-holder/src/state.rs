@@ -25,7 +25,7 @@ pub struct Urls {
 /// State shared by all handlers; cheap to clone (one `Arc`). Its parts are reached through
 /// accessors, so what it holds can change without touching every handler.
 #[derive(Debug, Clone)]
-pub struct AppState(Arc<Inner>);
+pub(crate) struct AppState(Arc<Inner>);
 
 /// The contents of [`AppState`].
 #[derive(Debug)]
@@ -49,7 +49,7 @@ impl AppState {
     ///
     /// # Errors
     /// Fails when the database cannot be opened or the key cannot be loaded or generated.
-    pub fn new(settings: Settings, urls: Urls) -> anyhow::Result<Self> {
+    pub(crate) fn new(settings: Settings, urls: Urls) -> anyhow::Result<Self> {
         let store = Store::open(&settings.database)?;
         let jwks = JwksCache::new(
             settings.jwks_cache_ttl,
@@ -67,44 +67,44 @@ impl AppState {
     }
 
     /// The resolved settings.
-    pub fn settings(&self) -> &Settings {
+    pub(crate) fn settings(&self) -> &Settings {
         &self.0.settings
     }
 
     /// The URLs the holder advertises.
-    pub fn urls(&self) -> &Urls {
+    pub(crate) fn urls(&self) -> &Urls {
         &self.0.urls
     }
 
     /// Registrations, replay caches, revocations.
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.0.store
     }
 
     /// The Register's and the recipients' JWKS documents.
-    pub fn jwks(&self) -> &JwksCache {
+    pub(crate) fn jwks(&self) -> &JwksCache {
         &self.0.jwks
     }
 
     /// The holder's token-signing key (and the tokens it verified).
-    pub fn token_key(&self) -> &TokenKey {
+    pub(crate) fn token_key(&self) -> &TokenKey {
         &self.0.token_key
     }
 
     /// Seconds since the Unix epoch.
-    pub fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         dcr_vectors::time::now()
     }
 
     /// Whether the holder runs with `defect` (see [`crate::defect`]). Without a defect this is
     /// a comparison of `None` with a constant.
     #[inline]
-    pub fn defect(&self, defect: Defect) -> bool {
+    pub(crate) fn defect(&self, defect: Defect) -> bool {
         self.settings().defect == Some(defect)
     }
 
     /// The clock skew in seconds.
-    pub fn skew(&self) -> i64 {
+    pub(crate) fn skew(&self) -> i64 {
         self.settings().clock_skew.as_secs() as i64
     }
 }

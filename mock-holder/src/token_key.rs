@@ -37,7 +37,7 @@ fn new_token_jwk() -> anyhow::Result<String> {
 
 /// The holder's token-signing key with its signer, verifier and verified-token cache.
 #[derive(Debug)]
-pub struct TokenKey {
+pub(crate) struct TokenKey {
     key: SigningKey,
     signer: Box<dyn JwsSigner>,
     verifier: Box<dyn JwsVerifier>,
@@ -49,7 +49,7 @@ impl TokenKey {
     ///
     /// # Errors
     /// Fails when the key cannot be loaded, generated or stored.
-    pub fn load(store: &Store) -> anyhow::Result<Self> {
+    pub(crate) fn load(store: &Store) -> anyhow::Result<Self> {
         let jwk = store.holder_key(TOKEN_KEY_PURPOSE, dcr_vectors::time::now(), new_token_jwk)?;
         let key = SigningKey::from_private_jwk(&jwk, None, None)
             .context("the stored token-signing key is not usable")?;
@@ -64,22 +64,22 @@ impl TokenKey {
     }
 
     /// The key (its `kid`, public JWK, JWS header).
-    pub fn key(&self) -> &SigningKey {
+    pub(crate) fn key(&self) -> &SigningKey {
         &self.key
     }
 
     /// Signs access tokens.
-    pub fn signer(&self) -> &dyn JwsSigner {
+    pub(crate) fn signer(&self) -> &dyn JwsSigner {
         self.signer.as_ref()
     }
 
     /// Verifies access tokens.
-    pub fn verifier(&self) -> &dyn JwsVerifier {
+    pub(crate) fn verifier(&self) -> &dyn JwsVerifier {
         self.verifier.as_ref()
     }
 
     /// Access tokens already verified.
-    pub fn verified(&self) -> &VerifiedTokens {
+    pub(crate) fn verified(&self) -> &VerifiedTokens {
         &self.verified
     }
 }
@@ -87,22 +87,22 @@ impl TokenKey {
 /// The claims of an access token that the management checks read, taken out of its payload
 /// once (a missing or mistyped claim is `None`).
 #[derive(Debug)]
-pub struct TokenClaims {
+pub(crate) struct TokenClaims {
     /// `jti`.
-    pub jti: Option<String>,
+    pub(crate) jti: Option<String>,
     /// `exp`.
-    pub exp: Option<i64>,
+    pub(crate) exp: Option<i64>,
     /// `client_id`.
-    pub client_id: Option<String>,
+    pub(crate) client_id: Option<String>,
     /// `scope` (empty when absent).
-    pub scope: String,
+    pub(crate) scope: String,
     /// `cnf.x5t#S256`.
-    pub bound: Option<String>,
+    pub(crate) bound: Option<String>,
 }
 
 impl TokenClaims {
     /// Reads the claims out of a token's payload.
-    pub fn from_payload(claims: &Map<String, Value>) -> Self {
+    pub(crate) fn from_payload(claims: &Map<String, Value>) -> Self {
         let string = |name: &str| str_claim(claims, name).map(str::to_string);
         Self {
             jti: string("jti"),
@@ -122,18 +122,18 @@ impl TokenClaims {
 /// management calls with one token cost one signature verification. Only tokens that passed
 /// the signature check are stored (see [`crate::tokens`]); cleared when full.
 #[derive(Debug, Default)]
-pub struct VerifiedTokens(Mutex<HashMap<String, Arc<TokenClaims>>>);
+pub(crate) struct VerifiedTokens(Mutex<HashMap<String, Arc<TokenClaims>>>);
 
 const VERIFIED_TOKENS_MAX: usize = 4096;
 
 impl VerifiedTokens {
     /// The claims of `token`, if it was verified before.
-    pub fn get(&self, token: &str) -> Option<Arc<TokenClaims>> {
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<TokenClaims>> {
         self.0.lock().ok()?.get(token).cloned()
     }
 
     /// Remembers that `token`, with `claims`, passed the signature check.
-    pub fn put(&self, token: &str, claims: Arc<TokenClaims>) {
+    pub(crate) fn put(&self, token: &str, claims: Arc<TokenClaims>) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= VERIFIED_TOKENS_MAX {
                 map.clear();

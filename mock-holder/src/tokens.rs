@@ -24,22 +24,22 @@ use crate::tls::ClientCert;
 use crate::token_key::TokenClaims;
 
 /// The scope a token needs for registration management.
-pub const REGISTRATION_SCOPE: &str = "cdr:registration";
+pub(crate) const REGISTRATION_SCOPE: &str = "cdr:registration";
 
 /// A freshly issued access token.
 #[derive(Debug)]
-pub struct Issued {
+pub(crate) struct Issued {
     /// The compact JWT.
-    pub token: String,
+    pub(crate) token: String,
     /// Lifetime in seconds.
-    pub expires_in: i64,
+    pub(crate) expires_in: i64,
 }
 
 /// Issues a token for `client_id` with `scope`, bound to the certificate `thumbprint`.
 ///
 /// # Errors
 /// Fails only when signing fails.
-pub fn issue(
+pub(crate) fn issue(
     state: &AppState,
     client_id: &str,
     scope: &str,
@@ -138,7 +138,7 @@ fn verify_signature(state: &AppState, token: &str) -> Result<Map<String, Value>,
 /// # Errors
 /// 401 (`Bearer`, or `invalid_token`) or 403 (`insufficient_scope`) as described in the module
 /// documentation; 500 on store failures.
-pub async fn authorize(
+pub(crate) async fn authorize(
     state: &AppState,
     headers: &HeaderMap,
     cert: &ClientCert,

@@ -18,7 +18,7 @@ use crate::registration::{self, Operation};
 use crate::state::{AppState, blocking};
 
 /// The management routes.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(
         "/register/{client_id}",
         get(read)

@@ -11,7 +11,7 @@ use crate::error::OAuthError;
 use crate::state::AppState;
 
 /// Discovery and JWKS routes.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/.well-known/openid-configuration",

@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::store::{Inserted, StoredClient};
 
 /// The registration routes.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(
         "/register",
         post(create).fallback(|State(state): State<AppState>| async move {

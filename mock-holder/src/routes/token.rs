@@ -33,10 +33,10 @@ use crate::tls::ClientCert;
 use crate::tokens;
 
 /// RFC 7523 §2.2.
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The token route.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(
         "/token",
         post(token).fallback(|| async { OAuthError::MethodNotAllowed("POST") }),
