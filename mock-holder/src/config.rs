@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::defect::Defect;
-use crate::settings::Settings;
+use crate::settings::{self, Settings};
 use crate::tls::TlsMaterial;
 
 /// The config file.
@@ -17,104 +17,101 @@ use crate::tls::TlsMaterial;
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Listen addresses.
-    pub listen: Listen,
+    pub(crate) listen: Listen,
     /// Public base URL (the issuer); default `https://<listen.public>`.
-    pub public_base_url: Option<String>,
+    pub(crate) public_base_url: Option<String>,
     /// mTLS base URL; default `https://<listen.mtls>`.
-    pub mtls_base_url: Option<String>,
+    pub(crate) mtls_base_url: Option<String>,
     /// TLS files, or a directory to generate a test PKI into.
-    pub tls: TlsFiles,
+    pub(crate) tls: TlsFiles,
     /// The CDR Register's JWKS URL.
-    pub register_jwks_uri: String,
+    pub(crate) register_jwks_uri: String,
     /// SQLite database path (default `mock-holder.db`).
     #[serde(default = "default_db")]
-    pub database: PathBuf,
+    pub(crate) database: PathBuf,
     /// Allowed clock difference in seconds (default 60).
     #[serde(default = "default_skew")]
-    pub clock_skew_seconds: u64,
+    pub(crate) clock_skew_seconds: u64,
     /// Access token lifetime in seconds (default 600).
     #[serde(default = "default_token_lifetime")]
-    pub token_lifetime_seconds: u64,
+    pub(crate) token_lifetime_seconds: u64,
     /// Outbound JWKS fetch timeout in milliseconds (default 3000; 1..=60000).
     #[serde(default = "default_jwks_timeout")]
-    pub jwks_timeout_ms: u64,
+    pub(crate) jwks_timeout_ms: u64,
     /// Largest JWKS document accepted from the Register or a recipient, in bytes (default
     /// 262144; 1024..=16777216).
     #[serde(default = "default_jwks_max_bytes")]
-    pub jwks_max_bytes: usize,
+    pub(crate) jwks_max_bytes: usize,
     /// How long a fetched JWKS is trusted before it is fetched again, in seconds (default 300;
     /// 0..=86400). An unknown `kid` always triggers one refresh.
     #[serde(default = "default_jwks_cache")]
-    pub jwks_cache_seconds: u64,
+    pub(crate) jwks_cache_seconds: u64,
     /// Largest accepted request body in bytes (default 65536; 1024..=10485760).
     #[serde(default = "default_max_body")]
-    pub max_body_bytes: usize,
+    pub(crate) max_body_bytes: usize,
     /// Scopes the holder supports (default: the CDS scopes of `settings::DEFAULT_SCOPES`); SSA
     /// scopes outside this list are dropped. Must contain `cdr:registration`.
-    #[serde(default = "default_scopes")]
-    pub supported_scopes: Vec<String>,
+    #[serde(default = "settings::default_scopes")]
+    pub(crate) supported_scopes: Vec<String>,
     /// Whether JARM response encryption is supported and advertised (default true).
-    #[serde(default = "default_true")]
-    pub jarm_encryption: bool,
+    #[serde(default = "default_jarm_encryption")]
+    pub(crate) jarm_encryption: bool,
     /// A defect to start with, by name (see `defects.yaml`): the holder then breaks one rule on
     /// purpose. Absent (the default) for a correct holder.
-    pub defect: Option<String>,
+    pub(crate) defect: Option<String>,
 }
 
 /// Listen addresses.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Listen {
+pub(crate) struct Listen {
     /// Public listener (discovery, JWKS).
-    pub public: SocketAddr,
+    pub(crate) public: SocketAddr,
     /// mTLS listener (registration, token).
-    pub mtls: SocketAddr,
+    pub(crate) mtls: SocketAddr,
 }
 
 /// TLS files: either all of `ca`, `cert`, `key`, or `generate`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TlsFiles {
+pub(crate) struct TlsFiles {
     /// CA bundle trusted for client certificates.
-    pub ca: Option<PathBuf>,
+    pub(crate) ca: Option<PathBuf>,
     /// Server certificate chain.
-    pub cert: Option<PathBuf>,
+    pub(crate) cert: Option<PathBuf>,
     /// Server private key.
-    pub key: Option<PathBuf>,
+    pub(crate) key: Option<PathBuf>,
     /// Generate a test PKI into this directory instead (reused if the directory already holds
     /// one, so restarts keep the same CA and certificates).
-    pub generate: Option<PathBuf>,
+    pub(crate) generate: Option<PathBuf>,
 }
+
+// Defaults of the file's fields: those of `Settings::new` (crate::settings), in the file's
+// units; only the database differs (a file here, in memory for an embedded holder).
 
 fn default_db() -> PathBuf {
     PathBuf::from("mock-holder.db")
 }
 fn default_skew() -> u64 {
-    60
+    settings::DEFAULT_CLOCK_SKEW.as_secs()
 }
 fn default_token_lifetime() -> u64 {
-    600
+    settings::DEFAULT_TOKEN_LIFETIME.as_secs()
 }
 fn default_jwks_timeout() -> u64 {
-    3000
+    settings::DEFAULT_JWKS_TIMEOUT.as_millis() as u64
 }
 fn default_jwks_max_bytes() -> usize {
-    256 * 1024
+    settings::DEFAULT_JWKS_MAX_BYTES
 }
 fn default_jwks_cache() -> u64 {
-    300
+    settings::DEFAULT_JWKS_CACHE_TTL.as_secs()
 }
 fn default_max_body() -> usize {
-    64 * 1024
+    settings::DEFAULT_MAX_BODY_BYTES
 }
-fn default_scopes() -> Vec<String> {
-    crate::settings::DEFAULT_SCOPES
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
-fn default_true() -> bool {
-    true
+fn default_jarm_encryption() -> bool {
+    settings::DEFAULT_JARM_ENCRYPTION
 }
 
 /// Fails with "`field`: must be between `min` and `max` `unit`, got `value`".
@@ -238,7 +235,7 @@ impl Config {
     ///
     /// # Errors
     /// Names the field and lists the defects when the name is unknown.
-    pub fn parsed_defect(&self) -> anyhow::Result<Option<Defect>> {
+    pub(crate) fn parsed_defect(&self) -> anyhow::Result<Option<Defect>> {
         self.defect
             .as_deref()
             .map(|name| {
@@ -347,6 +344,36 @@ mod tests {
         );
         assert_eq!(c.max_body_bytes, 65536);
         assert!(c.jarm_encryption);
+    }
+
+    #[test]
+    fn the_file_s_defaults_are_the_settings_defaults() {
+        let c: Config = serde_yaml::from_str(GOOD).expect("parse");
+        let dir = std::env::temp_dir().join(format!("mh-cfg-{}", uuid::Uuid::new_v4()));
+        let c = Config {
+            tls: TlsFiles {
+                generate: Some(dir.clone()),
+                ..c.tls
+            },
+            ..c
+        };
+        let from_file = c.into_settings().expect("settings");
+        let embedded = Settings::new(
+            from_file.public_addr,
+            from_file.mtls_addr,
+            from_file.tls.clone(),
+            from_file.register_jwks_uri.clone(),
+        );
+        assert_eq!(from_file.clock_skew, embedded.clock_skew);
+        assert_eq!(from_file.token_lifetime, embedded.token_lifetime);
+        assert_eq!(from_file.jwks_timeout, embedded.jwks_timeout);
+        assert_eq!(from_file.jwks_max_bytes, embedded.jwks_max_bytes);
+        assert_eq!(from_file.jwks_cache_ttl, embedded.jwks_cache_ttl);
+        assert_eq!(from_file.max_body_bytes, embedded.max_body_bytes);
+        assert_eq!(from_file.supported_scopes, embedded.supported_scopes);
+        assert_eq!(from_file.jarm_encryption, embedded.jarm_encryption);
+        assert_eq!(from_file.defect, embedded.defect);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -15,42 +15,48 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 /// The defect list as written in `defects.yaml`.
-pub const DEFECTS_YAML: &str = include_str!("../defects.yaml");
+pub(crate) const DEFECTS_YAML: &str = include_str!("../defects.yaml");
 
-/// `defects.yaml`.
+/// `defects.yaml`. Every field is parsed, so that the whole file is checked; only the unit
+/// tests read `schema`, `version` and `exclusions`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DefectCatalogue {
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "some fields are read by the tests only")
+)]
+pub(crate) struct DefectCatalogue {
     /// `mock-holder/defects`.
-    pub schema: String,
+    pub(crate) schema: String,
     /// Format version.
-    pub version: u32,
+    pub(crate) version: u32,
     /// Every defect, in catalogue rule order.
-    pub defects: Vec<DefectSpec>,
+    pub(crate) defects: Vec<DefectSpec>,
     /// MUST and SHOULD rules (profile cds-au, testable) that have no defect, with the reason.
-    pub exclusions: Vec<Exclusion>,
+    pub(crate) exclusions: Vec<Exclusion>,
 }
 
 /// One defect.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DefectSpec {
+pub(crate) struct DefectSpec {
     /// The name (`--defect NAME`).
-    pub name: String,
+    pub(crate) name: String,
     /// The catalogue rules it breaks.
-    pub rules: Vec<String>,
+    pub(crate) rules: Vec<String>,
     /// What the defective holder does instead, in one line.
-    pub description: String,
+    pub(crate) description: String,
 }
 
 /// A rule without a defect, and why.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Exclusion {
+#[cfg_attr(not(test), expect(dead_code, reason = "read by the tests only"))]
+pub(crate) struct Exclusion {
     /// The rule ID.
-    pub rule: String,
+    pub(crate) rule: String,
     /// Why no defect breaks it.
-    pub reason: String,
+    pub(crate) reason: String,
 }
 
 static CATALOGUE: LazyLock<DefectCatalogue> = LazyLock::new(|| {
@@ -58,7 +64,7 @@ static CATALOGUE: LazyLock<DefectCatalogue> = LazyLock::new(|| {
 });
 
 /// The parsed `defects.yaml`.
-pub fn catalogue() -> &'static DefectCatalogue {
+pub(crate) fn catalogue() -> &'static DefectCatalogue {
     &CATALOGUE
 }
 
@@ -169,7 +175,7 @@ defects! {
 
 impl Defect {
     /// Its entry in `defects.yaml`.
-    pub fn spec(self) -> &'static DefectSpec {
+    pub(crate) fn spec(self) -> &'static DefectSpec {
         catalogue()
             .defects
             .iter()
@@ -188,7 +194,7 @@ impl Defect {
     }
 
     /// Every defect's name, comma-separated (for error messages).
-    pub fn names() -> String {
+    pub(crate) fn names() -> String {
         Self::ALL
             .iter()
             .map(|d| d.name())
@@ -206,7 +212,7 @@ impl fmt::Display for Defect {
 /// A name that is not a defect.
 #[derive(Debug, thiserror::Error)]
 #[error("unknown defect {0:?}; the defects are: {names}", names = Defect::names())]
-pub struct UnknownDefect(pub String);
+pub struct UnknownDefect(pub(crate) String);
 
 impl FromStr for Defect {
     type Err = UnknownDefect;

@@ -11,7 +11,7 @@ use serde_json::json;
 
 /// Everything a holder endpoint can answer with other than success.
 #[derive(Debug, thiserror::Error)]
-pub enum OAuthError {
+pub(crate) enum OAuthError {
     /// RFC 7591: a metadata value is invalid.
     #[error("invalid_client_metadata: {0}")]
     InvalidClientMetadata(String),
@@ -64,7 +64,7 @@ pub enum OAuthError {
 
 impl OAuthError {
     /// The HTTP status this error is sent with.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             Self::InvalidClientMetadata(_)
             | Self::InvalidRedirectUri(_)
@@ -88,7 +88,7 @@ impl OAuthError {
     }
 
     /// The `error` code of the JSON body.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Self::InvalidClientMetadata(_) => "invalid_client_metadata",
             Self::InvalidRedirectUri(_) => "invalid_redirect_uri",

@@ -1,19 +1,62 @@
 //! Request extractors whose rejections use the holder's error type, so that a malformed request
-//! still gets a standards-shaped JSON error rather than a framework's plain-text one.
+//! still gets a standards-shaped JSON error rather than a framework's plain-text one: the
+//! bodies ([`JwtBody`], [`FormBody`]) and the authorisation of a management call
+//! ([`ManagedClient`]).
 
 use std::collections::HashMap;
 
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::state::AppState;
+use crate::store::ClientRow;
+use crate::tls::ClientCert;
+use crate::tokens::authorize;
+
+/// The registration a management call (`GET | PUT | DELETE /register/{ClientId}`) acts on,
+/// once the call is authorised: a certificate-bound `cdr:registration` access token of the
+/// client in the path (the checks and their order: [`crate::tokens`]). It reads only the
+/// request head, so a handler that takes it before a body extractor checks the token before
+/// the body is read: an unauthenticated PUT gets 401 whatever it sends.
+#[derive(Debug)]
+pub(crate) struct ManagedClient {
+    /// The path's `ClientId`.
+    pub(crate) client_id: String,
+    /// The registration, as stored.
+    pub(crate) client: ClientRow,
+}
+
+impl FromRequestParts<AppState> for ManagedClient {
+    /// The rejections of the connection's certificate and path extractors as axum renders
+    /// them (as when the handlers took those extractors themselves), or an [`OAuthError`].
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Extension(cert) = Extension::<ClientCert>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(client_id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let client = authorize(state, &parts.headers, &cert, &client_id)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self { client_id, client })
+    }
+}
 
 /// A request body sent as `Content-Type: application/jwt` (CDS registration request), as text.
 #[derive(Debug)]
-pub struct JwtBody(pub String);
+pub(crate) struct JwtBody(pub String);
 
 impl FromRequest<AppState> for JwtBody {
     type Rejection = OAuthError;
@@ -32,7 +75,7 @@ impl FromRequest<AppState> for JwtBody {
 /// A form-encoded body (`application/x-www-form-urlencoded`, the token endpoint's), as name →
 /// value. A parameter sent twice is refused (RFC 6749 §3.2: parameters MUST NOT repeat).
 #[derive(Debug)]
-pub struct FormBody(pub HashMap<String, String>);
+pub(crate) struct FormBody(pub HashMap<String, String>);
 
 impl FromRequest<AppState> for FormBody {
     type Rejection = OAuthError;
@@ -81,7 +124,7 @@ async fn read_body(
             content_type.as_deref().unwrap_or("(no Content-Type)")
         )));
     }
-    let limit = state.0.settings.max_body_bytes;
+    let limit = state.settings().max_body_bytes;
     let too_large = || {
         OAuthError::PayloadTooLarge(format!(
             "The request body exceeds the limit of {limit} bytes"

@@ -16,7 +16,7 @@ use tokio::sync::RwLock;
 
 /// Why a key could not be obtained.
 #[derive(Debug, thiserror::Error)]
-pub enum JwksError {
+pub(crate) enum JwksError {
     /// Connection refused, DNS failure, TLS failure...
     #[error("could not reach {url}: {reason}")]
     Unreachable {
@@ -116,7 +116,7 @@ fn pick(verifiers: &Verifiers, kid: &str, alg: &str) -> Option<Arc<dyn JwsVerifi
 
 /// A bounded, caching JWKS fetcher.
 #[derive(Debug)]
-pub struct JwksCache {
+pub(crate) struct JwksCache {
     http: reqwest::Client,
     ttl: Duration,
     timeout: Duration,
@@ -130,7 +130,7 @@ impl JwksCache {
     ///
     /// # Errors
     /// Fails only when the HTTP client cannot be built.
-    pub fn new(ttl: Duration, timeout: Duration, max_bytes: usize) -> anyhow::Result<Self> {
+    pub(crate) fn new(ttl: Duration, timeout: Duration, max_bytes: usize) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -145,52 +145,30 @@ impl JwksCache {
         })
     }
 
-    /// The key with `kid` at `url`, from the cache or freshly fetched.
-    ///
-    /// # Errors
-    /// See [`JwksError`].
-    pub async fn key(&self, url: &str, kid: &str) -> Result<Jwk, JwksError> {
-        if let Some(entry) = self.entries.read().await.get(url)
-            && entry.fetched.elapsed() < self.ttl
-            && let Some(key) = find(&entry.keys, kid)
-        {
-            return Ok(key);
-        }
-        // Missing, stale, or unknown kid: fetch once more.
-        let (keys, _) = self.refresh(url).await?;
-        find(&keys, kid).ok_or_else(|| JwksError::UnknownKid {
-            url: url.to_string(),
-            kid: kid.to_string(),
-        })
-    }
-
-    /// A verifier for `alg` with the key `kid` at `url`, from the cache or freshly fetched.
-    /// `Ok(None)`: the key exists but cannot verify `alg` (another algorithm or key type).
-    ///
-    /// # Errors
-    /// See [`JwksError`].
-    pub async fn verifier(
-        &self,
-        url: &str,
-        kid: &str,
-        alg: &str,
-    ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
-        self.lookup(url, kid, alg, true).await
-    }
-
-    /// Like [`JwksCache::verifier`], except that a `kid` missing from a cached document that is
-    /// still fresh is refused without fetching the document again (the
+    /// A (cached) verifier for `alg` with the key `kid` of the JWKS at `url`, fetching the
+    /// document when it is missing or stale. A `kid` missing from a fresh cached document
+    /// triggers one refresh, unless `refresh_on_unknown_kid` is false (only the
     /// `no-register-jwks-refresh` defect: see [`crate::defect`]).
     ///
     /// # Errors
-    /// See [`JwksError`].
-    pub async fn verifier_without_refresh(
+    /// `Err(Ok(text))`: the key exists but cannot verify `alg` (another algorithm or key type),
+    /// described for the `what` being verified; `Err(Err(e))`: why the JWKS could not be used
+    /// (see [`JwksError`]).
+    pub(crate) async fn verifier_for(
         &self,
         url: &str,
         kid: &str,
         alg: &str,
-    ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
-        self.lookup(url, kid, alg, false).await
+        what: &str,
+        refresh_on_unknown_kid: bool,
+    ) -> Result<Arc<dyn JwsVerifier>, Result<String, JwksError>> {
+        match self.lookup(url, kid, alg, refresh_on_unknown_kid).await {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(Ok(format!(
+                "The {what} signature is not valid: alg {alg} does not match the key {kid}"
+            ))),
+            Err(e) => Err(Err(e)),
+        }
     }
 
     async fn lookup(

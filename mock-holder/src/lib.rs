@@ -8,182 +8,63 @@
 //!
 //! # Layout
 //!
+//! The modules form layers, listed from the top: each imports only modules listed below it,
+//! and `tests/layering.rs` fails on an import cycle. Only what embedding needs is public
+//! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`], [`tls::TlsMaterial`], [`Defect`] and
+//! its catalogue, [`config::Config`] for the binary); the rest is private to the crate, so the
+//! conformance suite cannot call the holder's validation code: a bug shared by both sides would
+//! pass both.
+//!
+//! * `server`: [`start`] binds both listeners with their TLS acceptors and the request-id and
+//!   tracing layers; [`RunningHolder`] stops them. Connection hardening belongs here.
+//! * `routes`: one module per endpoint, composed into the public and mTLS routers:
+//!   `discovery` (discovery document, JWKS), `register` (`POST /register`), `client`
+//!   (`GET|PUT|DELETE /register/{ClientId}`), `token` (`POST /token`, client assertions).
+//! * `extract`: request extractors that reject with the holder's error: the bodies
+//!   (`JwtBody`, `FormBody`: 415, 413) and `ManagedClient`, a management call's authorisation.
+//! * `registration`: validation of a registration request (POST and PUT) in the CDS sequence's
+//!   order: `ssa` (step 2), `request` (steps 3-4), `metadata` (step 5, one function per family
+//!   of members).
+//! * `tokens`: certificate-bound access tokens: issuing them, and the bearer checks of the
+//!   management endpoints (401 / 403, revocation of tokens naming an unknown client).
+//! * `state`: `AppState`, shared by handlers: settings, advertised [`Urls`], store, JWKS cache,
+//!   token key, behind accessors.
+//! * `token_key`: the holder's token-signing key, its signer and verifier, and the cache of
+//!   access tokens it verified.
+//! * `jwks`: bounded, caching JWKS fetcher (Register and recipient keys).
+//! * `store`: SQLite (WAL) persistence of registrations, replay caches, revoked tokens and
+//!   the holder's token-signing key.
 //! * [`config`]: the YAML config file of the standalone binary, validated field by field.
-//! * [`settings`]: resolved runtime settings (what [`start`] takes).
+//! * `settings`: resolved runtime settings ([`Settings`], what [`start`] takes) and the
+//!   defaults, written once.
 //! * [`tls`]: rustls configs for the public and mTLS listeners; the client certificate's
 //!   thumbprint made available to handlers.
-//! * [`state`]: state shared by handlers (settings, advertised URLs, store, JWKS cache, keys).
-//! * [`error`]: [`OAuthError`], rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
-//! * [`extract`]: body extractors that reject with [`OAuthError`] (415, 413).
-//! * [`jwks`]: bounded, caching JWKS fetcher (Register and recipient keys).
-//! * [`registration`]: validation of a registration request (POST and PUT), in the CDS
-//!   sequence's order.
-//! * [`tokens`]: certificate-bound access tokens: issuing them, and the bearer checks of the
-//!   management endpoints (401 / 403, revocation of tokens naming an unknown client).
-//! * [`store`]: SQLite (WAL) persistence of registrations, replay caches, revoked tokens and
-//!   the holder's token-signing key.
-//! * [`defect`]: the defects a holder can be started with (`defects.yaml`), one at a time,
+//! * `jose`: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
+//! * `error`: `OAuthError`, rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
+//! * `defect`: the defects a holder can be started with (`defects.yaml`), one at a time,
 //!   each breaking one rule on purpose, for the suite's self-check.
-//! * [`routes`]: one module per endpoint: [`routes::discovery`], [`routes::register`]
-//!   (`POST /register`), [`routes::client`] (`GET|PUT|DELETE /register/{ClientId}`),
-//!   [`routes::token`] (`POST /token`).
+//!
+//! Behaviour selected at start-up (today only the defect; later a DCR flavour or a variation)
+//! is read from [`Settings`] through `state`, so a new selector sits at the bottom next to
+//! `defect`, and the code of one flavour under the layer it changes (e.g. `registration/`).
 
 pub mod config;
-pub mod defect;
-pub mod error;
-pub mod extract;
-pub mod jwks;
-pub mod registration;
-pub mod routes;
-pub mod settings;
-pub mod state;
-pub mod store;
+mod defect;
+mod error;
+mod extract;
+mod jose;
+mod jwks;
+mod registration;
+mod routes;
+mod server;
+mod settings;
+mod state;
+mod store;
 pub mod tls;
-pub mod tokens;
+mod token_key;
+mod tokens;
 
-use std::net::SocketAddr;
-
-use anyhow::Context;
-use axum_server::Handle;
-
-pub use defect::Defect;
-pub use error::OAuthError;
+pub use defect::{Defect, UnknownDefect};
+pub use server::{RunningHolder, start};
 pub use settings::Settings;
-pub use state::{AppState, Urls};
-
-/// A holder started by [`start`]; dropping it does not stop it, [`RunningHolder::shutdown`] does.
-#[derive(Debug)]
-pub struct RunningHolder {
-    /// Where the public listener is bound.
-    pub public_addr: SocketAddr,
-    /// Where the mTLS listener is bound.
-    pub mtls_addr: SocketAddr,
-    /// The URLs the holder advertises.
-    pub urls: Urls,
-    /// Shared state (for tests that inspect the store).
-    pub state: AppState,
-    handles: [Handle<SocketAddr>; 2],
-}
-
-impl RunningHolder {
-    /// Stops both listeners, letting in-flight requests finish for up to a second.
-    pub fn shutdown(&self) {
-        for h in &self.handles {
-            h.graceful_shutdown(Some(std::time::Duration::from_secs(1)));
-        }
-    }
-}
-
-/// Adds a request id (`x-request-id`, generated unless the client sent one, echoed in the
-/// response) and a tracing span per request carrying it. The span records the method and the
-/// path only: never headers, query strings or bodies, so tokens, assertions and keys stay out of
-/// the log.
-fn observed(router: axum::Router) -> axum::Router {
-    use axum::http::{HeaderName, Request};
-    use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-    use tower_http::trace::TraceLayer;
-
-    let header = HeaderName::from_static("x-request-id");
-    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-        let id = req
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
-    });
-    router
-        .layer(PropagateRequestIdLayer::new(header.clone()))
-        .layer(trace)
-        .layer(SetRequestIdLayer::new(header, NewRequestId))
-}
-
-/// Makes request ids: a random UUID, marked sensitive so that HTTP/2 sends it as a literal
-/// rather than adding it to the connection's HPACK table. An id never repeats, so indexing it
-/// would only churn the table (its lookups and evictions showed in the benchmark's profile).
-#[derive(Debug, Clone, Copy)]
-struct NewRequestId;
-
-impl tower_http::request_id::MakeRequestId for NewRequestId {
-    fn make_request_id<B>(
-        &mut self,
-        _: &axum::http::Request<B>,
-    ) -> Option<tower_http::request_id::RequestId> {
-        let mut id = axum::http::HeaderValue::try_from(uuid::Uuid::new_v4().to_string()).ok()?;
-        id.set_sensitive(true);
-        Some(tower_http::request_id::RequestId::new(id))
-    }
-}
-
-fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
-    let listener =
-        std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
-    listener.set_nonblocking(true)?;
-    Ok(listener)
-}
-
-/// Binds both listeners, opens the store and serves until [`RunningHolder::shutdown`].
-///
-/// # Errors
-/// Fails when an address cannot be bound, the TLS material is invalid or the database cannot
-/// be opened.
-pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
-    if let Some(defect) = settings.defect {
-        tracing::warn!(
-            defect = defect.name(),
-            rules = defect.rules().join(", "),
-            "DEFECT INJECTED: {}; this holder breaks the rules named on purpose and is not a reference",
-            defect.description()
-        );
-    }
-    let public = bind(settings.public_addr)?;
-    let mtls = bind(settings.mtls_addr)?;
-    let (public_addr, mtls_addr) = (public.local_addr()?, mtls.local_addr()?);
-    let public_base = settings
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| format!("https://{public_addr}"));
-    let mtls_base = settings
-        .mtls_base_url
-        .clone()
-        .unwrap_or_else(|| format!("https://{mtls_addr}"));
-    let urls = Urls {
-        issuer: public_base.trim_end_matches('/').to_string(),
-        registration_endpoint: format!("{}/register", mtls_base.trim_end_matches('/')),
-        token_endpoint: format!("{}/token", mtls_base.trim_end_matches('/')),
-        jwks_uri: format!("{}/jwks", public_base.trim_end_matches('/')),
-    };
-    let public_tls = tls::server_config(&settings.tls, tls::ClientAuth::None)?;
-    let mtls_tls = tls::server_config(
-        &settings.tls,
-        if settings.defect == Some(Defect::OptionalClientCertificate) {
-            tls::ClientAuth::Optional
-        } else {
-            tls::ClientAuth::Required
-        },
-    )?;
-    let state = AppState::new(settings, urls.clone())?;
-
-    let handles = [Handle::new(), Handle::new()];
-    let servers = [
-        (public, public_tls, observed(routes::public(state.clone()))),
-        (mtls, mtls_tls, observed(routes::mtls(state.clone()))),
-    ];
-    for ((listener, tls, app), handle) in servers.into_iter().zip(handles.iter().cloned()) {
-        let server = axum_server::from_tcp(listener)?
-            .acceptor(tls::ClientCertAcceptor::new(tls))
-            .handle(handle);
-        tokio::spawn(async move {
-            if let Err(e) = server.serve(app.into_make_service()).await {
-                tracing::error!(error = %e, "listener stopped");
-            }
-        });
-    }
-    Ok(RunningHolder {
-        public_addr,
-        mtls_addr,
-        urls,
-        state,
-        handles,
-    })
-}
+pub use state::Urls;

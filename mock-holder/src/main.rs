@@ -78,7 +78,7 @@ async fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            if let Some(d) = holder.state.0.settings.defect {
+            if let Some(d) = holder.settings().defect {
                 eprintln!(
                     "mock-holder: WARNING: defect {d} is active: {} (breaks {}). Not a reference holder.",
                     d.description(),

@@ -8,9 +8,27 @@ use std::time::Duration;
 use crate::defect::Defect;
 use crate::tls::TlsMaterial;
 
+// The defaults, written once: `Settings::new` and the config file's serde defaults
+// (`crate::config`) both take them from here.
+
+/// Allowed clock difference for `iat`/`exp`/`nbf` checks (MDH22's; MAS uses 0).
+pub(crate) const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
+/// Access token lifetime.
+pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+/// Whole-exchange timeout of a JWKS fetch.
+pub(crate) const DEFAULT_JWKS_TIMEOUT: Duration = Duration::from_secs(3);
+/// Largest JWKS document accepted.
+pub(crate) const DEFAULT_JWKS_MAX_BYTES: usize = 256 * 1024;
+/// How long a fetched JWKS is trusted.
+pub(crate) const DEFAULT_JWKS_CACHE_TTL: Duration = Duration::from_secs(300);
+/// Largest accepted request body.
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// JARM response encryption is supported (and advertised) unless switched off.
+pub(crate) const DEFAULT_JARM_ENCRYPTION: bool = true;
+
 /// Scopes the mock holder supports; SSA scopes outside this set are dropped (CDS: a holder MUST
 /// ignore unsupported scopes in the SSA).
-pub const DEFAULT_SCOPES: &[&str] = &[
+pub(crate) const DEFAULT_SCOPES: &[&str] = &[
     "openid",
     "profile",
     "cdr:registration",
@@ -59,12 +77,13 @@ pub struct Settings {
     pub supported_scopes: Vec<String>,
     /// Whether the holder supports JARM response encryption (CDS: optional for holders).
     pub jarm_encryption: bool,
-    /// A behaviour deliberately broken (see [`crate::defect`]); `None` for a correct holder.
+    /// A behaviour deliberately broken (see [`Defect`]); `None` for a correct holder.
     pub defect: Option<Defect>,
 }
 
 impl Settings {
-    /// Settings with the defaults for everything but the addresses, TLS and Register.
+    /// Settings with the defaults for everything but the addresses, TLS and Register. The
+    /// database is in memory (the standalone binary's config file defaults to a file).
     pub fn new(
         public_addr: SocketAddr,
         mtls_addr: SocketAddr,
@@ -79,15 +98,20 @@ impl Settings {
             tls,
             register_jwks_uri,
             database: PathBuf::from(":memory:"),
-            clock_skew: Duration::from_secs(60),
-            token_lifetime: Duration::from_secs(600),
-            jwks_timeout: Duration::from_secs(3),
-            jwks_max_bytes: 256 * 1024,
-            jwks_cache_ttl: Duration::from_secs(300),
-            max_body_bytes: 64 * 1024,
-            supported_scopes: DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
-            jarm_encryption: true,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            jwks_timeout: DEFAULT_JWKS_TIMEOUT,
+            jwks_max_bytes: DEFAULT_JWKS_MAX_BYTES,
+            jwks_cache_ttl: DEFAULT_JWKS_CACHE_TTL,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            supported_scopes: default_scopes(),
+            jarm_encryption: DEFAULT_JARM_ENCRYPTION,
             defect: None,
         }
     }
+}
+
+/// [`DEFAULT_SCOPES`], owned.
+pub(crate) fn default_scopes() -> Vec<String> {
+    DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()
 }

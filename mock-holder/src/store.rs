@@ -45,29 +45,29 @@ CREATE TABLE IF NOT EXISTS holder_keys (
 
 /// A stored registration.
 #[derive(Debug, Clone)]
-pub struct StoredClient {
+pub(crate) struct StoredClient {
     /// The holder-issued client id.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// The software product it belongs to.
-    pub software_id: String,
+    pub(crate) software_id: String,
     /// `client_id_issued_at`.
-    pub issued_at: i64,
+    pub(crate) issued_at: i64,
     /// The registration response body (RegistrationProperties) as JSON.
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub(crate) metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A registration row as stored: the response body is the JSON text it was stored as, so that
 /// a read can answer with it without parsing and re-serialising it.
 #[derive(Debug, Clone)]
-pub struct ClientRow {
+pub(crate) struct ClientRow {
     /// The holder-issued client id.
-    pub client_id: String,
+    pub(crate) client_id: String,
     /// The software product it belongs to.
-    pub software_id: String,
+    pub(crate) software_id: String,
     /// `client_id_issued_at`.
-    pub issued_at: i64,
+    pub(crate) issued_at: i64,
     /// The registration response body (RegistrationProperties), as JSON text.
-    pub metadata_json: String,
+    pub(crate) metadata_json: String,
 }
 
 impl ClientRow {
@@ -85,7 +85,7 @@ impl ClientRow {
     ///
     /// # Errors
     /// Fails when the stored text is not a JSON object (a corrupt row).
-    pub fn parse(self) -> anyhow::Result<StoredClient> {
+    pub(crate) fn parse(self) -> anyhow::Result<StoredClient> {
         Ok(StoredClient {
             metadata: serde_json::from_str(&self.metadata_json)
                 .with_context(|| format!("stored metadata of client {}", self.client_id))?,
@@ -98,7 +98,7 @@ impl ClientRow {
 
 /// Outcome of an insert.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Inserted {
+pub(crate) enum Inserted {
     /// Stored.
     Ok,
     /// A registration for this `software_id` already exists.
@@ -107,7 +107,7 @@ pub enum Inserted {
 
 /// Handle to the database; cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub(crate) struct Store {
     conn: Arc<Mutex<Connection>>,
 }
 
@@ -117,7 +117,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails when the file cannot be opened or the schema cannot be created.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Self> {
         let conn = if path.as_os_str() == ":memory:" {
             Connection::open_in_memory()?
         } else {
@@ -151,7 +151,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors other than the uniqueness conflict.
-    pub fn insert_client(&self, client: &StoredClient) -> anyhow::Result<Inserted> {
+    pub(crate) fn insert_client(&self, client: &StoredClient) -> anyhow::Result<Inserted> {
         let metadata = serde_json::to_string(&client.metadata)?;
         let result = self.with(|c| {
             c.prepare_cached("INSERT INTO clients (client_id, software_id, issued_at, metadata) VALUES (?1, ?2, ?3, ?4)")?.execute(params![client.client_id, client.software_id, client.issued_at, metadata],
@@ -175,7 +175,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn replace_client(&self, client: &StoredClient) -> anyhow::Result<Inserted> {
+    pub(crate) fn replace_client(&self, client: &StoredClient) -> anyhow::Result<Inserted> {
         let metadata = serde_json::to_string(&client.metadata)?;
         self.with(|c| {
             c.prepare_cached("INSERT OR REPLACE INTO clients (client_id, software_id, issued_at, metadata) VALUES (?1, ?2, ?3, ?4)")?.execute(params![client.client_id, client.software_id, client.issued_at, metadata])
@@ -187,7 +187,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn update_client(
+    pub(crate) fn update_client(
         &self,
         client_id: &str,
         metadata: &serde_json::Map<String, serde_json::Value>,
@@ -203,7 +203,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors or corrupt rows.
-    pub fn client(&self, client_id: &str) -> anyhow::Result<Option<StoredClient>> {
+    pub(crate) fn client(&self, client_id: &str) -> anyhow::Result<Option<StoredClient>> {
         self.client_row(client_id)?
             .map(ClientRow::parse)
             .transpose()
@@ -213,7 +213,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn client_row(&self, client_id: &str) -> anyhow::Result<Option<ClientRow>> {
+    pub(crate) fn client_row(&self, client_id: &str) -> anyhow::Result<Option<ClientRow>> {
         self.with(|c| {
             c.prepare_cached(
                 "SELECT client_id, software_id, issued_at, metadata FROM clients WHERE client_id = ?1",
@@ -229,7 +229,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn authorization(
+    pub(crate) fn authorization(
         &self,
         jti: &str,
         client_id: &str,
@@ -266,7 +266,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn delete_client(&self, client_id: &str, now: i64) -> anyhow::Result<bool> {
+    pub(crate) fn delete_client(&self, client_id: &str, now: i64) -> anyhow::Result<bool> {
         self.with(|c| {
             let n = c.prepare_cached("DELETE FROM clients WHERE client_id = ?1")?.execute(params![client_id])?;
             if n == 1 {
@@ -281,7 +281,8 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn deleted_at(&self, client_id: &str) -> anyhow::Result<Option<i64>> {
+    #[cfg(test)]
+    pub(crate) fn deleted_at(&self, client_id: &str) -> anyhow::Result<Option<i64>> {
         self.with(|c| {
             c.prepare_cached("SELECT deleted_at FROM deleted_clients WHERE client_id = ?1")?
                 .query_row(params![client_id], |r| r.get(0))
@@ -294,7 +295,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn record_jti(
+    pub(crate) fn record_jti(
         &self,
         kind: &str,
         jti: &str,
@@ -318,7 +319,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors or when `make` fails.
-    pub fn holder_key(
+    pub(crate) fn holder_key(
         &self,
         purpose: &str,
         now: i64,
@@ -348,7 +349,7 @@ impl Store {
     ///
     /// # Errors
     /// Fails on database errors.
-    pub fn revoke_token(
+    pub(crate) fn revoke_token(
         &self,
         jti: &str,
         client_id: &str,

@@ -5,7 +5,7 @@
 //! `certificate_required` alert, which is one of the refusals the CDS allows. The **public
 //! listener** (discovery, JWKS) is plain server-authenticated TLS, as a Data Holder's public
 //! host is. The leaf certificate's RFC 8705 thumbprint is computed once per connection and put
-//! into the request extensions as [`ClientCert`], so the token endpoint can bind tokens to it and
+//! into the request extensions as `ClientCert`, so the token endpoint can bind tokens to it and
 //! the management endpoints can check the binding (holder-of-key).
 
 use std::future::Future;
@@ -45,9 +45,9 @@ impl std::fmt::Debug for TlsMaterial {
 
 /// The client certificate of the connection a request arrived on.
 #[derive(Debug, Clone, Default)]
-pub struct ClientCert {
+pub(crate) struct ClientCert {
     /// RFC 8705 `x5t#S256` of the leaf certificate, if the client presented one.
-    pub thumbprint: Option<String>,
+    pub(crate) thumbprint: Option<String>,
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -57,7 +57,7 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// Whether a listener asks for client certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientAuth {
+pub(crate) enum ClientAuth {
     /// Server-authenticated TLS only (the public listener).
     None,
     /// Mutual TLS: a client certificate from the CA is required.
@@ -71,7 +71,7 @@ pub enum ClientAuth {
 ///
 /// # Errors
 /// Fails when the PEM material does not parse or the key does not match the certificate.
-pub fn server_config(
+pub(crate) fn server_config(
     material: &TlsMaterial,
     client_auth: ClientAuth,
 ) -> anyhow::Result<rustls::ServerConfig> {
@@ -113,7 +113,7 @@ pub fn server_config(
 /// segment (HTTP/2 writes HEADERS and DATA frames apart) must not wait on Nagle's algorithm for
 /// the client's delayed ACK.
 #[derive(Clone)]
-pub struct ClientCertAcceptor(RustlsAcceptor<NoDelayAcceptor>);
+pub(crate) struct ClientCertAcceptor(RustlsAcceptor<NoDelayAcceptor>);
 
 impl std::fmt::Debug for ClientCertAcceptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -123,7 +123,7 @@ impl std::fmt::Debug for ClientCertAcceptor {
 
 impl ClientCertAcceptor {
     /// Wraps a rustls server config.
-    pub fn new(config: rustls::ServerConfig) -> Self {
+    pub(crate) fn new(config: rustls::ServerConfig) -> Self {
         Self(
             RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config)))
                 .acceptor(NoDelayAcceptor::new()),

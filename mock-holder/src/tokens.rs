@@ -10,45 +10,45 @@
 //! `invalid_token`), it has `cdr:registration` (else 403 `insufficient_scope`), and its client
 //! is the one in the path and still registered (else 401, and the token is revoked: RFC 7592).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value, json};
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::registration::{int_claim, split_jws, str_claim};
-use crate::state::AppState;
+use crate::jose::{split_jws, str_claim};
+use crate::state::{AppState, blocking};
 use crate::store::ClientRow;
 use crate::tls::ClientCert;
+use crate::token_key::TokenClaims;
 
 /// The scope a token needs for registration management.
-pub const REGISTRATION_SCOPE: &str = "cdr:registration";
+pub(crate) const REGISTRATION_SCOPE: &str = "cdr:registration";
 
 /// A freshly issued access token.
 #[derive(Debug)]
-pub struct Issued {
+pub(crate) struct Issued {
     /// The compact JWT.
-    pub token: String,
+    pub(crate) token: String,
     /// Lifetime in seconds.
-    pub expires_in: i64,
+    pub(crate) expires_in: i64,
 }
 
 /// Issues a token for `client_id` with `scope`, bound to the certificate `thumbprint`.
 ///
 /// # Errors
 /// Fails only when signing fails.
-pub fn issue(
+pub(crate) fn issue(
     state: &AppState,
     client_id: &str,
     scope: &str,
     thumbprint: &str,
 ) -> Result<Issued, OAuthError> {
     let now = state.now();
-    let expires_in = state.0.settings.token_lifetime.as_secs() as i64;
+    let expires_in = state.settings().token_lifetime.as_secs() as i64;
     let claims = json!({
-        "iss": state.0.urls.issuer,
+        "iss": state.urls().issuer,
         "sub": client_id,
         "client_id": client_id,
         "scope": scope,
@@ -57,20 +57,11 @@ pub fn issue(
         "jti": uuid::Uuid::new_v4().to_string(),
         "cnf": {"x5t#S256": thumbprint},
     });
-    let mut header = dcr_vectors::jose::header_for(&state.0.token_key);
+    let mut header = dcr_vectors::jose::header_for(state.token_key().key());
     header.insert("typ".into(), Value::String("at+jwt".into()));
     let payload = serde_json::to_vec(&claims).map_err(anyhow::Error::from)?;
-    let token = dcr_vectors::jose::sign_compact(&header, &payload, state.0.token_signer.as_ref())?;
+    let token = dcr_vectors::jose::sign_compact(&header, &payload, state.token_key().signer())?;
     Ok(Issued { token, expires_in })
-}
-
-/// A verified access token presented on a management call.
-#[derive(Debug)]
-pub struct Authorized {
-    /// The token's `jti`.
-    pub jti: String,
-    /// The registration the token's client owns, as stored.
-    pub client: ClientRow,
 }
 
 fn invalid(text: impl Into<String>) -> OAuthError {
@@ -87,40 +78,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// The claims of an access token that the management checks read, taken out of its payload
-/// once (a missing or mistyped claim is `None`).
-#[derive(Debug)]
-struct TokenClaims {
-    jti: Option<String>,
-    exp: Option<i64>,
-    client_id: Option<String>,
-    scope: String,
-    /// `cnf.x5t#S256`.
-    bound: Option<String>,
-}
-
-impl TokenClaims {
-    fn from_payload(claims: &Map<String, Value>) -> Self {
-        let string = |name: &str| str_claim(claims, name).map(str::to_string);
-        Self {
-            jti: string("jti"),
-            exp: int_claim(claims, "exp"),
-            client_id: string("client_id"),
-            scope: string("scope").unwrap_or_default(),
-            bound: claims
-                .get("cnf")
-                .and_then(|c| c.get("x5t#S256"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
-        }
-    }
-}
-
 /// Verifies the signature and the claims every use of a token needs. A token whose signature
-/// was verified before is taken from the [`VerifiedTokens`] cache; its expiry (and, by the
+/// was verified before is taken from the [`crate::token_key::VerifiedTokens`] cache; its expiry (and, by the
 /// caller, its revocation) is still checked on every use.
 fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError> {
-    let claims = match state.0.verified_tokens.get(token) {
+    let claims = match state.token_key().verified().get(token) {
         Some(claims) => claims,
         None if state.defect(Defect::TrustUnverifiedTokens) => Arc::new(TokenClaims::from_payload(
             &split_jws(token)
@@ -129,7 +91,7 @@ fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError>
         )),
         None => {
             let claims = Arc::new(TokenClaims::from_payload(&verify_signature(state, token)?));
-            state.0.verified_tokens.put(token, claims.clone());
+            state.token_key().verified().put(token, claims.clone());
             claims
         }
     };
@@ -152,66 +114,42 @@ pub(crate) fn verify_bearer(state: &AppState, headers: &HeaderMap) -> Result<(),
     verify(state, token).map(|_| ())
 }
 
-/// A bounded cache of access tokens whose signature and issuer were verified, so that repeated
-/// management calls with one token cost one signature verification. Only tokens that passed
-/// [`verify_signature`] are stored; cleared when full.
-#[derive(Debug, Default)]
-pub struct VerifiedTokens(Mutex<HashMap<String, Arc<TokenClaims>>>);
-
-const VERIFIED_TOKENS_MAX: usize = 4096;
-
-impl VerifiedTokens {
-    fn get(&self, token: &str) -> Option<Arc<TokenClaims>> {
-        self.0.lock().ok()?.get(token).cloned()
-    }
-
-    fn put(&self, token: &str, claims: Arc<TokenClaims>) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= VERIFIED_TOKENS_MAX {
-                map.clear();
-            }
-            map.insert(token.to_string(), claims);
-        }
-    }
-}
-
 fn verify_signature(state: &AppState, token: &str) -> Result<Map<String, Value>, OAuthError> {
     let (header, _) = split_jws(token).ok_or_else(|| invalid("The access token is malformed"))?;
     if header.get("alg").and_then(Value::as_str) != Some("ES256")
-        || header.get("kid").and_then(Value::as_str) != Some(state.0.token_key.kid())
+        || header.get("kid").and_then(Value::as_str) != Some(state.token_key().key().kid())
     {
         return Err(invalid("The access token was not issued by this holder"));
     }
-    let (payload, _) = josekit::jws::deserialize_compact(token, state.0.token_verifier.as_ref())
+    let (payload, _) = josekit::jws::deserialize_compact(token, state.token_key().verifier())
         .map_err(|_| invalid("The access token signature is not valid"))?;
     let claims: Map<String, Value> = serde_json::from_slice(&payload)
         .map_err(|_| invalid("The access token payload is not a JSON object"))?;
-    if str_claim(&claims, "iss") != Some(state.0.urls.issuer.as_str()) {
+    if str_claim(&claims, "iss") != Some(state.urls().issuer.as_str()) {
         return Err(invalid("The access token was not issued by this holder"));
     }
     Ok(claims)
 }
 
-/// Authorizes a management call on the registration `path_client_id`.
+/// Authorizes a management call on the registration `path_client_id`, made with `headers` on
+/// a connection with `cert`; returns the registration, as stored. Handlers get this through
+/// the [`crate::extract::ManagedClient`] extractor.
 ///
 /// # Errors
 /// 401 (`Bearer`, or `invalid_token`) or 403 (`insufficient_scope`) as described in the module
 /// documentation; 500 on store failures.
-pub async fn authorize(
+pub(crate) async fn authorize(
     state: &AppState,
     headers: &HeaderMap,
     cert: &ClientCert,
     path_client_id: &str,
-) -> Result<Authorized, OAuthError> {
+) -> Result<ClientRow, OAuthError> {
     let Some(token) = bearer(headers) else {
         if state.defect(Defect::ManagementWithoutToken) {
             let lookup = state.clone();
             let id = path_client_id.to_string();
-            return match blocking(move || Ok(lookup.0.store.client_row(&id)?)).await? {
-                Some(client) => Ok(Authorized {
-                    jti: String::new(),
-                    client,
-                }),
+            return match blocking(move || Ok(lookup.store().client_row(&id)?)).await? {
+                Some(client) => Ok(client),
                 None => Err(OAuthError::UnknownClient),
             };
         }
@@ -230,7 +168,7 @@ pub async fn authorize(
     let state2 = state.clone();
     let (jti2, id2) = (jti.clone(), client_id.clone());
     let (revoked, client) =
-        blocking(move || Ok(state2.0.store.authorization(&jti2, &id2)?)).await?;
+        blocking(move || Ok(state2.store().authorization(&jti2, &id2)?)).await?;
     if revoked {
         return Err(invalid("The access token has been revoked"));
     }
@@ -251,7 +189,7 @@ pub async fn authorize(
         )));
     }
     match client {
-        Some(client) if client.client_id == path_client_id => Ok(Authorized { jti, client }),
+        Some(client) if client.client_id == path_client_id => Ok(client),
         _ => {
             // RFC 7592 §2: the client is unknown (or not this token's), so the token SHOULD be
             // revoked immediately.
@@ -260,8 +198,7 @@ pub async fn authorize(
                 let now = state.now();
                 blocking(move || {
                     state2
-                        .0
-                        .store
+                        .store()
                         .revoke_token(&jti, &client_id, exp, now)
                         .map_err(OAuthError::from)
                 })
@@ -273,15 +210,6 @@ pub async fn authorize(
             Err(OAuthError::UnknownClient)
         }
     }
-}
-
-/// Runs a store operation. SQLite calls here are short (indexed single-row reads and writes
-/// in WAL mode), so they run inline: handing each one to the blocking pool cost more in thread
-/// wake-ups than the query itself (measured with the benchmark).
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, OAuthError> + Send + 'static,
-) -> Result<T, OAuthError> {
-    f()
 }
 
 #[cfg(test)]

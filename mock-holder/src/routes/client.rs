@@ -1,25 +1,24 @@
 //! `GET | PUT | DELETE /register/{ClientId}`: registration management (RFC 7592, CDS
 //! "Registration Management"). Every call needs a certificate-bound `cdr:registration` access
-//! token of the client in the path (see [`crate::tokens::authorize`]); authorization is checked
-//! before the body is read, so an unauthenticated PUT gets 401 whatever it sends.
+//! token of the client in the path: each handler takes a [`ManagedClient`], which checks it
+//! (see [`crate::tokens::authorize`]). PUT takes it before its [`JwtBody`], so authorization is
+//! checked before the body is read, and an unauthenticated PUT gets 401 whatever it sends.
 
-use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::extract::JwtBody;
+use crate::extract::{JwtBody, ManagedClient};
 use crate::registration::{self, Operation};
-use crate::state::AppState;
-use crate::tls::ClientCert;
-use crate::tokens::{authorize, blocking};
+use crate::state::{AppState, blocking};
 
 /// The management routes.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(
         "/register/{client_id}",
         get(read)
@@ -36,13 +35,10 @@ pub fn routes() -> Router<AppState> {
 
 async fn read(
     State(state): State<AppState>,
-    Extension(cert): Extension<ClientCert>,
-    Path(client_id): Path<String>,
-    headers: HeaderMap,
+    managed: ManagedClient,
 ) -> Result<Response, OAuthError> {
-    let auth = authorize(&state, &headers, &cert, &client_id).await?;
     if state.defect(Defect::GetDropsIssuedAt) {
-        let mut metadata = auth.client.parse()?.metadata;
+        let mut metadata = managed.client.parse()?.metadata;
         metadata.remove("client_id_issued_at");
         return Ok(Json(Value::Object(metadata)).into_response());
     }
@@ -50,22 +46,21 @@ async fn read(
     // write it again.
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
-        auth.client.metadata_json,
+        managed.client.metadata_json,
     )
         .into_response())
 }
 
 async fn update(
     State(state): State<AppState>,
-    Extension(cert): Extension<ClientCert>,
-    Path(client_id): Path<String>,
-    headers: HeaderMap,
-    request: Request,
+    managed: ManagedClient,
+    JwtBody(body): JwtBody,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
-    let auth = authorize(&state, &headers, &cert, &client_id).await?;
-    let JwtBody(body) = JwtBody::from_request(request, &state).await?;
+    let ManagedClient {
+        client_id,
+        client: registered,
+    } = managed;
     let valid = registration::validate(&state, &body, Operation::Update).await?;
-    let registered = auth.client;
     if state.defect(Defect::PutRefusedAsDuplicate) {
         return Err(OAuthError::InvalidClientMetadata(
             "Duplicate registrations for a given software_id are not valid".into(),
@@ -92,7 +87,7 @@ async fn update(
         let (store_state, stored) = (state.clone(), metadata.clone());
         let id = registered.client_id.clone();
         let updated =
-            blocking(move || Ok(store_state.0.store.update_client(&id, &stored)?)).await?;
+            blocking(move || Ok(store_state.store().update_client(&id, &stored)?)).await?;
         if !updated {
             // Deleted between the authorization and the update.
             return Err(OAuthError::UnknownClient);
@@ -109,21 +104,19 @@ async fn update(
 
 async fn remove(
     State(state): State<AppState>,
-    Extension(cert): Extension<ClientCert>,
-    Path(client_id): Path<String>,
-    headers: HeaderMap,
+    managed: ManagedClient,
 ) -> Result<Response, OAuthError> {
-    let auth = authorize(&state, &headers, &cert, &client_id).await?;
+    let client_id = managed.client_id.as_str();
     if !state.defect(Defect::DeleteIsANoOp) {
-        let (store_state, id, now) = (state.clone(), client_id.clone(), state.now());
-        let deleted = blocking(move || Ok(store_state.0.store.delete_client(&id, now)?)).await?;
+        let (store_state, id, now) = (state.clone(), client_id.to_string(), state.now());
+        let deleted = blocking(move || Ok(store_state.store().delete_client(&id, now)?)).await?;
         if !deleted {
             return Err(OAuthError::UnknownClient);
         }
     }
     tracing::info!(client_id, "registration deleted");
     if state.defect(Defect::DeleteAnswers200) {
-        return Ok(Json(Value::Object(auth.client.parse()?.metadata)).into_response());
+        return Ok(Json(Value::Object(managed.client.parse()?.metadata)).into_response());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

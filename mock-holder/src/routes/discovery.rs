@@ -11,7 +11,7 @@ use crate::error::OAuthError;
 use crate::state::AppState;
 
 /// Discovery and JWKS routes.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/.well-known/openid-configuration",
@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn configuration(State(state): State<AppState>) -> Json<Value> {
-    let urls = &state.0.urls;
+    let urls = &state.urls();
     let algs = ["PS256", "ES256"];
     let mut doc = json!({
         "issuer": urls.issuer,
@@ -39,15 +39,15 @@ async fn configuration(State(state): State<AppState>) -> Json<Value> {
         "response_types_supported": ["code"],
         "response_modes_supported": ["jwt"],
         "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
-        "scopes_supported": state.0.settings.supported_scopes,
+        "scopes_supported": state.settings().supported_scopes,
         "subject_types_supported": ["pairwise"],
         "claims_supported": ["sub", "acr", "auth_time", "name", "given_name", "family_name", "updated_at"],
         "tls_client_certificate_bound_access_tokens": true,
     });
-    if state.0.settings.defect.is_some() {
+    if state.settings().defect.is_some() {
         defective_configuration(&state, &mut doc);
     }
-    if state.0.settings.jarm_encryption {
+    if state.settings().jarm_encryption {
         doc["authorization_encryption_alg_values_supported"] = json!(["RSA-OAEP", "RSA-OAEP-256"]);
         doc["authorization_encryption_enc_values_supported"] = json!(["A256GCM", "A128CBC-HS256"]);
     }
@@ -58,8 +58,7 @@ async fn configuration(State(state): State<AppState>) -> Json<Value> {
 fn defective_configuration(state: &AppState, doc: &mut Value) {
     if state.defect(Defect::RegistrationEndpointHttp) {
         let http = state
-            .0
-            .urls
+            .urls()
             .registration_endpoint
             .replacen("https://", "http://", 1);
         doc["registration_endpoint"] = json!(http);
@@ -77,5 +76,7 @@ fn defective_configuration(state: &AppState, doc: &mut Value) {
 }
 
 async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, OAuthError> {
-    Ok(Json(dcr_vectors::keys::public_jwks([&state.0.token_key])?))
+    Ok(Json(dcr_vectors::keys::public_jwks([state
+        .token_key()
+        .key()])?))
 }

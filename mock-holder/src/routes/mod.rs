@@ -1,10 +1,10 @@
 //! The holder's routes, one module per endpoint, composed into two routers: the public host
 //! (discovery, JWKS) and the mTLS host (discovery, registration, management, token).
 
-pub mod client;
-pub mod discovery;
-pub mod register;
-pub mod token;
+pub(crate) mod client;
+pub(crate) mod discovery;
+pub(crate) mod register;
+pub(crate) mod token;
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
@@ -15,7 +15,7 @@ use crate::error::OAuthError;
 use crate::state::AppState;
 
 /// Routes served on the public (server-TLS only) listener.
-pub fn public(state: AppState) -> Router {
+pub(crate) fn public(state: AppState) -> Router {
     Router::new()
         .merge(discovery::routes())
         .fallback(not_found)
@@ -23,7 +23,7 @@ pub fn public(state: AppState) -> Router {
 }
 
 /// Routes served on the mutual-TLS listener.
-pub fn mtls(state: AppState) -> Router {
+pub(crate) fn mtls(state: AppState) -> Router {
     let mut registration = register::routes().merge(client::routes());
     if state.defect(Defect::RegistrationErrorsAsText) {
         registration = registration.layer(axum::middleware::map_response(errors_as_text));

@@ -10,12 +10,13 @@ use serde_json::Value;
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::JwtBody;
+use crate::jose;
 use crate::registration::{self, Operation};
 use crate::state::AppState;
 use crate::store::{Inserted, StoredClient};
 
 /// The registration routes.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(
         "/register",
         post(create).fallback(|State(state): State<AppState>| async move {
@@ -52,7 +53,7 @@ async fn create(
     headers: HeaderMap,
     JwtBody(body): JwtBody,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
-    if state.0.settings.defect.is_some() {
+    if state.settings().defect.is_some() {
         defective_preamble(&state, &headers).await?;
     }
     let valid = registration::validate(&state, &body, Operation::Create).await?;
@@ -74,11 +75,11 @@ async fn create(
         issued_at,
         metadata,
     };
-    // A short indexed insert: run inline (see tokens::blocking).
+    // A short indexed insert: run inline (see state::blocking).
     let inserted = if state.defect(Defect::AllowDuplicateSoftwareId) {
-        state.0.store.replace_client(&client)?
+        state.store().replace_client(&client)?
     } else {
-        state.0.store.insert_client(&client)?
+        state.store().insert_client(&client)?
     };
     if inserted == Inserted::DuplicateSoftwareId {
         return Err(OAuthError::InvalidClientMetadata(
@@ -100,6 +101,6 @@ fn requested_client_id(state: &AppState, body: &str) -> Option<String> {
     if !state.defect(Defect::AdoptRequestClientId) {
         return None;
     }
-    let (_, claims) = registration::split_jws(body.trim())?;
-    registration::str_claim(&claims, "client_id").map(str::to_string)
+    let (_, claims) = jose::split_jws(body.trim())?;
+    jose::str_claim(&claims, "client_id").map(str::to_string)
 }

@@ -25,20 +25,18 @@ use serde_json::{Map, Value, json};
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::FormBody;
+use crate::jose::{header_alg_and_kid, int_claim, split_jws, str_claim, verify_compact};
 use crate::jwks::JwksError;
-use crate::registration::{
-    header_alg_and_kid, int_claim, jwks_verifier, split_jws, str_claim, verify_compact,
-};
-use crate::state::AppState;
+use crate::state::{AppState, blocking};
 use crate::store::StoredClient;
 use crate::tls::ClientCert;
-use crate::tokens::{self, blocking};
+use crate::tokens;
 
 /// RFC 7523 §2.2.
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The token route.
-pub fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(
         "/token",
         post(token).fallback(|| async { OAuthError::MethodNotAllowed("POST") }),
@@ -145,7 +143,7 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .to_string();
     let lookup = state.clone();
     let id = iss.clone();
-    let client = blocking(move || Ok(lookup.0.store.client(&id)?))
+    let client = blocking(move || Ok(lookup.store().client(&id)?))
         .await?
         .ok_or_else(|| client_error("The client is unknown"))?;
     // OIDC Core §9 / RFC 7591: the client signs with the algorithm it registered.
@@ -164,7 +162,9 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .get("jwks_uri")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let verifier = jwks_verifier(state, jwks_uri, kid, alg, "client_assertion")
+    let verifier = state
+        .jwks()
+        .verifier_for(jwks_uri, kid, alg, "client_assertion", true)
         .await
         .map_err(|e| match e {
             Ok(text) => client_error(text),
@@ -183,8 +183,7 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
     let (recorder, now, skew) = (state.clone(), state.now(), state.skew());
     let fresh = blocking(move || {
         Ok(recorder
-            .0
-            .store
+            .store()
             .record_jti("client_assertion", &jti, exp + skew, now)?)
     })
     .await?;
@@ -209,7 +208,7 @@ fn check_claims(
             "The client_assertion sub must equal its iss (the client_id)",
         ));
     }
-    let urls = &state.0.urls;
+    let urls = &state.urls();
     let accepted = [urls.issuer.as_str(), urls.token_endpoint.as_str()];
     let aud_ok = match claims.get("aud") {
         Some(Value::String(a)) => accepted.contains(&a.as_str()),

@@ -28,7 +28,7 @@ fn holder_signed(
         "cnf": {"x5t#S256": app.pki.client_a.thumbprint()},
     }));
     tweak(&mut claims);
-    dcr_vectors::jose::sign_claims(&claims, &app.holder.state.0.token_key).unwrap()
+    app.holder.sign_token_claims(&claims).unwrap()
 }
 
 #[tokio::test]
@@ -63,11 +63,9 @@ async fn a_missing_token_is_401_with_a_bare_bearer_challenge() {
 async fn forged_expired_and_foreign_tokens_are_invalid_token() {
     let app = spawn_app().await;
     let id = app.register_new().await;
-    let impostor = dcr_vectors::SigningKey::generate(
-        dcr_vectors::SigningAlg::Es256,
-        app.holder.state.0.token_key.kid(),
-    )
-    .unwrap();
+    let impostor =
+        dcr_vectors::SigningKey::generate(dcr_vectors::SigningAlg::Es256, app.holder.token_kid())
+            .unwrap();
     let genuine = holder_signed(&app, &id, |_| {});
     let forged = {
         let claims = dcr_vectors::jose::decode_unverified(&genuine)

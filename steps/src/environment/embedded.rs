@@ -106,7 +106,7 @@ impl Environment {
             timeout,
             fresh_software_ids: true,
             max_token_wait: Duration::from_secs(30),
-            clock_skew: Some(holder.state.0.settings.clock_skew.as_secs() as i64),
+            clock_skew: Some(holder.settings().clock_skew.as_secs() as i64),
             capabilities: Capabilities::all(),
             pacer: None,
             _keep_alive: vec![Box::new(jwks_host)],

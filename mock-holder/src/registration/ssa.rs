@@ -1,0 +1,115 @@
+//! Step 2 of a registration: the software statement (SSA) issued by the CDR Register. Its
+//! signature is checked first, with the Register key its `kid` names; only a verified SSA's
+//! claims (`iss`, lifetime, the required claims, `software_roles`, `jti`) are looked at.
+
+use serde_json::{Map, Value};
+
+use super::{LifetimeChecks, Operation, check_lifetime, ssa_error};
+use crate::defect::Defect;
+use crate::error::OAuthError;
+use crate::jose::{header_alg_and_kid, split_jws, str_claim, verify_compact};
+use crate::jwks::JwksError;
+use crate::state::AppState;
+
+/// The SSA issuer (the CDR Register).
+const SSA_ISSUER: &str = "cdr-register";
+/// The only `software_roles` a Data Recipient software product has; registered as is.
+pub(super) const SOFTWARE_ROLE: &str = "data-recipient-software-product";
+/// SSA claims the holder itself uses to build a registration (the only ones checked under the
+/// `skip-ssa-required-claims` defect).
+const USED_SSA_CLAIMS: &[&str] = &[
+    "software_id",
+    "jwks_uri",
+    "redirect_uris",
+    "software_roles",
+    "scope",
+];
+/// SSA claims without which a registration cannot be built (CDS SSA definition, Required).
+const REQUIRED_SSA_CLAIMS: &[&str] = &[
+    "software_id",
+    "jwks_uri",
+    "redirect_uris",
+    "org_id",
+    "org_name",
+    "client_name",
+    "client_description",
+    "client_uri",
+    "logo_uri",
+    "recipient_base_uri",
+    "software_roles",
+    "scope",
+];
+
+/// Step 2: verifies the SSA `ssa` (sent for `operation`) and returns its claims.
+pub(super) async fn verify(
+    state: &AppState,
+    ssa: &str,
+    operation: Operation,
+) -> Result<Map<String, Value>, OAuthError> {
+    let (header, unverified) =
+        split_jws(ssa).ok_or_else(|| ssa_error("The software_statement is not a compact JWS"))?;
+    let (alg, kid) = header_alg_and_kid(&header, "software_statement").map_err(ssa_error)?;
+    let claims = if state.defect(Defect::SkipSsaSignature)
+        || (operation == Operation::Update && state.defect(Defect::PutSkipsSsaVerification))
+    {
+        unverified
+    } else {
+        let register = &state.settings().register_jwks_uri;
+        let refresh = !state.defect(Defect::NoRegisterJwksRefresh);
+        let lookup = state
+            .jwks()
+            .verifier_for(register, kid, alg, "software_statement", refresh)
+            .await;
+        let verifier = lookup.map_err(|e| match e {
+            Ok(text) => ssa_error(text),
+            Err(JwksError::UnknownKid { .. }) => {
+                ssa_error("The software_statement is not signed by a CDR Register key")
+            }
+            Err(other) => ssa_error(format!("Could not load the CDR Register JWKS: {other}")),
+        })?;
+        verify_compact(ssa, verifier.as_ref()).map_err(|e| {
+            ssa_error(format!(
+                "The software_statement signature is not valid: {e}"
+            ))
+        })?
+    };
+    if str_claim(&claims, "iss") != Some(SSA_ISSUER) && !state.defect(Defect::SkipSsaIss) {
+        return Err(ssa_error(format!(
+            "The software_statement iss must be {SSA_ISSUER}"
+        )));
+    }
+    let checks = LifetimeChecks {
+        check_expiry: !state.defect(Defect::AcceptExpiredSsa),
+        ..LifetimeChecks::ALL
+    };
+    check_lifetime(
+        &claims,
+        state.now(),
+        state.skew(),
+        "software_statement",
+        checks,
+    )
+    .map_err(ssa_error)?;
+    let required = if state.defect(Defect::SkipSsaRequiredClaims) {
+        USED_SSA_CLAIMS
+    } else {
+        REQUIRED_SSA_CLAIMS
+    };
+    for name in required {
+        if !claims.get(*name).is_some_and(|v| !v.is_null() && v != "") {
+            return Err(ssa_error(format!("The software_statement has no {name}")));
+        }
+    }
+    if claims["software_roles"]
+        .as_str()
+        .is_none_or(|r| r != SOFTWARE_ROLE)
+    {
+        return Err(ssa_error(format!(
+            "The software_statement software_roles must be {SOFTWARE_ROLE}"
+        )));
+    }
+    if str_claim(&claims, "jti").is_none() {
+        return Err(ssa_error("The software_statement has no jti"));
+    }
+    Ok(claims)
+}

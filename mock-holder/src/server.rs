@@ -1,0 +1,173 @@
+//! Starting a holder: binding both listeners, their TLS acceptors, the tower layers every
+//! request passes (request id, tracing span), and the handle that stops it ([`RunningHolder`]).
+//! Connection-level hardening (timeouts, connection limits) belongs here.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum_server::Handle;
+
+use crate::defect::Defect;
+use crate::routes;
+use crate::settings::Settings;
+use crate::state::{AppState, Urls};
+use crate::tls;
+
+/// A holder started by [`start`]; dropping it does not stop it, [`RunningHolder::shutdown`] does.
+#[derive(Debug)]
+pub struct RunningHolder {
+    /// Where the public listener is bound.
+    pub public_addr: SocketAddr,
+    /// Where the mTLS listener is bound.
+    pub mtls_addr: SocketAddr,
+    /// The URLs the holder advertises.
+    pub urls: Urls,
+    state: AppState,
+    handles: [Handle<SocketAddr>; 2],
+}
+
+impl RunningHolder {
+    /// The settings the holder runs with.
+    pub fn settings(&self) -> &Settings {
+        self.state.settings()
+    }
+
+    /// The `kid` of the holder's token-signing key (the key its `/jwks` publishes).
+    pub fn token_kid(&self) -> &str {
+        self.state.token_key().key().kid()
+    }
+
+    /// Signs `claims` with the holder's token-signing key, as its access tokens are signed.
+    /// For tests that need tokens the holder would not issue (expired, another issuer, other
+    /// claims) but whose signature verifies.
+    ///
+    /// # Errors
+    /// Fails only when signing fails.
+    pub fn sign_token_claims(
+        &self,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<String> {
+        dcr_vectors::jose::sign_claims(claims, self.state.token_key().key())
+    }
+
+    /// Stops both listeners, letting in-flight requests finish for up to a second.
+    pub fn shutdown(&self) {
+        for h in &self.handles {
+            h.graceful_shutdown(Some(std::time::Duration::from_secs(1)));
+        }
+    }
+}
+
+/// Adds a request id (`x-request-id`, generated unless the client sent one, echoed in the
+/// response) and a tracing span per request carrying it. The span records the method and the
+/// path only: never headers, query strings or bodies, so tokens, assertions and keys stay out of
+/// the log.
+fn observed(router: axum::Router) -> axum::Router {
+    use axum::http::{HeaderName, Request};
+    use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+    use tower_http::trace::TraceLayer;
+
+    let header = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", id, method = %req.method(), path = req.uri().path())
+    });
+    router
+        .layer(PropagateRequestIdLayer::new(header.clone()))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(header, NewRequestId))
+}
+
+/// Makes request ids: a random UUID, marked sensitive so that HTTP/2 sends it as a literal
+/// rather than adding it to the connection's HPACK table. An id never repeats, so indexing it
+/// would only churn the table (its lookups and evictions showed in the benchmark's profile).
+#[derive(Debug, Clone, Copy)]
+struct NewRequestId;
+
+impl tower_http::request_id::MakeRequestId for NewRequestId {
+    fn make_request_id<B>(
+        &mut self,
+        _: &axum::http::Request<B>,
+    ) -> Option<tower_http::request_id::RequestId> {
+        let mut id = axum::http::HeaderValue::try_from(uuid::Uuid::new_v4().to_string()).ok()?;
+        id.set_sensitive(true);
+        Some(tower_http::request_id::RequestId::new(id))
+    }
+}
+
+fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
+    let listener =
+        std::net::TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Binds both listeners, opens the store and serves until [`RunningHolder::shutdown`].
+///
+/// # Errors
+/// Fails when an address cannot be bound, the TLS material is invalid or the database cannot
+/// be opened.
+pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
+    if let Some(defect) = settings.defect {
+        tracing::warn!(
+            defect = defect.name(),
+            rules = defect.rules().join(", "),
+            "DEFECT INJECTED: {}; this holder breaks the rules named on purpose and is not a reference",
+            defect.description()
+        );
+    }
+    let public = bind(settings.public_addr)?;
+    let mtls = bind(settings.mtls_addr)?;
+    let (public_addr, mtls_addr) = (public.local_addr()?, mtls.local_addr()?);
+    let public_base = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{public_addr}"));
+    let mtls_base = settings
+        .mtls_base_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{mtls_addr}"));
+    let urls = Urls {
+        issuer: public_base.trim_end_matches('/').to_string(),
+        registration_endpoint: format!("{}/register", mtls_base.trim_end_matches('/')),
+        token_endpoint: format!("{}/token", mtls_base.trim_end_matches('/')),
+        jwks_uri: format!("{}/jwks", public_base.trim_end_matches('/')),
+    };
+    let public_tls = tls::server_config(&settings.tls, tls::ClientAuth::None)?;
+    let mtls_tls = tls::server_config(
+        &settings.tls,
+        if settings.defect == Some(Defect::OptionalClientCertificate) {
+            tls::ClientAuth::Optional
+        } else {
+            tls::ClientAuth::Required
+        },
+    )?;
+    let state = AppState::new(settings, urls.clone())?;
+
+    let handles = [Handle::new(), Handle::new()];
+    let servers = [
+        (public, public_tls, observed(routes::public(state.clone()))),
+        (mtls, mtls_tls, observed(routes::mtls(state.clone()))),
+    ];
+    for ((listener, tls, app), handle) in servers.into_iter().zip(handles.iter().cloned()) {
+        let server = axum_server::from_tcp(listener)?
+            .acceptor(tls::ClientCertAcceptor::new(tls))
+            .handle(handle);
+        tokio::spawn(async move {
+            if let Err(e) = server.serve(app.into_make_service()).await {
+                tracing::error!(error = %e, "listener stopped");
+            }
+        });
+    }
+    Ok(RunningHolder {
+        public_addr,
+        mtls_addr,
+        urls,
+        state,
+        handles,
+    })
+}
