@@ -52,6 +52,15 @@ fn setup(dir: &Path) -> std::path::PathBuf {
         features.join("catalogue.yaml"),
     )
     .expect("catalogue");
+    std::fs::create_dir_all(features.join("profiles")).expect("profiles");
+    for profile in ["cds-au", "mock-compat"] {
+        let file = format!("profiles/{profile}.yaml");
+        std::fs::copy(
+            support::fixture_features().join(&file),
+            features.join(&file),
+        )
+        .expect("profile");
+    }
     std::fs::write(features.join("redaction.feature"), FEATURE).expect("feature");
     let snapshots = dir.join("snapshots/mock-holder");
     std::fs::create_dir_all(&snapshots).expect("snapshots");

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Profile, Treatment};
 use crate::redact;
 
 use super::checks::{self, Check, Clock, Kind, Outcome, Role};
@@ -46,6 +46,7 @@ impl Decoded {
 
 pub(super) struct Inspector<'a> {
     pub(super) catalogue: &'a Catalogue,
+    pub(super) profile: &'a Profile,
     pub(super) settings: &'a Settings,
 }
 
@@ -206,8 +207,10 @@ impl Inspector<'_> {
     }
 
     /// Applies the catalogue and profile to a check: rules outside the profile are dropped
-    /// (and a check whose rules all are, with them); the strongest remaining rule's level
-    /// decides between failure and warning.
+    /// (and a check whose rules all are, with them); the strongest remaining rule's level,
+    /// as the profile checks it, decides between failure and warning. A problem under a rule
+    /// the profile's release documents as not checked, or whose behaviour the sources leave
+    /// unsettled, is a warning: a holder of that release does not refuse it for certain.
     pub(super) fn resolve(&self, check: Check) -> Result<Option<Finding>, InspectError> {
         let mut rules = Vec::new();
         for id in check.rules {
@@ -216,26 +219,31 @@ impl Inspector<'_> {
                     "the catalogue has no rule {id}, which inspect cites"
                 ))
             })?;
-            if rule.profiles.contains(&self.settings.profile) {
-                rules.push(RuleRef {
-                    id: rule.id.clone(),
-                    level: rule.level,
-                    rule: rule.rule.clone(),
-                });
+            if let Some(checked) = self.profile.rule(&rule.id) {
+                rules.push((
+                    RuleRef {
+                        id: rule.id.clone(),
+                        level: checked.level,
+                        rule: rule.rule.clone(),
+                    },
+                    checked.treatment == Treatment::Checked,
+                ));
             }
         }
         if !check.rules.is_empty() && rules.is_empty() {
             return Ok(None);
         }
-        rules.sort_by_key(|r| r.level.failure_is_warning(false));
+        rules.sort_by_key(|(r, settled)| !settled || r.level.failure_is_warning(false));
+        let refusing = rules
+            .first()
+            .is_some_and(|(r, settled)| *settled && !r.level.failure_is_warning(false));
+        let rules: Vec<RuleRef> = rules.into_iter().map(|(r, _)| r).collect();
         let status = match check.outcome {
             Outcome::Pass => Status::Ok,
             Outcome::Note => Status::Info,
             Outcome::Caution => Status::Warn,
-            Outcome::Problem => match rules.first() {
-                Some(r) if !r.level.failure_is_warning(false) => Status::Fail,
-                _ => Status::Warn,
-            },
+            Outcome::Problem if refusing => Status::Fail,
+            Outcome::Problem => Status::Warn,
         };
         Ok(Some(Finding {
             status,

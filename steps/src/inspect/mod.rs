@@ -31,7 +31,7 @@ mod time;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Profile};
 pub use checks::Kind;
 use inspector::{Decoded, Inspector, count};
 pub use model::*;
@@ -174,9 +174,9 @@ pub fn command(inv: &Invocation) -> ExitCode {
 }
 
 fn run(inv: &Invocation) -> Result<Report, InspectError> {
-    let catalogue = Catalogue::load(&inv.features.join("catalogue.yaml"))
-        .map_err(|e| InspectError::Catalogue(format!("{e:#}")))?;
-    check_profile(&catalogue, &inv.profile)?;
+    let catalogue =
+        Catalogue::load(&inv.features).map_err(|e| InspectError::Catalogue(format!("{e:#}")))?;
+    profile(&catalogue, &inv.profile)?;
     let (origin, text) = input::read(&inv.input)?;
     let settings = Settings {
         profile: inv.profile.clone(),
@@ -187,19 +187,17 @@ fn run(inv: &Invocation) -> Result<Report, InspectError> {
     inspect(&text, &origin, &settings, &catalogue)
 }
 
-fn check_profile(catalogue: &Catalogue, profile: &str) -> Result<(), InspectError> {
-    if catalogue.profiles.contains_key(profile) {
-        return Ok(());
+/// The profile `name`, resolved: an unknown name is a usage error listing the profiles.
+fn profile(catalogue: &Catalogue, name: &str) -> Result<Profile, InspectError> {
+    if !catalogue.profile_names().any(|n| n == name) {
+        return Err(InspectError::UnknownProfile {
+            profile: name.to_string(),
+            valid: catalogue.profile_names().collect::<Vec<_>>().join(", "),
+        });
     }
-    Err(InspectError::UnknownProfile {
-        profile: profile.to_string(),
-        valid: catalogue
-            .profiles
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
+    catalogue
+        .profile(name)
+        .map_err(|e| InspectError::Catalogue(format!("{e:#}")))
 }
 
 /// Inspects `text` (described as `origin` in messages) under `settings`.
@@ -213,9 +211,10 @@ pub fn inspect(
     settings: &Settings,
     catalogue: &Catalogue,
 ) -> Result<Report, InspectError> {
-    check_profile(catalogue, &settings.profile)?;
+    let profile = profile(catalogue, &settings.profile)?;
     let inspector = Inspector {
         catalogue,
+        profile: &profile,
         settings,
     };
     let mut tokens = Vec::new();

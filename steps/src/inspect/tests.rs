@@ -23,7 +23,7 @@ const JWKS_URI: &str = "https://a.recipient.example/jwks";
 const BASE_URI: &str = "https://a.recipient.example";
 
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
-    Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../features/catalogue.yaml"))
+    Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../features"))
         .expect("the repository catalogue loads")
 });
 

@@ -104,6 +104,7 @@ fn verdict_rank(v: Verdict) -> (u8, &'static str) {
     match v {
         Verdict::Failed => (3, "failed"),
         Verdict::Warning => (2, "warning"),
+        Verdict::NotChecked => (1, "not_checked"),
         Verdict::Skipped => (1, "skipped"),
         Verdict::Passed => (0, "passed"),
     }

@@ -61,6 +61,8 @@ pub struct Counts {
     pub warning: usize,
     /// Skipped.
     pub skipped: usize,
+    /// Failed a rule the profile's release documents as not checked.
+    pub not_checked: usize,
 }
 
 /// The run's overall verdict.
@@ -265,7 +267,7 @@ fn reason(result: &ScenarioResult, verdict: &AssessedScenario) -> Option<String>
                     format!("skipped at step: {}", s.text)
                 })
         })),
-        Verdict::Failed | Verdict::Warning => verdict.message.clone(),
+        Verdict::Failed | Verdict::Warning | Verdict::NotChecked => verdict.message.clone(),
     }
     .map(|m| message(&m))
 }
@@ -439,6 +441,7 @@ pub fn build(
             failed: assessment.count(Verdict::Failed),
             warning: assessment.count(Verdict::Warning),
             skipped: assessment.count(Verdict::Skipped),
+            not_checked: assessment.count(Verdict::NotChecked),
         },
         rule_counts,
         parse_errors: results

@@ -11,8 +11,23 @@ use cucumber::gherkin::{Feature, GherkinEnv};
 
 use crate::catalogue::{Catalogue, Level};
 
-/// Tag prefix of rule IDs.
-pub const RULE_PREFIX: &str = "DCR-REQ-";
+/// Whether `tag` is written like a rule ID (`DCR-REQ-030`, `WSO2-CDS02-001`, `UK-REQ-012`):
+/// upper-case words joined by hyphens, ending in three digits. Whether the rule exists is
+/// checked against the catalogue and the profiles.
+pub fn is_rule_tag(tag: &str) -> bool {
+    let Some((head, digits)) = tag.rsplit_once('-') else {
+        return false;
+    };
+    digits.len() == 3
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !head.is_empty()
+        && head.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+                && w.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+}
 
 /// One declared scenario (an outline counts once).
 #[derive(Debug, Clone)]
@@ -162,7 +177,7 @@ impl Plan {
             let ids: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("id:")).collect();
             let rules: Vec<String> = tags
                 .iter()
-                .filter(|t| t.starts_with(RULE_PREFIX))
+                .filter(|t| is_rule_tag(t))
                 .map(|t| t.to_string())
                 .collect();
             let levels: BTreeSet<Level> = tags.iter().filter_map(|t| level_tag(t)).collect();
@@ -173,7 +188,7 @@ impl Plan {
             for rule in &rules {
                 if catalogue.rule(rule).is_none() {
                     problems.push(format!(
-                        "{location}: tag @{rule} names no rule of the catalogue"
+                        "{location}: tag @{rule} names no rule of the catalogue or of a profile"
                     ));
                 }
             }
@@ -187,7 +202,7 @@ impl Plan {
             }
             if rules.is_empty() {
                 problems.push(format!(
-                    "{location}: scenario {:?} proves no rule (add a @DCR-REQ-NNN tag)",
+                    "{location}: scenario {:?} proves no rule (add a rule tag such as @DCR-REQ-NNN)",
                     sc.name
                 ));
             }
@@ -263,7 +278,7 @@ mod tests {
 
     fn catalogue() -> Catalogue {
         Catalogue::parse(
-            "schema: dcr-conformance/catalogue\nversion: 1\nrules:\n- {id: DCR-REQ-001, area: x, level: MUST, rule: r, testable: true, profiles: [cds-au]}\n",
+            "schema: dcr-conformance/catalogue\nversion: 1\nrules:\n- {id: DCR-REQ-001, area: x, level: MUST, rule: r, testable: true}\n",
         )
         .expect("catalogue")
     }
@@ -275,6 +290,24 @@ mod tests {
         let plan = Plan::load(&dir, &catalogue());
         std::fs::remove_dir_all(&dir).ok();
         plan
+    }
+
+    #[test]
+    fn rule_tags_are_recognised_by_their_shape() {
+        for tag in ["DCR-REQ-030", "WSO2-CDS02-001", "UK-REQ-012", "CDS-HYB-001"] {
+            assert!(is_rule_tag(tag), "{tag}");
+        }
+        for tag in [
+            "MUST",
+            "id:REG-001",
+            "area:transport",
+            "needs:delete",
+            "DCR-REQ-30",
+            "dcr-req-030",
+            "-001",
+        ] {
+            assert!(!is_rule_tag(tag), "{tag}");
+        }
     }
 
     #[test]

@@ -10,11 +10,11 @@ use anyhow::Context;
 use clap::Parser as _;
 use cucumber::{World as _, WriterExt as _, writer};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Profile};
 use crate::environment::Environment;
 use crate::run::collect::{Collector, ExchangeStore};
 use crate::run::hooks::after_scenario;
-use crate::run::plan::{Plan, RULE_PREFIX};
+use crate::run::plan::Plan;
 use crate::run::progress::{Progress, ProgressMode};
 use crate::run::results::{RunMeta, RunResults, ScenarioResult};
 use crate::run::selection::{Decision, Selection};
@@ -102,6 +102,8 @@ pub struct RunOutcome {
     pub meta: RunMeta,
     /// The catalogue the run was assessed against.
     pub catalogue: Arc<Catalogue>,
+    /// The profile the run was assessed against.
+    pub profile: Arc<Profile>,
 }
 
 impl RunOutcome {
@@ -122,17 +124,23 @@ impl RunOutcome {
     }
 }
 
-/// Checks the selection against the catalogue before anything runs.
-fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<()> {
-    catalogue.check_profile(&opts.profile)?;
+/// Checks the selection against the catalogue before anything runs; the profile checked.
+fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<Profile> {
+    let profile = catalogue.profile(&opts.profile)?;
     for rule in &opts.rules {
-        if !rule.starts_with(RULE_PREFIX) || catalogue.rule(rule).is_none() {
+        if catalogue.rule(rule).is_none() {
             anyhow::bail!(
-                "--rule {rule}: no such rule in the catalogue (IDs look like DCR-REQ-030)"
+                "--rule {rule}: no such rule in the catalogue or the profiles (IDs look like DCR-REQ-030)"
+            );
+        }
+        if !profile.applies(rule) {
+            anyhow::bail!(
+                "--rule {rule}: profile {} does not check this rule (`dcr-conformance profiles` lists what each checks)",
+                profile.name
             );
         }
     }
-    Ok(())
+    Ok(profile)
 }
 
 /// Runs the features against `env`, writing `cucumber.json` into the report folder during the
@@ -141,8 +149,8 @@ fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<(
 /// # Errors
 /// Fails (a usage or configuration error) when the catalogue or the report folder is unusable.
 pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
-    let catalogue = Arc::new(Catalogue::load(&opts.features.join("catalogue.yaml"))?);
-    check_selection(&catalogue, opts)?;
+    let catalogue = Arc::new(Catalogue::load(&opts.features)?);
+    let profile = Arc::new(check_selection(&catalogue, opts)?);
     let plan = Plan::load(&opts.features, &catalogue)?;
     std::fs::create_dir_all(&opts.report_dir).with_context(|| {
         format!(
@@ -165,13 +173,13 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         tags: Selection::parse_tags(opts.tags.as_deref())?,
         name: opts.name.clone(),
         rules: opts.rules.clone(),
-        catalogue: catalogue.clone(),
-        profile: opts.profile.clone(),
+        profile: profile.clone(),
         capabilities: env.capabilities.clone(),
     };
     install(Arc::new(RunContext {
         env: env.clone(),
         catalogue: catalogue.clone(),
+        profile: profile.clone(),
         snapshot_dir,
     }));
 
@@ -234,7 +242,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
     if let Ok(mut list) = not_run.lock() {
         results.scenarios.append(&mut list);
     }
-    let assessment = verdict::assess(&catalogue, &plan, &results, &opts.profile, opts.strict);
+    let assessment = verdict::assess(&catalogue, &plan, &results, &profile, opts.strict);
     let meta = RunMeta {
         target,
         discovery_url,
@@ -250,5 +258,6 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         assessment,
         meta,
         catalogue,
+        profile,
     })
 }

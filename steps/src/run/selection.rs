@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use cucumber::gherkin;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::Profile;
 use crate::environment::capabilities::Capabilities;
 use crate::run::collect::location;
-use crate::run::plan::RULE_PREFIX;
+use crate::run::plan::is_rule_tag;
 use crate::run::results::{ScenarioResult, Status, StepResult};
 use crate::run::verdict;
 use crate::scenario::needs;
@@ -34,10 +34,8 @@ pub struct Selection {
     pub name: Option<regex::Regex>,
     /// `--rule` (empty: every rule).
     pub rules: Vec<String>,
-    /// The catalogue the profile's rules come from.
-    pub catalogue: Arc<Catalogue>,
     /// The profile checked.
-    pub profile: String,
+    pub profile: Arc<Profile>,
     /// What the environment can provide.
     pub capabilities: Capabilities,
 }
@@ -69,10 +67,7 @@ impl Selection {
                 .chain(rule.iter().flat_map(|r| r.tags.iter()))
                 .chain(scenario.tags.iter())
         };
-        let rule_tags: Vec<String> = all_tags()
-            .filter(|t| t.starts_with(RULE_PREFIX))
-            .cloned()
-            .collect();
+        let rule_tags: Vec<String> = all_tags().filter(|t| is_rule_tag(t)).cloned().collect();
         let name_ok = self
             .name
             .as_ref()
@@ -82,11 +77,7 @@ impl Selection {
             .tags
             .as_ref()
             .is_none_or(|expr| cucumber::tag::Ext::eval(expr, all_tags()));
-        if !(name_ok
-            && rule_ok
-            && tags_ok
-            && verdict::applies(&rule_tags, &self.catalogue, &self.profile))
-        {
+        if !(name_ok && rule_ok && tags_ok && verdict::applies(&rule_tags, &self.profile)) {
             return Decision::Out;
         }
         let steps = feature

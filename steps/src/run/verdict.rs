@@ -5,12 +5,16 @@
 //! * A failed scenario at SHOULD or REC is a warning, or a failure with `--strict`.
 //! * A failed scenario at MAY is always a warning: the behaviour is permitted either way.
 //! * Skipped scenarios are skipped, with their reason, and never count as passed.
+//! * A failed scenario of a rule the profile's release documents as not checked is **not
+//!   checked by this release**: not a failure of the run, never a pass, reported on its own.
+//! * A profile may check a rule at another level than the catalogue's; a scenario is then
+//!   checked at the profile's level.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::catalogue::{Catalogue, Level};
+use crate::catalogue::{Catalogue, Level, Profile, Treatment};
 use crate::run::plan::Plan;
 use crate::run::results::{RunResults, Status};
 
@@ -26,6 +30,8 @@ pub enum Verdict {
     Warning,
     /// It did not run to completion (with a reason).
     Skipped,
+    /// It failed, and the profile's release documents that it does not make this check.
+    NotChecked,
 }
 
 /// A rule's status in the requirement matrix.
@@ -40,6 +46,9 @@ pub enum RuleStatus {
     Warning,
     /// Its scenarios were skipped.
     Skipped,
+    /// The profile's release documents that it does not check the rule, and the holder did
+    /// not.
+    NotChecked,
     /// It has scenarios, but none was selected for this run.
     NotRun,
     /// No scenario proves it (a gap in the suite).
@@ -86,6 +95,9 @@ pub struct RuleRow {
     pub scenarios: Vec<String>,
     /// Status.
     pub status: RuleStatus,
+    /// How the profile treats it (checked, unsettled, not checked by the release).
+    #[serde(flatten)]
+    pub treatment: Treatment,
 }
 
 /// The assessed run.
@@ -125,19 +137,48 @@ impl Assessment {
 }
 
 /// Whether a declared scenario proving `rules` runs under `profile`: at least one of its rules
-/// lists the profile.
-pub fn applies(rules: &[String], catalogue: &Catalogue, profile: &str) -> bool {
+/// applies.
+pub fn applies(rules: &[String], profile: &Profile) -> bool {
+    rules.iter().any(|r| profile.applies(r))
+}
+
+/// How strongly a failure at `level` counts (MUST and IMPL fail a run).
+fn strength(level: Level) -> u8 {
+    match level {
+        Level::Must | Level::Impl => 3,
+        Level::Should | Level::Rec => 2,
+        Level::May => 1,
+    }
+}
+
+/// The level a scenario tagged `declared` and proving `rules` is checked at under `profile`:
+/// its tag's, unless the profile checks one of its rules at another level than the
+/// catalogue's, in which case the strongest such level.
+pub fn scenario_level(declared: Level, rules: &[String], profile: &Profile) -> Level {
+    rules
+        .iter()
+        .filter_map(|r| profile.rule(r))
+        .filter(|c| c.level != c.rule.level)
+        .map(|c| c.level)
+        .max_by_key(|l| strength(*l))
+        .unwrap_or(declared)
+}
+
+/// Whether a failure of a scenario proving `rules` is explained by a check the profile's
+/// release documents as not made.
+pub fn not_checked(rules: &[String], profile: &Profile) -> bool {
     rules.iter().any(|r| {
-        catalogue
+        profile
             .rule(r)
-            .is_some_and(|rule| rule.profiles.iter().any(|p| p == profile))
+            .is_some_and(|c| matches!(c.treatment, Treatment::NotChecked(_)))
     })
 }
 
-fn verdict_of(status: Status, level: Level, strict: bool) -> Verdict {
+fn verdict_of(status: Status, level: Level, strict: bool, not_checked: bool) -> Verdict {
     match status {
         Status::Passed => Verdict::Passed,
         Status::Skipped => Verdict::Skipped,
+        Status::Failed if not_checked => Verdict::NotChecked,
         Status::Failed if level.failure_is_warning(strict) => Verdict::Warning,
         Status::Failed => Verdict::Failed,
     }
@@ -148,14 +189,18 @@ pub fn assess(
     catalogue: &Catalogue,
     plan: &Plan,
     results: &RunResults,
-    profile: &str,
+    profile: &Profile,
     strict: bool,
 ) -> Assessment {
     let mut scenarios = Vec::new();
     for result in &results.scenarios {
         let declared = result.id().and_then(|id| plan.scenarios.get(id));
         let (id, rules, level) = match declared {
-            Some(d) => (d.id.clone(), d.rules.clone(), d.level),
+            Some(d) => (
+                d.id.clone(),
+                d.rules.clone(),
+                scenario_level(d.level, &d.rules, profile),
+            ),
             // The plan validated every scenario before the run; this only guards a file
             // changed during the run.
             None => (
@@ -168,9 +213,9 @@ pub fn assess(
             id,
             name: result.name.clone(),
             location: result.location.clone(),
+            verdict: verdict_of(result.status, level, strict, not_checked(&rules, profile)),
             rules,
             level,
-            verdict: verdict_of(result.status, level, strict),
             message: result.failure().map(str::to_string),
         });
     }
@@ -182,11 +227,12 @@ pub fn assess(
     }
     let covered = plan.covered_rules();
     let rules = catalogue
-        .rules()
+        .matrix_rules(profile)
         .map(|rule| {
             let ran = by_rule.get(rule.id.as_str()).cloned().unwrap_or_default();
             let any = |v: Verdict| ran.iter().any(|s| s.verdict == v);
-            let status = if !rule.profiles.iter().any(|p| p == profile) {
+            let checked = profile.rule(&rule.id);
+            let status = if checked.is_none() {
                 RuleStatus::NotInProfile
             } else if !rule.testable && !covered.contains(rule.id.as_str()) {
                 RuleStatus::Untestable
@@ -194,6 +240,8 @@ pub fn assess(
                 RuleStatus::Failed
             } else if any(Verdict::Warning) {
                 RuleStatus::Warning
+            } else if any(Verdict::NotChecked) {
+                RuleStatus::NotChecked
             } else if any(Verdict::Passed) {
                 RuleStatus::Passed
             } else if any(Verdict::Skipped) {
@@ -207,17 +255,18 @@ pub fn assess(
             ids.dedup();
             RuleRow {
                 id: rule.id.clone(),
-                level: rule.level,
+                level: checked.map_or(rule.level, |c| c.level),
                 area: rule.area.clone(),
                 rule: rule.rule.clone(),
                 source: rule.source.clone(),
                 scenarios: ids,
                 status,
+                treatment: checked.map_or(Treatment::Checked, |c| c.treatment.clone()),
             }
         })
         .collect();
     Assessment {
-        profile: profile.to_string(),
+        profile: profile.name.clone(),
         strict,
         scenarios,
         rules,
@@ -242,14 +291,26 @@ mod tests {
         #[case] strict: bool,
         #[case] want: Verdict,
     ) {
-        assert_eq!(verdict_of(Status::Failed, level, strict), want);
+        assert_eq!(verdict_of(Status::Failed, level, strict, false), want);
     }
 
     #[test]
     fn skipped_is_never_passed() {
         assert_eq!(
-            verdict_of(Status::Skipped, Level::Must, false),
+            verdict_of(Status::Skipped, Level::Must, false, false),
             Verdict::Skipped
+        );
+    }
+
+    #[test]
+    fn a_failure_a_release_documents_is_not_checked_not_failed_nor_passed() {
+        assert_eq!(
+            verdict_of(Status::Failed, Level::Must, true, true),
+            Verdict::NotChecked
+        );
+        assert_eq!(
+            verdict_of(Status::Passed, Level::Must, true, true),
+            Verdict::Passed
         );
     }
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use cucumber::World;
 use serde_json::{Map, Value};
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Profile};
 use crate::environment::{Environment, RecipientIdentity};
 use crate::http::{self, Exchange, Request};
 use crate::scenario::params::{Certificate, Recipient};
@@ -21,6 +21,8 @@ pub struct RunContext {
     pub env: Arc<Environment>,
     /// The requirement catalogue.
     pub catalogue: Arc<Catalogue>,
+    /// The profile checked: which rules, the accepted outcomes, how to talk to the holder.
+    pub profile: Arc<Profile>,
     /// Where this target's snapshots live.
     pub snapshot_dir: PathBuf,
 }

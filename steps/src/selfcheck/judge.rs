@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use mock_holder::Defect;
 
-use crate::catalogue::{Catalogue, Level};
+use crate::catalogue::{Catalogue, Level, Profile};
 use crate::report::summary::{Tool, rfc3339};
 use crate::run::verdict::Verdict;
 use crate::selfcheck::args::SelfcheckArgs;
@@ -100,6 +100,7 @@ pub fn baseline_problems(run: &RunDigest) -> Vec<String> {
                 Verdict::Failed => "failed",
                 Verdict::Warning => "warning",
                 Verdict::Skipped => "skipped",
+                Verdict::NotChecked => "not checked",
                 Verdict::Passed => "passed",
             };
             let line = format!("{} {verdict}", s.id);
@@ -114,6 +115,7 @@ pub fn baseline_problems(run: &RunDigest) -> Vec<String> {
 pub(crate) fn assemble(
     args: &SelfcheckArgs,
     catalogue: &Catalogue,
+    profile: &Profile,
     defects: &[Defect],
     finished: &mut BTreeMap<&'static str, Finished>,
     started_at: SystemTime,
@@ -158,7 +160,7 @@ pub(crate) fn assemble(
         ..DefectCounts::default()
     };
     for &defect in defects {
-        let rules = rule_refs(defect, catalogue, &args.profile);
+        let rules = rule_refs(defect, catalogue, profile);
         let in_profile: Vec<String> = rules
             .iter()
             .filter(|r| r.in_profile)
@@ -233,16 +235,20 @@ pub(crate) fn assemble(
     }
 }
 
-pub(crate) fn rule_refs(defect: Defect, catalogue: &Catalogue, profile: &str) -> Vec<RuleRef> {
+/// The rules `defect` breaks, with their level under `profile` and whether it checks them.
+pub(crate) fn rule_refs(defect: Defect, catalogue: &Catalogue, profile: &Profile) -> Vec<RuleRef> {
     defect
         .rules()
         .iter()
         .map(|id| {
-            let rule = catalogue.rule(id);
+            let checked = profile.rule(id);
             RuleRef {
                 id: id.clone(),
-                level: rule.map_or(Level::Must, |r| r.level),
-                in_profile: rule.is_some_and(|r| r.profiles.iter().any(|p| p == profile)),
+                level: checked
+                    .map(|c| c.level)
+                    .or_else(|| catalogue.rule(id).map(|r| r.level))
+                    .unwrap_or(Level::Must),
+                in_profile: checked.is_some(),
             }
         })
         .collect()

@@ -35,7 +35,7 @@ use anyhow::Context;
 use futures::StreamExt;
 use mock_holder::Defect;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Profile};
 use crate::run::plan::Plan;
 pub use crate::selfcheck::args::SelfcheckArgs;
 use crate::selfcheck::child::{Finished, Job, run_child};
@@ -47,9 +47,9 @@ use crate::selfcheck::model::{
 use crate::selfcheck::page::write_outputs;
 
 /// Checks the options before anything runs; the catalogue and the defects to run.
-fn prepare(args: &SelfcheckArgs) -> anyhow::Result<(Catalogue, Vec<Defect>)> {
-    let catalogue = Catalogue::load(&args.features.join("catalogue.yaml"))?;
-    catalogue.check_profile(&args.profile)?;
+fn prepare(args: &SelfcheckArgs) -> anyhow::Result<(Catalogue, Profile, Vec<Defect>)> {
+    let catalogue = Catalogue::load(&args.features)?;
+    let profile = catalogue.profile(&args.profile)?;
     Plan::load(&args.features, &catalogue)?;
     let defects: Vec<Defect> = if args.defects.is_empty() {
         Defect::ALL.to_vec()
@@ -67,19 +67,19 @@ fn prepare(args: &SelfcheckArgs) -> anyhow::Result<(Catalogue, Vec<Defect>)> {
             );
         }
     }
-    Ok((catalogue, defects))
+    Ok((catalogue, profile, defects))
 }
 
 /// Runs the self-check; returns the process exit code.
 pub async fn selfcheck(args: SelfcheckArgs) -> ExitCode {
-    let (catalogue, defects) = match prepare(&args) {
+    let (catalogue, profile, defects) = match prepare(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("dcr-conformance: {e:#}");
             return ExitCode::from(2);
         }
     };
-    match execute(&args, &catalogue, &defects).await {
+    match execute(&args, &catalogue, &profile, &defects).await {
         Ok(report) if report.passed() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(e) => {
@@ -92,6 +92,7 @@ pub async fn selfcheck(args: SelfcheckArgs) -> ExitCode {
 async fn execute(
     args: &SelfcheckArgs,
     catalogue: &Catalogue,
+    profile: &Profile,
     defects: &[Defect],
 ) -> anyhow::Result<SelfcheckReport> {
     let started_at = SystemTime::now();
@@ -104,7 +105,7 @@ async fn execute(
         .iter()
         .copied()
         .filter(|d| {
-            rule_refs(*d, catalogue, &args.profile)
+            rule_refs(*d, catalogue, profile)
                 .iter()
                 .any(|r| r.in_profile)
         })
@@ -175,6 +176,7 @@ async fn execute(
     let report = assemble(
         args,
         catalogue,
+        profile,
         defects,
         &mut finished,
         started_at,

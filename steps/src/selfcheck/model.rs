@@ -46,6 +46,9 @@ pub struct RunCounts {
     pub warning: usize,
     /// Skipped.
     pub skipped: usize,
+    /// Failed a rule the profile's release documents as not checked.
+    #[serde(default)]
+    pub not_checked: usize,
 }
 
 /// A run's `summary.json`, read back.

@@ -183,7 +183,7 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         defects: Vec::new(),
         run_timeout: 300,
     };
-    let catalogue = Catalogue::load(&args.features.join("catalogue.yaml")).expect("catalogue");
+    let catalogue = Catalogue::load(&args.features).expect("catalogue");
     let defects = [
         Defect::AuthorizationCodeGrantOptional,
         Defect::SkipHolderOfKey,
@@ -203,9 +203,11 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
             finished(vec![scenario("SSA-004", &["DCR-REQ-024"], Failed)]),
         ),
     ]);
+    let profile = catalogue.profile(&args.profile).expect("profile");
     let report = assemble(
         &args,
         &catalogue,
+        &profile,
         &defects,
         &mut runs,
         SystemTime::now(),
@@ -246,4 +248,57 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
 fn durations_read_as_people_write_them() {
     assert_eq!(human_duration(42_300), "42.3 s");
     assert_eq!(human_duration(151_000), "2m 31s");
+}
+
+/// Every rule a defect breaks, and every exclusion, names a rule of the catalogue.
+#[test]
+fn every_rule_a_defect_names_exists_in_the_catalogue() {
+    let catalogue = Catalogue::load(&runner::default_features_dir()).expect("catalogue");
+    let named = Defect::ALL
+        .iter()
+        .flat_map(|d| d.rules().iter().map(move |r| (d.name(), r.as_str())))
+        .chain(Defect::exclusions().map(|(rule, _)| ("exclusions", rule)));
+    for (whose, rule) in named {
+        assert!(
+            catalogue.rule(rule).is_some(),
+            "{whose}: {rule} is not in features/catalogue.yaml (mock-holder/defects.yaml)"
+        );
+    }
+}
+
+/// The self-check can only prove what a defect breaks: every testable MUST and SHOULD rule of
+/// cds-au has a defect, or an exclusion in `defects.yaml` saying why not.
+#[test]
+fn every_testable_must_and_should_rule_of_cds_au_has_a_defect_or_a_stated_exclusion() {
+    let catalogue = Catalogue::load(&runner::default_features_dir()).expect("catalogue");
+    let profile = catalogue.profile("cds-au").expect("cds-au");
+    let broken: std::collections::BTreeSet<&str> = Defect::ALL
+        .iter()
+        .flat_map(|d| d.rules().iter().map(String::as_str))
+        .collect();
+    let mut excluded = std::collections::BTreeSet::new();
+    for (rule, reason) in Defect::exclusions() {
+        assert!(!reason.trim().is_empty(), "{rule}: give a reason");
+        assert!(
+            !broken.contains(rule),
+            "{rule} is excluded but a defect breaks it"
+        );
+        excluded.insert(rule);
+    }
+    let missing: Vec<&str> = profile
+        .rules()
+        .filter(|c| {
+            c.rule.testable
+                && matches!(
+                    c.level,
+                    crate::catalogue::Level::Must | crate::catalogue::Level::Should
+                )
+        })
+        .map(|c| c.rule.id.as_str())
+        .filter(|id| !broken.contains(id) && !excluded.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no defect breaks {missing:?}: add one to mock-holder/defects.yaml, or an exclusion with a reason"
+    );
 }
