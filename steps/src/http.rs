@@ -189,6 +189,18 @@ impl Request {
         self
     }
 
+    /// Sets header `name` to `value`, replacing any earlier value (names compared without
+    /// case).
+    pub fn replace_header(self, name: &str, value: impl Into<String>) -> Self {
+        self.without_header(name).header(name, value)
+    }
+
+    /// Removes header `name` (compared without case).
+    pub fn without_header(mut self, name: &str) -> Self {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self
+    }
+
     /// Sets the body.
     pub fn body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(body.into());

@@ -96,6 +96,7 @@ impl Environment {
         Ok(Arc::new(Self {
             target: "mock-holder".into(),
             discovery_url: format!("{}/.well-known/openid-configuration", holder.urls.issuer),
+            registration_endpoint: None,
             anonymous: clients.anonymous,
             rogue: clients.rogue,
             recipients,

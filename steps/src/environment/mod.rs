@@ -57,6 +57,9 @@ pub struct Environment {
     pub target: String,
     /// The holder's discovery document URL.
     pub discovery_url: String,
+    /// The registration endpoint, when the target file names it (a holder whose discovery
+    /// document does not advertise the endpoint the profile uses).
+    pub registration_endpoint: Option<String>,
     /// The recipients, "A" first.
     pub recipients: Vec<RecipientIdentity>,
     /// The Register, when the suite holds its key (embedded run).

@@ -87,6 +87,7 @@ impl Environment {
         Ok(Arc::new(Self {
             target: target.name,
             discovery_url: target.discovery_url,
+            registration_endpoint: target.registration_endpoint,
             anonymous: clients.anonymous,
             rogue: clients.rogue,
             recipients,

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use cucumber::World;
 use serde_json::{Map, Value};
 
+use crate::catalogue::profile::Endpoint;
 use crate::catalogue::{Catalogue, Profile};
 use crate::environment::{Environment, RecipientIdentity};
 use crate::http::{self, Exchange, Request};
@@ -166,7 +167,7 @@ impl DcrWorld {
     pub fn client_id(&self, r: Recipient) -> anyhow::Result<String> {
         self.registrations
             .get(&r)
-            .and_then(|r| r.get("client_id"))
+            .and_then(|r| r.get(&self.wire_name("client_id")))
             .and_then(Value::as_str)
             .map(str::to_string)
             .with_context(|| format!("recipient {r} has no registration in this scenario"))
@@ -252,5 +253,75 @@ impl DcrWorld {
             .and_then(Value::as_str)
             .map(str::to_string)
             .with_context(|| format!("the discovery document has no string {member:?}"))
+    }
+
+    /// The profile checked.
+    pub fn profile(&self) -> &Profile {
+        &self.ctx.profile
+    }
+
+    /// The registration endpoint (`POST /register`): from discovery, or at the profile's fixed
+    /// path on the holder's mutual-TLS host (the origin of its `token_endpoint`), unless the
+    /// target file names the URL.
+    ///
+    /// # Errors
+    /// Fails when discovery fails or lacks what is needed.
+    pub async fn registration_endpoint(&mut self) -> anyhow::Result<String> {
+        if let Some(url) = &self.ctx.env.registration_endpoint {
+            return Ok(url.clone());
+        }
+        match self.ctx.profile.wire.registration_endpoint.clone() {
+            Endpoint::Discovery => self.discovered("registration_endpoint").await,
+            Endpoint::Path(path) => {
+                let token = self.discovered("token_endpoint").await?;
+                let url = url::Url::parse(&token)
+                    .with_context(|| format!("token_endpoint {token:?} is not a URL"))?;
+                Ok(format!("{}{path}", url.origin().ascii_serialization()))
+            }
+        }
+    }
+
+    /// A registration call (POST or PUT) to `url`: the profile's content type and extra
+    /// headers, and `Accept: application/json`.
+    pub fn registration_call(&self, method: reqwest::Method, url: String) -> Request {
+        let wire = &self.ctx.profile.wire.request;
+        let mut request = Request::new(method, url)
+            .header("Accept", "application/json")
+            .header("Content-Type", &wire.content_type);
+        for (name, value) in &wire.headers {
+            request = request.header(name, value);
+        }
+        request
+    }
+
+    /// A management call (GET, PUT or DELETE on a registration) to `url`: the profile's extra
+    /// headers and `Accept: application/json` (a body, and its content type, are the
+    /// caller's).
+    pub fn management_call(&self, method: reqwest::Method, url: String) -> Request {
+        let mut request = Request::new(method, url).header("Accept", "application/json");
+        for (name, value) in &self.ctx.profile.wire.request.headers {
+            request = request.header(name, value);
+        }
+        request
+    }
+
+    /// The content type of a registration request body under the profile.
+    pub fn registration_content_type(&self) -> &str {
+        &self.ctx.profile.wire.request.content_type
+    }
+
+    /// The `scope` of the token request that management calls need.
+    pub fn registration_scope(&self) -> String {
+        self.ctx.profile.wire.token.scope.clone()
+    }
+
+    /// The wire name of the RFC 7591 member `name` under the profile's naming.
+    pub fn wire_name(&self, name: &str) -> String {
+        self.ctx.profile.wire.response.naming.wire(name)
+    }
+
+    /// The member `name` (an RFC 7591 name) of a JSON response, under the profile's naming.
+    pub fn member<'a>(&self, json: &'a Value, name: &str) -> Option<&'a Value> {
+        json.get(self.wire_name(name))
     }
 }

@@ -358,6 +358,11 @@ impl Target {
             ));
         }
         let discovery = l.https_url("holder.discovery_url", &file.holder.discovery_url);
+        let registration_endpoint = file
+            .holder
+            .registration_endpoint
+            .as_ref()
+            .and_then(|u| l.https_url("holder.registration_endpoint", u));
         let ca_pem = l.material("tls.ca_bundle", &file.tls.ca_bundle, "a PEM CA bundle");
         if let Some(pem) = &ca_pem
             && reqwest::Certificate::from_pem_bundle(pem.as_bytes())
@@ -477,6 +482,7 @@ impl Target {
             path: path.to_path_buf(),
             name: file.name,
             discovery_url: discovery_url.to_string(),
+            registration_endpoint: registration_endpoint.map(|u| u.to_string()),
             supports_delete: file.holder.supports_delete,
             clock_skew: file.holder.clock_skew_seconds.map(Duration::from_secs),
             token_lifetime: file.holder.token_lifetime_seconds.map(Duration::from_secs),

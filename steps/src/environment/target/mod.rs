@@ -31,6 +31,9 @@ pub struct Target {
     pub name: String,
     /// The holder's discovery document.
     pub discovery_url: String,
+    /// The registration endpoint, when the file names it (instead of discovery or the
+    /// profile's fixed path).
+    pub registration_endpoint: Option<String>,
     /// Whether the holder supports DELETE /register/{ClientId}.
     pub supports_delete: bool,
     /// The holder's allowed clock skew, when declared.

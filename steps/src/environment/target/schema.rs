@@ -21,6 +21,8 @@ pub(super) struct File {
 #[serde(deny_unknown_fields)]
 pub(super) struct HolderSection {
     pub(super) discovery_url: String,
+    #[serde(default)]
+    pub(super) registration_endpoint: Option<String>,
     #[serde(default = "yes")]
     pub(super) supports_delete: bool,
     #[serde(default)]

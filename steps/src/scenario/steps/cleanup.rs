@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::http::Request;
 use crate::scenario::params::Recipient;
 use crate::scenario::world::DcrWorld;
 
@@ -11,6 +10,7 @@ use crate::scenario::world::DcrWorld;
 /// recipient: 201 answers to POSTs (whatever the scenario expected), minus 204 answers to
 /// DELETEs.
 fn created(w: &DcrWorld) -> Vec<(Recipient, String)> {
+    let client_id = w.wire_name("client_id");
     let mut live: Vec<(Recipient, String)> = Vec::new();
     for e in &w.exchanges {
         let Some(Ok(r)) = e
@@ -23,7 +23,7 @@ fn created(w: &DcrWorld) -> Vec<(Recipient, String)> {
         match (e.method.as_str(), e.status()) {
             ("POST", Some(201)) => {
                 if let Some(id) = e.json().and_then(|j| {
-                    j.get("client_id")
+                    j.get(&client_id)
                         .and_then(Value::as_str)
                         .map(str::to_string)
                 }) {
@@ -55,7 +55,8 @@ async fn delete(w: &mut DcrWorld, name: Recipient, client_id: &str) -> anyhow::R
     registration.insert("client_id".into(), client_id.into());
     w.registrations.insert(name, registration);
     w.tokens.remove(&name);
-    crate::scenario::steps::token::obtain(w, name, "cdr:registration").await?;
+    let scope = w.registration_scope();
+    crate::scenario::steps::token::obtain(w, name, &scope).await?;
     let token = w
         .tokens
         .get(&name)
@@ -66,12 +67,13 @@ async fn delete(w: &mut DcrWorld, name: Recipient, client_id: &str) -> anyhow::R
                 w.last().map(|e| e.summary()).unwrap_or_default()
             )
         })?;
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let request = Request::new(
-        reqwest::Method::DELETE,
-        format!("{}/{client_id}", endpoint.trim_end_matches('/')),
-    )
-    .header("Authorization", format!("Bearer {token}"));
+    let endpoint = w.registration_endpoint().await?;
+    let request = w
+        .management_call(
+            reqwest::Method::DELETE,
+            format!("{}/{client_id}", endpoint.trim_end_matches('/')),
+        )
+        .header("Authorization", format!("Bearer {token}"));
     let e = w.send(name, request).await?;
     match e.status() {
         Some(204) => Ok(()),

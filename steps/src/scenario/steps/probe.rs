@@ -40,10 +40,10 @@ step! {
         expr = "a request with header {string} set to {string} is sent to the registration endpoint"
     )]
     async fn with_header(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
-        let endpoint = w.discovered("registration_endpoint").await?;
-        let request = Request::new(reqwest::Method::POST, endpoint)
-            .header(&name, expand(&value)?)
-            .header("Content-Type", "application/jwt");
+        let endpoint = w.registration_endpoint().await?;
+        let request = w
+            .registration_call(reqwest::Method::POST, endpoint)
+            .replace_header(&name, expand(&value)?);
         w.send(Recipient::A, request).await?;
         Ok(())
     }
@@ -70,9 +70,10 @@ step! {
             .docstring
             .as_deref()
             .context("the step needs a docstring with the JSON body")?;
-        let endpoint = w.discovered("registration_endpoint").await?;
-        let request = Request::new(reqwest::Method::POST, endpoint)
-            .header("Content-Type", "application/json")
+        let endpoint = w.registration_endpoint().await?;
+        let request = w
+            .registration_call(reqwest::Method::POST, endpoint)
+            .replace_header("Content-Type", "application/json")
             .body(expand(body.trim())?);
         w.send(Recipient::A, request).await?;
         Ok(())

@@ -13,7 +13,6 @@ use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
 use crate::environment::capabilities::Need;
-use crate::http::Request;
 use crate::scenario::needs::step;
 use crate::scenario::params::{Certificate, Recipient, RequestMutation, SsaMutation};
 use crate::scenario::world::{DcrWorld, PendingRequest};
@@ -243,6 +242,14 @@ async fn sign_request(
         "token_endpoint_auth_signing_alg".into(),
         identity.key.alg().as_str().into(),
     );
+    // The profile's flavour registers with other metadata (e.g. the hybrid response type).
+    let wire = &w.profile().wire.request;
+    for (k, v) in &wire.set {
+        claims.insert(k.clone(), v.clone());
+    }
+    for k in &wire.remove {
+        claims.remove(k);
+    }
     if let Some(m) = mutation {
         m.apply_claims(&mut claims, &vars)?;
     }
@@ -334,20 +341,32 @@ step! {
     }
 }
 
+/// What a registration POST says its body is.
+#[derive(Debug, Clone, Copy)]
+enum ContentType<'a> {
+    /// The profile's registration content type.
+    Profile,
+    /// This one (a scenario checking how another media type is treated).
+    Given(&'a str),
+    /// No `Content-Type` header at all.
+    Omitted,
+}
+
 async fn post(
     w: &mut DcrWorld,
     r: Recipient,
     certificate: Certificate,
-    content_type: &str,
+    content_type: ContentType<'_>,
 ) -> anyhow::Result<()> {
     let Some(request) = w.requests.get(&r).cloned() else {
         bail!("recipient {r} has not prepared a registration request");
     };
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let mut http =
-        Request::new(reqwest::Method::POST, endpoint).header("Accept", "application/json");
-    if !content_type.is_empty() {
-        http = http.header("Content-Type", content_type);
+    let endpoint = w.registration_endpoint().await?;
+    let mut http = w.registration_call(reqwest::Method::POST, endpoint);
+    match content_type {
+        ContentType::Profile => {}
+        ContentType::Given(ct) => http = http.replace_header("Content-Type", ct),
+        ContentType::Omitted => http = http.without_header("Content-Type"),
     }
     w.send(certificate, http.body(request.jwt)).await?;
     Ok(())
@@ -357,7 +376,7 @@ step! {
     needs [Need::Isolation];
     #[when(expr = "recipient {recipient} posts the registration request")]
     async fn post_own(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-        post(w, r, r.into(), "application/jwt").await
+        post(w, r, r.into(), ContentType::Profile).await
     }
 }
 
@@ -366,9 +385,9 @@ step! {
     #[when(expr = "recipient {recipient} posts the registration request as {string}")]
     async fn post_as(w: &mut DcrWorld, r: Recipient, content_type: String) -> anyhow::Result<()> {
         let content_type = if content_type == "no content type" {
-            ""
+            ContentType::Omitted
         } else {
-            &content_type
+            ContentType::Given(&content_type)
         };
         post(w, r, r.into(), content_type).await
     }
@@ -378,7 +397,7 @@ step! {
     needs [Need::Isolation];
     #[when(expr = "recipient {recipient} posts the registration request again")]
     async fn post_again(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-        post(w, r, r.into(), "application/jwt").await
+        post(w, r, r.into(), ContentType::Profile).await
     }
 }
 
@@ -388,7 +407,7 @@ step! {
         expr = "the registration request of recipient {recipient} is posted without a client certificate"
     )]
     async fn post_anonymous(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-        post(w, r, Certificate::None, "application/jwt").await
+        post(w, r, Certificate::None, ContentType::Profile).await
     }
 }
 
@@ -398,7 +417,7 @@ step! {
         expr = "the registration request of recipient {recipient} is posted with a certificate from another CA"
     )]
     async fn post_rogue(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-        post(w, r, Certificate::Rogue, "application/jwt").await
+        post(w, r, Certificate::Rogue, ContentType::Profile).await
     }
 }
 
@@ -410,12 +429,11 @@ step! {
     }
 }
 
-/// Posts `body` as an `application/jwt` registration request from recipient `r`.
+/// Posts `body` as a registration request (the profile's content type) from recipient `r`.
 async fn post_body(w: &mut DcrWorld, r: Recipient, body: String) -> anyhow::Result<()> {
-    let endpoint = w.discovered("registration_endpoint").await?;
-    let request = Request::new(reqwest::Method::POST, endpoint)
-        .header("Content-Type", "application/jwt")
-        .header("Accept", "application/json")
+    let endpoint = w.registration_endpoint().await?;
+    let request = w
+        .registration_call(reqwest::Method::POST, endpoint)
         .body(body);
     w.send(r, request).await?;
     Ok(())
@@ -435,11 +453,10 @@ step! {
         let Some(request) = w.requests.get(&r).cloned() else {
             bail!("recipient {r} has not prepared a registration request");
         };
-        let endpoint = w.discovered("registration_endpoint").await?;
-        let http = Request::new(reqwest::Method::POST, endpoint)
-            .header("Content-Type", "application/jwt")
-            .header("Accept", "application/json")
-            .header(&header, value)
+        let endpoint = w.registration_endpoint().await?;
+        let http = w
+            .registration_call(reqwest::Method::POST, endpoint)
+            .replace_header(&header, &value)
             .body(request.jwt);
         w.send(r, http).await?;
         Ok(())
@@ -452,7 +469,7 @@ step! {
         expr = "{int} registration requests of recipient {recipient} for the same software product are posted at once"
     )]
     async fn post_concurrently(w: &mut DcrWorld, count: usize, r: Recipient) -> anyhow::Result<()> {
-        let endpoint = w.discovered("registration_endpoint").await?;
+        let endpoint = w.registration_endpoint().await?;
         let mut bodies = Vec::with_capacity(count);
         for _ in 0..count {
             // Each copy is signed anew: the same software product, a fresh jti.
@@ -462,11 +479,9 @@ step! {
         let env = w.ctx.env.clone();
         let client = env.recipient(r.name())?.client.clone();
         let label = format!("recipient {r}");
+        let template = w.registration_call(reqwest::Method::POST, endpoint);
         let sends = bodies.into_iter().map(|body| {
-            let request = Request::new(reqwest::Method::POST, endpoint.clone())
-                .header("Content-Type", "application/jwt")
-                .header("Accept", "application/json")
-                .body(body);
+            let request = template.clone().body(body);
             crate::http::send(&client, &label, request, env.timeout)
         });
         let exchanges = futures::future::join_all(sends).await;
@@ -492,7 +507,7 @@ pub(crate) async fn post_request(
     r: Recipient,
     certificate: Certificate,
 ) -> anyhow::Result<()> {
-    post(w, r, certificate, "application/jwt").await
+    post(w, r, certificate, ContentType::Profile).await
 }
 
 /// Signs recipient `r`'s request with a mutation (used by PUT steps).

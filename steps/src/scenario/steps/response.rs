@@ -5,7 +5,8 @@ use anyhow::{Context, bail};
 use cucumber::then;
 use serde_json::Value;
 
-use crate::catalogue::{Accepts, Rule};
+use crate::catalogue::profile::{ErrorWire, IssuedAt};
+use crate::catalogue::{Accepts, Level, Rule, Treatment};
 use crate::http::{Exchange, Outcome, TransportFailure};
 use crate::scenario::needs::step;
 use crate::scenario::params::{Recipient, RuleId, Statuses};
@@ -83,7 +84,7 @@ step! {
     #[then(expr = "the response has a non-empty {string}")]
     fn non_empty(w: &mut DcrWorld, member: String) -> anyhow::Result<()> {
         let last = w.last()?;
-        if is_empty_value(last.json().as_ref().and_then(|j| j.get(&member))) {
+        if is_empty_value(super::response::member(w, last, &member).as_ref()) {
             return Err(fail(&format!("a non-empty {member:?} member"), last));
         }
         Ok(())
@@ -104,7 +105,7 @@ step! {
         let last = w.last()?;
         let returned = last
             .json()
-            .and_then(|j| j.get(&member).and_then(Value::as_str).map(str::to_string));
+            .and_then(|j| w.member(&j, &member).and_then(Value::as_str).map(str::to_string));
         match returned {
             Some(r) if r == submitted => Ok(()),
             Some(r) => Err(fail(
@@ -133,12 +134,28 @@ step! {
     fn epoch_seconds(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
         let last = w.last()?;
         let now = dcr_vectors::time::now();
-        match member(last, &name) {
-            None | Some(Value::Null) => Ok(()),
-            Some(Value::Number(n)) if n.as_i64().is_some_and(|t| (t - now).abs() <= 3600) => Ok(()),
-            Some(other) => Err(fail(
+        let near = |t: i64| (t - now).abs() <= 3600;
+        let form = w.profile().wire.response.client_id_issued_at;
+        match (member(w, last, &name), form) {
+            (None | Some(Value::Null), _) => Ok(()),
+            (Some(Value::Number(n)), IssuedAt::Number) if n.as_i64().is_some_and(near) => Ok(()),
+            // A release that writes the time as a string of decimal digits (its profile says so).
+            (Some(Value::String(s)), IssuedAt::String)
+                if !s.is_empty()
+                    && s.bytes().all(|b| b.is_ascii_digit())
+                    && s.parse::<i64>().is_ok_and(near) =>
+            {
+                Ok(())
+            }
+            (Some(other), form) => Err(fail(
                 &format!(
-                    "{name:?} as whole seconds since 1970-01-01T00:00:00Z (RFC 7591 §3.2.1), within an hour of now ({now}); got {other}"
+                    "{name:?} as whole seconds since 1970-01-01T00:00:00Z (RFC 7591 §3.2.1){}, within an hour of now ({now}); got {other}",
+                    match form {
+                        IssuedAt::Number => " as a JSON number",
+                        IssuedAt::String => {
+                            " written as a JSON string of decimal digits, as this profile's release does"
+                        }
+                    }
                 ),
                 last,
             )),
@@ -146,12 +163,10 @@ step! {
     }
 }
 
-/// The OAuth error code of a response: from the JSON body, else from a Bearer challenge.
-pub(crate) fn error_code(exchange: &Exchange) -> Option<String> {
-    if let Some(code) = exchange
-        .json()
-        .and_then(|j| j.get("error").and_then(Value::as_str).map(str::to_string))
-    {
+/// The OAuth error code of a response: from the JSON body (in any error shape the profile
+/// names), else from a Bearer challenge.
+pub(crate) fn error_code(errors: &ErrorWire, exchange: &Exchange) -> Option<String> {
+    if let Some(code) = exchange.json().and_then(|j| errors.code(&j)) {
         return Some(code);
     }
     let challenge = exchange.header("www-authenticate")?;
@@ -160,57 +175,115 @@ pub(crate) fn error_code(exchange: &Exchange) -> Option<String> {
     Some(challenge[start..end].to_string())
 }
 
-/// The rule `rule_id` of the catalogue and the outcomes it accepts.
-fn rule_accepts(w: &DcrWorld, rule_id: &str) -> anyhow::Result<(Rule, Accepts)> {
-    let rule = w
-        .ctx
-        .catalogue
-        .rule(rule_id)
-        .with_context(|| format!("{rule_id} is not in the catalogue"))?;
-    let accepts = rule
-        .accepts
-        .clone()
-        .with_context(|| format!("{rule_id} has no accepts set in the catalogue"))?;
-    Ok((rule.clone(), accepts))
+/// Rule `rule_id` as the profile checks it: its level and the outcomes it accepts (the
+/// profile's, where it changes the catalogue's), and whether the sources leave it unsettled.
+fn rule_accepts(w: &DcrWorld, rule_id: &str) -> anyhow::Result<Expectation> {
+    let (rule, level, accepts, unsettled) = match w.profile().rule(rule_id) {
+        Some(c) => (
+            c.rule.clone(),
+            c.level,
+            c.accepts.clone(),
+            match &c.treatment {
+                Treatment::Unsettled { reason } => Some(reason.clone()),
+                _ => None,
+            },
+        ),
+        None => {
+            let rule = w
+                .ctx
+                .catalogue
+                .rule(rule_id)
+                .with_context(|| format!("{rule_id} is not in the catalogue"))?;
+            (rule.clone(), rule.level, rule.accepts.clone(), None)
+        }
+    };
+    let accepts = accepts.with_context(|| {
+        format!(
+            "{rule_id} has no accepts set (catalogue or profile {})",
+            w.profile().name
+        )
+    })?;
+    Ok(Expectation {
+        rule,
+        level,
+        accepts,
+        unsettled,
+        errors: w.profile().wire.errors.clone(),
+    })
 }
 
-/// Checks `exchange` against the outcomes `rule` accepts: a status in the set; on a 400 an
-/// error code from the set; on other statuses the code is checked only when present (the CDS
-/// makes WWW-Authenticate optional); a refused TLS handshake only when the rule allows it.
-fn check_accepts(rule: &Rule, accepts: &Accepts, exchange: &Exchange) -> anyhow::Result<()> {
-    let mut expected = format!(
-        "(rule {} [{}]: {}; source: {})\nexpected HTTP {:?}",
-        rule.id,
-        rule.level.as_str(),
-        rule.rule,
-        rule.source.join("; "),
-        accepts.status
-    );
-    if !accepts.error.is_empty() {
-        expected.push_str(&format!(" with error in {:?}", accepts.error));
-    }
-    if accepts.tls_refusal {
-        expected.push_str(", or a refused TLS handshake");
-    }
-    match &exchange.outcome {
-        Outcome::Transport {
-            failure: TransportFailure::TlsRefused,
-            ..
-        } if accepts.tls_refusal => Ok(()),
-        Outcome::Transport { .. } => Err(fail(&expected, exchange)),
-        Outcome::Response { status, .. } => {
-            if !accepts.status.contains(status) {
-                return Err(fail(&expected, exchange));
-            }
-            match (*status, error_code(exchange)) {
-                (_, _) if accepts.error.is_empty() => Ok(()),
-                (400, None) => Err(fail(
-                    &format!("{expected} (a 400 must carry an error code)"),
-                    exchange,
-                )),
-                (_, None) => Ok(()),
-                (_, Some(code)) if accepts.error.contains(&code) => Ok(()),
-                (_, Some(code)) => Err(fail(&format!("{expected}; got error {code:?}"), exchange)),
+/// What a refusal must look like under a rule.
+struct Expectation {
+    rule: Rule,
+    level: Level,
+    accepts: Accepts,
+    unsettled: Option<String>,
+    errors: ErrorWire,
+}
+
+impl Expectation {
+    /// Checks `exchange`: a status in the set; on a 400 an error code from the set; on other
+    /// statuses the code is checked only when present (the CDS makes WWW-Authenticate
+    /// optional); a refused TLS handshake only when the rule allows it; the error description
+    /// when the rule names one (a release's exact string).
+    fn check(&self, exchange: &Exchange) -> anyhow::Result<()> {
+        let (rule, accepts) = (&self.rule, &self.accepts);
+        let mut expected = format!(
+            "(rule {} [{}]: {}; source: {})\nexpected HTTP {:?}",
+            rule.id,
+            self.level.as_str(),
+            rule.rule,
+            rule.source.join("; "),
+            accepts.status
+        );
+        if !accepts.error.is_empty() {
+            expected.push_str(&format!(" with error in {:?}", accepts.error));
+        }
+        if let Some(text) = &accepts.description {
+            expected.push_str(&format!(" and error description {text}"));
+        }
+        if accepts.tls_refusal {
+            expected.push_str(", or a refused TLS handshake");
+        }
+        if let Some(reason) = &self.unsettled {
+            expected.push_str(&format!(
+                " (unsettled: every candidate the sources leave open is accepted; {reason})"
+            ));
+        }
+        match &exchange.outcome {
+            Outcome::Transport {
+                failure: TransportFailure::TlsRefused,
+                ..
+            } if accepts.tls_refusal => Ok(()),
+            Outcome::Transport { .. } => Err(fail(&expected, exchange)),
+            Outcome::Response { status, .. } => {
+                if !accepts.status.contains(status) {
+                    return Err(fail(&expected, exchange));
+                }
+                match (*status, error_code(&self.errors, exchange)) {
+                    (_, _) if accepts.error.is_empty() => {}
+                    (400, None) => {
+                        return Err(fail(
+                            &format!("{expected} (a 400 must carry an error code)"),
+                            exchange,
+                        ));
+                    }
+                    (_, None) => {}
+                    (_, Some(code)) if accepts.error.contains(&code) => {}
+                    (_, Some(code)) => {
+                        return Err(fail(&format!("{expected}; got error {code:?}"), exchange));
+                    }
+                }
+                if let Some(text) = &accepts.description {
+                    let got = exchange.json().and_then(|j| self.errors.description(&j));
+                    if !got.as_deref().is_some_and(|d| text.matches(d)) {
+                        return Err(fail(
+                            &format!("{expected}; got error description {got:?}"),
+                            exchange,
+                        ));
+                    }
+                }
+                Ok(())
             }
         }
     }
@@ -220,8 +293,7 @@ step! {
     needs [];
     #[then(expr = "the outcome is one that {rule_id} accepts")]
     fn accepted_by_rule(w: &mut DcrWorld, rule_id: RuleId) -> anyhow::Result<()> {
-        let (rule, accepts) = rule_accepts(w, &rule_id.0)?;
-        check_accepts(&rule, &accepts, w.last()?)
+        rule_accepts(w, &rule_id.0)?.check(w.last()?)
     }
 }
 
@@ -241,8 +313,9 @@ step! {
     }
 }
 
-fn member(exchange: &Exchange, name: &str) -> Option<Value> {
-    exchange.json().and_then(|j| j.get(name).cloned())
+/// The member `name` (an RFC 7591 name) of a JSON response, under the profile's naming.
+fn member(w: &DcrWorld, exchange: &Exchange, name: &str) -> Option<Value> {
+    exchange.json().and_then(|j| w.member(&j, name).cloned())
 }
 
 fn parse_value(text: &str) -> Value {
@@ -255,7 +328,7 @@ step! {
     fn member_is(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
         let last = w.last()?;
         let want = parse_value(&value);
-        match member(last, &name) {
+        match member(w, last, &name) {
             Some(got) if got == want => Ok(()),
             got => Err(fail(
                 &format!(
@@ -273,7 +346,7 @@ step! {
     #[then(expr = "the response has no {string}")]
     fn member_absent(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
         let last = w.last()?;
-        match member(last, &name) {
+        match member(w, last, &name) {
             None | Some(Value::Null) => Ok(()),
             Some(v) => Err(fail(&format!("no {name:?} member, got {v}"), last)),
         }
@@ -294,7 +367,7 @@ step! {
             .cloned()
             .with_context(|| format!("the request has no {name:?}"))?;
         let last = w.last()?;
-        let got = member(last, &name);
+        let got = member(w, last, &name);
         let same = match (&got, &want) {
             // grant_types and response_types are sets.
             (Some(Value::Array(g)), Value::Array(r)) => {
@@ -327,7 +400,7 @@ step! {
             .cloned()
             .with_context(|| format!("the software statement has no {name:?}"))?;
         let last = w.last()?;
-        match member(last, &name) {
+        match member(w, last, &name) {
             Some(got) if got == want => Ok(()),
             got => Err(fail(
                 &format!(
@@ -354,7 +427,7 @@ step! {
             .iter()
             .filter_map(|r| r.first())
             .map(String::as_str)
-            .filter(|name| is_empty_value(member(last, name).as_ref()))
+            .filter(|name| is_empty_value(member(w, last, name).as_ref()))
             .collect();
         if !missing.is_empty() {
             return Err(fail(&format!("non-empty values for {missing:?}"), last));
@@ -368,7 +441,7 @@ step! {
     #[then(expr = "the response {string} does not contain the value {string}")]
     fn list_lacks(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
         let last = w.last()?;
-        let values: Vec<String> = match member(last, &name) {
+        let values: Vec<String> = match member(w, last, &name) {
             Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
             Some(Value::Array(a)) => a
                 .iter()
@@ -388,7 +461,7 @@ step! {
     #[then(expr = "the response {string} contains the value {string}")]
     fn list_has(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
         let last = w.last()?;
-        let ok = match member(last, &name) {
+        let ok = match member(w, last, &name) {
             Some(Value::String(s)) => s.split_whitespace().any(|v| v == value),
             Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(value.as_str())),
             _ => false,
@@ -415,7 +488,7 @@ step! {
             .context("no request was prepared")?;
         let sent = request.claims.get(&sent).cloned();
         let last = w.last()?;
-        let got = member(last, &name);
+        let got = member(w, last, &name);
         if got.is_none() || got == sent {
             return Err(fail(
                 &format!("a holder-issued {name:?} different from the request's {sent:?}"),
@@ -491,7 +564,7 @@ step! {
         expr = "exactly one of the simultaneous requests got {int} and every other one is what {rule_id} accepts"
     )]
     fn one_winner(w: &mut DcrWorld, status: u16, rule_id: RuleId) -> anyhow::Result<()> {
-        let (rule, accepts) = rule_accepts(w, &rule_id.0)?;
+        let expectation = rule_accepts(w, &rule_id.0)?;
         let winners = w
             .batch
             .iter()
@@ -510,7 +583,7 @@ step! {
             );
         }
         for loser in w.batch.iter().filter(|e| e.status() != Some(status)) {
-            check_accepts(&rule, &accepts, loser)?;
+            expectation.check(loser)?;
         }
         Ok(())
     }

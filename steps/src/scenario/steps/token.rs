@@ -151,7 +151,8 @@ step! {
     #[given(expr = "recipient {recipient} is registered and holds a registration access token")]
     async fn registered_with_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         register(w, r).await?;
-        obtain(w, r, "cdr:registration").await?;
+        let scope = w.registration_scope();
+        obtain(w, r, &scope).await?;
         if !w.tokens.contains_key(&r) {
             let last = w.last()?;
             return Err(fail(
@@ -215,7 +216,8 @@ step! {
         };
         let jti = uuid::Uuid::new_v4().to_string();
         let assertion = assertion(w, r, kind, &jti).await?;
-        token_request(w, r, r.into(), &assertion, "cdr:registration").await
+        let scope = w.registration_scope();
+        token_request(w, r, r.into(), &assertion, &scope).await
     }
 }
 
@@ -225,14 +227,16 @@ step! {
     async fn replay_assertion(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         let jti = uuid::Uuid::new_v4().to_string();
         let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
-        token_request(w, r, r.into(), &assertion, "cdr:registration").await?;
+        let scope = w.registration_scope();
+        token_request(w, r, r.into(), &assertion, &scope).await?;
         if w.last()?.status() != Some(200) {
             return Err(fail(
                 "HTTP 200 for the first use of the assertion",
                 w.last()?,
             ));
         }
-        token_request(w, r, r.into(), &assertion, "cdr:registration").await
+        let scope = w.registration_scope();
+        token_request(w, r, r.into(), &assertion, &scope).await
     }
 }
 
@@ -246,7 +250,8 @@ step! {
     ) -> anyhow::Result<()> {
         let jti = uuid::Uuid::new_v4().to_string();
         let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
-        token_request(w, r, transport.0, &assertion, "cdr:registration").await
+        let scope = w.registration_scope();
+        token_request(w, r, transport.0, &assertion, &scope).await
     }
 }
 
