@@ -62,7 +62,7 @@ fn setup(dir: &Path) -> std::path::PathBuf {
         .expect("profile");
     }
     std::fs::write(features.join("redaction.feature"), FEATURE).expect("feature");
-    let snapshots = dir.join("snapshots/mock-holder");
+    let snapshots = dir.join("snapshots/mock-holder/cds-au");
     std::fs::create_dir_all(&snapshots).expect("snapshots");
     std::fs::write(snapshots.join("redaction-probe.snap"), STORED_SNAPSHOT).expect("snapshot");
     features

@@ -30,7 +30,7 @@ pub enum Level {
     May,
     /// Our recommendation where the sources are silent; warning unless `--strict`.
     Rec,
-    /// Reference-implementation behaviour; only under `--profile mock-compat`.
+    /// Reference-implementation behaviour; only under profiles that include it (`mock-compat`).
     Impl,
 }
 

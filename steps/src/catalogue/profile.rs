@@ -39,6 +39,8 @@ struct File {
     #[serde(default)]
     flavour: Option<String>,
     #[serde(default)]
+    snapshots: Option<String>,
+    #[serde(default)]
     sources: Vec<String>,
     #[serde(default)]
     summary: Option<String>,
@@ -362,6 +364,9 @@ pub struct Profile {
     pub extends: Option<String>,
     /// The mock holder flavour an embedded run of this profile starts.
     pub flavour: String,
+    /// The folder (inside the target's snapshot folder) holding this profile's snapshots:
+    /// its own name, or that of a profile sending the same requests.
+    pub snapshots: String,
     /// Where its expectations come from (clauses, seed documents, reference code).
     pub sources: Vec<String>,
     /// What a bank should know about a holder of this flavour, in a few lines.
@@ -394,6 +399,76 @@ impl Profile {
             _ => None,
         })
     }
+}
+
+/// `profile` described for people (`dcr-conformance profiles`): its name, title, standard,
+/// what it extends, the mock flavour of its embedded run, its sources, counts of what it
+/// checks, the checks its release documents as not made; with `verbose`, every rule whose
+/// level, outcomes or treatment differ from the catalogue's.
+pub fn describe(profile: &Profile, verbose: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", profile.name, profile.title);
+    let _ = writeln!(
+        out,
+        "  standard: {} ({})",
+        profile.standard.name, profile.standard.version
+    );
+    if let Some(parent) = &profile.extends {
+        let _ = writeln!(out, "  extends:  {parent}");
+    }
+    let _ = writeln!(out, "  embedded: mock holder flavour {}", profile.flavour);
+    for source in &profile.sources {
+        let _ = writeln!(out, "  source:   {source}");
+    }
+    let count = |f: &dyn Fn(&Checked) -> bool| profile.rules().filter(|c| f(c)).count();
+    let _ = writeln!(
+        out,
+        "  checks:   {} rules ({} of its own, {} unsettled, {} not checked by the release)",
+        profile.rules().count(),
+        count(&|c| c.own),
+        count(&|c| matches!(c.treatment, Treatment::Unsettled { .. })),
+        count(&|c| matches!(c.treatment, Treatment::NotChecked(_))),
+    );
+    for (c, n) in profile.not_checked() {
+        let _ = writeln!(
+            out,
+            "  NOT CHECKED by this release: {} {} ({}): {}",
+            c.rule.id, n.why, n.source, n.meaning
+        );
+    }
+    if let Some(summary) = &profile.summary {
+        let _ = writeln!(out, "  {summary}");
+    }
+    if verbose {
+        for c in profile.rules() {
+            let level = (c.level != c.rule.level).then(|| {
+                format!(
+                    " level {} (catalogue {})",
+                    c.level.as_str(),
+                    c.rule.level.as_str()
+                )
+            });
+            let accepts = c.source.as_ref().map(|s| format!(" [{s}]"));
+            let treatment = match &c.treatment {
+                Treatment::Checked => None,
+                Treatment::Unsettled { reason } => Some(format!(" unsettled: {reason}")),
+                Treatment::NotChecked(n) => Some(format!(" not checked: {}", n.why)),
+            };
+            if c.own || level.is_some() || treatment.is_some() || c.source.is_some() {
+                let _ = writeln!(
+                    out,
+                    "    {}{}{}{}{}",
+                    c.rule.id,
+                    if c.own { " (profile's own)" } else { "" },
+                    level.unwrap_or_default(),
+                    treatment.unwrap_or_default(),
+                    accepts.unwrap_or_default()
+                );
+            }
+        }
+    }
+    out
 }
 
 /// Merges `child` into `parent`: maps key by key (the child wins), anything else replaced.
@@ -638,6 +713,7 @@ impl ProfileFiles {
         }
         Ok(Profile {
             flavour: file.flavour.unwrap_or_else(|| name.to_string()),
+            snapshots: file.snapshots.unwrap_or_else(|| name.to_string()),
             name: file.name,
             title: file.title,
             standard: file.standard,

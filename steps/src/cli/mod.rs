@@ -37,6 +37,9 @@ enum Command {
     /// Decode a registration request or software statement (JWT, file or - for stdin) and check
     /// its claims against a profile offline. Exit 0 no failure, 1 failures, 2 usage error.
     Inspect(InspectArgs),
+    /// List the profiles (one per DCR flavour): what each checks, from which sources, and how
+    /// it differs from the profile it extends. Exit 0, or 2 when a profile file is unusable.
+    Profiles(ProfilesArgs),
     /// Prove that the suite fails a wrong holder: run it against the correct embedded mock
     /// holder (everything must pass), then once per defect of mock-holder/defects.yaml (a
     /// scenario of each rule the defect breaks must fail), and report the kill matrix.
@@ -50,7 +53,7 @@ struct InspectArgs {
     /// or - for standard input.
     #[arg(value_name = "JWT|FILE")]
     input: String,
-    /// Catalogue profile to check against: cds-au or mock-compat (adds IMPL rules).
+    /// Profile to check against (one per DCR flavour; `dcr-conformance profiles` lists them).
     #[arg(long, value_name = "NAME", default_value = "cds-au")]
     profile: String,
     /// Time reference for iat/exp: Unix seconds or RFC 3339 (default: the system clock).
@@ -68,6 +71,16 @@ struct InspectArgs {
     /// Folder holding catalogue.yaml.
     #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
     features: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct ProfilesArgs {
+    /// Folder holding catalogue.yaml and profiles/.
+    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
+    features: PathBuf,
+    /// Also list every rule setting that differs from the catalogue.
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -134,8 +147,8 @@ struct RunArgs {
     /// Per-request timeout in seconds [default: the target file's run.timeout_seconds, or 10].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: Option<u64>,
-    /// Catalogue profile to check against: cds-au (the standards) or mock-compat (also the
-    /// reference implementation's exact strings and choices, IMPL rules)
+    /// Profile to check against, one per DCR flavour (`dcr-conformance profiles` lists them);
+    /// without a target, the embedded mock holder runs in the profile's flavour
     /// [default: the target file's run.profile, or cds-au].
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
@@ -173,6 +186,30 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
             format: args.format,
         }),
         Command::Selfcheck(args) => crate::selfcheck::selfcheck(args).await,
+        Command::Profiles(args) => profiles(&args),
+    }
+}
+
+/// `dcr-conformance profiles`.
+fn profiles(args: &ProfilesArgs) -> ExitCode {
+    let listed = crate::catalogue::Catalogue::load(&args.features).and_then(|catalogue| {
+        let mut out = String::new();
+        for name in catalogue.profile_names() {
+            let profile = catalogue.profile(name)?;
+            out.push_str(&crate::catalogue::profile::describe(&profile, args.verbose));
+            out.push('\n');
+        }
+        Ok(out)
+    });
+    match listed {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("dcr-conformance: {e:#}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -12,7 +12,8 @@ use super::render;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
-    /// A holder following the cited MUST (or, under mock-compat, IMPL) rule refuses this input.
+    /// A holder following the cited MUST (or IMPL) rule, as the profile checks it, refuses this
+    /// input.
     Fail,
     /// A SHOULD/REC/MAY rule, no catalogue rule, or a choice the sources leave to the holder.
     Warn,

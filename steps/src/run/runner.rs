@@ -43,7 +43,7 @@ pub struct RunOptions {
     pub features: PathBuf,
     /// Where reports go.
     pub report_dir: PathBuf,
-    /// Snapshot root; the target's snapshots are in `<root>/<target>/`.
+    /// Snapshot root; a target's snapshots under a profile are in `<root>/<target>/<profile>/`.
     pub snapshot_root: PathBuf,
     /// Cucumber tag expression.
     pub tags: Option<String>,
@@ -55,7 +55,7 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Console verbosity (0: scenario and step lines; 1+: also docstrings and the World on failure).
     pub verbose: u8,
-    /// Profile of the catalogue to assess against (`cds-au`, `mock-compat`).
+    /// The profile to assess against (`features/profiles/<name>.yaml`).
     pub profile: String,
     /// Whether SHOULD and REC failures fail the run.
     pub strict: bool,
@@ -151,6 +151,10 @@ fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<P
 pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
     let catalogue = Arc::new(Catalogue::load(&opts.features)?);
     let profile = Arc::new(check_selection(&catalogue, opts)?);
+    let snapshot_dir = opts
+        .snapshot_root
+        .join(&env.target)
+        .join(&profile.snapshots);
     let plan = Plan::load(&opts.features, &catalogue)?;
     std::fs::create_dir_all(&opts.report_dir).with_context(|| {
         format!(
@@ -158,7 +162,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
             opts.report_dir.display()
         )
     })?;
-    let snapshot_dir = opts.snapshot_root.join(&env.target);
+
     let (target, discovery_url) = (env.target.clone(), env.discovery_url.clone());
     let cleanup = !env.fresh_software_ids;
     for (need, why) in env.capabilities.unmet() {

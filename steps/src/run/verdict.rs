@@ -1,7 +1,8 @@
 //! From scenario results to verdicts: what each failure means given its level, what each rule's
 //! status is, which rules no scenario covers, and whether the run passed.
 //!
-//! * A failed scenario at MUST (or IMPL, which only runs under `mock-compat`) fails the run.
+//! * A failed scenario at MUST (or IMPL, checked only under profiles that include it, such as
+//!   `mock-compat`) fails the run.
 //! * A failed scenario at SHOULD or REC is a warning, or a failure with `--strict`.
 //! * A failed scenario at MAY is always a warning: the behaviour is permitted either way.
 //! * Skipped scenarios are skipped, with their reason, and never count as passed.
