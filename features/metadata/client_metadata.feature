@@ -223,6 +223,21 @@ Feature: Client metadata values follow the CDS profile
       And the response has no "id_token_encrypted_response_alg"
       And the response has no "id_token_encrypted_response_enc"
 
+  Rule: DCR-REQ-050 a hybrid registration names id_token encryption (holders of the hybrid era)
+
+    @id:MET-033 @DCR-REQ-050 @MUST
+    Scenario Outline: A code id_token registration without valid id_token encryption is refused (<mutation>)
+      Given recipient A signs a registration request with mutation "<mutation>"
+      When recipient A posts the registration request
+      Then the outcome is one that DCR-REQ-050 accepts
+
+      Examples:
+        | mutation                        |
+        | hybrid-id-token-enc-missing     |
+        | hybrid-id-token-enc-alg-only    |
+        | hybrid-id-token-enc-alg-rsa1-5  |
+        | hybrid-id-token-enc-enc-a128gcm |
+
   Rule: DCR-REQ-051 request_object_signing_alg, when sent, is PS256 or ES256
 
     @id:MET-027 @DCR-REQ-051 @MUST

@@ -69,12 +69,16 @@ Feature: The registration response returns everything registered
       And the response "<member>" is what recipient A requested
 
       Examples:
+        | member                          |
+        | token_endpoint_auth_method      |
+        | token_endpoint_auth_signing_alg |
+        | grant_types                     |
+        | response_types                  |
+        | id_token_signed_response_alg    |
+
+      @DCR-REQ-040
+      Examples: the JARM signing algorithm (checked where JARM is)
         | member                            |
-        | token_endpoint_auth_method        |
-        | token_endpoint_auth_signing_alg   |
-        | grant_types                       |
-        | response_types                    |
-        | id_token_signed_response_alg      |
         | authorization_signed_response_alg |
 
   Rule: DCR-REQ-066 validation failures use the RFC 7591 error shape

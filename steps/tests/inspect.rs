@@ -175,7 +175,7 @@ fn usage_errors_exit_2_and_say_what_was_expected() {
                 "--profile",
                 "uk",
             ],
-            "valid profiles: cds-au, mock-compat",
+            "unknown profile; valid profiles: cds-au,",
         ),
         (
             &["vectors/samples/README.md", "--now", "tomorrow"],

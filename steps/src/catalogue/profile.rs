@@ -9,7 +9,7 @@
 //! and how the suite talks to such a holder ([`Wire`]).
 //!
 //! A profile may `extends` another: maps are merged key by key (the child wins), lists are
-//! replaced. Every file is checked when it is loaded, and a problem names the file and the field.
+//! replaced, and a rule's setting in `rules.set` replaces the parent's setting of that rule. Every file is checked when it is loaded, and a problem names the file and the field.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -570,6 +570,16 @@ impl ProfileFiles {
             }
             chain.push(parent.clone());
             let mut base = self.value(&parent)?.clone();
+            // A rule's setting is replaced as a whole: a child that sets a level for a rule its
+            // parent turned off means the rule is on.
+            if let (Some(Value::Mapping(child_set)), Some(Value::Mapping(base_set))) = (
+                value.get("rules").and_then(|r| r.get("set")).cloned(),
+                base.get_mut("rules").and_then(|r| r.get_mut("set")),
+            ) {
+                for id in child_set.keys() {
+                    base_set.remove(id);
+                }
+            }
             merge(&mut base, value);
             value = base;
             current = parent;
@@ -801,6 +811,25 @@ mod tests {
             "clientIdIssuedAt"
         );
         assert_eq!(p.extends.as_deref(), Some("base"));
+    }
+
+    #[test]
+    fn a_child_may_turn_on_a_rule_its_parent_turned_off() {
+        let parent = BASE.replace(
+            "include: [MUST, SHOULD]",
+            "include: [MUST, SHOULD]\n  set:\n    R-001: {off: not here}",
+        );
+        let child = "schema: dcr-conformance/profile\nversion: 1\nname: child\ntitle: c\nstandard: {name: s, version: '2'}\nextends: base\nrules:\n  set:\n    R-001: {level: SHOULD}\n";
+        let files = files(&[("base", &parent), ("child", child)]);
+        assert!(
+            !files
+                .resolve("base", &rules())
+                .expect("base")
+                .applies("R-001")
+        );
+        let c = files.resolve("child", &rules()).expect("child");
+        assert_eq!(c.rule("R-001").map(|r| r.level), Some(Level::Should));
+        assert!(c.applies("R-002"), "include is inherited");
     }
 
     #[test]

@@ -175,11 +175,18 @@ impl Plan {
             let location = format!("{}:{}", file.display(), sc.position.line);
             let tags: Vec<&String> = inherited.iter().chain(sc.tags.iter()).collect();
             let ids: Vec<&str> = tags.iter().filter_map(|t| t.strip_prefix("id:")).collect();
-            let rules: Vec<String> = tags
+            // Rules of the scenario, then those only some of its outline rows prove (a tagged
+            // Examples block).
+            let mut rules: Vec<String> = tags
                 .iter()
                 .filter(|t| is_rule_tag(t))
                 .map(|t| t.to_string())
                 .collect();
+            for tag in sc.examples.iter().flat_map(|e| e.tags.iter()) {
+                if is_rule_tag(tag) && !rules.contains(tag) {
+                    rules.push(tag.clone());
+                }
+            }
             let levels: BTreeSet<Level> = tags.iter().filter_map(|t| level_tag(t)).collect();
             let area = tags
                 .iter()

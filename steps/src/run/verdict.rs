@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::catalogue::{Catalogue, Level, Profile, Treatment};
-use crate::run::plan::Plan;
+use crate::run::plan::{Plan, is_rule_tag};
 use crate::run::results::{RunResults, Status};
 
 /// A scenario's verdict (also read back from `summary.json` by the self-check).
@@ -137,10 +137,11 @@ impl Assessment {
     }
 }
 
-/// Whether a declared scenario proving `rules` runs under `profile`: at least one of its rules
-/// applies.
+/// Whether a declared scenario proving `rules` runs under `profile`: every one of its rules
+/// applies (a scenario asserting a rule the profile does not check would fail a holder the
+/// profile describes; a scenario that must run under more profiles proves fewer rules).
 pub fn applies(rules: &[String], profile: &Profile) -> bool {
-    rules.iter().any(|r| profile.applies(r))
+    !rules.is_empty() && rules.iter().all(|r| profile.applies(r))
 }
 
 /// How strongly a failure at `level` counts (MUST and IMPL fail a run).
@@ -197,11 +198,22 @@ pub fn assess(
     for result in &results.scenarios {
         let declared = result.id().and_then(|id| plan.scenarios.get(id));
         let (id, rules, level) = match declared {
-            Some(d) => (
-                d.id.clone(),
-                d.rules.clone(),
-                scenario_level(d.level, &d.rules, profile),
-            ),
+            Some(d) => {
+                // An outline row may prove a rule more than its outline (a tagged Examples
+                // block): the rules are the row's own tags.
+                let mut rules: Vec<String> = result
+                    .tags
+                    .iter()
+                    .filter(|t| is_rule_tag(t))
+                    .cloned()
+                    .collect();
+                rules.dedup();
+                if rules.is_empty() {
+                    rules = d.rules.clone();
+                }
+                let level = scenario_level(d.level, &rules, profile);
+                (d.id.clone(), rules, level)
+            }
             // The plan validated every scenario before the run; this only guards a file
             // changed during the run.
             None => (

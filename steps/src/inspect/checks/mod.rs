@@ -134,6 +134,9 @@ pub(crate) enum Role {
 const SIGNING_ALGS: &[&str] = &["PS256", "ES256"];
 const JARM_ENC_ALGS: &[&str] = &["RSA-OAEP", "RSA-OAEP-256"];
 const JARM_ENC_ENCS: &[&str] = &["A256GCM", "A128CBC-HS256"];
+/// id_token encryption of a hybrid-era registration (CDS v1.22 to v1.32).
+const ID_TOKEN_ENC_ALGS: &[&str] = &["RSA-OAEP", "RSA-OAEP-256"];
+const ID_TOKEN_ENC_ENCS: &[&str] = &["A256GCM", "A128CBC-HS256"];
 const GRANT_TYPES: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
 const SOFTWARE_ROLE: &str = "data-recipient-software-product";
 /// Which rules the times of a token fall under, and the longest lifetime the CDS gives it.

@@ -308,6 +308,24 @@ fn response_types(c: &Map<String, Value>) -> Vec<Check> {
             ),
         ));
     }
+    // The hybrid era: code and code id_token only; a hybrid registration names id_token
+    // encryption (checked only under a profile of that era).
+    if list.iter().all(|t| matches!(*t, "code" | "code id_token")) && !list.is_empty() {
+        out.push(check(
+            Outcome::Pass,
+            &["CDS-HYB-001"],
+            format!("response_types {value} within code and code id_token"),
+        ));
+    } else {
+        out.push(check(
+            Outcome::Problem,
+            &["CDS-HYB-001"],
+            format!("response_types {value} holds a value other than code and code id_token"),
+        ));
+    }
+    if list.contains(&"code id_token") {
+        out.extend(hybrid_id_token_encryption(c));
+    }
     if list.contains(&"code") {
         match c.get("authorization_signed_response_alg") {
             None => out.push(check(
@@ -339,6 +357,36 @@ fn response_types(c: &Map<String, Value>) -> Vec<Check> {
     }
     out.extend(jarm_encryption(c));
     out
+}
+
+/// A code id_token registration names id_token encryption from the CDS sets (DCR-REQ-050).
+fn hybrid_id_token_encryption(c: &Map<String, Value>) -> Vec<Check> {
+    let alg = c
+        .get("id_token_encrypted_response_alg")
+        .and_then(Value::as_str);
+    let enc = c
+        .get("id_token_encrypted_response_enc")
+        .and_then(Value::as_str);
+    match (alg, enc) {
+        (Some(a), Some(e)) if ID_TOKEN_ENC_ALGS.contains(&a) && ID_TOKEN_ENC_ENCS.contains(&e) => {
+            vec![check(
+                Outcome::Pass,
+                &["DCR-REQ-050"],
+                format!("code id_token with id_token encryption {a} / {e}"),
+            )]
+        }
+        _ => vec![check(
+            Outcome::Problem,
+            &["DCR-REQ-050"],
+            format!(
+                "code id_token needs id_token_encrypted_response_alg from {} and _enc from {}; got {} / {}",
+                quoted(ID_TOKEN_ENC_ALGS),
+                quoted(ID_TOKEN_ENC_ENCS),
+                alg.unwrap_or("(missing)"),
+                enc.unwrap_or("(missing)")
+            ),
+        )],
+    }
 }
 
 fn jarm_encryption(c: &Map<String, Value>) -> Vec<Check> {

@@ -164,6 +164,25 @@ step! {
     }
 }
 
+step! {
+    needs [];
+    /// A registration access token for a client the scenario registered itself (with a request
+    /// of its own making).
+    #[when(expr = "recipient {recipient} obtains a registration access token")]
+    async fn obtains_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let scope = w.registration_scope();
+        obtain(w, r, &scope).await?;
+        if !w.tokens.contains_key(&r) {
+            let last = w.last()?;
+            return Err(fail(
+                &format!("HTTP 200 with an access_token for scope {scope:?}"),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Obtains an access token for `scope` with a valid client assertion of recipient `r`.
 pub(crate) async fn obtain(w: &mut DcrWorld, r: Recipient, scope: &str) -> anyhow::Result<()> {
     let jti = uuid::Uuid::new_v4().to_string();
