@@ -57,9 +57,10 @@ impl Level {
     }
 }
 
-/// An expected text (an `error_description`), matched exactly or in part.
+/// An expected text (an `error_description`), matched exactly or in part. Written as a map with
+/// one of `is`, `starts_with`, `contains`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[serde(try_from = "TextFile")]
 pub enum Text {
     /// Exactly this text.
     Is(String),
@@ -67,6 +68,29 @@ pub enum Text {
     StartsWith(String),
     /// Text containing this.
     Contains(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextFile {
+    #[serde(default)]
+    is: Option<String>,
+    #[serde(default)]
+    starts_with: Option<String>,
+    #[serde(default)]
+    contains: Option<String>,
+}
+
+impl TryFrom<TextFile> for Text {
+    type Error = String;
+    fn try_from(f: TextFile) -> Result<Self, String> {
+        match (f.is, f.starts_with, f.contains) {
+            (Some(t), None, None) => Ok(Text::Is(t)),
+            (None, Some(t), None) => Ok(Text::StartsWith(t)),
+            (None, None, Some(t)) => Ok(Text::Contains(t)),
+            _ => Err("give exactly one of is, starts_with or contains".into()),
+        }
+    }
 }
 
 impl Text {

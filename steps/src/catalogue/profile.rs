@@ -48,7 +48,18 @@ struct File {
     #[serde(default)]
     profile_rules: Vec<Rule>,
     #[serde(default)]
+    scenarios: BTreeMap<String, ScenarioSetting>,
+    #[serde(default)]
     wire: Wire,
+}
+
+/// A scenario whose assertion the sources leave open under a profile: its failure is a warning
+/// that says so, never a failure of the run and never a pass.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSetting {
+    /// Why, citing the source that leaves it open.
+    pub unsettled: String,
 }
 
 /// The standard a profile checks.
@@ -93,6 +104,24 @@ struct RuleSettingFile {
     /// Where the setting comes from.
     #[serde(default)]
     source: Option<String>,
+    /// Per input (a mutation's name), outcomes that differ from the rule's: where the sources
+    /// settle the rule but not one of its inputs.
+    #[serde(default)]
+    cases: BTreeMap<String, Case>,
+}
+
+/// The outcomes a rule accepts for one input (a named mutation) under a profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// The outcomes accepted for this input.
+    pub accepts: Accepts,
+    /// The sources could not settle this input: `accepts` holds every candidate.
+    #[serde(default)]
+    pub unsettled: Option<String>,
+    /// Where the setting comes from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A check a release documents as not made: its scenarios still run; a failure is reported as
@@ -138,11 +167,13 @@ pub struct Checked {
     pub source: Option<String>,
     /// Whether the rule is the profile's own (not in the catalogue).
     pub own: bool,
+    /// Outcomes for particular inputs (by mutation name).
+    pub cases: BTreeMap<String, Case>,
 }
 
-/// Where the registration endpoint is.
+/// Where the registration endpoint is. Written `discovery`, or `{path: /…}`.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[serde(try_from = "EndpointFile")]
 pub enum Endpoint {
     /// `registration_endpoint` of the discovery document.
     #[default]
@@ -150,6 +181,26 @@ pub enum Endpoint {
     /// A fixed path on the holder's mutual-TLS host (the origin of the discovery document's
     /// `token_endpoint`), unless a target file names the URL.
     Path(String),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EndpointFile {
+    Word(String),
+    Path { path: String },
+}
+
+impl TryFrom<EndpointFile> for Endpoint {
+    type Error = String;
+    fn try_from(f: EndpointFile) -> Result<Self, String> {
+        match f {
+            EndpointFile::Word(w) if w == "discovery" => Ok(Endpoint::Discovery),
+            EndpointFile::Word(w) => Err(format!(
+                "{w:?}; expected discovery, or {{path: /…}} for a fixed path"
+            )),
+            EndpointFile::Path { path } => Ok(Endpoint::Path(path)),
+        }
+    }
 }
 
 /// How response members are named on the wire.
@@ -372,6 +423,8 @@ pub struct Profile {
     /// What a bank should know about a holder of this flavour, in a few lines.
     pub summary: Option<String>,
     rules: BTreeMap<String, Checked>,
+    /// Scenarios (by `@id:`) whose assertion the sources leave open under this profile.
+    pub scenarios: BTreeMap<String, ScenarioSetting>,
     /// How the suite talks to such a holder.
     pub wire: Wire,
 }
@@ -685,10 +738,26 @@ impl ProfileFiles {
                     treatment,
                     source: setting.source.clone(),
                     own: is_own,
+                    cases: setting.cases.clone(),
                 },
             );
         }
+        let mutations: BTreeSet<String> = [
+            dcr_vectors::mutation::MutationFile::ssa(),
+            dcr_vectors::mutation::MutationFile::registration(),
+        ]
+        .into_iter()
+        .filter_map(Result::ok)
+        .flat_map(|f| f.tests.into_iter().map(|m| m.id))
+        .collect();
         for (id, setting) in &file.rules.set {
+            for case in setting.cases.keys() {
+                if !mutations.contains(case) {
+                    problems.push(format!(
+                        "rules.set.{id}.cases.{case}: no mutation of that name in vectors/mutations/"
+                    ));
+                }
+            }
             if !rules.contains_key(id) && !own.contains_key(id) {
                 problems.push(format!(
                     "rules.set.{id}: no such rule in the catalogue or in profile_rules"
@@ -698,7 +767,8 @@ impl ProfileFiles {
                 && (setting.level.is_some()
                     || setting.accepts.is_some()
                     || setting.unsettled.is_some()
-                    || setting.not_checked.is_some())
+                    || setting.not_checked.is_some()
+                    || !setting.cases.is_empty())
             {
                 problems.push(format!(
                     "rules.set.{id}: off cannot be combined with other settings"
@@ -731,6 +801,7 @@ impl ProfileFiles {
             sources: file.sources,
             summary: file.summary,
             rules: checked,
+            scenarios: file.scenarios,
             wire: file.wire,
         })
     }

@@ -156,6 +156,16 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         .join(&env.target)
         .join(&profile.snapshots);
     let plan = Plan::load(&opts.features, &catalogue)?;
+    if let Some(id) = profile
+        .scenarios
+        .keys()
+        .find(|id| !plan.scenarios.contains_key(*id))
+    {
+        anyhow::bail!(
+            "profile {}: scenarios.{id}: no scenario has the ID {id}",
+            profile.name
+        );
+    }
     std::fs::create_dir_all(&opts.report_dir).with_context(|| {
         format!(
             "cannot create the report folder {}",

@@ -222,6 +222,18 @@ pub fn assess(
                 Level::Must,
             ),
         };
+        // A scenario the profile's sources leave open counts at MAY: its failure is a
+        // warning saying why.
+        let unsettled = profile.scenarios.get(&id).map(|s| s.unsettled.clone());
+        let level = if unsettled.is_some() {
+            Level::May
+        } else {
+            level
+        };
+        let message = result.failure().map(|m| match &unsettled {
+            Some(why) => format!("unsettled under profile {}: {why}\n{m}", profile.name),
+            None => m.to_string(),
+        });
         scenarios.push(AssessedScenario {
             id,
             name: result.name.clone(),
@@ -229,7 +241,7 @@ pub fn assess(
             verdict: verdict_of(result.status, level, strict, not_checked(&rules, profile)),
             rules,
             level,
-            message: result.failure().map(str::to_string),
+            message,
         });
     }
     let mut by_rule: BTreeMap<&str, Vec<&AssessedScenario>> = BTreeMap::new();

@@ -76,6 +76,9 @@ pub struct DcrWorld {
     pub registrations: HashMap<Recipient, Map<String, Value>>,
     /// Each recipient's current access token.
     pub tokens: HashMap<Recipient, Token>,
+    /// The names of the mutations applied in this scenario (an SSA's or a request's), so that
+    /// a profile's per-input outcomes can be found.
+    pub mutations: Vec<String>,
 }
 
 /// An access token obtained from the holder's token endpoint.
@@ -126,6 +129,7 @@ impl DcrWorld {
             batch: Vec::new(),
             registrations: HashMap::new(),
             tokens: HashMap::new(),
+            mutations: Vec::new(),
         })
     }
 

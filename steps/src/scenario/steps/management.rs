@@ -413,3 +413,52 @@ step! {
         registration::post_request(w, r, r.into()).await
     }
 }
+
+step! {
+    needs [];
+    #[then(expr = "the registration recipient {recipient} holds has no {string}")]
+    fn held_lacks(w: &mut DcrWorld, r: Recipient, member: String) -> anyhow::Result<()> {
+        let held = w
+            .registrations
+            .get(&r)
+            .with_context(|| format!("recipient {r} has no registration"))?;
+        match held.get(&w.wire_name(&member)) {
+            None | Some(Value::Null) => Ok(()),
+            Some(_) => {
+                let last = w.last()?;
+                Err(fail(
+                    &format!(
+                        "the registration answer kept by recipient {r} without a {member:?} member"
+                    ),
+                    last,
+                ))
+            }
+        }
+    }
+}
+
+step! {
+    needs [];
+    /// Compares a member with the bearer token the recipient sent, without ever printing
+    /// either (reports redact tokens; the message says only whether they are equal).
+    #[then(expr = "the response {string} is the access token recipient {recipient} sent")]
+    fn echoes_token(w: &mut DcrWorld, member: String, r: Recipient) -> anyhow::Result<()> {
+        let sent = w
+            .tokens
+            .get(&r)
+            .map(|t| t.access_token.clone())
+            .with_context(|| format!("recipient {r} holds no token"))?;
+        let last = w.last()?;
+        let got = last
+            .json()
+            .and_then(|j| w.member(&j, &member).and_then(Value::as_str).map(str::to_string));
+        match got {
+            Some(token) if token == sent => Ok(()),
+            Some(_) => Err(fail(
+                &format!("{member:?} equal to the bearer token recipient {r} sent; it is another value"),
+                last,
+            )),
+            None => Err(fail(&format!("a string {member:?} member"), last)),
+        }
+    }
+}

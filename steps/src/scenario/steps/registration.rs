@@ -168,6 +168,9 @@ async fn mint_ssa(
     r: Recipient,
     mutation: Option<&Mutation>,
 ) -> anyhow::Result<()> {
+    if let Some(m) = mutation {
+        w.mutations.push(m.id.clone());
+    }
     let env = w.ctx.env.clone();
     if mutation.is_none()
         && let Some(ssa) = &env.recipient(r.name())?.ssa
@@ -219,6 +222,9 @@ async fn sign_request(
     mutation: Option<&Mutation>,
     changes: &Map<String, Value>,
 ) -> anyhow::Result<()> {
+    if let Some(m) = mutation {
+        w.mutations.push(m.id.clone());
+    }
     let ssa = w
         .ssas
         .get(&r)

@@ -179,6 +179,13 @@ pub(crate) fn error_code(errors: &ErrorWire, exchange: &Exchange) -> Option<Stri
 /// profile's, where it changes the catalogue's), and whether the sources leave it unsettled.
 fn rule_accepts(w: &DcrWorld, rule_id: &str) -> anyhow::Result<Expectation> {
     let (rule, level, accepts, unsettled) = match w.profile().rule(rule_id) {
+        // An input of this scenario the profile settles differently from the rule.
+        Some(c) if let Some(case) = w.mutations.iter().find_map(|m| c.cases.get(m)) => (
+            c.rule.clone(),
+            c.level,
+            Some(case.accepts.clone()),
+            case.unsettled.clone(),
+        ),
         Some(c) => (
             c.rule.clone(),
             c.level,
