@@ -8,11 +8,16 @@ Feature: Reading a registration with GET /register/{ClientId}
 
   Rule: DCR-REQ-078 GET returns the registration as last registered
 
-    @id:MGT-001 @DCR-REQ-078 @DCR-REQ-062 @MUST
-    Scenario: Reading a registration returns it unchanged, software statement included
+    @id:MGT-001 @DCR-REQ-078 @MUST
+    Scenario: Reading a registration returns it unchanged
       When recipient A reads its registration
       Then the response status is 200
       And the response is the registration recipient A holds
+
+    @id:MGT-011 @DCR-REQ-078 @DCR-REQ-062 @MUST
+    Scenario: Reading a registration returns the software statement as submitted
+      When recipient A reads its registration
+      Then the response status is 200
       And the response "software_statement" is the software statement recipient A submitted, unchanged
 
   Rule: DCR-REQ-070 a call without a token is refused with 401

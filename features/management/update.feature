@@ -13,6 +13,11 @@ Feature: Updating a registration with PUT /register/{ClientId}
       When recipient A updates its registration
       Then the response status is 200
       And the response "client_id" is the one recipient A was first given
+
+    @id:MGT-032 @DCR-REQ-081 @DCR-REQ-062 @MUST
+    Scenario: An update answers with the software statement as submitted
+      When recipient A updates its registration
+      Then the response status is 200
       And the response "software_statement" is the software statement recipient A submitted, unchanged
 
   Rule: DCR-REQ-082 PUT keeps client_id_issued_at (reference implementation)

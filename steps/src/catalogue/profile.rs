@@ -9,7 +9,9 @@
 //! and how the suite talks to such a holder ([`Wire`]).
 //!
 //! A profile may `extends` another: maps are merged key by key (the child wins), lists are
-//! replaced, and a rule's setting in `rules.set` replaces the parent's setting of that rule. Every file is checked when it is loaded, and a problem names the file and the field.
+//! replaced, and a rule's setting in `rules.set` replaces the parent's setting of that rule; a
+//! key set to null (`~`) removes the parent's entry (a rule back to the catalogue's setting, a
+//! scenario no longer unsettled). Every file is checked when it is loaded, and a problem names the file and the field.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -258,6 +260,9 @@ pub enum ErrorShape {
     /// `{"errors": [{"Code", "Title", "Message"}]}` (WSO2 API gateway), the OAuth code in
     /// `Title`.
     Gateway,
+    /// `{"error": code, "errorDescription": text}`: a release that writes every member in
+    /// camelCase.
+    OauthCamelCase,
 }
 
 /// How the suite talks to a holder of the flavour.
@@ -270,6 +275,9 @@ pub struct Wire {
     /// Registration requests.
     #[serde(default)]
     pub request: RequestWire,
+    /// Software statements the suite mints.
+    #[serde(default)]
+    pub ssa: SsaWire,
     /// The management token.
     #[serde(default)]
     pub token: TokenWire,
@@ -312,6 +320,16 @@ impl Default for RequestWire {
             remove: Vec::new(),
         }
     }
+}
+
+/// Software statements the suite mints (with the Register's key).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsaWire {
+    /// Claims added with the value of another claim (`new: existing`), for a release that reads
+    /// a claim under another name (e.g. `software_jwks_endpoint` for `jwks_uri`).
+    #[serde(default)]
+    pub copy: BTreeMap<String, String>,
 }
 
 /// The client-credentials token of management calls.
@@ -376,7 +394,9 @@ impl ErrorWire {
     /// The OAuth error code of a JSON error body, in any of the profile's shapes.
     pub fn code(&self, body: &Json) -> Option<String> {
         self.shapes.iter().find_map(|shape| match shape {
-            ErrorShape::Oauth => body.get("error")?.as_str().map(str::to_string),
+            ErrorShape::Oauth | ErrorShape::OauthCamelCase => {
+                body.get("error")?.as_str().map(str::to_string)
+            }
             ErrorShape::Gateway => body
                 .get("errors")?
                 .as_array()?
@@ -391,6 +411,9 @@ impl ErrorWire {
     pub fn description(&self, body: &Json) -> Option<String> {
         self.shapes.iter().find_map(|shape| match shape {
             ErrorShape::Oauth => body.get("error_description")?.as_str().map(str::to_string),
+            ErrorShape::OauthCamelCase => {
+                body.get("errorDescription")?.as_str().map(str::to_string)
+            }
             ErrorShape::Gateway => body
                 .get("errors")?
                 .as_array()?
@@ -524,11 +547,16 @@ pub fn describe(profile: &Profile, verbose: bool) -> String {
     out
 }
 
-/// Merges `child` into `parent`: maps key by key (the child wins), anything else replaced.
+/// Merges `child` into `parent`: maps key by key (the child wins; a key the child sets to
+/// null is removed), anything else replaced.
 fn merge(parent: &mut Value, child: Value) {
     match (parent, child) {
         (Value::Mapping(p), Value::Mapping(c)) => {
             for (k, v) in c {
+                if v.is_null() {
+                    p.remove(&k);
+                    continue;
+                }
                 match p.get_mut(&k) {
                     Some(existing) => merge(existing, v),
                     None => {

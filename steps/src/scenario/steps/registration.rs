@@ -198,6 +198,12 @@ async fn mint_ssa(
     let mut claims =
         env.ssa_template
             .claims(&product, &identity.jwks_uri, &identity.base_uri, vars.now)?;
+    // The profile's release reads some claims under other names.
+    for (new, existing) in &w.profile().wire.ssa.copy {
+        if let Some(value) = claims.get(existing).cloned() {
+            claims.insert(new.clone(), value);
+        }
+    }
     if let Some(m) = mutation {
         m.apply_claims(&mut claims, &vars)?;
     }

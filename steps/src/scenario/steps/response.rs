@@ -595,3 +595,53 @@ step! {
         Ok(())
     }
 }
+
+/// The RFC 7591 / CDS names of registration response members that contain an underscore.
+const SNAKE_CASE_MEMBERS: &[&str] = &[
+    "client_id",
+    "client_id_issued_at",
+    "client_name",
+    "client_description",
+    "client_uri",
+    "org_id",
+    "org_name",
+    "redirect_uris",
+    "logo_uri",
+    "tos_uri",
+    "policy_uri",
+    "jwks_uri",
+    "revocation_uri",
+    "software_id",
+    "software_roles",
+    "software_statement",
+    "token_endpoint_auth_method",
+    "token_endpoint_auth_signing_alg",
+    "grant_types",
+    "response_types",
+    "application_type",
+    "id_token_signed_response_alg",
+    "request_object_signing_alg",
+];
+
+step! {
+    needs [];
+    #[then("the response has none of the RFC 7591 member names")]
+    fn no_snake_case(w: &mut DcrWorld) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let Some(Value::Object(body)) = last.json() else {
+            return Err(fail("a JSON object", last));
+        };
+        let found: Vec<&str> = SNAKE_CASE_MEMBERS
+            .iter()
+            .copied()
+            .filter(|m| body.contains_key(*m))
+            .collect();
+        if !found.is_empty() {
+            return Err(fail(
+                &format!("no snake_case registration members; found {found:?}"),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
