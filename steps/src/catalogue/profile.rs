@@ -148,7 +148,7 @@ pub enum Treatment {
     /// The sources could not settle the behaviour; every candidate is accepted.
     Unsettled {
         /// Why, citing the source.
-        reason: String,
+        why: String,
     },
     /// The release documents that it does not check this.
     NotChecked(NotChecked),
@@ -528,7 +528,7 @@ pub fn describe(profile: &Profile, verbose: bool) -> String {
             let accepts = c.source.as_ref().map(|s| format!(" [{s}]"));
             let treatment = match &c.treatment {
                 Treatment::Checked => None,
-                Treatment::Unsettled { reason } => Some(format!(" unsettled: {reason}")),
+                Treatment::Unsettled { why } => Some(format!(" unsettled: {why}")),
                 Treatment::NotChecked(n) => Some(format!(" not checked: {}", n.why)),
             };
             if c.own || level.is_some() || treatment.is_some() || c.source.is_some() {
@@ -746,9 +746,7 @@ impl ProfileFiles {
                     ));
                     Treatment::Checked
                 }
-                (Some(reason), None) => Treatment::Unsettled {
-                    reason: reason.clone(),
-                },
+                (Some(why), None) => Treatment::Unsettled { why: why.clone() },
                 (None, Some(n)) => Treatment::NotChecked(n.clone()),
                 (None, None) => Treatment::Checked,
             };

@@ -372,6 +372,31 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
                     println!("  {} {} [{}]", w.id, w.name, w.rules.join(", "));
                 }
             }
+            let documented: Vec<_> = a
+                .rules
+                .iter()
+                .filter_map(|r| match &r.treatment {
+                    crate::catalogue::Treatment::NotChecked(n) => Some((r, n)),
+                    _ => None,
+                })
+                .collect();
+            if !documented.is_empty() {
+                println!(
+                    "not checked by this release (profile {}): what the release documents it does not check, and what this holder did:",
+                    a.profile
+                );
+                for (r, n) in documented {
+                    let seen = match r.status {
+                        crate::run::verdict::RuleStatus::NotChecked => "not checked here either",
+                        crate::run::verdict::RuleStatus::Passed => "this holder checks it anyway",
+                        _ => "not run",
+                    };
+                    println!(
+                        "  {} {} ({}): {} [{seen}]",
+                        r.id, n.why, n.source, n.meaning
+                    );
+                }
+            }
             let gaps = a.not_covered();
             if gaps.is_empty() {
                 println!(

@@ -272,6 +272,7 @@ pub fn render(
                 "failed",
                 "warning",
                 "skipped",
+                "not_checked",
                 "not_run",
                 "not_covered",
                 "not_in_profile",

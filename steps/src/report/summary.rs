@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::catalogue::{Catalogue, Level};
+use crate::catalogue::{Catalogue, Level, Treatment};
 use crate::http::Exchange;
 use crate::redact::scrub;
 use crate::report::latency::{self, Endpoints, Latency};
@@ -109,6 +109,26 @@ pub struct Requirement {
     pub reason: Option<String>,
     /// Executed scenarios proving it, with their results.
     pub scenarios: Vec<RuleScenario>,
+    /// How the profile treats it: checked, unsettled (with the reason), or not checked by the
+    /// profile's release (with what it documents).
+    #[serde(flatten)]
+    pub treatment: Treatment,
+}
+
+/// A check the profile's release documents as not made, and what the run saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotCheckedRule {
+    /// Rule ID.
+    pub id: String,
+    /// What the release documents.
+    pub why: String,
+    /// Where it says so.
+    pub source: String,
+    /// What that means for a bank.
+    pub meaning: String,
+    /// What this holder did: `not_checked` (as the release documents), `passed` (it checks
+    /// anyway), or another status when its scenarios did not run.
+    pub status: RuleStatus,
 }
 
 /// A rule of the profile that no scenario proves.
@@ -222,6 +242,8 @@ pub struct Summary {
     pub requirements: Vec<Requirement>,
     /// Rules of the profile without a scenario.
     pub coverage_gaps: Vec<Gap>,
+    /// Checks the profile's release documents as not made.
+    pub not_checked: Vec<NotCheckedRule>,
     /// Executed scenarios, in file and line order.
     pub scenarios: Vec<ScenarioEntry>,
     /// Latency per endpoint.
@@ -365,6 +387,13 @@ pub fn build(
                     rule.and_then(|r| r.untestable_reason.clone())
                         .unwrap_or_else(|| "a black-box client cannot check it".into()),
                 ),
+                RuleStatus::NotChecked => match &row.treatment {
+                    Treatment::NotChecked(n) => Some(format!(
+                        "not checked by this release: {} ({}); {}",
+                        n.why, n.source, n.meaning
+                    )),
+                    _ => None,
+                },
                 _ => None,
             };
             let mut proving: Vec<RuleScenario> = scenarios
@@ -388,7 +417,21 @@ pub fn build(
                 status: row.status,
                 reason,
                 scenarios: proving,
+                treatment: row.treatment.clone(),
             }
+        })
+        .collect();
+    let not_checked = requirements
+        .iter()
+        .filter_map(|r| match &r.treatment {
+            Treatment::NotChecked(n) => Some(NotCheckedRule {
+                id: r.id.clone(),
+                why: n.why.clone(),
+                source: n.source.clone(),
+                meaning: n.meaning.clone(),
+                status: r.status,
+            }),
+            _ => None,
         })
         .collect();
     let mut rule_counts = BTreeMap::new();
@@ -451,6 +494,7 @@ pub fn build(
             .collect(),
         requirements,
         coverage_gaps,
+        not_checked,
         scenarios,
         latency: latency::measure(all_exchanges.iter().copied()),
     }

@@ -107,15 +107,21 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart).
+    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart), and, when
+    /// any, `N not checked by this release`.
     pub fn closing_line(&self) -> String {
         let a = &self.assessment;
-        format!(
+        let mut line = format!(
             "conformance: {} passed, {} failed, {} skipped",
             a.count(Verdict::Passed),
             a.count(Verdict::Failed),
             a.count(Verdict::Skipped)
-        )
+        );
+        let not_checked = a.count(Verdict::NotChecked);
+        if not_checked > 0 {
+            line.push_str(&format!(", {not_checked} not checked by this release"));
+        }
+        line
     }
 
     /// Whether everything applicable passed.

@@ -191,7 +191,7 @@ fn rule_accepts(w: &DcrWorld, rule_id: &str) -> anyhow::Result<Expectation> {
             c.level,
             c.accepts.clone(),
             match &c.treatment {
-                Treatment::Unsettled { reason } => Some(reason.clone()),
+                Treatment::Unsettled { why } => Some(why.clone()),
                 _ => None,
             },
         ),
