@@ -190,3 +190,78 @@ fn usage_errors_exit_2_and_say_what_was_expected() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// Lines of the text output that are findings with `status` (FAIL, WARN, ...).
+fn findings<'a>(text: &'a str, status: &str) -> Vec<&'a str> {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with(&format!("{status} ")))
+        .collect()
+}
+
+/// Seed 003's sample request, inspected as WSO2's CDS toolkit 0.2 would take it (at the time
+/// its sample response was issued, against the identity server that is its audience): one
+/// failure, the hybrid response type, cited with the release's own rule and string.
+#[test]
+fn the_wso2_0_2_sample_request_under_its_profile_fails_only_for_its_hybrid_response_type() {
+    let out = inspect(&[
+        &sample("wso2-cds-toolkit-dcr-0.2-registration-request.jwt"),
+        "--now",
+        "1649137285",
+        "--issuer",
+        "https://localhost:9446/oauth2/token",
+        "--profile",
+        "wso2-cds-0.2",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let fails = findings(&text, "FAIL");
+    assert_eq!(fails.len(), 1, "{text}");
+    assert!(
+        fails[0].contains("DCR-REQ-037") && fails[0].contains("WSO2-CDS02-013 [IMPL]"),
+        "{}",
+        fails[0]
+    );
+    assert!(text.contains("profile wso2-cds-0.2"), "{text}");
+}
+
+/// The same request is a well-formed hybrid-era registration: no failure under cds-au-hybrid.
+#[test]
+fn the_wso2_0_2_sample_request_is_a_valid_hybrid_era_registration() {
+    let out = inspect(&[
+        &sample("wso2-cds-toolkit-dcr-0.2-registration-request.jwt"),
+        "--now",
+        "1649137285",
+        "--issuer",
+        "https://localhost:9446/oauth2/token",
+        "--profile",
+        "cds-au-hybrid",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(findings(&text, "FAIL").is_empty(), "{text}");
+    assert!(text.contains("DCR-REQ-050"), "{text}");
+}
+
+/// Seed 000's sample request registered on WSO2 Open Banking 1.4, as its page shows: under
+/// that release's profile, before its exp, nothing fails; what the release does not check is
+/// a warning that says so. Under cds-au the same request still fails where it did.
+#[test]
+fn the_wso2_0_1_sample_request_has_no_failure_under_its_release() {
+    let file = sample("wso2-ob14-dcr-0.1-registration-request.jwt");
+    let out = inspect(&[&file, "--now", "1574233558", "--profile", "wso2-ob-au-0.1"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(findings(&text, "FAIL").is_empty(), "{text}");
+    let iss = findings(&text, "WARN")
+        .into_iter()
+        .find(|l| l.contains("DCR-REQ-015"))
+        .expect("the iss finding");
+    assert!(iss.contains("not checked by this release"), "{iss}");
+    let cds = inspect(&[&file, "--now", "1574233558"]);
+    let cds_text = stdout(&cds);
+    assert_eq!(cds.status.code(), Some(1), "{cds_text}");
+    let fails = findings(&cds_text, "FAIL");
+    for rule in ["DCR-REQ-015", "DCR-REQ-034", "DCR-REQ-037"] {
+        assert!(fails.iter().any(|l| l.contains(rule)), "{rule}: {cds_text}");
+    }
+}

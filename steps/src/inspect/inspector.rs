@@ -213,6 +213,8 @@ impl Inspector<'_> {
     /// unsettled, is a warning: a holder of that release does not refuse it for certain.
     pub(super) fn resolve(&self, check: Check) -> Result<Option<Finding>, InspectError> {
         let mut rules = Vec::new();
+        // Why a problem under the profile's strongest rule is only a warning, if it is.
+        let mut caveat: Option<String> = None;
         for id in check.rules {
             let rule = self.catalogue.rule(id).ok_or_else(|| {
                 InspectError::Catalogue(format!(
@@ -220,6 +222,19 @@ impl Inspector<'_> {
                 ))
             })?;
             if let Some(checked) = self.profile.rule(&rule.id) {
+                if caveat.is_none() {
+                    caveat = match &checked.treatment {
+                        Treatment::Checked => None,
+                        Treatment::Unsettled { why } => Some(format!(
+                            "unsettled under profile {}: {why}",
+                            self.profile.name
+                        )),
+                        Treatment::NotChecked(n) => Some(format!(
+                            "not checked by this release ({}): {}",
+                            n.source, n.why
+                        )),
+                    };
+                }
                 rules.push((
                     RuleRef {
                         id: rule.id.clone(),
@@ -245,10 +260,16 @@ impl Inspector<'_> {
             Outcome::Problem if refusing => Status::Fail,
             Outcome::Problem => Status::Warn,
         };
+        let message = match (status, caveat) {
+            (Status::Warn, Some(caveat)) if check.outcome == Outcome::Problem => {
+                format!("{} [{caveat}]", check.message)
+            }
+            _ => check.message,
+        };
         Ok(Some(Finding {
             status,
             rules,
-            message: check.message,
+            message,
         }))
     }
 }

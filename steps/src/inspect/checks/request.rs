@@ -29,7 +29,7 @@ pub(crate) fn request_claims(
     if !c.contains_key("software_statement") {
         out.push(check(
             Outcome::Problem,
-            &["DCR-REQ-021"],
+            &["DCR-REQ-021", "WSO2-CDS02-001"],
             "software_statement is missing",
         ));
     }
@@ -50,7 +50,7 @@ pub(crate) fn request_claims(
         c,
         "token_endpoint_auth_method",
         &["private_key_jwt"],
-        &["DCR-REQ-032"],
+        &["DCR-REQ-032", "WSO2-CDS02-015"],
     ));
     out.push(one_of(
         c,
@@ -102,7 +102,12 @@ pub(crate) fn request_claims(
         ));
     }
     if c.contains_key("application_type") {
-        out.push(one_of(c, "application_type", &["web"], &["DCR-REQ-053"]));
+        out.push(one_of(
+            c,
+            "application_type",
+            &["web"],
+            &["DCR-REQ-053", "WSO2-CDS02-014"],
+        ));
     } else {
         out.push(check(
             Outcome::Note,
@@ -255,7 +260,7 @@ fn grant_types(value: Option<&Value>) -> Vec<Check> {
     } else {
         check(
             Outcome::Problem,
-            &["DCR-REQ-034"],
+            &["DCR-REQ-034", "WSO2-CDS02-012"],
             format!(
                 "grant_types holds {} outside client_credentials, authorization_code, refresh_token",
                 quoted(&foreign)
@@ -273,7 +278,7 @@ fn grant_types(value: Option<&Value>) -> Vec<Check> {
         out.push(check(
             Outcome::Caution,
             &[],
-            "grant_types lacks client_credentials, which the recipient needs for the cdr:registration token of GET/PUT/DELETE (the CDS is silent; digest §8.12)",
+            "grant_types lacks client_credentials, which the recipient needs for the cdr:registration token of GET/PUT/DELETE (the CDS is silent; SOURCES.md §8.12)",
         ));
     }
     out
@@ -302,7 +307,7 @@ fn response_types(c: &Map<String, Value>) -> Vec<Check> {
     } else {
         out.push(check(
             Outcome::Problem,
-            &["DCR-REQ-037"],
+            &["DCR-REQ-037", "WSO2-CDS02-013"],
             format!(
                 "response_types {value} is not [\"code\"]; the hybrid flow (code id_token) was retired on 12 May 2025"
             ),
