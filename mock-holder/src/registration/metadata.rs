@@ -11,9 +11,9 @@
 //! |---|---|---|
 //! | [`redirect_uris`] | `redirect_uris` ⊆ the SSA's (exact match) | the SSA's list |
 //! | [`token_endpoint_auth`] | `token_endpoint_auth_method`, `token_endpoint_auth_signing_alg` | – |
-//! | [`grant_types`], [`response_types`] | `grant_types` (with `authorization_code`), `response_types` = `["code"]` | – |
-//! | [`authorization_response`] | JARM: `authorization_signed_response_alg`, `authorization_encrypted_response_*` | `enc` A128CBC-HS256 |
-//! | [`id_token`] | `id_token_signed_response_alg`; the encryption members are ignored | – |
+//! | [`grant_types`], [`response_types`] | `grant_types` (with `authorization_code`), `response_types` = `["code"]` (hybrid era: and/or `code id_token`) | – |
+//! | [`authorization_response`] | JARM: `authorization_signed_response_alg`, `authorization_encrypted_response_*` (hybrid era: only with `code`) | `enc` A128CBC-HS256 |
+//! | [`id_token`] | `id_token_signed_response_alg`; the encryption members are ignored (hybrid era: required with `code id_token`, see `super::hybrid`) | – |
 //! | [`request_object_alg`] | `request_object_signing_alg` | PS256 |
 //! | [`application_type`] | `application_type` = `web` | `web` |
 //! | [`ssa_members`], [`scope`], [`software_statement`] | echoed from the SSA | – |
@@ -21,10 +21,12 @@
 
 use serde_json::{Map, Value};
 
+use super::hybrid;
 use super::ssa::SOFTWARE_ROLE;
 use super::{metadata_error, ssa_error};
 use crate::defect::Defect;
 use crate::error::OAuthError;
+use crate::flavour::Pipeline;
 use crate::jose::{ALLOWED_ALGS, str_claim};
 use crate::state::AppState;
 
@@ -62,8 +64,18 @@ pub(super) fn build(
     token_endpoint_auth(state, request)?;
     let grant_types = grant_types(state, request)?;
     let response_types = response_types(state, request)?;
-    let authorization = authorization_response(state, request)?;
-    let id_token = id_token(state, request)?;
+    let hybrid_era = hybrid_era(state);
+    // Hybrid era: JARM applies to a registration with `code` only (see `super::hybrid`).
+    let authorization = if !hybrid_era || response_types.iter().any(|r| r == "code") {
+        authorization_response(state, request)?
+    } else {
+        AuthorizationResponse {
+            signed_alg: None,
+            encryption: None,
+        }
+    };
+    let hybrid_registered = hybrid_era && response_types.iter().any(|r| r == hybrid::HYBRID);
+    let id_token = id_token(state, request, hybrid_registered)?;
     let request_object_alg = request_object_alg(state, request)?;
     let application_type = application_type(state, request)?;
 
@@ -133,7 +145,12 @@ fn string_array(value: &Value, name: &str) -> Result<Vec<String>, OAuthError> {
         .collect()
 }
 
-fn one_of<'a>(
+/// Whether the holder emulates the hybrid era (flavour `cds-au-hybrid`).
+fn hybrid_era(state: &AppState) -> bool {
+    matches!(state.policy().pipeline, Pipeline::Cds { hybrid: true })
+}
+
+pub(super) fn one_of<'a>(
     claims: &'a Map<String, Value>,
     name: &str,
     allowed: &[&str],
@@ -246,7 +263,7 @@ fn grant_types(state: &AppState, request: &Map<String, Value>) -> Result<Vec<Str
 }
 
 /// `response_types`: required, and exactly `["code"]` (the Authorization Code Flow; hybrid is
-/// retired).
+/// retired). In the hybrid era, `code` and/or `code id_token`.
 fn response_types(
     state: &AppState,
     request: &Map<String, Value>,
@@ -258,6 +275,18 @@ fn response_types(
         None | Some(Value::Null) => return Err(metadata_error("response_types is required")),
         Some(v) => string_array(v, "response_types")?,
     };
+    if hybrid_era(state) {
+        if response_types.is_empty()
+            || response_types
+                .iter()
+                .any(|r| !hybrid::RESPONSE_TYPES.contains(&r.as_str()))
+        {
+            return Err(metadata_error(
+                "response_types must be [\"code\"], [\"code id_token\"] or both",
+            ));
+        }
+        return Ok(response_types);
+    }
     let hybrid_allowed = state.defect(Defect::AcceptHybrid);
     if response_types.is_empty()
         || response_types
@@ -366,10 +395,21 @@ struct IdToken {
 }
 
 /// `id_token_signed_response_alg` (PS256 or ES256, required). The id_token encryption members
-/// are for the retired hybrid flow: ignored, not stored (CDS v1.22 "must be ignored").
-fn id_token(state: &AppState, request: &Map<String, Value>) -> Result<IdToken, OAuthError> {
+/// are for the retired hybrid flow: ignored, not stored (CDS v1.22 "must be ignored"), unless
+/// `hybrid_registered` (the hybrid era, `code id_token` registered): then required.
+fn id_token(
+    state: &AppState,
+    request: &Map<String, Value>,
+    hybrid_registered: bool,
+) -> Result<IdToken, OAuthError> {
     if !state.defect(Defect::AnyIdTokenAlg) {
         one_of(request, "id_token_signed_response_alg", ALLOWED_ALGS, true)?;
+    }
+    if hybrid_registered {
+        return Ok(IdToken {
+            signed_alg: request.get("id_token_signed_response_alg").cloned(),
+            encryption: hybrid::id_token_encryption(request)?,
+        });
     }
     if state.defect(Defect::RequireIdTokenEncryption)
         && (str_claim(request, "id_token_encrypted_response_alg").is_none()
@@ -474,7 +514,7 @@ fn software_statement(state: &AppState, ssa_text: String, ssa: &Map<String, Valu
 
 /// The `reserialise-ssa` defect: `ssa` with its payload re-encoded from the parsed `claims`
 /// (pretty-printed), header and signature kept.
-fn reserialised(ssa: &str, claims: &Map<String, Value>) -> String {
+pub(super) fn reserialised(ssa: &str, claims: &Map<String, Value>) -> String {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = ssa.split('.');
