@@ -48,7 +48,8 @@
 //!   thumbprint made available to handlers.
 //! * `jose`: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
 //! * `defect`: the defects a holder can be started with (`defects.yaml`), one at a time,
-//!   each breaking one rule on purpose, for the suite's self-check.
+//!   each breaking one rule on purpose, for the suite's self-check, and the flavours each
+//!   one applies to.
 //! * `flavour`: the DCR flavours ([`Flavour`]) and each one's `Policy` (where flavours
 //!   differ, as data: paths, pipeline, response shape, management rules) and `Dialect` (how
 //!   it words errors).
