@@ -155,7 +155,8 @@ pub(super) async fn validate(
         }
     }
     let ssa_text = match str_claim(&unverified, "software_statement") {
-        Some(s) => s.trim().to_string(),
+        // Kept as sent: it is echoed byte for byte.
+        Some(s) => s.to_string(),
         None if state.defect(Defect::MissingSsaInvalidRequest) => {
             return Err(OAuthError::InvalidRequest(
                 "The software_statement is missing".into(),

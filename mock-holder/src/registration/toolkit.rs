@@ -130,7 +130,8 @@ pub(super) async fn validate(
             ));
         }
         None | Some(Value::Null) => return Err(metadata_error(NO_SSA)),
-        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        // Kept as sent: it is echoed byte for byte.
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
         Some(Value::String(_)) => return Err(metadata_error(NO_SSA)),
         Some(_) => return Err(metadata_error(MALFORMED)),
     };
