@@ -7,7 +7,8 @@ use mock_holder::{Flavour, Settings};
 use rstest::rstest;
 use serde_json::{Value, json};
 
-use crate::helpers::{spawn_app, spawn_flavour};
+use crate::durability::{Holder, free_port};
+use crate::helpers::{mtls_client, spawn_app, spawn_flavour};
 
 /// Discovery on both listeners names the flavour's registration endpoint, on the mTLS host at
 /// the flavour's path (wso2-flavours §3 and §4 "Base path"; seed 000 l.39, seed 003 l.141).
@@ -144,4 +145,58 @@ fn the_binary_lists_the_flavours() {
         assert!(line.starts_with(flavour.name()), "{line}");
         assert!(line.contains(flavour.description()), "{line}");
     }
+}
+
+/// `serve --flavour NAME` overrides the config file's `flavour:`, and the start-up log says
+/// which flavour runs; discovery then advertises that flavour's registration endpoint.
+#[tokio::test]
+async fn the_command_line_flavour_overrides_the_config_and_is_logged() {
+    let dir = std::env::temp_dir().join(format!("mh-flavour-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (public, mtls) = (free_port(), free_port());
+    let config = dir.join("holder.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen: {{public: '127.0.0.1:{public}', mtls: '127.0.0.1:{mtls}'}}\n\
+             tls: {{generate: '{pki}'}}\n\
+             register_jwks_uri: 'http://127.0.0.1:9/jwks'\n\
+             database: ':memory:'\n\
+             flavour: wso2-ob-au-0.1\n",
+            pki = dir.join("pki").display(),
+        ),
+    )
+    .unwrap();
+
+    let holder = Holder::start_with(&config, &dir, public, &["--flavour", "wso2-cds-0.2"]).await;
+
+    let ca = std::fs::read_to_string(dir.join("pki/ca.pem")).unwrap();
+    let identity = format!(
+        "{}{}",
+        std::fs::read_to_string(dir.join("pki/client-a.pem")).unwrap(),
+        std::fs::read_to_string(dir.join("pki/client-a.key")).unwrap()
+    );
+    let doc: Value = mtls_client(&ca, &identity)
+        .get(format!(
+            "https://127.0.0.1:{mtls}/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["registration_endpoint"],
+        json!(format!(
+            "https://127.0.0.1:{mtls}/open-banking/0.2/register"
+        ))
+    );
+    let log = holder.log_text();
+    assert!(
+        log.contains("flavour wso2-cds-0.2: WSO2 CDS toolkit DCR 0.2"),
+        "{log}"
+    );
+    holder.kill_9();
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -4,6 +4,7 @@
 
 mod concurrency;
 mod durability;
+mod flavour_defects;
 mod flavour_hybrid;
 mod flavour_wso2_cds_02;
 mod flavour_wso2_cds_02_management;
