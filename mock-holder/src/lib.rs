@@ -31,7 +31,8 @@
 //!   family of flavours: the CDS sequence (`ssa` step 2, `request` steps 3-4, `metadata` step
 //!   5, one function per family of members, `hybrid` for the hybrid era), the WSO2 toolkit's
 //!   gateway and Identity Server phases (`toolkit`), the WSO2 OB 1.4 / 2.0 product's
-//!   (`product`); and `render`, a registration written in the flavour's response shape.
+//!   (`product`), composed of shared `checks` (signatures, redirect subset, `jti`, SSA echo,
+//!   each with its defects); and `render`, a registration written in the flavour's shape.
 //! * `tokens`: certificate-bound access tokens: issuing them, and the bearer checks of the
 //!   management endpoints (401 / 403, revocation of tokens naming an unknown client).
 //! * `state`: `AppState`, shared by handlers: settings, advertised [`Urls`], store, JWKS cache,

@@ -21,6 +21,7 @@
 
 use serde_json::{Map, Value};
 
+use super::checks::{self, RedirectFailure};
 use super::hybrid;
 use super::ssa::SOFTWARE_ROLE;
 use super::{metadata_error, ssa_error};
@@ -178,35 +179,15 @@ fn redirect_uris(
         .map_err(|_| {
             ssa_error("The software_statement redirect_uris must be an array of strings")
         })?;
-    let redirects = match request.get("redirect_uris") {
-        None | Some(Value::Null) if state.defect(Defect::NoDefaultRedirects) => Vec::new(),
-        None | Some(Value::Null) => ssa_redirects.clone(),
-        Some(v) => {
-            let requested = string_array(v, "redirect_uris").map_err(|_| {
-                OAuthError::InvalidRedirectUri("redirect_uris must be an array of strings".into())
-            })?;
-            if requested.is_empty() {
-                return Err(OAuthError::InvalidRedirectUri(
-                    "redirect_uris must not be empty".into(),
-                ));
+    checks::requested_redirects(state, request, ssa_redirects).map_err(|e| {
+        OAuthError::InvalidRedirectUri(match e {
+            RedirectFailure::NotStrings => "redirect_uris must be an array of strings".into(),
+            RedirectFailure::Empty => "redirect_uris must not be empty".into(),
+            RedirectFailure::NotInSsa(bad) => {
+                format!("The redirect_uri {bad} is not in the software_statement")
             }
-            let ignore_case = state.defect(Defect::CaseInsensitiveRedirects);
-            let in_ssa = |u: &String| {
-                ssa_redirects
-                    .iter()
-                    .any(|s| s == u || (ignore_case && s.eq_ignore_ascii_case(u)))
-            };
-            if !state.defect(Defect::SkipRedirectCheck)
-                && let Some(bad) = requested.iter().find(|u| !in_ssa(u))
-            {
-                return Err(OAuthError::InvalidRedirectUri(format!(
-                    "The redirect_uri {bad} is not in the software_statement"
-                )));
-            }
-            requested
-        }
-    };
-    Ok(redirects)
+        })
+    })
 }
 
 /// `token_endpoint_auth_method` (`private_key_jwt`) and `token_endpoint_auth_signing_alg`
@@ -254,12 +235,7 @@ fn grant_types(state: &AppState, request: &Map<String, Value>) -> Result<Vec<Str
             "grant_types must contain authorization_code",
         ));
     }
-    Ok(grant_types
-        .into_iter()
-        .filter(|g| {
-            !(state.defect(Defect::DropClientCredentialsGrant) && *g == "client_credentials")
-        })
-        .collect())
+    Ok(checks::registered_grants(state, grant_types))
 }
 
 /// `response_types`: required, and exactly `["code"]` (the Authorization Code Flow; hybrid is
@@ -475,27 +451,15 @@ fn application_type(
 
 /// The SSA-provided metadata, echoed as top-level members, and `software_roles`.
 fn ssa_members(state: &AppState, ssa: &Map<String, Value>, out: &mut Map<String, Value>) {
-    for name in ECHOED_SSA_CLAIMS {
-        if let Some(v) = ssa.get(*name).filter(|v| !v.is_null()) {
-            out.insert((*name).into(), v.clone());
-        }
-    }
-    if state.defect(Defect::DropSsaPolicyUris) {
-        out.remove("tos_uri");
-        out.remove("policy_uri");
-    }
-    if state.defect(Defect::OmitClientDescription) {
-        out.remove("client_description");
-    }
+    checks::echo_ssa(state, ssa, ECHOED_SSA_CLAIMS, out);
     out.insert("software_roles".into(), Value::String(SOFTWARE_ROLE.into()));
 }
 
 /// `scope`: the SSA's scopes that the holder supports (CDS: unsupported ones are ignored).
-fn scope(state: &AppState, ssa: &Map<String, Value>) -> String {
+pub(super) fn scope(state: &AppState, ssa: &Map<String, Value>) -> String {
     let supported = &state.settings().supported_scopes;
     let keep_all = state.defect(Defect::KeepUnsupportedScopes);
-    let scope: Vec<&str> = ssa["scope"]
-        .as_str()
+    let scope: Vec<&str> = str_claim(ssa, "scope")
         .unwrap_or_default()
         .split_whitespace()
         .filter(|s| keep_all || supported.iter().any(|x| x == s))
@@ -504,7 +468,11 @@ fn scope(state: &AppState, ssa: &Map<String, Value>) -> String {
 }
 
 /// `software_statement`: the SSA byte for byte as sent (GET returns it).
-fn software_statement(state: &AppState, ssa_text: String, ssa: &Map<String, Value>) -> String {
+pub(super) fn software_statement(
+    state: &AppState,
+    ssa_text: String,
+    ssa: &Map<String, Value>,
+) -> String {
     if state.defect(Defect::ReserialiseSsa) {
         reserialised(&ssa_text, ssa)
     } else {
@@ -514,7 +482,7 @@ fn software_statement(state: &AppState, ssa_text: String, ssa: &Map<String, Valu
 
 /// The `reserialise-ssa` defect: `ssa` with its payload re-encoded from the parsed `claims`
 /// (pretty-printed), header and signature kept.
-pub(super) fn reserialised(ssa: &str, claims: &Map<String, Value>) -> String {
+fn reserialised(ssa: &str, claims: &Map<String, Value>) -> String {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut parts = ssa.split('.');

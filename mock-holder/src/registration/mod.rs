@@ -3,8 +3,9 @@
 //! flavour's response shape ([`render`]).
 //!
 //! The WSO2 flavours have pipelines of their own, in the order and words of their sources:
-//! [`toolkit`] (the CDS toolkit's DCR 0.2) and [`product`] (WSO2 Open Banking 1.4 / 2.0). The
-//! CDS flavours follow the order the CDS registration sequence implies:
+//! [`toolkit`] (the CDS toolkit's DCR 0.2) and [`product`] (WSO2 Open Banking 1.4 / 2.0). All
+//! pipelines compose the same building blocks ([`checks`]). The CDS flavours follow the order
+//! the CDS registration sequence implies:
 //!
 //! 1. the body is a compact JWS whose payload carries a `software_statement` (here);
 //! 2. the SSA's signature verifies with the CDR Register's key named by its `kid` (Register JWKS
@@ -20,6 +21,7 @@
 //! The first failure is returned, as an RFC 7591 error. The suite checks this order and the
 //! exact error texts, so both are part of the holder's behaviour.
 
+mod checks;
 mod hybrid;
 mod metadata;
 mod product;
@@ -82,6 +84,26 @@ impl LifetimeChecks {
     };
 }
 
+/// Which lifetime rule a JWT broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LifetimeFault {
+    /// `iat` or `exp` is missing.
+    Missing,
+    /// `iat` or `nbf` is in the future.
+    Early,
+    /// `exp` is past.
+    Expired,
+}
+
+/// A lifetime check that failed: which rule, and the holder's own text for it.
+#[derive(Debug)]
+pub(super) struct LifetimeError {
+    /// The rule broken.
+    pub(super) fault: LifetimeFault,
+    /// "the {what} has expired (exp ..., now ...)" etc.
+    pub(super) text: String,
+}
+
 /// Checks `iat` and `exp` against now with the configured skew.
 fn check_lifetime(
     claims: &Map<String, Value>,
@@ -89,27 +111,35 @@ fn check_lifetime(
     skew: i64,
     what: &str,
     checks: LifetimeChecks,
-) -> Result<(), String> {
+) -> Result<(), LifetimeError> {
+    let fail = |fault, text: String| Err(LifetimeError { fault, text });
     let iat = match int_claim(claims, "iat") {
         Some(iat) => iat,
         None if !checks.require_iat => now,
-        None => return Err(format!("the {what} has no iat")),
+        None => return fail(LifetimeFault::Missing, format!("the {what} has no iat")),
     };
-    let exp = int_claim(claims, "exp").ok_or(format!("the {what} has no exp"))?;
+    let Some(exp) = int_claim(claims, "exp") else {
+        return fail(LifetimeFault::Missing, format!("the {what} has no exp"));
+    };
     if iat > now + skew {
-        return Err(format!(
-            "the {what} was issued in the future (iat {iat}, now {now})"
-        ));
+        return fail(
+            LifetimeFault::Early,
+            format!("the {what} was issued in the future (iat {iat}, now {now})"),
+        );
     }
     if checks.check_expiry && exp < now - skew {
-        return Err(format!("the {what} has expired (exp {exp}, now {now})"));
+        return fail(
+            LifetimeFault::Expired,
+            format!("the {what} has expired (exp {exp}, now {now})"),
+        );
     }
     if let Some(nbf) = int_claim(claims, "nbf")
         && nbf > now + skew
     {
-        return Err(format!(
-            "the {what} is not valid yet (nbf {nbf}, now {now})"
-        ));
+        return fail(
+            LifetimeFault::Early,
+            format!("the {what} is not valid yet (nbf {nbf}, now {now})"),
+        );
     }
     Ok(())
 }
@@ -241,7 +271,7 @@ mod tests {
             err,
         ) {
             (Ok(()), None) => {}
-            (Err(e), Some(want)) => assert!(e.contains(want), "{e}"),
+            (Err(e), Some(want)) => assert!(e.text.contains(want), "{e:?}"),
             (got, want) => panic!("got {got:?}, want error {want:?}"),
         }
     }

@@ -26,13 +26,16 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::metadata::reserialised;
-use super::{LifetimeChecks, Operation, ValidRegistration, check_lifetime};
+use super::checks::{self, SignatureFailure, present, strings};
+use super::metadata::software_statement;
+use super::ssa::SSA_ISSUER;
+use super::{
+    LifetimeChecks, Operation, ValidRegistration, check_lifetime, metadata_error, ssa_error,
+};
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::flavour::Release;
-use crate::jose::{header_alg_and_kid, split_jws, str_claim, verify_compact};
-use crate::jwks::JwksError;
+use crate::jose::{split_jws, str_claim};
 use crate::state::AppState;
 
 /// The product family's malformed-JWT answer (wso2-flavours §6 d1, `UKErrorResponseUtil`).
@@ -45,8 +48,6 @@ const BAD_SSA_SIGNATURE: &str = "Failed to validate SSA signature";
 const ISS_MISMATCH: &str = "ISS claim of the request JWT does not match with the SSA's software ID";
 /// §6 d1 item 6.
 const REDIRECT_MISMATCH: &str = "Provided redirect uris does not match with the SSA";
-/// The SSA issuer (the CDR Register).
-const SSA_ISSUER: &str = "cdr-register";
 /// OB 2.0 `jti_cache_expiry_time = 60` (wso2-flavours §3 "Validations / config").
 const JTI_CACHE_SECONDS: i64 = 60;
 /// Seed 000 l.153: the supported grant types.
@@ -91,14 +92,6 @@ const ECHOED_SSA_CLAIMS: &[&str] = &[
     "software_roles",
 ];
 
-fn metadata_error(text: impl Into<String>) -> OAuthError {
-    OAuthError::InvalidClientMetadata(text.into())
-}
-
-fn ssa_error(text: impl Into<String>) -> OAuthError {
-    OAuthError::InvalidSoftwareStatement(text.into())
-}
-
 /// A signature failure: OB 2.0's custom code, OB 1.4's RFC 7591 `invalid_client_metadata`.
 fn signature_error(release: Release, text: &str) -> OAuthError {
     match release {
@@ -107,18 +100,6 @@ fn signature_error(release: Release, text: &str) -> OAuthError {
             OAuthError::flavoured(StatusCode::BAD_REQUEST, "signature_validation_failed", text)
         }
     }
-}
-
-fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    claims.get(name).filter(|v| !v.is_null())
-}
-
-fn strings(value: &Value) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_string))
-        .collect()
 }
 
 /// The SSA's key set: `jwks_uri` (CDR SSAs), or `software_jwks_endpoint` (the UK name, which
@@ -181,7 +162,15 @@ pub(super) async fn validate(
     let claims =
         request_signature(state, body, &header, unverified, &unverified_ssa, release).await?;
     let ssa = if ssa_signature {
-        verify_ssa(state, &ssa_text, &ssa_header, operation, release).await?
+        verify_ssa(
+            state,
+            &ssa_text,
+            &ssa_header,
+            unverified_ssa,
+            operation,
+            release,
+        )
+        .await?
     } else {
         unverified_ssa
     };
@@ -209,28 +198,12 @@ async fn request_signature(
     ssa: &Map<String, Value>,
     release: Release,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let unsigned = state.defect(Defect::AcceptAlgNoneRequest)
-        && header.get("alg").and_then(Value::as_str) == Some("none");
-    if unsigned || state.defect(Defect::SkipRequestSignature) {
-        return Ok(unverified);
-    }
-    let invalid = || signature_error(release, BAD_REQUEST_SIGNATURE);
-    let (alg, kid) = header_alg_and_kid(header, "registration request").map_err(|_| invalid())?;
-    let jwks_uri = recipient_jwks_uri(ssa)
-        .filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
-        .ok_or_else(invalid)?;
-    let verifier = state
-        .jwks()
-        .verifier_for(jwks_uri, kid, alg, "registration request", true)
+    checks::request_signature(state, body, header, unverified, recipient_jwks_uri(ssa))
         .await
         .map_err(|e| match e {
-            Err(JwksError::UnknownKid { .. }) | Ok(_) => invalid(),
-            Err(other) if state.defect(Defect::RecipientJwksFailure500) => {
-                OAuthError::Internal(anyhow::anyhow!("recipient JWKS: {other}"))
-            }
-            Err(_) => invalid(),
-        })?;
-    verify_compact(body, verifier.as_ref()).map_err(|_| invalid())
+            SignatureFailure::Internal(e) => OAuthError::Internal(e),
+            _ => signature_error(release, BAD_REQUEST_SIGNATURE),
+        })
 }
 
 /// OB 2.0 with `ssa_signature_validation` on: the SSA verifies with the Register's key named
@@ -239,31 +212,13 @@ async fn verify_ssa(
     state: &AppState,
     ssa_text: &str,
     header: &Map<String, Value>,
+    unverified: Map<String, Value>,
     operation: Operation,
     release: Release,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let skip = state.defect(Defect::SkipSsaSignature)
-        || (operation == Operation::Update && state.defect(Defect::PutSkipsSsaVerification));
-    if skip {
-        return split_jws(ssa_text)
-            .map(|(_, claims)| claims)
-            .ok_or_else(|| signature_error(release, BAD_SSA_SIGNATURE));
-    }
-    let invalid = || signature_error(release, BAD_SSA_SIGNATURE);
-    let (alg, kid) = header_alg_and_kid(header, "software_statement").map_err(|_| invalid())?;
-    let refresh = !state.defect(Defect::NoRegisterJwksRefresh);
-    let verifier = state
-        .jwks()
-        .verifier_for(
-            &state.settings().register_jwks_uri,
-            kid,
-            alg,
-            "software_statement",
-            refresh,
-        )
+    checks::ssa_signature(state, ssa_text, header, unverified, operation)
         .await
-        .map_err(|_| invalid())?;
-    verify_compact(ssa_text, verifier.as_ref()).map_err(|_| invalid())
+        .map_err(|_| signature_error(release, BAD_SSA_SIGNATURE))
 }
 
 /// The SSA's `iss` and lifetime (seed 000 l.161: the SSA is validated as the CDR DCR
@@ -279,7 +234,7 @@ fn ssa_claims(state: &AppState, ssa: &Map<String, Value>) -> Result<(), OAuthErr
         ..LifetimeChecks::ALL
     };
     check_lifetime(ssa, state.now(), state.skew(), "software statement", checks)
-        .map_err(|e| ssa_error(format!("Invalid software statement: {e}")))
+        .map_err(|e| ssa_error(format!("Invalid software statement: {}", e.text)))
 }
 
 /// The request's lifetime, then (OB 2.0) `iss` = SSA `software_id` and `jti` replay.
@@ -294,7 +249,7 @@ fn request_claims(
         check_expiry: !state.defect(Defect::AcceptExpiredRequest),
     };
     check_lifetime(claims, state.now(), state.skew(), "request JWT", checks)
-        .map_err(|e| metadata_error(format!("Invalid request JWT: {e}")))?;
+        .map_err(|e| metadata_error(format!("Invalid request JWT: {}", e.text)))?;
     if release == Release::Ob14 {
         return Ok(());
     }
@@ -304,15 +259,9 @@ fn request_claims(
         return Err(metadata_error(ISS_MISMATCH));
     }
     if let Some(jti) = str_claim(claims, "jti")
-        && !state.defect(Defect::SkipJtiReplay)
+        && !checks::fresh_jti(state, jti, state.now() + JTI_CACHE_SECONDS)?
     {
-        let now = state.now();
-        if !state
-            .store()
-            .record_jti("registration", jti, now + JTI_CACHE_SECONDS, now)?
-        {
-            return Err(metadata_error("JTI of the request JWT has been replayed"));
-        }
+        return Err(metadata_error("JTI of the request JWT has been replayed"));
     }
     Ok(())
 }
@@ -329,26 +278,8 @@ fn redirect_uris(
         .ok_or_else(|| {
             ssa_error("The redirect_uris of the software statement must be an array of strings")
         })?;
-    let Some(value) = present(claims, "redirect_uris") else {
-        if state.defect(Defect::NoDefaultRedirects) {
-            return Ok(Vec::new());
-        }
-        return Ok(ssa_redirects);
-    };
-    let mismatch = || OAuthError::InvalidRedirectUri(REDIRECT_MISMATCH.into());
-    let requested = strings(value)
-        .filter(|r| !r.is_empty())
-        .ok_or_else(mismatch)?;
-    let ignore_case = state.defect(Defect::CaseInsensitiveRedirects);
-    let in_ssa = |u: &String| {
-        ssa_redirects
-            .iter()
-            .any(|s| s == u || (ignore_case && s.eq_ignore_ascii_case(u)))
-    };
-    if !state.defect(Defect::SkipRedirectCheck) && !requested.iter().all(in_ssa) {
-        return Err(mismatch());
-    }
-    Ok(requested)
+    checks::requested_redirects(state, claims, ssa_redirects)
+        .map_err(|_| OAuthError::InvalidRedirectUri(REDIRECT_MISMATCH.into()))
 }
 
 /// The metadata values of seed 000's table (l.152-160).
@@ -413,18 +344,7 @@ fn registration(
     redirect_uris: Vec<String>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    for name in ECHOED_SSA_CLAIMS {
-        if let Some(v) = present(ssa, name) {
-            out.insert((*name).into(), v.clone());
-        }
-    }
-    if state.defect(Defect::DropSsaPolicyUris) {
-        out.remove("tos_uri");
-        out.remove("policy_uri");
-    }
-    if state.defect(Defect::OmitClientDescription) {
-        out.remove("client_description");
-    }
+    checks::echo_ssa(state, ssa, ECHOED_SSA_CLAIMS, &mut out);
     if let Some(jwks_uri) = recipient_jwks_uri(ssa) {
         out.insert("jwks_uri".into(), jwks_uri.into());
     }
@@ -444,18 +364,16 @@ fn registration(
             out.insert(name.into(), v.clone());
         }
     }
-    let mut grants = present(claims, "grant_types")
+    let grants = present(claims, "grant_types")
         .and_then(strings)
         .unwrap_or_default();
-    if state.defect(Defect::DropClientCredentialsGrant) {
-        grants.retain(|g| g != "client_credentials");
-    }
-    out.insert("grant_types".into(), grants.into());
-    let ssa_out = if state.defect(Defect::ReserialiseSsa) {
-        reserialised(&ssa_text, ssa)
-    } else {
-        ssa_text
-    };
-    out.insert("software_statement".into(), ssa_out.into());
+    out.insert(
+        "grant_types".into(),
+        checks::registered_grants(state, grants).into(),
+    );
+    out.insert(
+        "software_statement".into(),
+        software_statement(state, ssa_text, ssa).into(),
+    );
     out
 }

@@ -27,12 +27,15 @@
 
 use serde_json::{Map, Value};
 
-use super::metadata::reserialised;
-use super::{Operation, ValidRegistration};
+use super::checks::{self, SignatureFailure, present, strings};
+use super::metadata::{scope, software_statement};
+use super::ssa::{SOFTWARE_ROLE, SSA_ISSUER};
+use super::{
+    LifetimeChecks, LifetimeFault, Operation, ValidRegistration, check_lifetime, metadata_error,
+};
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::jose::{ALLOWED_ALGS, header_alg_and_kid, split_jws, str_claim, verify_compact};
-use crate::jwks::JwksError;
+use crate::jose::{ALLOWED_ALGS, split_jws, str_claim};
 use crate::state::AppState;
 
 /// §4.1 "Malformed SSA/JWT".
@@ -41,10 +44,6 @@ const MALFORMED: &str = "Malformed request JWT";
 const NO_SSA: &str = "Required parameter software statement cannot be null";
 /// §4.1 "Bad request-JWT signature" (the Nimbus tail is not published, §9.7).
 const BAD_SIGNATURE: &str = "Invalid request signature";
-/// The regulatory issuer of CDS SSAs (§4 "Default TOML").
-const SSA_ISSUER: &str = "cdr-register";
-/// The only `software_roles` the CDS validator accepts.
-const SOFTWARE_ROLE: &str = "data-recipient-software-product";
 /// §4 "CDS switches": the request JTI cache expires after 5 minutes.
 const JTI_CACHE_SECONDS: i64 = 300;
 /// §4 "Default TOML": `grant_types` allowed values.
@@ -87,23 +86,6 @@ const ECHOED_SSA_CLAIMS: &[&str] = &[
     "recipient_base_uri",
     "software_id",
 ];
-
-fn metadata_error(text: impl Into<String>) -> OAuthError {
-    OAuthError::InvalidClientMetadata(text.into())
-}
-
-fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
-    claims.get(name).filter(|v| !v.is_null())
-}
-
-/// The strings of an array member; `None` when it is not an array of strings.
-fn strings(value: &Value) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_string))
-        .collect()
-}
 
 /// Validates `body`, sent for `operation`, as the gateway and then the Identity Server would.
 ///
@@ -153,28 +135,13 @@ async fn request_signature(
     unverified: Map<String, Value>,
     ssa: &Map<String, Value>,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let unsigned = state.defect(Defect::AcceptAlgNoneRequest)
-        && header.get("alg").and_then(Value::as_str) == Some("none");
-    if unsigned || state.defect(Defect::SkipRequestSignature) {
-        return Ok(unverified);
-    }
-    let (alg, kid) = header_alg_and_kid(header, "registration request")
-        .map_err(|_| metadata_error(BAD_SIGNATURE))?;
-    let jwks_uri = str_claim(ssa, "jwks_uri")
-        .filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
-        .ok_or_else(|| metadata_error(BAD_SIGNATURE))?;
-    let verifier = state
-        .jwks()
-        .verifier_for(jwks_uri, kid, alg, "registration request", true)
+    let jwks_uri = str_claim(ssa, "jwks_uri");
+    checks::request_signature(state, body, header, unverified, jwks_uri)
         .await
         .map_err(|e| match e {
-            Err(JwksError::UnknownKid { .. }) | Ok(_) => metadata_error(BAD_SIGNATURE),
-            Err(other) if state.defect(Defect::RecipientJwksFailure500) => {
-                OAuthError::Internal(anyhow::anyhow!("recipient JWKS: {other}"))
-            }
-            Err(_) => metadata_error(BAD_SIGNATURE),
-        })?;
-    verify_compact(body, verifier.as_ref()).map_err(|_| metadata_error(BAD_SIGNATURE))
+            SignatureFailure::Internal(e) => OAuthError::Internal(e),
+            _ => metadata_error(BAD_SIGNATURE),
+        })
 }
 
 /// Steps 4 to 8, and the registration they produce.
@@ -201,7 +168,7 @@ async fn identity_server(
     software_statement_body(state, ssa)?;
     let redirect_uris = callback_uris(state, claims, ssa)?;
     replay(state, claims)?;
-    ssa_signature(state, &ssa_text, ssa_header, operation).await?;
+    ssa_signature(state, &ssa_text, ssa_header, ssa, operation).await?;
     Ok(ValidRegistration {
         software_id,
         metadata: registration(state, claims, ssa, ssa_text, redirect_uris),
@@ -232,23 +199,19 @@ fn required(state: &AppState, claims: &Map<String, Value>) -> Result<(), OAuthEr
 
 /// Step 5: the request JWT's `exp` (and an `iat`/`nbf` not in the future), with the skew.
 fn lifetime(state: &AppState, claims: &Map<String, Value>) -> Result<(), OAuthError> {
-    let (now, skew) = (state.now(), state.skew());
-    let number = |name: &str| crate::jose::int_claim(claims, name);
-    if let Some(exp) = number("exp")
-        && exp < now - skew
-        && !state.defect(Defect::AcceptExpiredRequest)
-    {
-        return Err(metadata_error("Request JWT is expired"));
-    }
-    if number("exp").is_none() && present(claims, "exp").is_some() {
-        return Err(metadata_error("Request JWT exp is not a number"));
-    }
-    for name in ["iat", "nbf"] {
-        if number(name).is_some_and(|t| t > now + skew) {
-            return Err(metadata_error("Request JWT is not valid yet"));
-        }
-    }
-    Ok(())
+    let checks = LifetimeChecks {
+        // `iat` is a required parameter: step 4 answered its absence.
+        require_iat: false,
+        check_expiry: !state.defect(Defect::AcceptExpiredRequest),
+    };
+    check_lifetime(claims, state.now(), state.skew(), "request JWT", checks).map_err(|e| {
+        metadata_error(match e.fault {
+            LifetimeFault::Expired => "Request JWT is expired",
+            LifetimeFault::Early => "Request JWT is not valid yet",
+            // A non-numeric `exp` is null to the validator's bean.
+            LifetimeFault::Missing => "Required parameter exp cannot be null",
+        })
+    })
 }
 
 /// Step 6: the allowed values of §4's default TOML, each `Invalid <beanName> provided`.
@@ -404,26 +367,8 @@ fn callback_uris(
     let ssa_redirects = present(ssa, "redirect_uris")
         .and_then(strings)
         .unwrap_or_default();
-    let Some(value) = present(claims, "redirect_uris") else {
-        if state.defect(Defect::NoDefaultRedirects) {
-            return Ok(Vec::new());
-        }
-        return Ok(ssa_redirects);
-    };
-    let invalid = || metadata_error("Invalid callback uris");
-    let requested = strings(value)
-        .filter(|r| !r.is_empty())
-        .ok_or_else(invalid)?;
-    let ignore_case = state.defect(Defect::CaseInsensitiveRedirects);
-    let in_ssa = |u: &String| {
-        ssa_redirects
-            .iter()
-            .any(|s| s == u || (ignore_case && s.eq_ignore_ascii_case(u)))
-    };
-    if !state.defect(Defect::SkipRedirectCheck) && !requested.iter().all(in_ssa) {
-        return Err(invalid());
-    }
-    Ok(requested)
+    checks::requested_redirects(state, claims, ssa_redirects)
+        .map_err(|_| metadata_error("Invalid callback uris"))
 }
 
 /// Step 7, `JTIValidator`: a request `jti` seen in the last 5 minutes is a replay.
@@ -431,14 +376,7 @@ fn replay(state: &AppState, claims: &Map<String, Value>) -> Result<(), OAuthErro
     let Some(jti) = str_claim(claims, "jti") else {
         return Ok(());
     };
-    if state.defect(Defect::SkipJtiReplay) {
-        return Ok(());
-    }
-    let now = state.now();
-    if !state
-        .store()
-        .record_jti("registration", jti, now + JTI_CACHE_SECONDS, now)?
-    {
+    if !checks::fresh_jti(state, jti, state.now() + JTI_CACHE_SECONDS)? {
         return Err(metadata_error(
             "JTI value of the registration request has been replayed",
         ));
@@ -452,28 +390,12 @@ async fn ssa_signature(
     state: &AppState,
     ssa_text: &str,
     header: &Map<String, Value>,
+    ssa: &Map<String, Value>,
     operation: Operation,
 ) -> Result<(), OAuthError> {
-    if state.defect(Defect::SkipSsaSignature)
-        || (operation == Operation::Update && state.defect(Defect::PutSkipsSsaVerification))
-    {
-        return Ok(());
-    }
-    let invalid = || OAuthError::InvalidSoftwareStatement("Invalid signature for SSA".into());
-    let (alg, kid) = header_alg_and_kid(header, "software_statement").map_err(|_| invalid())?;
-    let refresh = !state.defect(Defect::NoRegisterJwksRefresh);
-    let verifier = state
-        .jwks()
-        .verifier_for(
-            &state.settings().register_jwks_uri,
-            kid,
-            alg,
-            "software_statement",
-            refresh,
-        )
+    checks::ssa_signature(state, ssa_text, header, ssa.clone(), operation)
         .await
-        .map_err(|_| invalid())?;
-    verify_compact(ssa_text, verifier.as_ref()).map_err(|_| invalid())?;
+        .map_err(|_| OAuthError::InvalidSoftwareStatement("Invalid signature for SSA".into()))?;
     Ok(())
 }
 
@@ -488,30 +410,12 @@ fn registration(
     redirect_uris: Vec<String>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    for name in ECHOED_SSA_CLAIMS {
-        if let Some(v) = present(ssa, name) {
-            out.insert((*name).into(), v.clone());
-        }
-    }
-    if state.defect(Defect::DropSsaPolicyUris) {
-        out.remove("tos_uri");
-        out.remove("policy_uri");
-    }
-    if state.defect(Defect::OmitClientDescription) {
-        out.remove("client_description");
-    }
+    checks::echo_ssa(state, ssa, ECHOED_SSA_CLAIMS, &mut out);
     if let Some(role) = present(ssa, "software_roles") {
         out.insert("software_roles".into(), role.clone());
     }
     // "Unsupported SSA scopes are silently dropped" (§4 "Validations").
-    let supported = &state.settings().supported_scopes;
-    let keep_all = state.defect(Defect::KeepUnsupportedScopes);
-    let scope: Vec<&str> = str_claim(ssa, "scope")
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter(|s| keep_all || supported.iter().any(|x| x == s))
-        .collect();
-    out.insert("scope".into(), scope.join(" ").into());
+    out.insert("scope".into(), scope(state, ssa).into());
     out.insert("redirect_uris".into(), redirect_uris.into());
     for name in [
         "token_endpoint_auth_method",
@@ -525,13 +429,13 @@ fn registration(
             out.insert(name.into(), v.clone());
         }
     }
-    let mut grants = present(claims, "grant_types")
+    let grants = present(claims, "grant_types")
         .and_then(strings)
         .unwrap_or_default();
-    if state.defect(Defect::DropClientCredentialsGrant) {
-        grants.retain(|g| g != "client_credentials");
-    }
-    out.insert("grant_types".into(), grants.into());
+    out.insert(
+        "grant_types".into(),
+        checks::registered_grants(state, grants).into(),
+    );
     let response_types = present(claims, "response_types")
         .cloned()
         .unwrap_or_else(|| Value::from(vec!["code"]));
@@ -545,11 +449,9 @@ fn registration(
             out.insert("request_object_signing_alg".into(), "PS256".into());
         }
     }
-    let ssa_out = if state.defect(Defect::ReserialiseSsa) {
-        reserialised(&ssa_text, ssa)
-    } else {
-        ssa_text
-    };
-    out.insert("software_statement".into(), ssa_out.into());
+    out.insert(
+        "software_statement".into(),
+        software_statement(state, ssa_text, ssa).into(),
+    );
     out
 }
