@@ -31,7 +31,8 @@ pub(crate) struct ManagedClient {
     pub(crate) client_id: String,
     /// The registration, as stored.
     pub(crate) client: ClientRow,
-    /// The caller's bearer token (a flavour may echo it as `registration_access_token`).
+    /// The caller's bearer token, where the flavour echoes it as `registration_access_token`
+    /// (else `None`).
     pub(crate) bearer: Option<String>,
 }
 
@@ -53,7 +54,10 @@ impl FromRequestParts<AppState> for ManagedClient {
         let client = authorize(state, &parts.headers, &cert, &client_id)
             .await
             .map_err(|e| state.policy().dialect.adapt(e).into_response())?;
-        let bearer = bearer(&parts.headers).map(str::to_string);
+        // Copied only where the flavour echoes it: the token is long, and GET is the hot path.
+        let bearer = bearer(&parts.headers)
+            .filter(|_| state.policy().echo_registration_access_token)
+            .map(str::to_string);
         Ok(Self {
             client_id,
             client,
