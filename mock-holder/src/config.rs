@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::defect::Defect;
+use crate::flavour::{Flavour, Policy};
 use crate::settings::{self, Settings};
 use crate::tls::TlsMaterial;
 
@@ -56,6 +57,12 @@ pub struct Config {
     /// Whether JARM response encryption is supported and advertised (default true).
     #[serde(default = "default_jarm_encryption")]
     pub(crate) jarm_encryption: bool,
+    /// The DCR flavour to emulate, by name (default `cds-au`); `--flavour` overrides it.
+    pub(crate) flavour: Option<String>,
+    /// WSO2 OB 2.0's SSA signature switch (default false, as shipped); only for flavour
+    /// `wso2-ob20-au-0.1`.
+    #[serde(default = "default_ssa_signature_validation")]
+    pub(crate) ssa_signature_validation: bool,
     /// A defect to start with, by name (see `defects.yaml`): the holder then breaks one rule on
     /// purpose. Absent (the default) for a correct holder.
     pub(crate) defect: Option<String>,
@@ -112,6 +119,9 @@ fn default_max_body() -> usize {
 }
 fn default_jarm_encryption() -> bool {
     settings::DEFAULT_JARM_ENCRYPTION
+}
+fn default_ssa_signature_validation() -> bool {
+    settings::DEFAULT_SSA_SIGNATURE_VALIDATION
 }
 
 /// Fails with "`field`: must be between `min` and `max` `unit`, got `value`".
@@ -222,6 +232,8 @@ impl Config {
             );
         }
         self.parsed_defect()?;
+        let flavour = self.parsed_flavour()?;
+        Policy::new(flavour, self.ssa_signature_validation).map_err(anyhow::Error::msg)?;
         let t = &self.tls;
         match (&t.ca, &t.cert, &t.key, &t.generate) {
             (Some(_), Some(_), Some(_), None) | (None, None, None, Some(_)) => Ok(()),
@@ -245,12 +257,26 @@ impl Config {
             .transpose()
     }
 
+    /// The `flavour` field, parsed (`cds-au` when absent).
+    ///
+    /// # Errors
+    /// Names the field and lists the flavours when the name is unknown.
+    pub(crate) fn parsed_flavour(&self) -> anyhow::Result<Flavour> {
+        self.flavour
+            .as_deref()
+            .map_or(Ok(Flavour::default()), |name| {
+                name.parse::<Flavour>()
+                    .map_err(|e| anyhow::anyhow!("flavour: {e}"))
+            })
+    }
+
     /// Resolves the config into runtime settings, generating the test PKI if asked to.
     ///
     /// # Errors
     /// Fails when a TLS file cannot be read or the PKI cannot be written.
     pub fn into_settings(self) -> anyhow::Result<Settings> {
         let defect = self.parsed_defect()?;
+        let flavour = self.parsed_flavour()?;
         let tls = match (
             &self.tls.generate,
             &self.tls.ca,
@@ -320,6 +346,8 @@ impl Config {
         s.max_body_bytes = self.max_body_bytes;
         s.supported_scopes = self.supported_scopes;
         s.jarm_encryption = self.jarm_encryption;
+        s.flavour = flavour;
+        s.ssa_signature_validation = self.ssa_signature_validation;
         s.defect = defect;
         Ok(s)
     }
@@ -373,6 +401,12 @@ mod tests {
         assert_eq!(from_file.supported_scopes, embedded.supported_scopes);
         assert_eq!(from_file.jarm_encryption, embedded.jarm_encryption);
         assert_eq!(from_file.defect, embedded.defect);
+        assert_eq!(from_file.flavour, embedded.flavour);
+        assert_eq!(from_file.flavour, Flavour::CdsAu);
+        assert_eq!(
+            from_file.ssa_signature_validation,
+            embedded.ssa_signature_validation
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -421,6 +455,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_named_flavour_and_its_switch_reach_the_settings() {
+        let yaml = format!("{GOOD}flavour: wso2-ob20-au-0.1\nssa_signature_validation: true\n");
+        let c: Config = serde_yaml::from_str(&yaml).expect("parse");
+        c.check().expect("valid");
+        let dir = std::env::temp_dir().join(format!("mh-cfg-{}", uuid::Uuid::new_v4()));
+        let c = Config {
+            tls: TlsFiles {
+                generate: Some(dir.clone()),
+                ..c.tls
+            },
+            ..c
+        };
+        let s = c.into_settings().expect("settings");
+        assert_eq!(s.flavour, Flavour::Wso2Ob20Au01);
+        assert!(s.ssa_signature_validation);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[rstest]
     #[case::unknown_field(
         "listen: {public: '127.0.0.1:0', mtls: '127.0.0.1:0'}\ntls: {generate: /tmp/x}\nregister_jwks_uri: http://x/\nport: 1\n",
@@ -467,6 +520,11 @@ mod tests {
     )]
     #[case::empty_database("register_jwks_uri: http://x/\ndatabase: ''\n", "database")]
     #[case::unknown_defect("register_jwks_uri: http://x/\ndefect: no-such-defect\n", "defect")]
+    #[case::unknown_flavour("register_jwks_uri: http://x/\nflavour: uk-obie-3.2\n", "flavour")]
+    #[case::switch_of_another_flavour(
+        "register_jwks_uri: http://x/\nflavour: wso2-cds-0.2\nssa_signature_validation: true\n",
+        "ssa_signature_validation"
+    )]
     fn semantic_errors_name_the_field(#[case] tail: &str, #[case] field: &str) {
         let tls = if field == "tls" {
             "tls: {ca: /a}\n"

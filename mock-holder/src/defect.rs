@@ -7,12 +7,20 @@
 //! `features/catalogue.yaml`). A defect is wired in as an `if state.defect(Defect::X)` branch at
 //! the exact place of the behaviour it switches off or perverts; without a defect every such
 //! branch compares `None` with a constant and the holder behaves as it always does.
+//!
+//! A defect is claimed only for the flavours whose code path it perverts (`flavours:` in the
+//! YAML, [`Defect::applies_to`]): the WSO2 flavours run their own validation pipelines, which
+//! wire in some defects and not others, and a defect whose branch a flavour never reaches (or
+//! whose rule that flavour does not have) would survive any suite. Every defect applies to
+//! `cds-au`.
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
+
+use crate::flavour::Flavour;
 
 /// The defect list as written in `defects.yaml`.
 pub(crate) const DEFECTS_YAML: &str = include_str!("../defects.yaml");
@@ -46,7 +54,12 @@ pub(crate) struct DefectSpec {
     pub(crate) rules: Vec<String>,
     /// What the defective holder does instead, in one line.
     pub(crate) description: String,
+    /// The flavours whose code path it perverts: `[all]`, or flavour names.
+    pub(crate) flavours: Vec<String>,
 }
+
+/// The `flavours:` entry that means every flavour.
+const ALL_FLAVOURS: &str = "all";
 
 /// A rule without a defect, and why.
 #[derive(Debug, Deserialize)]
@@ -201,6 +214,25 @@ impl Defect {
             .map(|e| (e.rule.as_str(), e.reason.as_str()))
     }
 
+    /// Whether the defect perverts a code path of `flavour`, so that a suite run against a
+    /// holder of that flavour with the defect must fail the rules it names.
+    pub fn applies_to(self, flavour: Flavour) -> bool {
+        self.spec()
+            .flavours
+            .iter()
+            .any(|f| f == ALL_FLAVOURS || f == flavour.name())
+    }
+
+    /// The flavours the defect applies to (see [`Defect::applies_to`]), in [`Flavour::ALL`]'s
+    /// order.
+    pub fn flavours(self) -> Vec<Flavour> {
+        Flavour::ALL
+            .iter()
+            .copied()
+            .filter(|f| self.applies_to(*f))
+            .collect()
+    }
+
     /// Every defect's name, comma-separated (for error messages).
     pub(crate) fn names() -> String {
         Self::ALL
@@ -290,5 +322,30 @@ mod tests {
             .expect_err("unknown")
             .to_string();
         assert!(err.contains("no-such-defect") && err.contains("accept-expired-ssa"));
+    }
+
+    #[test]
+    fn every_defect_names_known_flavours_and_applies_to_cds_au() {
+        for d in &catalogue().defects {
+            assert!(!d.flavours.is_empty(), "{}: name its flavours", d.name);
+            if d.flavours.iter().any(|f| f == ALL_FLAVOURS) {
+                assert_eq!(d.flavours, [ALL_FLAVOURS], "{}: all stands alone", d.name);
+                continue;
+            }
+            for f in &d.flavours {
+                assert!(
+                    f.parse::<Flavour>().is_ok(),
+                    "{}: {f} is not a flavour",
+                    d.name
+                );
+            }
+        }
+        for d in Defect::ALL {
+            assert!(
+                d.applies_to(Flavour::CdsAu),
+                "{d}: every defect works in cds-au"
+            );
+            assert_eq!(d.flavours().first(), Some(&Flavour::CdsAu));
+        }
     }
 }

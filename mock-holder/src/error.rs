@@ -4,6 +4,10 @@
 //! token endpoint errors RFC 6749 §5.2, and bearer-token errors RFC 6750 §3 (401 with a
 //! `WWW-Authenticate: Bearer error="..."` header, 403 for insufficient scope). Internal errors
 //! are logged with their cause and rendered as an opaque 500.
+//!
+//! A flavour that words an error otherwise (a WSO2 release's codes and texts) answers with
+//! [`OAuthError::Flavoured`], built by its dialect (`crate::flavour`) from the error the shared
+//! code raised; [`OAuthError::Backend`] marks an error as raised behind a flavour's gateway.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -36,9 +40,14 @@ pub(crate) enum OAuthError {
     /// RFC 6750: missing bearer token (401 without an error code, per RFC 6750 §3.1).
     #[error("missing bearer token")]
     MissingToken,
-    /// RFC 6750: invalid, expired, revoked or wrongly bound token (401 `invalid_token`).
+    /// RFC 6750: invalid, expired or revoked token (401 `invalid_token`).
     #[error("invalid_token: {0}")]
     InvalidToken(String),
+    /// RFC 8705: the token is bound to another certificate than the connection's. Answered
+    /// exactly as [`OAuthError::InvalidToken`]; kept apart so that a flavour can word it
+    /// otherwise (WSO2 OB 2.0: "invalid TLS certificate").
+    #[error("invalid_token: {0}")]
+    WrongCertificate(String),
     /// RFC 6750: token lacks the required scope (403 `insufficient_scope`).
     #[error("insufficient_scope: {0}")]
     InsufficientScope(String),
@@ -57,10 +66,60 @@ pub(crate) enum OAuthError {
     /// No such route (404).
     #[error("not found")]
     NotFound,
+    /// An error in a flavour's own words: status, `error` code, description and challenge as
+    /// its sources give them (see `crate::flavour::Dialect`).
+    #[error("{}: {}", .0.code, .0.description)]
+    Flavoured(Box<Flavoured>),
+    /// An error raised behind a flavour's API gateway (WSO2: by the Identity Server), answered
+    /// as the inner error; the response carries [`BackendPhase`], so that the gateway's own
+    /// additions (WSO2 0.2's `x-fapi-interaction-id` on gateway errors) leave it alone.
+    #[error(transparent)]
+    Backend(Box<OAuthError>),
     /// Anything that is the holder's fault (500; details only in the log).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
+
+/// An error worded by a flavour (see [`OAuthError::Flavoured`]).
+#[derive(Debug)]
+pub(crate) struct Flavoured {
+    /// The HTTP status.
+    pub(crate) status: StatusCode,
+    /// The `error` member.
+    pub(crate) code: &'static str,
+    /// The `error_description` member.
+    pub(crate) description: String,
+    /// The `WWW-Authenticate` value, if any.
+    pub(crate) challenge: Option<String>,
+}
+
+impl OAuthError {
+    /// An error with this `status`, `code` and `description`, without a challenge.
+    pub(crate) fn flavoured(
+        status: StatusCode,
+        code: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
+        Self::Flavoured(Box::new(Flavoured {
+            status,
+            code,
+            description: description.into(),
+            challenge: None,
+        }))
+    }
+
+    /// `self`, marked as raised behind the gateway (see [`OAuthError::Backend`]).
+    pub(crate) fn backend(self) -> Self {
+        match self {
+            Self::Backend(_) => self,
+            other => Self::Backend(Box::new(other)),
+        }
+    }
+}
+
+/// Response extension: the error was raised behind the gateway (see [`OAuthError::Backend`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BackendPhase;
 
 impl OAuthError {
     /// The HTTP status this error is sent with.
@@ -75,14 +134,17 @@ impl OAuthError {
             // RFC 6749 §5.2 allows 400 for invalid_client unless the client used an
             // Authorization header; private_key_jwt never does.
             Self::InvalidClient(_) => StatusCode::BAD_REQUEST,
-            Self::MissingToken | Self::InvalidToken(_) | Self::UnknownClient => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::MissingToken
+            | Self::InvalidToken(_)
+            | Self::WrongCertificate(_)
+            | Self::UnknownClient => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Flavoured(f) => f.status,
+            Self::Backend(inner) => inner.status(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -99,10 +161,15 @@ impl OAuthError {
             Self::InvalidClient(_) => "invalid_client",
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
             Self::InvalidScope(_) => "invalid_scope",
-            Self::MissingToken | Self::InvalidToken(_) | Self::UnknownClient => "invalid_token",
+            Self::MissingToken
+            | Self::InvalidToken(_)
+            | Self::WrongCertificate(_)
+            | Self::UnknownClient => "invalid_token",
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::NotFound => "not_found",
+            Self::Flavoured(f) => f.code,
+            Self::Backend(inner) => inner.code(),
             Self::Internal(_) => "server_error",
         }
     }
@@ -114,6 +181,8 @@ impl OAuthError {
             Self::MethodNotAllowed(allow) => format!("Allowed methods: {allow}"),
             Self::NotFound => "No such resource".into(),
             Self::Internal(_) => "The server could not process the request".into(),
+            Self::Flavoured(f) => f.description.clone(),
+            Self::Backend(inner) => inner.description(),
             Self::InvalidClientMetadata(d)
             | Self::InvalidRedirectUri(d)
             | Self::InvalidSoftwareStatement(d)
@@ -122,6 +191,7 @@ impl OAuthError {
             | Self::UnsupportedGrantType(d)
             | Self::InvalidScope(d)
             | Self::InvalidToken(d)
+            | Self::WrongCertificate(d)
             | Self::InsufficientScope(d)
             | Self::UnsupportedMediaType(d)
             | Self::PayloadTooLarge(d) => d.clone(),
@@ -138,6 +208,11 @@ fn quoted(text: &str) -> String {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
+        if let Self::Backend(inner) = self {
+            let mut response = inner.into_response();
+            response.extensions_mut().insert(BackendPhase);
+            return response;
+        }
         if let Self::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
         }
@@ -150,12 +225,13 @@ impl IntoResponse for OAuthError {
             .into_response();
         let challenge = match &self {
             Self::MissingToken => Some("Bearer".to_string()),
-            Self::InvalidToken(_) | Self::UnknownClient => Some(format!(
-                "Bearer error=\"invalid_token\", error_description=\"{description}\""
-            )),
+            Self::InvalidToken(_) | Self::WrongCertificate(_) | Self::UnknownClient => Some(
+                format!("Bearer error=\"invalid_token\", error_description=\"{description}\""),
+            ),
             Self::InsufficientScope(_) => Some(format!(
                 "Bearer error=\"insufficient_scope\", error_description=\"{description}\", scope=\"cdr:registration\""
             )),
+            Self::Flavoured(f) => f.challenge.clone(),
             _ => None,
         };
         if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {

@@ -17,19 +17,23 @@ use crate::error::OAuthError;
 use crate::state::AppState;
 use crate::store::ClientRow;
 use crate::tls::ClientCert;
-use crate::tokens::authorize;
+use crate::tokens::{authorize, bearer};
 
 /// The registration a management call (`GET | PUT | DELETE /register/{ClientId}`) acts on,
 /// once the call is authorised: a certificate-bound `cdr:registration` access token of the
 /// client in the path (the checks and their order: [`crate::tokens`]). It reads only the
 /// request head, so a handler that takes it before a body extractor checks the token before
-/// the body is read: an unauthenticated PUT gets 401 whatever it sends.
+/// the body is read: an unauthenticated PUT gets 401 whatever it sends. Its rejections are in
+/// the flavour's words.
 #[derive(Debug)]
 pub(crate) struct ManagedClient {
     /// The path's `ClientId`.
     pub(crate) client_id: String,
     /// The registration, as stored.
     pub(crate) client: ClientRow,
+    /// The caller's bearer token, where the flavour echoes it as `registration_access_token`
+    /// (else `None`).
+    pub(crate) bearer: Option<String>,
 }
 
 impl FromRequestParts<AppState> for ManagedClient {
@@ -49,12 +53,21 @@ impl FromRequestParts<AppState> for ManagedClient {
             .map_err(IntoResponse::into_response)?;
         let client = authorize(state, &parts.headers, &cert, &client_id)
             .await
-            .map_err(IntoResponse::into_response)?;
-        Ok(Self { client_id, client })
+            .map_err(|e| state.policy().dialect.adapt(e).into_response())?;
+        // Copied only where the flavour echoes it: the token is long, and GET is the hot path.
+        let bearer = bearer(&parts.headers)
+            .filter(|_| state.policy().echo_registration_access_token)
+            .map(str::to_string);
+        Ok(Self {
+            client_id,
+            client,
+            bearer,
+        })
     }
 }
 
 /// A request body sent as `Content-Type: application/jwt` (CDS registration request), as text.
+/// Its rejections (415, 413) are in the flavour's words.
 #[derive(Debug)]
 pub(crate) struct JwtBody(pub String);
 
@@ -67,7 +80,9 @@ impl FromRequest<AppState> for JwtBody {
         } else {
             Some("application/jwt")
         };
-        let body = read_body(req, state, expected).await?;
+        let body = read_body(req, state, expected)
+            .await
+            .map_err(|e| state.policy().dialect.adapt(e))?;
         text(body).map(JwtBody)
     }
 }

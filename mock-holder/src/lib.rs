@@ -1,5 +1,7 @@
 //! A mock CDR Data Holder: the Dynamic Client Registration endpoints of the Consumer Data
-//! Standards (v1.36, Authorization Code Flow + JARM, DCR unversioned) over mutual TLS.
+//! Standards (v1.36, Authorization Code Flow + JARM, DCR unversioned) over mutual TLS, and
+//! the older and vendor flavours of them that real Data Holders run ([`Flavour`]: the CDS of
+//! the hybrid era, WSO2 Open Banking 1.4 / 2.0 DCR 0.1, the WSO2 CDS toolkit's DCR 0.2).
 //!
 //! It is the conformance suite's default target and reference, and a local Data Holder for Data
 //! Recipient developers. It verifies everything for real: the SSA against the CDR Register's
@@ -10,8 +12,9 @@
 //!
 //! The modules form layers, listed from the top: each imports only modules listed below it,
 //! and `tests/layering.rs` fails on an import cycle. Only what embedding needs is public
-//! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`], [`tls::TlsMaterial`], [`Defect`] and
-//! its catalogue, [`config::Config`] for the binary); the rest is private to the crate, so the
+//! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`], [`Flavour`], [`tls::TlsMaterial`],
+//! [`Defect`] and its catalogue, [`config::Config`] for the binary); the rest is private to the
+//! crate, so the
 //! conformance suite cannot call the holder's validation code: a bug shared by both sides would
 //! pass both.
 //!
@@ -19,12 +22,17 @@
 //!   tracing layers; [`RunningHolder`] stops them. Connection hardening belongs here.
 //! * `routes`: one module per endpoint, composed into the public and mTLS routers:
 //!   `discovery` (discovery document, JWKS), `register` (`POST /register`), `client`
-//!   (`GET|PUT|DELETE /register/{ClientId}`), `token` (`POST /token`, client assertions).
+//!   (`GET|PUT|DELETE /register/{ClientId}`), `token` (`POST /token`, client assertions);
+//!   the registration paths, the answers to other methods and the gateway headers are the
+//!   flavour's (`methods`).
 //! * `extract`: request extractors that reject with the holder's error: the bodies
 //!   (`JwtBody`, `FormBody`: 415, 413) and `ManagedClient`, a management call's authorisation.
-//! * `registration`: validation of a registration request (POST and PUT) in the CDS sequence's
-//!   order: `ssa` (step 2), `request` (steps 3-4), `metadata` (step 5, one function per family
-//!   of members).
+//! * `registration`: validation of a registration request (POST and PUT), one pipeline per
+//!   family of flavours: the CDS sequence (`ssa` step 2, `request` steps 3-4, `metadata` step
+//!   5, one function per family of members, `hybrid` for the hybrid era), the WSO2 toolkit's
+//!   gateway and Identity Server phases (`toolkit`), the WSO2 OB 1.4 / 2.0 product's
+//!   (`product`), composed of shared `checks` (signatures, redirect subset, `jti`, SSA echo,
+//!   each with its defects); and `render`, a registration written in the flavour's shape.
 //! * `tokens`: certificate-bound access tokens: issuing them, and the bearer checks of the
 //!   management endpoints (401 / 403, revocation of tokens naming an unknown client).
 //! * `state`: `AppState`, shared by handlers: settings, advertised [`Urls`], store, JWKS cache,
@@ -40,18 +48,25 @@
 //! * [`tls`]: rustls configs for the public and mTLS listeners; the client certificate's
 //!   thumbprint made available to handlers.
 //! * `jose`: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
-//! * `error`: `OAuthError`, rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
 //! * `defect`: the defects a holder can be started with (`defects.yaml`), one at a time,
-//!   each breaking one rule on purpose, for the suite's self-check.
+//!   each breaking one rule on purpose, for the suite's self-check, and the flavours each
+//!   one applies to.
+//! * `flavour`: the DCR flavours ([`Flavour`]) and each one's `Policy` (where flavours
+//!   differ, as data: paths, pipeline, response shape, management rules) and `Dialect` (how
+//!   it words errors).
+//! * `error`: `OAuthError`, rendered as RFC 7591 / RFC 6749 / RFC 6750 responses, or in a
+//!   flavour's words.
 //!
-//! Behaviour selected at start-up (today only the defect; later a DCR flavour or a variation)
-//! is read from [`Settings`] through `state`, so a new selector sits at the bottom next to
-//! `defect`, and the code of one flavour under the layer it changes (e.g. `registration/`).
+//! Behaviour selected at start-up (the flavour and a defect; later a variation) is read from
+//! [`Settings`] through `state`: the flavour's `Policy` is built once at start-up and consulted
+//! where flavours differ, and the code of one flavour sits under the layer it changes (e.g.
+//! `registration/toolkit.rs`). A variation will edit the policy before the state is built.
 
 pub mod config;
 mod defect;
 mod error;
 mod extract;
+mod flavour;
 mod jose;
 mod jwks;
 mod registration;
@@ -65,6 +80,7 @@ mod token_key;
 mod tokens;
 
 pub use defect::{Defect, UnknownDefect};
+pub use flavour::{Flavour, UnknownFlavour};
 pub use server::{RunningHolder, start};
 pub use settings::Settings;
 pub use state::Urls;

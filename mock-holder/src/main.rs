@@ -34,7 +34,9 @@ enum Command {
         ///   jwks_cache_seconds              JWKS cache lifetime (default 300)
         ///   max_body_bytes                  largest request body (default 65536)
         ///   supported_scopes                scopes kept from SSAs (default: CDS scopes)
-        ///   jarm_encryption                 support JARM encryption (default true)
+        ///   jarm_encryption                 support JARM encryption (default true; CDS flavours)
+        ///   flavour                         DCR flavour to emulate (default cds-au; see --flavour)
+        ///   ssa_signature_validation        check SSA signatures (default false; wso2-ob20-au-0.1 only)
         ///   defect                          break one rule on purpose (default: none; see --defect)
         ///
         /// Logging: RUST_LOG (default mock_holder=info,tower_http=info). See mock-holder/README.md.
@@ -45,7 +47,15 @@ enum Command {
         /// they break and what each does are listed in mock-holder/defects.yaml.
         #[arg(long, value_name = "NAME")]
         defect: Option<mock_holder::Defect>,
+        /// Emulate this DCR flavour (overrides `flavour` in the config; default cds-au):
+        /// its paths, validation, response shape and error wording. `mock-holder flavours`
+        /// lists them.
+        #[arg(long, value_name = "NAME")]
+        flavour: Option<mock_holder::Flavour>,
     },
+    /// List the DCR flavours the holder can emulate (`serve --flavour NAME`), one per line:
+    /// name, what it is, and the sources it is read from.
+    Flavours,
 }
 
 #[tokio::main]
@@ -59,7 +69,27 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config, defect } => {
+        Command::Flavours => {
+            let width = mock_holder::Flavour::ALL
+                .iter()
+                .map(|f| f.name().len())
+                .max()
+                .unwrap_or_default();
+            for f in mock_holder::Flavour::ALL {
+                println!(
+                    "{:width$}  {} (sources: {})",
+                    f.name(),
+                    f.description(),
+                    f.sources()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Serve {
+            config,
+            defect,
+            flavour,
+        } => {
             let mut settings =
                 match mock_holder::config::Config::load(&config).and_then(|c| c.into_settings()) {
                     Ok(s) => s,
@@ -70,6 +100,9 @@ async fn main() -> ExitCode {
                 };
             if defect.is_some() {
                 settings.defect = defect;
+            }
+            if let Some(flavour) = flavour {
+                settings.flavour = flavour;
             }
             let holder = match mock_holder::start(settings).await {
                 Ok(h) => h,
@@ -85,6 +118,8 @@ async fn main() -> ExitCode {
                     d.rules().join(", ")
                 );
             }
+            let flavour = holder.settings().flavour;
+            eprintln!("mock-holder: flavour {flavour}: {}", flavour.description());
             eprintln!(
                 "mock-holder: issuer {} (public {}), registration endpoint {} (mTLS {})",
                 holder.urls.issuer,

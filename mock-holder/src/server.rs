@@ -8,6 +8,7 @@ use anyhow::Context;
 use axum_server::Handle;
 
 use crate::defect::Defect;
+use crate::flavour::Policy;
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::{AppState, Urls};
@@ -106,12 +107,22 @@ fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
     Ok(listener)
 }
 
-/// Binds both listeners, opens the store and serves until [`RunningHolder::shutdown`].
+/// Binds both listeners, opens the store and serves, in the flavour `settings.flavour`, until
+/// [`RunningHolder::shutdown`].
 ///
 /// # Errors
-/// Fails when an address cannot be bound, the TLS material is invalid or the database cannot
-/// be opened.
+/// Fails when the settings do not fit the flavour (a switch it does not have), an address
+/// cannot be bound, the TLS material is invalid or the database cannot be opened (or holds
+/// another flavour's registrations).
 pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
+    let policy = Policy::new(settings.flavour, settings.ssa_signature_validation)
+        .map_err(anyhow::Error::msg)?;
+    tracing::info!(
+        flavour = settings.flavour.name(),
+        "emulating DCR flavour {}: {}",
+        settings.flavour,
+        settings.flavour.description()
+    );
     if let Some(defect) = settings.defect {
         tracing::warn!(
             defect = defect.name(),
@@ -133,7 +144,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
         .unwrap_or_else(|| format!("https://{mtls_addr}"));
     let urls = Urls {
         issuer: public_base.trim_end_matches('/').to_string(),
-        registration_endpoint: format!("{}/register", mtls_base.trim_end_matches('/')),
+        registration_endpoint: format!(
+            "{}{}",
+            mtls_base.trim_end_matches('/'),
+            policy.registration_path
+        ),
         token_endpoint: format!("{}/token", mtls_base.trim_end_matches('/')),
         jwks_uri: format!("{}/jwks", public_base.trim_end_matches('/')),
     };
@@ -146,7 +161,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
             tls::ClientAuth::Required
         },
     )?;
-    let state = AppState::new(settings, urls.clone())?;
+    let state = AppState::new(settings, policy, urls.clone())?;
 
     let handles = [Handle::new(), Handle::new()];
     let servers = [

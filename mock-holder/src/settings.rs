@@ -1,11 +1,13 @@
 //! Runtime settings of a holder instance, after the config file (or the embedding program)
-//! has been resolved: addresses, TLS material, the Register's JWKS URL, limits and clocks.
+//! has been resolved: addresses, TLS material, the Register's JWKS URL, limits and clocks, and
+//! the behaviour selected at start-up (the flavour emulated, a defect).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::defect::Defect;
+use crate::flavour::Flavour;
 use crate::tls::TlsMaterial;
 
 // The defaults, written once: `Settings::new` and the config file's serde defaults
@@ -25,6 +27,8 @@ pub(crate) const DEFAULT_JWKS_CACHE_TTL: Duration = Duration::from_secs(300);
 pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 /// JARM response encryption is supported (and advertised) unless switched off.
 pub(crate) const DEFAULT_JARM_ENCRYPTION: bool = true;
+/// WSO2 OB 2.0 ships `ssa_signature_validation.enable=false` (wso2-flavours §3).
+pub(crate) const DEFAULT_SSA_SIGNATURE_VALIDATION: bool = false;
 
 /// Scopes the mock holder supports; SSA scopes outside this set are dropped (CDS: a holder MUST
 /// ignore unsupported scopes in the SSA).
@@ -75,15 +79,24 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Scopes the holder supports.
     pub supported_scopes: Vec<String>,
-    /// Whether the holder supports JARM response encryption (CDS: optional for holders).
+    /// Whether the holder supports JARM response encryption (CDS: optional for holders). Only
+    /// the CDS flavours know JARM; the WSO2 ones ignore its members whatever this says.
     pub jarm_encryption: bool,
+    /// The DCR flavour emulated ([`Flavour::CdsAu`] unless set): paths, validation, response
+    /// shape, error wording (see `mock-holder/README.md`, "Flavours").
+    pub flavour: Flavour,
+    /// WSO2 OB 2.0's switch `ssa_signature_validation.enable` (default off, as shipped): verify
+    /// the SSA's signature with the Register's JWKS. Only flavour `wso2-ob20-au-0.1` has it;
+    /// [`crate::start`] refuses it for another flavour.
+    pub ssa_signature_validation: bool,
     /// A behaviour deliberately broken (see [`Defect`]); `None` for a correct holder.
     pub defect: Option<Defect>,
 }
 
 impl Settings {
-    /// Settings with the defaults for everything but the addresses, TLS and Register. The
-    /// database is in memory (the standalone binary's config file defaults to a file).
+    /// Settings with the defaults for everything but the addresses, TLS and Register: flavour
+    /// `cds-au`, no defect. The database is in memory (the standalone binary's config file
+    /// defaults to a file).
     pub fn new(
         public_addr: SocketAddr,
         mtls_addr: SocketAddr,
@@ -106,6 +119,8 @@ impl Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             supported_scopes: default_scopes(),
             jarm_encryption: DEFAULT_JARM_ENCRYPTION,
+            flavour: Flavour::CdsAu,
+            ssa_signature_validation: DEFAULT_SSA_SIGNATURE_VALIDATION,
             defect: None,
         }
     }

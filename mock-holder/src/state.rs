@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
+use crate::flavour::Policy;
 use crate::jwks::JwksCache;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -32,6 +33,8 @@ pub(crate) struct AppState(Arc<Inner>);
 struct Inner {
     /// Resolved settings.
     settings: Settings,
+    /// How the flavour of `settings` behaves where flavours differ.
+    policy: Policy,
     /// Advertised URLs.
     urls: Urls,
     /// Registrations, replay caches, revocations.
@@ -44,13 +47,16 @@ struct Inner {
 }
 
 impl AppState {
-    /// Builds the state; opens the database and loads the holder's token-signing key, generating
-    /// and storing it on first start.
+    /// Builds the state for the flavour `policy` of `settings`; opens the database (bound to
+    /// that flavour, see [`Store::claim_flavour`]) and loads the holder's token-signing key,
+    /// generating and storing it on first start.
     ///
     /// # Errors
-    /// Fails when the database cannot be opened or the key cannot be loaded or generated.
-    pub(crate) fn new(settings: Settings, urls: Urls) -> anyhow::Result<Self> {
+    /// Fails when the database cannot be opened, belongs to another flavour, or the key cannot
+    /// be loaded or generated.
+    pub(crate) fn new(settings: Settings, policy: Policy, urls: Urls) -> anyhow::Result<Self> {
         let store = Store::open(&settings.database)?;
+        store.claim_flavour(policy.flavour.name())?;
         let jwks = JwksCache::new(
             settings.jwks_cache_ttl,
             settings.jwks_timeout,
@@ -59,6 +65,7 @@ impl AppState {
         let token_key = TokenKey::load(&store)?;
         Ok(Self(Arc::new(Inner {
             settings,
+            policy,
             urls,
             store,
             jwks,
@@ -69,6 +76,11 @@ impl AppState {
     /// The resolved settings.
     pub(crate) fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// How the holder's flavour behaves where flavours differ.
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.0.policy
     }
 
     /// The URLs the holder advertises.

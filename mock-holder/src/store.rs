@@ -1,4 +1,5 @@
-//! Persistent state: registrations, seen `jti` values and revoked tokens, in SQLite.
+//! Persistent state: registrations, seen `jti` values and revoked tokens, in SQLite, and the
+//! flavour the registrations were made under.
 //!
 //! The database runs in WAL mode with `synchronous=NORMAL`: a transaction is durable once
 //! `COMMIT` returns as far as a process crash is concerned (`kill -9`), which is the guarantee
@@ -36,6 +37,10 @@ CREATE TABLE IF NOT EXISTS deleted_clients (
 );
 CREATE INDEX IF NOT EXISTS seen_jti_expiry ON seen_jti (expires_at);
 CREATE INDEX IF NOT EXISTS revoked_tokens_expiry ON revoked_tokens (expires_at);
+CREATE TABLE IF NOT EXISTS holder_meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS holder_keys (
     purpose    TEXT PRIMARY KEY,
     jwk        TEXT NOT NULL,
@@ -277,11 +282,43 @@ impl Store {
         })
     }
 
+    /// Binds the database to the DCR `flavour` (by name) its registrations are made under, or
+    /// checks that it is bound to it. Registrations are validated and stored by one flavour's
+    /// rules (and answered in its shape), so a database is never shared by two flavours. A
+    /// database from before flavours existed holds `cds-au` registrations.
+    ///
+    /// # Errors
+    /// The database is bound to another flavour (the message says how to proceed), or a
+    /// database error.
+    pub(crate) fn claim_flavour(&self, flavour: &str) -> anyhow::Result<()> {
+        let bound = self.with(|c| {
+            let bound: Option<String> = c
+                .prepare_cached("SELECT value FROM holder_meta WHERE name = 'flavour'")?
+                .query_row([], |r| r.get(0))
+                .optional()?;
+            if let Some(bound) = bound {
+                return Ok(bound);
+            }
+            let any_client: bool = c
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM clients)")?
+                .query_row([], |r| r.get(0))?;
+            let bound = if any_client { "cds-au" } else { flavour };
+            c.prepare_cached("INSERT INTO holder_meta (name, value) VALUES ('flavour', ?1)")?
+                .execute(params![bound])?;
+            Ok(bound.to_string())
+        })?;
+        if bound != flavour {
+            anyhow::bail!(
+                "the database holds registrations of flavour {bound}, not {flavour}: start with --flavour {bound}, or give another database"
+            );
+        }
+        Ok(())
+    }
+
     /// When `client_id` was deleted, if it was.
     ///
     /// # Errors
     /// Fails on database errors.
-    #[cfg(test)]
     pub(crate) fn deleted_at(&self, client_id: &str) -> anyhow::Result<Option<i64>> {
         self.with(|c| {
             c.prepare_cached("SELECT deleted_at FROM deleted_clients WHERE client_id = ?1")?
@@ -462,6 +499,24 @@ mod tests {
             client("c1", "s1").metadata
         );
         assert!(store.authorization("t1", "c2").expect("read").1.is_none());
+    }
+
+    #[test]
+    fn a_database_stays_with_the_flavour_it_was_first_used_by() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        store
+            .claim_flavour("wso2-cds-0.2")
+            .expect("first use binds it");
+        store.claim_flavour("wso2-cds-0.2").expect("same flavour");
+        let err = store.claim_flavour("cds-au").expect_err("another flavour");
+        assert!(err.to_string().contains("--flavour wso2-cds-0.2"), "{err}");
+
+        let old = Store::open(Path::new(":memory:")).expect("open");
+        old.insert_client(&client("c1", "s1")).expect("insert");
+        let err = old
+            .claim_flavour("wso2-ob-au-0.1")
+            .expect_err("pre-flavour data");
+        assert!(err.to_string().contains("flavour cds-au"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,11 @@
 //! (else 401 `invalid_token`), it is bound to the certificate of this connection (else 401
 //! `invalid_token`), it has `cdr:registration` (else 403 `insufficient_scope`), and its client
 //! is the one in the path and still registered (else 401, and the token is revoked: RFC 7592).
+//!
+//! The flavour's policy (`Management`) says which scope is needed (WSO2 OB 1.4: none), whether
+//! the token naming an unknown client is revoked, and whether a DELETE revoked the client's
+//! tokens (then a later call with one is a revoked token, not an unknown client); the handlers
+//! word the errors in the flavour's dialect.
 
 use std::sync::Arc;
 
@@ -22,9 +27,6 @@ use crate::state::{AppState, blocking};
 use crate::store::ClientRow;
 use crate::tls::ClientCert;
 use crate::token_key::TokenClaims;
-
-/// The scope a token needs for registration management.
-pub(crate) const REGISTRATION_SCOPE: &str = "cdr:registration";
 
 /// A freshly issued access token.
 #[derive(Debug)]
@@ -69,7 +71,7 @@ fn invalid(text: impl Into<String>) -> OAuthError {
 }
 
 /// The bearer token of `headers`, if any (RFC 6750 §2.1; the scheme is case-insensitive).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -175,41 +177,50 @@ pub(crate) async fn authorize(
     if (claims.bound.is_none() || claims.bound != cert.thumbprint)
         && !state.defect(Defect::SkipHolderOfKey)
     {
-        return Err(invalid(
-            "The access token is not bound to the client certificate of this connection",
+        return Err(OAuthError::WrongCertificate(
+            "The access token is not bound to the client certificate of this connection".into(),
         ));
     }
-    let has_scope = claims
-        .scope
-        .split_whitespace()
-        .any(|s| s == REGISTRATION_SCOPE);
-    if !has_scope && !state.defect(Defect::SkipRegistrationScope) {
-        return Err(OAuthError::InsufficientScope(format!(
-            "The access token does not have the {REGISTRATION_SCOPE} scope"
-        )));
-    }
-    match client {
-        Some(client) if client.client_id == path_client_id => Ok(client),
-        _ => {
-            // RFC 7592 §2: the client is unknown (or not this token's), so the token SHOULD be
-            // revoked immediately.
-            if !state.defect(Defect::NoRevokeOnUnknownClient) {
-                let state2 = state.clone();
-                let now = state.now();
-                blocking(move || {
-                    state2
-                        .store()
-                        .revoke_token(&jti, &client_id, exp, now)
-                        .map_err(OAuthError::from)
-                })
-                .await?;
-            }
-            if state.defect(Defect::UnknownClient400) {
-                return Err(OAuthError::InvalidRequest("The client is unknown".into()));
-            }
-            Err(OAuthError::UnknownClient)
+    let management = state.policy().management;
+    if let Some(scope) = management.scope {
+        let has_scope = claims.scope.split_whitespace().any(|s| s == scope);
+        if !has_scope && !state.defect(Defect::SkipRegistrationScope) {
+            return Err(OAuthError::InsufficientScope(format!(
+                "The access token does not have the {scope} scope"
+            )));
         }
     }
+    match client {
+        Some(client) if client.client_id == path_client_id => return Ok(client),
+        None if management.delete_revokes_tokens => {
+            // A DELETE revoked the client's tokens with it.
+            let (state2, id) = (state.clone(), client_id.clone());
+            if blocking(move || Ok(state2.store().deleted_at(&id)?))
+                .await?
+                .is_some()
+            {
+                return Err(invalid("The access token has been revoked"));
+            }
+        }
+        _ => {}
+    }
+    // RFC 7592 §2: the client is unknown (or not this token's), so the token SHOULD be
+    // revoked immediately (where the flavour does).
+    if management.revoke_on_unknown_client && !state.defect(Defect::NoRevokeOnUnknownClient) {
+        let state2 = state.clone();
+        let now = state.now();
+        blocking(move || {
+            state2
+                .store()
+                .revoke_token(&jti, &client_id, exp, now)
+                .map_err(OAuthError::from)
+        })
+        .await?;
+    }
+    if state.defect(Defect::UnknownClient400) {
+        return Err(OAuthError::InvalidRequest("The client is unknown".into()));
+    }
+    Err(OAuthError::UnknownClient)
 }
 
 #[cfg(test)]

@@ -11,9 +11,9 @@
 //! |---|---|---|
 //! | [`redirect_uris`] | `redirect_uris` ⊆ the SSA's (exact match) | the SSA's list |
 //! | [`token_endpoint_auth`] | `token_endpoint_auth_method`, `token_endpoint_auth_signing_alg` | – |
-//! | [`grant_types`], [`response_types`] | `grant_types` (with `authorization_code`), `response_types` = `["code"]` | – |
-//! | [`authorization_response`] | JARM: `authorization_signed_response_alg`, `authorization_encrypted_response_*` | `enc` A128CBC-HS256 |
-//! | [`id_token`] | `id_token_signed_response_alg`; the encryption members are ignored | – |
+//! | [`grant_types`], [`response_types`] | `grant_types` (with `authorization_code`), `response_types` = `["code"]` (hybrid era: and/or `code id_token`) | – |
+//! | [`authorization_response`] | JARM: `authorization_signed_response_alg`, `authorization_encrypted_response_*` (hybrid era: only with `code`) | `enc` A128CBC-HS256 |
+//! | [`id_token`] | `id_token_signed_response_alg`; the encryption members are ignored (hybrid era: required with `code id_token`, see `super::hybrid`) | – |
 //! | [`request_object_alg`] | `request_object_signing_alg` | PS256 |
 //! | [`application_type`] | `application_type` = `web` | `web` |
 //! | [`ssa_members`], [`scope`], [`software_statement`] | echoed from the SSA | – |
@@ -21,10 +21,13 @@
 
 use serde_json::{Map, Value};
 
+use super::checks::{self, RedirectFailure};
+use super::hybrid;
 use super::ssa::SOFTWARE_ROLE;
 use super::{metadata_error, ssa_error};
 use crate::defect::Defect;
 use crate::error::OAuthError;
+use crate::flavour::Pipeline;
 use crate::jose::{ALLOWED_ALGS, str_claim};
 use crate::state::AppState;
 
@@ -62,8 +65,18 @@ pub(super) fn build(
     token_endpoint_auth(state, request)?;
     let grant_types = grant_types(state, request)?;
     let response_types = response_types(state, request)?;
-    let authorization = authorization_response(state, request)?;
-    let id_token = id_token(state, request)?;
+    let hybrid_era = hybrid_era(state);
+    // Hybrid era: JARM applies to a registration with `code` only (see `super::hybrid`).
+    let authorization = if !hybrid_era || response_types.iter().any(|r| r == "code") {
+        authorization_response(state, request)?
+    } else {
+        AuthorizationResponse {
+            signed_alg: None,
+            encryption: None,
+        }
+    };
+    let hybrid_registered = hybrid_era && response_types.iter().any(|r| r == hybrid::HYBRID);
+    let id_token = id_token(state, request, hybrid_registered)?;
     let request_object_alg = request_object_alg(state, request)?;
     let application_type = application_type(state, request)?;
 
@@ -133,7 +146,12 @@ fn string_array(value: &Value, name: &str) -> Result<Vec<String>, OAuthError> {
         .collect()
 }
 
-fn one_of<'a>(
+/// Whether the holder emulates the hybrid era (flavour `cds-au-hybrid`).
+fn hybrid_era(state: &AppState) -> bool {
+    matches!(state.policy().pipeline, Pipeline::Cds { hybrid: true })
+}
+
+pub(super) fn one_of<'a>(
     claims: &'a Map<String, Value>,
     name: &str,
     allowed: &[&str],
@@ -161,35 +179,15 @@ fn redirect_uris(
         .map_err(|_| {
             ssa_error("The software_statement redirect_uris must be an array of strings")
         })?;
-    let redirects = match request.get("redirect_uris") {
-        None | Some(Value::Null) if state.defect(Defect::NoDefaultRedirects) => Vec::new(),
-        None | Some(Value::Null) => ssa_redirects.clone(),
-        Some(v) => {
-            let requested = string_array(v, "redirect_uris").map_err(|_| {
-                OAuthError::InvalidRedirectUri("redirect_uris must be an array of strings".into())
-            })?;
-            if requested.is_empty() {
-                return Err(OAuthError::InvalidRedirectUri(
-                    "redirect_uris must not be empty".into(),
-                ));
+    checks::requested_redirects(state, request, ssa_redirects).map_err(|e| {
+        OAuthError::InvalidRedirectUri(match e {
+            RedirectFailure::NotStrings => "redirect_uris must be an array of strings".into(),
+            RedirectFailure::Empty => "redirect_uris must not be empty".into(),
+            RedirectFailure::NotInSsa(bad) => {
+                format!("The redirect_uri {bad} is not in the software_statement")
             }
-            let ignore_case = state.defect(Defect::CaseInsensitiveRedirects);
-            let in_ssa = |u: &String| {
-                ssa_redirects
-                    .iter()
-                    .any(|s| s == u || (ignore_case && s.eq_ignore_ascii_case(u)))
-            };
-            if !state.defect(Defect::SkipRedirectCheck)
-                && let Some(bad) = requested.iter().find(|u| !in_ssa(u))
-            {
-                return Err(OAuthError::InvalidRedirectUri(format!(
-                    "The redirect_uri {bad} is not in the software_statement"
-                )));
-            }
-            requested
-        }
-    };
-    Ok(redirects)
+        })
+    })
 }
 
 /// `token_endpoint_auth_method` (`private_key_jwt`) and `token_endpoint_auth_signing_alg`
@@ -237,16 +235,11 @@ fn grant_types(state: &AppState, request: &Map<String, Value>) -> Result<Vec<Str
             "grant_types must contain authorization_code",
         ));
     }
-    Ok(grant_types
-        .into_iter()
-        .filter(|g| {
-            !(state.defect(Defect::DropClientCredentialsGrant) && *g == "client_credentials")
-        })
-        .collect())
+    Ok(checks::registered_grants(state, grant_types))
 }
 
 /// `response_types`: required, and exactly `["code"]` (the Authorization Code Flow; hybrid is
-/// retired).
+/// retired). In the hybrid era, `code` and/or `code id_token`.
 fn response_types(
     state: &AppState,
     request: &Map<String, Value>,
@@ -258,6 +251,18 @@ fn response_types(
         None | Some(Value::Null) => return Err(metadata_error("response_types is required")),
         Some(v) => string_array(v, "response_types")?,
     };
+    if hybrid_era(state) {
+        if response_types.is_empty()
+            || response_types
+                .iter()
+                .any(|r| !hybrid::RESPONSE_TYPES.contains(&r.as_str()))
+        {
+            return Err(metadata_error(
+                "response_types must be [\"code\"], [\"code id_token\"] or both",
+            ));
+        }
+        return Ok(response_types);
+    }
     let hybrid_allowed = state.defect(Defect::AcceptHybrid);
     if response_types.is_empty()
         || response_types
@@ -366,10 +371,21 @@ struct IdToken {
 }
 
 /// `id_token_signed_response_alg` (PS256 or ES256, required). The id_token encryption members
-/// are for the retired hybrid flow: ignored, not stored (CDS v1.22 "must be ignored").
-fn id_token(state: &AppState, request: &Map<String, Value>) -> Result<IdToken, OAuthError> {
+/// are for the retired hybrid flow: ignored, not stored (CDS v1.22 "must be ignored"), unless
+/// `hybrid_registered` (the hybrid era, `code id_token` registered): then required.
+fn id_token(
+    state: &AppState,
+    request: &Map<String, Value>,
+    hybrid_registered: bool,
+) -> Result<IdToken, OAuthError> {
     if !state.defect(Defect::AnyIdTokenAlg) {
         one_of(request, "id_token_signed_response_alg", ALLOWED_ALGS, true)?;
+    }
+    if hybrid_registered {
+        return Ok(IdToken {
+            signed_alg: request.get("id_token_signed_response_alg").cloned(),
+            encryption: hybrid::id_token_encryption(request)?,
+        });
     }
     if state.defect(Defect::RequireIdTokenEncryption)
         && (str_claim(request, "id_token_encrypted_response_alg").is_none()
@@ -435,27 +451,15 @@ fn application_type(
 
 /// The SSA-provided metadata, echoed as top-level members, and `software_roles`.
 fn ssa_members(state: &AppState, ssa: &Map<String, Value>, out: &mut Map<String, Value>) {
-    for name in ECHOED_SSA_CLAIMS {
-        if let Some(v) = ssa.get(*name).filter(|v| !v.is_null()) {
-            out.insert((*name).into(), v.clone());
-        }
-    }
-    if state.defect(Defect::DropSsaPolicyUris) {
-        out.remove("tos_uri");
-        out.remove("policy_uri");
-    }
-    if state.defect(Defect::OmitClientDescription) {
-        out.remove("client_description");
-    }
+    checks::echo_ssa(state, ssa, ECHOED_SSA_CLAIMS, out);
     out.insert("software_roles".into(), Value::String(SOFTWARE_ROLE.into()));
 }
 
 /// `scope`: the SSA's scopes that the holder supports (CDS: unsupported ones are ignored).
-fn scope(state: &AppState, ssa: &Map<String, Value>) -> String {
+pub(super) fn scope(state: &AppState, ssa: &Map<String, Value>) -> String {
     let supported = &state.settings().supported_scopes;
     let keep_all = state.defect(Defect::KeepUnsupportedScopes);
-    let scope: Vec<&str> = ssa["scope"]
-        .as_str()
+    let scope: Vec<&str> = str_claim(ssa, "scope")
         .unwrap_or_default()
         .split_whitespace()
         .filter(|s| keep_all || supported.iter().any(|x| x == s))
@@ -464,7 +468,11 @@ fn scope(state: &AppState, ssa: &Map<String, Value>) -> String {
 }
 
 /// `software_statement`: the SSA byte for byte as sent (GET returns it).
-fn software_statement(state: &AppState, ssa_text: String, ssa: &Map<String, Value>) -> String {
+pub(super) fn software_statement(
+    state: &AppState,
+    ssa_text: String,
+    ssa: &Map<String, Value>,
+) -> String {
     if state.defect(Defect::ReserialiseSsa) {
         reserialised(&ssa_text, ssa)
     } else {

@@ -1,5 +1,11 @@
-//! Validation of a registration request (POST /register and PUT /register/{ClientId}), in the
-//! order the CDS registration sequence implies:
+//! Validation of a registration request (POST /register and PUT /register/{ClientId}) by the
+//! pipeline of the holder's flavour ([`validate`]), and the registration written in the
+//! flavour's response shape ([`render`]).
+//!
+//! The WSO2 flavours have pipelines of their own, in the order and words of their sources:
+//! [`toolkit`] (the CDS toolkit's DCR 0.2) and [`product`] (WSO2 Open Banking 1.4 / 2.0). All
+//! pipelines compose the same building blocks ([`checks`]). The CDS flavours follow the order
+//! the CDS registration sequence implies:
 //!
 //! 1. the body is a compact JWS whose payload carries a `software_statement` (here);
 //! 2. the SSA's signature verifies with the CDR Register's key named by its `kid` (Register JWKS
@@ -15,14 +21,23 @@
 //! The first failure is returned, as an RFC 7591 error. The suite checks this order and the
 //! exact error texts, so both are part of the holder's behaviour.
 
+mod checks;
+mod hybrid;
 mod metadata;
+mod product;
+mod render;
 mod request;
 mod ssa;
+mod toolkit;
 
+use axum::http::StatusCode;
 use serde_json::{Map, Value};
+
+pub(crate) use render::render;
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
+use crate::flavour::{Pipeline, Release};
 use crate::jose::{int_claim, split_jws, str_claim};
 use crate::state::AppState;
 
@@ -69,6 +84,26 @@ impl LifetimeChecks {
     };
 }
 
+/// Which lifetime rule a JWT broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LifetimeFault {
+    /// `iat` or `exp` is missing.
+    Missing,
+    /// `iat` or `nbf` is in the future.
+    Early,
+    /// `exp` is past.
+    Expired,
+}
+
+/// A lifetime check that failed: which rule, and the holder's own text for it.
+#[derive(Debug)]
+pub(super) struct LifetimeError {
+    /// The rule broken.
+    pub(super) fault: LifetimeFault,
+    /// "the {what} has expired (exp ..., now ...)" etc.
+    pub(super) text: String,
+}
+
 /// Checks `iat` and `exp` against now with the configured skew.
 fn check_lifetime(
     claims: &Map<String, Value>,
@@ -76,36 +111,106 @@ fn check_lifetime(
     skew: i64,
     what: &str,
     checks: LifetimeChecks,
-) -> Result<(), String> {
+) -> Result<(), LifetimeError> {
+    let fail = |fault, text: String| Err(LifetimeError { fault, text });
     let iat = match int_claim(claims, "iat") {
         Some(iat) => iat,
         None if !checks.require_iat => now,
-        None => return Err(format!("the {what} has no iat")),
+        None => return fail(LifetimeFault::Missing, format!("the {what} has no iat")),
     };
-    let exp = int_claim(claims, "exp").ok_or(format!("the {what} has no exp"))?;
+    let Some(exp) = int_claim(claims, "exp") else {
+        return fail(LifetimeFault::Missing, format!("the {what} has no exp"));
+    };
     if iat > now + skew {
-        return Err(format!(
-            "the {what} was issued in the future (iat {iat}, now {now})"
-        ));
+        return fail(
+            LifetimeFault::Early,
+            format!("the {what} was issued in the future (iat {iat}, now {now})"),
+        );
     }
     if checks.check_expiry && exp < now - skew {
-        return Err(format!("the {what} has expired (exp {exp}, now {now})"));
+        return fail(
+            LifetimeFault::Expired,
+            format!("the {what} has expired (exp {exp}, now {now})"),
+        );
     }
     if let Some(nbf) = int_claim(claims, "nbf")
         && nbf > now + skew
     {
-        return Err(format!(
-            "the {what} is not valid yet (nbf {nbf}, now {now})"
-        ));
+        return fail(
+            LifetimeFault::Early,
+            format!("the {what} is not valid yet (nbf {nbf}, now {now})"),
+        );
     }
     Ok(())
 }
 
-/// Steps 1 to 5 for `body`, sent for `operation`.
+/// Validates `body`, sent for `operation`, with the pipeline of the holder's flavour.
+///
+/// # Errors
+/// The first error found, in the flavour's words.
+pub(crate) async fn validate(
+    state: &AppState,
+    body: &str,
+    operation: Operation,
+) -> Result<ValidRegistration, OAuthError> {
+    match state.policy().pipeline {
+        Pipeline::Cds { .. } => validate_cds(state, body, operation).await,
+        Pipeline::Wso2Toolkit => toolkit::validate(state, body, operation).await,
+        Pipeline::Wso2Product {
+            release,
+            ssa_signature,
+        } => product::validate(state, body, operation, release, ssa_signature).await,
+    }
+}
+
+/// The answer to a POST for a `software_id` that is already registered.
+pub(crate) fn duplicate(state: &AppState, software_id: &str) -> OAuthError {
+    match state.policy().pipeline {
+        Pipeline::Cds { .. } => OAuthError::InvalidClientMetadata(
+            "Duplicate registrations for a given software_id are not valid".into(),
+        ),
+        // IS DCRM's message (wso2-flavours §2 "Duplicate app name", §4.1 "Duplicate
+        // registration"): the application is named after the software_id.
+        Pipeline::Wso2Toolkit => OAuthError::InvalidClientMetadata(format!(
+            "Application with the name {software_id} already exist in the system"
+        ))
+        .backend(),
+        // The OB 2.0 family's 409 (wso2-flavours §6 d1); OB 1.4's swagger declares no 409,
+        // so its answer is that text as a 400.
+        Pipeline::Wso2Product { release, .. } => {
+            const TEXT: &str = "An application created with the given SSA is already available. Please use HTTP PUT method if you need to update the existing application";
+            match release {
+                Release::Ob14 => OAuthError::InvalidClientMetadata(TEXT.into()),
+                Release::Ob20 => {
+                    OAuthError::flavoured(StatusCode::CONFLICT, "resource_already_exists", TEXT)
+                }
+            }
+        }
+    }
+}
+
+/// The answer to a PUT whose SSA is for `sent`, another software product than the client's
+/// (`registered`).
+pub(crate) fn software_id_changed(state: &AppState, sent: &str, registered: &str) -> OAuthError {
+    match state.policy().pipeline {
+        // FOB `RegistrationServiceHandler.updateRegistration` (wso2-flavours §4.1): the
+        // application name is the software_id.
+        Pipeline::Wso2Toolkit => {
+            OAuthError::InvalidClientMetadata("Invalid application name".into()).backend()
+        }
+        Pipeline::Cds { .. } | Pipeline::Wso2Product { .. } => {
+            OAuthError::InvalidSoftwareStatement(format!(
+                "The software_statement is for software_id {sent}, but this client is registered for {registered}"
+            ))
+        }
+    }
+}
+
+/// The CDS pipeline: steps 1 to 5 for `body`, sent for `operation`.
 ///
 /// # Errors
 /// The first RFC 7591 error found.
-pub(crate) async fn validate(
+async fn validate_cds(
     state: &AppState,
     body: &str,
     operation: Operation,
@@ -166,7 +271,7 @@ mod tests {
             err,
         ) {
             (Ok(()), None) => {}
-            (Err(e), Some(want)) => assert!(e.contains(want), "{e}"),
+            (Err(e), Some(want)) => assert!(e.text.contains(want), "{e:?}"),
             (got, want) => panic!("got {got:?}, want error {want:?}"),
         }
     }

@@ -4,11 +4,11 @@
 
 use serde_json::{Map, Value};
 
+use super::checks::{self, SignatureFailure};
 use super::{LifetimeChecks, check_lifetime, metadata_error};
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::jose::{header_alg_and_kid, int_claim, str_claim, verify_compact};
-use crate::jwks::JwksError;
+use crate::jose::{int_claim, str_claim};
 use crate::state::AppState;
 
 /// Step 3: the claims of the request `body` (decoded as `header` and `unverified`), once its
@@ -20,56 +20,27 @@ pub(super) async fn verified_claims(
     unverified: Map<String, Value>,
     ssa: &Map<String, Value>,
 ) -> Result<Map<String, Value>, OAuthError> {
-    let unsigned = state.defect(Defect::AcceptAlgNoneRequest)
-        && header.get("alg").and_then(Value::as_str) == Some("none");
-    if unsigned || state.defect(Defect::SkipRequestSignature) {
-        if !unsigned {
-            header_alg_and_kid(header, "registration request").map_err(metadata_error)?;
-        }
-        return Ok(unverified);
-    }
-    verify_signature(state, body, header, ssa).await
-}
-
-/// Verifies the request `body` with the recipient key (by the header's `kid`) at the
-/// verified `ssa`'s `jwks_uri`; returns the request's claims.
-async fn verify_signature(
-    state: &AppState,
-    body: &str,
-    header: &Map<String, Value>,
-    ssa: &Map<String, Value>,
-) -> Result<Map<String, Value>, OAuthError> {
-    let (alg, kid) = header_alg_and_kid(header, "registration request").map_err(metadata_error)?;
-    let jwks_uri = str_claim(ssa, "jwks_uri").unwrap_or_default();
-    match url::Url::parse(jwks_uri) {
-        Ok(u) if u.scheme() == "https" || u.scheme() == "http" => {}
-        _ => {
-            return Err(metadata_error(
-                "The software_statement jwks_uri is not an absolute URL",
-            ));
-        }
-    }
-    let verifier = state
-        .jwks()
-        .verifier_for(jwks_uri, kid, alg, "registration request", true)
+    let jwks_uri = str_claim(ssa, "jwks_uri");
+    checks::request_signature(state, body, header, unverified, jwks_uri)
         .await
         .map_err(|e| match e {
-            Ok(text) => metadata_error(text),
-            Err(JwksError::UnknownKid { .. }) => metadata_error(format!(
+            SignatureFailure::Header(text) | SignatureFailure::WrongKey(text) => {
+                metadata_error(text)
+            }
+            SignatureFailure::NoJwksUri => {
+                metadata_error("The software_statement jwks_uri is not an absolute URL")
+            }
+            SignatureFailure::UnknownKid(kid) => metadata_error(format!(
                 "No key with kid {kid} at the jwks_uri of the software_statement"
             )),
-            Err(other) if state.defect(Defect::RecipientJwksFailure500) => {
-                OAuthError::Internal(anyhow::anyhow!("recipient JWKS: {other}"))
-            }
-            Err(other) => {
+            SignatureFailure::Jwks(other) => {
                 metadata_error(format!("Could not load the Data Recipient JWKS: {other}"))
             }
-        })?;
-    verify_compact(body, verifier.as_ref()).map_err(|e| {
-        metadata_error(format!(
-            "The registration request signature is not valid: {e}"
-        ))
-    })
+            SignatureFailure::Invalid(e) => metadata_error(format!(
+                "The registration request signature is not valid: {e}"
+            )),
+            SignatureFailure::Internal(e) => OAuthError::Internal(e),
+        })
 }
 
 /// Step 4: the request's own `claims`, for the SSA's `software_id`. A fresh `jti` is
@@ -101,17 +72,13 @@ pub(super) fn check_claims(
         check_expiry: !state.defect(Defect::AcceptExpiredRequest),
     };
     check_lifetime(claims, now, state.skew(), "registration request", checks)
-        .map_err(metadata_error)?;
+        .map_err(|e| metadata_error(e.text))?;
     match str_claim(claims, "jti") {
         None if state.defect(Defect::OptionalRequestJti) => {}
         None => return Err(metadata_error("The request has no jti")),
-        Some(_) if state.defect(Defect::SkipJtiReplay) => {}
         Some(jti) => {
             let exp = int_claim(claims, "exp").unwrap_or(now);
-            if !state
-                .store()
-                .record_jti("registration", jti, exp + state.skew(), now)?
-            {
+            if !checks::fresh_jti(state, jti, exp + state.skew())? {
                 return Err(metadata_error("The request jti has been used before"));
             }
         }

@@ -4,15 +4,15 @@
 
 use serde_json::{Map, Value};
 
+use super::checks::{self, SignatureFailure};
 use super::{LifetimeChecks, Operation, check_lifetime, ssa_error};
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::jose::{header_alg_and_kid, split_jws, str_claim, verify_compact};
-use crate::jwks::JwksError;
+use crate::jose::{split_jws, str_claim};
 use crate::state::AppState;
 
 /// The SSA issuer (the CDR Register).
-const SSA_ISSUER: &str = "cdr-register";
+pub(super) const SSA_ISSUER: &str = "cdr-register";
 /// The only `software_roles` a Data Recipient software product has; registered as is.
 pub(super) const SOFTWARE_ROLE: &str = "data-recipient-software-product";
 /// SSA claims the holder itself uses to build a registration (the only ones checked under the
@@ -48,31 +48,24 @@ pub(super) async fn verify(
 ) -> Result<Map<String, Value>, OAuthError> {
     let (header, unverified) =
         split_jws(ssa).ok_or_else(|| ssa_error("The software_statement is not a compact JWS"))?;
-    let (alg, kid) = header_alg_and_kid(&header, "software_statement").map_err(ssa_error)?;
-    let claims = if state.defect(Defect::SkipSsaSignature)
-        || (operation == Operation::Update && state.defect(Defect::PutSkipsSsaVerification))
-    {
-        unverified
-    } else {
-        let register = &state.settings().register_jwks_uri;
-        let refresh = !state.defect(Defect::NoRegisterJwksRefresh);
-        let lookup = state
-            .jwks()
-            .verifier_for(register, kid, alg, "software_statement", refresh)
-            .await;
-        let verifier = lookup.map_err(|e| match e {
-            Ok(text) => ssa_error(text),
-            Err(JwksError::UnknownKid { .. }) => {
+    let claims = checks::ssa_signature(state, ssa, &header, unverified, operation)
+        .await
+        .map_err(|e| match e {
+            SignatureFailure::Header(text) | SignatureFailure::WrongKey(text) => ssa_error(text),
+            SignatureFailure::UnknownKid(_) => {
                 ssa_error("The software_statement is not signed by a CDR Register key")
             }
-            Err(other) => ssa_error(format!("Could not load the CDR Register JWKS: {other}")),
-        })?;
-        verify_compact(ssa, verifier.as_ref()).map_err(|e| {
-            ssa_error(format!(
+            SignatureFailure::Jwks(other) => {
+                ssa_error(format!("Could not load the CDR Register JWKS: {other}"))
+            }
+            SignatureFailure::Invalid(e) => ssa_error(format!(
                 "The software_statement signature is not valid: {e}"
-            ))
-        })?
-    };
+            )),
+            // Raised for a request's key set only.
+            other @ (SignatureFailure::NoJwksUri | SignatureFailure::Internal(_)) => {
+                OAuthError::Internal(anyhow::anyhow!("SSA signature: {other:?}"))
+            }
+        })?;
     if str_claim(&claims, "iss") != Some(SSA_ISSUER) && !state.defect(Defect::SkipSsaIss) {
         return Err(ssa_error(format!(
             "The software_statement iss must be {SSA_ISSUER}"
@@ -89,7 +82,7 @@ pub(super) async fn verify(
         "software_statement",
         checks,
     )
-    .map_err(ssa_error)?;
+    .map_err(|e| ssa_error(e.text))?;
     let required = if state.defect(Defect::SkipSsaRequiredClaims) {
         USED_SSA_CLAIMS
     } else {

@@ -1,26 +1,29 @@
 //! `GET | PUT | DELETE /register/{ClientId}`: registration management (RFC 7592, CDS
-//! "Registration Management"). Every call needs a certificate-bound `cdr:registration` access
-//! token of the client in the path: each handler takes a [`ManagedClient`], which checks it
-//! (see [`crate::tokens::authorize`]). PUT takes it before its [`JwtBody`], so authorization is
+//! "Registration Management"), under the flavour's registration path. Every call needs a
+//! certificate-bound access token of the client in the path (with the scope the flavour
+//! requires): each handler takes a [`ManagedClient`], which checks it (see
+//! [`crate::tokens::authorize`]). PUT takes it before its [`JwtBody`], so authorization is
 //! checked before the body is read, and an unauthenticated PUT gets 401 whatever it sends.
+//! Answers are written in the flavour's shape (`registration::render`) and errors in its words.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::{JwtBody, ManagedClient};
+use crate::flavour::{Policy, ResponseShape};
 use crate::registration::{self, Operation};
 use crate::state::{AppState, blocking};
 
-/// The management routes.
-pub(crate) fn routes() -> Router<AppState> {
+/// The management routes, at `{registration path}/{ClientId}`.
+pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
     Router::new().route(
-        "/register/{client_id}",
+        &format!("{}/{{client_id}}", policy.registration_path),
         get(read)
             .put(update)
             .delete(remove)
@@ -33,22 +36,40 @@ pub(crate) fn routes() -> Router<AppState> {
     )
 }
 
+/// The answer body for `metadata`, read by a call with `bearer`.
+fn answer(state: &AppState, metadata: Map<String, Value>, bearer: Option<&str>) -> Json<Value> {
+    Json(Value::Object(registration::render(
+        state.policy(),
+        metadata,
+        bearer,
+    )))
+}
+
 async fn read(
     State(state): State<AppState>,
     managed: ManagedClient,
 ) -> Result<Response, OAuthError> {
-    if state.defect(Defect::GetDropsIssuedAt) {
-        let mut metadata = managed.client.parse()?.metadata;
-        metadata.remove("client_id_issued_at");
-        return Ok(Json(Value::Object(metadata)).into_response());
+    let dialect = state.policy().dialect;
+    let drop_issued_at = state.defect(Defect::GetDropsIssuedAt);
+    if state.policy().response == ResponseShape::Cds && !drop_issued_at {
+        // The stored text is the JSON the registration was answered with: no need to parse it
+        // and write it again.
+        return Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            managed.client.metadata_json,
+        )
+            .into_response());
     }
-    // The stored text is the JSON the registration was answered with: no need to parse it and
-    // write it again.
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        managed.client.metadata_json,
-    )
-        .into_response())
+    let bearer = managed.bearer;
+    let mut metadata = managed
+        .client
+        .parse()
+        .map_err(|e| dialect.adapt(e.into()))?
+        .metadata;
+    if drop_issued_at {
+        metadata.remove("client_id_issued_at");
+    }
+    Ok(answer(&state, metadata, bearer.as_deref()).into_response())
 }
 
 async fn update(
@@ -56,21 +77,32 @@ async fn update(
     managed: ManagedClient,
     JwtBody(body): JwtBody,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
+    let dialect = state.policy().dialect;
+    replace(state, managed, body)
+        .await
+        .map_err(|e| dialect.adapt(e))
+}
+
+async fn replace(
+    state: AppState,
+    managed: ManagedClient,
+    body: String,
+) -> Result<(StatusCode, Json<Value>), OAuthError> {
     let ManagedClient {
         client_id,
         client: registered,
+        bearer,
     } = managed;
     let valid = registration::validate(&state, &body, Operation::Update).await?;
     if state.defect(Defect::PutRefusedAsDuplicate) {
-        return Err(OAuthError::InvalidClientMetadata(
-            "Duplicate registrations for a given software_id are not valid".into(),
-        ));
+        return Err(registration::duplicate(&state, &valid.software_id));
     }
     if valid.software_id != registered.software_id && !state.defect(Defect::PutRebindsSoftwareId) {
-        return Err(OAuthError::InvalidSoftwareStatement(format!(
-            "The software_statement is for software_id {}, but this client is registered for {}",
-            valid.software_id, registered.software_id
-        )));
+        return Err(registration::software_id_changed(
+            &state,
+            &valid.software_id,
+            &registered.software_id,
+        ));
     }
     let mut metadata = valid.metadata;
     metadata.insert(
@@ -99,13 +131,18 @@ async fn update(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(Value::Object(metadata))))
+    Ok((status, answer(&state, metadata, bearer.as_deref())))
 }
 
 async fn remove(
     State(state): State<AppState>,
     managed: ManagedClient,
 ) -> Result<Response, OAuthError> {
+    let dialect = state.policy().dialect;
+    delete(state, managed).await.map_err(|e| dialect.adapt(e))
+}
+
+async fn delete(state: AppState, managed: ManagedClient) -> Result<Response, OAuthError> {
     let client_id = managed.client_id.as_str();
     if !state.defect(Defect::DeleteIsANoOp) {
         let (store_state, id, now) = (state.clone(), client_id.to_string(), state.now());
@@ -116,7 +153,8 @@ async fn remove(
     }
     tracing::info!(client_id, "registration deleted");
     if state.defect(Defect::DeleteAnswers200) {
-        return Ok(Json(Value::Object(managed.client.parse()?.metadata)).into_response());
+        let metadata = managed.client.parse()?.metadata;
+        return Ok(answer(&state, metadata, managed.bearer.as_deref()).into_response());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

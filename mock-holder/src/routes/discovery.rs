@@ -1,10 +1,11 @@
 //! `GET /.well-known/openid-configuration` (OpenID Connect Discovery, CDS-profiled) and the
-//! holder's own JWKS (`GET /jwks`).
+//! holder's own JWKS (`GET /jwks`). What is advertised beyond the endpoints is the flavour's
+//! (`Policy::discovery`): its algorithms, response types and modes, JARM, id_token encryption.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
@@ -25,29 +26,65 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn configuration(State(state): State<AppState>) -> Json<Value> {
     let urls = &state.urls();
-    let algs = ["PS256", "ES256"];
-    let mut doc = json!({
-        "issuer": urls.issuer,
-        "jwks_uri": urls.jwks_uri,
-        "registration_endpoint": urls.registration_endpoint,
-        "token_endpoint": urls.token_endpoint,
-        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": algs,
-        "id_token_signing_alg_values_supported": algs,
-        "request_object_signing_alg_values_supported": algs,
-        "authorization_signing_alg_values_supported": algs,
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["jwt"],
-        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
-        "scopes_supported": state.settings().supported_scopes,
-        "subject_types_supported": ["pairwise"],
-        "claims_supported": ["sub", "acr", "auth_time", "name", "given_name", "family_name", "updated_at"],
-        "tls_client_certificate_bound_access_tokens": true,
-    });
+    let offer = &state.policy().discovery;
+    let algs = offer.signing_algs;
+    // Written member by member, in the order the CDS document always had.
+    let mut map = Map::new();
+    let mut put = |name: &str, value: Value| {
+        map.insert(name.into(), value);
+    };
+    put("issuer", json!(urls.issuer));
+    put("jwks_uri", json!(urls.jwks_uri));
+    put("registration_endpoint", json!(urls.registration_endpoint));
+    put("token_endpoint", json!(urls.token_endpoint));
+    put(
+        "token_endpoint_auth_methods_supported",
+        json!(["private_key_jwt"]),
+    );
+    put(
+        "token_endpoint_auth_signing_alg_values_supported",
+        json!(algs),
+    );
+    put("id_token_signing_alg_values_supported", json!(algs));
+    put("request_object_signing_alg_values_supported", json!(algs));
+    if offer.jarm {
+        put("authorization_signing_alg_values_supported", json!(algs));
+    }
+    put("response_types_supported", json!(offer.response_types));
+    if !offer.response_modes.is_empty() {
+        put("response_modes_supported", json!(offer.response_modes));
+    }
+    put("grant_types_supported", json!(offer.grant_types));
+    put("scopes_supported", json!(state.settings().supported_scopes));
+    put("subject_types_supported", json!(["pairwise"]));
+    put(
+        "claims_supported",
+        json!([
+            "sub",
+            "acr",
+            "auth_time",
+            "name",
+            "given_name",
+            "family_name",
+            "updated_at"
+        ]),
+    );
+    put("tls_client_certificate_bound_access_tokens", json!(true));
+    if offer.id_token_encryption {
+        put(
+            "id_token_encryption_alg_values_supported",
+            json!(["RSA-OAEP", "RSA-OAEP-256"]),
+        );
+        put(
+            "id_token_encryption_enc_values_supported",
+            json!(["A256GCM", "A128CBC-HS256"]),
+        );
+    }
+    let mut doc = Value::Object(map);
     if state.settings().defect.is_some() {
         defective_configuration(&state, &mut doc);
     }
-    if state.settings().jarm_encryption {
+    if offer.jarm && state.settings().jarm_encryption {
         doc["authorization_encryption_alg_values_supported"] = json!(["RSA-OAEP", "RSA-OAEP-256"]);
         doc["authorization_encryption_enc_values_supported"] = json!(["A256GCM", "A128CBC-HS256"]);
     }

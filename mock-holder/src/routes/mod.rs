@@ -1,8 +1,11 @@
 //! The holder's routes, one module per endpoint, composed into two routers: the public host
-//! (discovery, JWKS) and the mTLS host (discovery, registration, management, token).
+//! (discovery, JWKS) and the mTLS host (discovery, registration, management, token). The
+//! registration routes sit at the flavour's path, with the flavour's answers to other methods
+//! and its gateway headers ([`methods`]).
 
 pub(crate) mod client;
 pub(crate) mod discovery;
+pub(crate) mod methods;
 pub(crate) mod register;
 pub(crate) mod token;
 
@@ -12,6 +15,7 @@ use axum::response::Response;
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
+use crate::flavour::MethodAnswers;
 use crate::state::AppState;
 
 /// Routes served on the public (server-TLS only) listener.
@@ -24,7 +28,17 @@ pub(crate) fn public(state: AppState) -> Router {
 
 /// Routes served on the mutual-TLS listener.
 pub(crate) fn mtls(state: AppState) -> Router {
-    let mut registration = register::routes().merge(client::routes());
+    let policy = state.policy();
+    let mut registration = register::routes(policy).merge(client::routes(policy));
+    if policy.methods == MethodAnswers::Gateway405Or501 {
+        registration = registration.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            methods::gateway,
+        ));
+    }
+    if policy.interaction_id_on_gateway_errors {
+        registration = registration.layer(axum::middleware::from_fn(methods::interaction_id));
+    }
     if state.defect(Defect::RegistrationErrorsAsText) {
         registration = registration.layer(axum::middleware::map_response(errors_as_text));
     }

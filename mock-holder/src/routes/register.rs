@@ -1,31 +1,38 @@
 //! `POST /register`: create a registration (RFC 7591 §3.1, CDS "Register a client using a CDR
-//! Register issued Software Statement Assertion").
+//! Register issued Software Statement Assertion"), at the flavour's registration path, validated
+//! by its pipeline and answered in its shape and words.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::post;
+use axum::routing::{MethodRouter, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::JwtBody;
+use crate::flavour::Policy;
 use crate::jose;
 use crate::registration::{self, Operation};
 use crate::state::AppState;
 use crate::store::{Inserted, StoredClient};
 
-/// The registration routes.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/register",
+/// The registration route at the flavour's path (and, where the policy says so, with a
+/// trailing slash).
+pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
+    let route = || -> MethodRouter<AppState> {
         post(create).fallback(|State(state): State<AppState>| async move {
             if state.defect(Defect::MethodNotAllowed404) {
                 return OAuthError::NotFound;
             }
             OAuthError::MethodNotAllowed("POST")
-        }),
-    )
+        })
+    };
+    let router = Router::new().route(policy.registration_path, route());
+    if policy.trailing_slash {
+        return router.route(&format!("{}/", policy.registration_path), route());
+    }
+    router
 }
 
 /// The defects that act on the request before it is validated (see [`crate::defect`]).
@@ -52,6 +59,17 @@ async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
     JwtBody(body): JwtBody,
+) -> Result<(StatusCode, Json<Value>), OAuthError> {
+    let dialect = state.policy().dialect;
+    register(state, headers, body)
+        .await
+        .map_err(|e| dialect.adapt(e))
+}
+
+async fn register(
+    state: AppState,
+    headers: HeaderMap,
+    body: String,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
     if state.settings().defect.is_some() {
         defective_preamble(&state, &headers).await?;
@@ -82,9 +100,7 @@ async fn create(
         state.store().insert_client(&client)?
     };
     if inserted == Inserted::DuplicateSoftwareId {
-        return Err(OAuthError::InvalidClientMetadata(
-            "Duplicate registrations for a given software_id are not valid".into(),
-        ));
+        return Err(registration::duplicate(&state, &client.software_id));
     }
     tracing::info!(client_id, software_id = client.software_id, "registered");
     let status = if state.defect(Defect::RegisterAnswers200) {
@@ -92,7 +108,8 @@ async fn create(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(Value::Object(client.metadata))))
+    let body = registration::render(state.policy(), client.metadata, None);
+    Ok((status, Json(Value::Object(body))))
 }
 
 /// The `adopt-request-client-id` defect: the `client_id` member of the (already validated)

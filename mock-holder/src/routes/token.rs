@@ -11,7 +11,8 @@
 //! Scope: the requested scopes must be a non-empty subset of the client's registered `scope`.
 //! The mock deliberately issues client_credentials tokens for *any* registered scope (e.g.
 //! `openid`), not only `cdr:registration`, so that a suite can obtain a token without
-//! `cdr:registration` and check that management calls answer 403 with it.
+//! `cdr:registration` and check that management calls answer 403 with it. A flavour may grant
+//! some scopes to any client (`TokenRules::always_grantable`: WSO2 OB's `openid`).
 
 use std::collections::HashMap;
 
@@ -98,9 +99,10 @@ async fn token(
             "scope is required (for registration management: cdr:registration)".into(),
         ));
     }
+    let always = state.policy().token.always_grantable;
     if let Some(bad) = requested
         .iter()
-        .find(|s| !registered.split_whitespace().any(|r| r == **s))
+        .find(|s| !registered.split_whitespace().any(|r| r == **s) && !always.contains(*s))
     {
         return Err(OAuthError::InvalidScope(format!(
             "The scope {bad} is not registered for this client"
@@ -146,13 +148,16 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
     let client = blocking(move || Ok(lookup.store().client(&id)?))
         .await?
         .ok_or_else(|| client_error("The client is unknown"))?;
-    // OIDC Core §9 / RFC 7591: the client signs with the algorithm it registered.
+    // OIDC Core §9 / RFC 7591: the client signs with the algorithm it registered (a flavour
+    // where it is optional names the algorithms of a client that registered none).
     let registered_alg = client
         .metadata
         .get("token_endpoint_auth_signing_alg")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if alg != registered_alg {
+        .and_then(Value::as_str);
+    let unregistered_ok =
+        registered_alg.is_none() && state.policy().token.algs_when_unregistered.contains(&alg);
+    let registered_alg = registered_alg.unwrap_or_default();
+    if alg != registered_alg && !unregistered_ok {
         return Err(client_error(format!(
             "The client_assertion is signed with {alg}, but the client registered token_endpoint_auth_signing_alg {registered_alg}"
         )));

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, mtls_client, spawn_app};
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -17,17 +17,24 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Holder {
+/// The holder binary, run as a child process.
+pub struct Holder {
     child: Child,
     log: PathBuf,
 }
 
 impl Holder {
     async fn start(config: &Path, dir: &Path, public_port: u16) -> Self {
+        Self::start_with(config, dir, public_port, &[]).await
+    }
+
+    /// `mock-holder serve --config CONFIG ARGS...`, once its public listener accepts.
+    pub async fn start_with(config: &Path, dir: &Path, public_port: u16, args: &[&str]) -> Self {
         let log = dir.join(format!("holder-{}.log", uuid::Uuid::new_v4()));
         let child = Command::new(env!("CARGO_BIN_EXE_mock-holder"))
             .args(["serve", "--config"])
             .arg(config)
+            .args(args)
             .env("RUST_LOG", "mock_holder=debug")
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -50,12 +57,12 @@ impl Holder {
         holder
     }
 
-    fn log_text(&self) -> String {
+    pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// SIGKILL: no shutdown code runs.
-    fn kill_9(mut self) {
+    pub fn kill_9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }

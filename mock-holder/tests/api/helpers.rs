@@ -9,7 +9,7 @@ use dcr_vectors::jose::sign_claims;
 use dcr_vectors::{
     RegistrationTemplate, SigningAlg, SigningKey, SoftwareProduct, SsaTemplate, TestPki, time,
 };
-use mock_holder::{RunningHolder, Settings};
+use mock_holder::{Flavour, RunningHolder, Settings};
 use reqwest::{Certificate, Client, Identity, Response};
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
@@ -50,9 +50,32 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(SigningAlg::Es256, tweak).await
+}
+
+/// A holder emulating `flavour`. The recipient signs with PS256 under the WSO2 flavours: DCR
+/// 0.1 allows no other algorithm, and the WSO2 samples are PS256.
+pub async fn spawn_flavour(flavour: Flavour) -> TestApp {
+    spawn_flavour_with(flavour, |_| {}).await
+}
+
+/// [`spawn_flavour`], with the settings changed by `tweak`.
+pub async fn spawn_flavour_with(flavour: Flavour, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let alg = match flavour {
+        Flavour::CdsAu | Flavour::CdsAuHybrid => SigningAlg::Es256,
+        _ => SigningAlg::Ps256,
+    };
+    spawn(alg, |s| {
+        s.flavour = flavour;
+        tweak(s);
+    })
+    .await
+}
+
+async fn spawn(recipient_alg: SigningAlg, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let pki = TestPki::generate(&[]).expect("pki");
     let register_key = SigningKey::generate(SigningAlg::Ps256, "cdr-register-1").expect("key");
-    let recipient_key = SigningKey::generate(SigningAlg::Es256, "recipient-1").expect("key");
+    let recipient_key = SigningKey::generate(recipient_alg, "recipient-1").expect("key");
     let register_jwks = MockServer::start().await;
     let recipient_jwks = MockServer::start().await;
     for (server, key) in [
@@ -104,6 +127,22 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 
 pub fn object(v: Value) -> Map<String, Value> {
     v.as_object().cloned().expect("a JSON object")
+}
+
+/// A sample JWT of `vectors/samples/` (the seed pages' own), decoded without verification.
+pub fn sample(name: &str) -> dcr_vectors::jose::Unverified {
+    let path = format!("{}/../vectors/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("a sample JWT");
+    dcr_vectors::jose::decode_unverified(&text).expect("a compact JWS")
+}
+
+/// The member names of a JSON object, in order.
+pub fn names(body: &Value) -> Vec<String> {
+    body.as_object()
+        .expect("a JSON object")
+        .keys()
+        .cloned()
+        .collect()
 }
 
 impl TestApp {
@@ -173,6 +212,25 @@ impl TestApp {
             .send()
             .await
             .expect("POST /register")
+    }
+
+    /// `method` on `path` of the mTLS listener, with client certificate A.
+    pub async fn call(&self, method: &str, path: &str) -> Response {
+        let url = format!("https://{}{path}", self.holder.mtls_addr);
+        self.client_a
+            .request(method.parse().expect("method"), url)
+            .send()
+            .await
+            .expect("a response")
+    }
+
+    /// The discovery document of the mTLS listener.
+    pub async fn discovery(&self) -> Value {
+        self.call("GET", "/.well-known/openid-configuration")
+            .await
+            .json()
+            .await
+            .expect("JSON")
     }
 
     /// Registers `software_id` and returns the 201 body.

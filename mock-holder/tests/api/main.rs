@@ -4,6 +4,13 @@
 
 mod concurrency;
 mod durability;
+mod flavour_defects;
+mod flavour_hybrid;
+mod flavour_wso2_cds_02;
+mod flavour_wso2_cds_02_management;
+mod flavour_wso2_ob14;
+mod flavour_wso2_ob20;
+mod flavours;
 mod helpers;
 mod jwks;
 mod management;

@@ -285,13 +285,15 @@ async fn delete_removes_the_client_and_everything_it_could_do() {
 
 #[tokio::test]
 async fn tokens_survive_only_while_unexpired() {
+    // Two seconds, not one: clocks count whole seconds, so a one-second token issued late in a
+    // second has expired by the next one, and the first GET failed under load.
     let app =
-        crate::helpers::spawn_app_with(|s| s.token_lifetime = std::time::Duration::from_secs(1))
+        crate::helpers::spawn_app_with(|s| s.token_lifetime = std::time::Duration::from_secs(2))
             .await;
     let id = app.register_new().await;
     let token = app.token(&id, "cdr:registration").await;
     assert_eq!(app.get_registration(&id, &token).await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let (status, challenge, _) = challenge_of(app.get_registration(&id, &token).await).await;
     assert_eq!(status, 401);
     assert!(challenge.contains("expired"), "{challenge}");

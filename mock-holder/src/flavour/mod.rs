@@ -1,0 +1,141 @@
+//! The DCR flavours the holder can emulate (`--flavour NAME`, config key `flavour:`), one per
+//! holder instance, and the [`Policy`] each one runs by.
+//!
+//! A flavour is a release of a standard or of a vendor's product as it behaves on the wire: the
+//! CDS DCR of today, the CDS DCR of the hybrid-flow era, and the WSO2 releases that real Data
+//! Holders still run. The holder emulates each one from its own reading of the sources named by
+//! [`Flavour::sources`] (the project's `shared/spec/` digests and `shared/seeds/` pages), in its
+//! own code: it never reads the conformance suite's profile files, because a mistake shared by
+//! both sides would pass both.
+//!
+//! Where flavours differ, the code asks the [`Policy`] (paths, validation pipeline, response
+//! shape, error dialect, management rules); it does not compare flavours. A later "variation"
+//! (an allowed alternative behaviour) is then an edit of one policy field, not a new branch.
+
+mod dialect;
+mod policy;
+
+use std::fmt;
+use std::str::FromStr;
+
+pub(crate) use policy::{MethodAnswers, Pipeline, Policy, Release, ResponseShape};
+
+/// A DCR flavour the holder emulates. [`Flavour::CdsAu`] is the default and today's behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Flavour {
+    /// CDS DCR today (v1.36): Authorization Code Flow + JARM, `response_types` = [`code`].
+    #[default]
+    CdsAu,
+    /// CDS DCR before the hybrid flow's retirement on 12 May 2025: `code id_token` allowed beside
+    /// `code`, with id_token encryption.
+    CdsAuHybrid,
+    /// The WSO2 CDS toolkit's DCR API 0.2 on Open Banking Accelerator 3.x.
+    Wso2Cds02,
+    /// WSO2 Open Banking 1.4's CDS DCR v0.1 (camelCase responses, SSA signature not checked).
+    Wso2ObAu01,
+    /// WSO2 Open Banking 2.0's AU DCR v0.1 (snake_case, switchable SSA signature check).
+    Wso2Ob20Au01,
+}
+
+impl Flavour {
+    /// Every flavour, the default first.
+    pub const ALL: &[Flavour] = &[
+        Flavour::CdsAu,
+        Flavour::CdsAuHybrid,
+        Flavour::Wso2Cds02,
+        Flavour::Wso2ObAu01,
+        Flavour::Wso2Ob20Au01,
+    ];
+
+    /// The flavour's name, as in `--flavour NAME` and the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavour::CdsAu => "cds-au",
+            Flavour::CdsAuHybrid => "cds-au-hybrid",
+            Flavour::Wso2Cds02 => "wso2-cds-0.2",
+            Flavour::Wso2ObAu01 => "wso2-ob-au-0.1",
+            Flavour::Wso2Ob20Au01 => "wso2-ob20-au-0.1",
+        }
+    }
+
+    /// What the flavour is, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Flavour::CdsAu => {
+                "CDS DCR today (v1.36): Authorization Code Flow + JARM, response_types [code], /register"
+            }
+            Flavour::CdsAuHybrid => {
+                "CDS DCR before 12 May 2025: code id_token allowed beside code, with id_token encryption"
+            }
+            Flavour::Wso2Cds02 => {
+                "WSO2 CDS toolkit DCR 0.2 on Accelerator 3.x: /open-banking/0.2/register, WSO2 error strings, string client_id_issued_at"
+            }
+            Flavour::Wso2ObAu01 => {
+                "WSO2 Open Banking 1.4 CDS DCR v0.1: /open-banking/0.1/register, camelCase responses, SSA signature not checked"
+            }
+            Flavour::Wso2Ob20Au01 => {
+                "WSO2 Open Banking 2.0 AU DCR v0.1: /open-banking/0.1/register, snake_case, custom error codes, SSA signature check off unless switched on"
+            }
+        }
+    }
+
+    /// The sources the flavour is read from (paths relative to the project's `shared/`).
+    pub fn sources(self) -> &'static str {
+        match self {
+            Flavour::CdsAu => "spec/cdr-dcr.md (CDS v1.36.0)",
+            Flavour::CdsAuHybrid => "spec/cdr-dcr.md §1.4 history, §2.2, DCR-REQ-048..050",
+            Flavour::Wso2Cds02 => "seeds/003; spec/wso2-flavours.md §2, §4, §4.1, §8",
+            Flavour::Wso2ObAu01 => "seeds/000, seeds/002 (first-hand); spec/wso2-flavours.md §3",
+            Flavour::Wso2Ob20Au01 => "spec/wso2-flavours.md §3 (OB 2.0 rows), §6 d1, §8",
+        }
+    }
+
+    /// Every flavour's name, comma-separated (for error messages).
+    pub(crate) fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is not a flavour.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown flavour {0:?}; the flavours are: {names}", names = Flavour::names())]
+pub struct UnknownFlavour(pub(crate) String);
+
+impl FromStr for Flavour {
+    type Err = UnknownFlavour;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| UnknownFlavour(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back_and_the_default_is_cds_au() {
+        for f in Flavour::ALL {
+            assert_eq!(f.name().parse::<Flavour>().expect("parses"), *f);
+            assert!(!f.description().contains('\n') && !f.sources().is_empty());
+        }
+        assert_eq!(Flavour::default(), Flavour::CdsAu);
+        assert_eq!(Flavour::ALL[0], Flavour::CdsAu);
+        let err = "uk-obie-3.2".parse::<Flavour>().expect_err("unknown");
+        assert!(err.to_string().contains("wso2-cds-0.2"), "{err}");
+    }
+}
