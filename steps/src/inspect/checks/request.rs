@@ -273,7 +273,7 @@ fn grant_types(value: Option<&Value>) -> Vec<Check> {
         out.push(check(
             Outcome::Caution,
             &[],
-            "grant_types lacks client_credentials, which the recipient needs for the cdr:registration token of GET/PUT/DELETE (the CDS is silent; digest §8.12)",
+            "grant_types lacks client_credentials, which the recipient needs for the cdr:registration token of GET/PUT/DELETE (the CDS is silent; SOURCES.md §8.12)",
         ));
     }
     out

@@ -46,7 +46,7 @@ pub(crate) fn ssa_claims(c: &Map<String, Value>, clock: Clock) -> Vec<Check> {
         );
         if missing.contains(&"revocation_uri") {
             message.push_str(
-                " (revocation_uri is legacy and optional in the response schema, digest §8.15)",
+                " (revocation_uri is legacy and optional in the response schema, SOURCES.md §8.15)",
             );
         }
         out.push(check(Outcome::Problem, &["DCR-REQ-026"], message));
@@ -103,7 +103,7 @@ pub(crate) fn ssa_claims(c: &Map<String, Value>, clock: Clock) -> Vec<Check> {
                 Outcome::Caution,
                 &[],
                 format!(
-                    "scope lacks {}: the CDS SSA scope includes openid profile ... cdr:registration, and WSO2 refuses an SSA without openid and cdr:registration (digest §3.2)",
+                    "scope lacks {}: the CDS SSA scope includes openid profile ... cdr:registration, and WSO2 refuses an SSA without openid and cdr:registration (SOURCES.md §8.21)",
                     lacking.join(" and ")
                 ),
             ));
