@@ -1,7 +1,7 @@
 @area:management
 Feature: WSO2 CDS toolkit DCR 0.2 behaviour its documentation and code describe
-  Statuses, members and bodies of the 0.2 release (wso2-flavours §4; seed 003's samples). These
-  rules are the profile wso2-cds-0.2's own (features/profiles/wso2-cds-0.2.yaml).
+  Statuses, members and bodies of the 0.2 release (features/SOURCES.md#wso2-cds-02; seed 003's
+  samples). These rules are the profile wso2-cds-0.2's own (features/profiles/wso2-cds-0.2.yaml).
 
   Rule: WSO2-CDS02-025 an unknown ClientId gets the gateway's body
 

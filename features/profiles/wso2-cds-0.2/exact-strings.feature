@@ -1,9 +1,10 @@
 @area:registration
 Feature: WSO2 CDS toolkit DCR 0.2 refuses with the strings its tests assert
   The toolkit's validators report the first violation as <description>:<code>, split into
-  error_description and error (wso2-flavours §2), and name fields by their Java bean names. The
-  strings below are asserted by WSO2's own CDS tests (wso2-flavours §4.1). These rules are the
-  profile wso2-cds-0.2's own (features/profiles/wso2-cds-0.2.yaml); they run only under it.
+  error_description and error (features/SOURCES.md#wso2-accelerator), and name fields by their
+  Java bean names. The strings below are asserted by WSO2's own CDS tests
+  (features/SOURCES.md#wso2-cds-02-strings). These rules are the profile wso2-cds-0.2's own
+  (features/profiles/wso2-cds-0.2.yaml); they run only under it.
 
   Background:
     Given recipient A holds a software statement issued by the Register

@@ -154,7 +154,7 @@ struct Lifetime {
     max_seconds: Option<i64>,
 }
 
-/// The CDS sets no maximum lifetime for a registration request (SOURCES.md §8.8).
+/// The CDS sets no maximum lifetime for a registration request (features/SOURCES.md §8.8).
 const REQUEST_LIFETIME: Lifetime = Lifetime {
     token: "a registration request",
     iat: &["DCR-REQ-017"],

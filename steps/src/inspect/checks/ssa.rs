@@ -103,7 +103,7 @@ pub(crate) fn ssa_claims(c: &Map<String, Value>, clock: Clock) -> Vec<Check> {
                 Outcome::Caution,
                 &[],
                 format!(
-                    "scope lacks {}: the CDS SSA scope includes openid profile ... cdr:registration, and WSO2 refuses an SSA without openid and cdr:registration (SOURCES.md, WSO2 CDS toolkit DCR 0.2)",
+                    "scope lacks {}: the CDS SSA scope includes openid profile ... cdr:registration, and WSO2 refuses an SSA without openid and cdr:registration (SOURCES.md §8.21)",
                     lacking.join(" and ")
                 ),
             ));
