@@ -55,13 +55,29 @@ struct File {
     wire: Wire,
 }
 
-/// A scenario whose assertion the sources leave open under a profile: its failure is a warning
-/// that says so, never a failure of the run and never a pass.
+/// A scenario the profile treats apart: `off` (its assertion does not hold for the release,
+/// which the sources settle: it does not run) or `unsettled` (the sources leave its assertion
+/// open: its failure is a warning that says so, never a failure of the run and never a pass);
+/// `rows` limits the setting to the outline rows whose names contain one of the texts.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSetting {
-    /// Why, citing the source that leaves it open.
-    pub unsettled: String,
+    /// Not run under the profile, and why.
+    #[serde(default)]
+    pub off: Option<String>,
+    /// Why the sources leave it open.
+    #[serde(default)]
+    pub unsettled: Option<String>,
+    /// The outline rows it applies to (by text in the scenario's name); all when empty.
+    #[serde(default)]
+    pub rows: Vec<String>,
+}
+
+impl ScenarioSetting {
+    /// Whether the setting applies to the scenario (or outline row) named `name`.
+    pub fn covers(&self, name: &str) -> bool {
+        self.rows.is_empty() || self.rows.iter().any(|r| name.contains(r.as_str()))
+    }
 }
 
 /// The standard a profile checks.
@@ -266,12 +282,16 @@ pub enum ErrorShape {
 }
 
 /// How the suite talks to a holder of the flavour.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Wire {
     /// Where the registration endpoint is.
     #[serde(default)]
     pub registration_endpoint: Endpoint,
+    /// The algorithms the release takes for request and client-assertion signatures; the
+    /// embedded environment gives its recipients keys of these, in turn (A the first).
+    #[serde(default = "fapi_algs")]
+    pub signing_algs: Vec<String>,
     /// Registration requests.
     #[serde(default)]
     pub request: RequestWire,
@@ -287,6 +307,24 @@ pub struct Wire {
     /// Error bodies.
     #[serde(default)]
     pub errors: ErrorWire,
+}
+
+fn fapi_algs() -> Vec<String> {
+    vec!["PS256".into(), "ES256".into()]
+}
+
+impl Default for Wire {
+    fn default() -> Self {
+        Self {
+            registration_endpoint: Endpoint::default(),
+            signing_algs: fapi_algs(),
+            request: RequestWire::default(),
+            ssa: SsaWire::default(),
+            token: TokenWire::default(),
+            response: ResponseWire::default(),
+            errors: ErrorWire::default(),
+        }
+    }
 }
 
 /// Registration requests (POST and PUT).
@@ -453,6 +491,11 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// The profile's setting of scenario `id` named `name` (an outline row's name), if any.
+    pub fn scenario(&self, id: &str, name: &str) -> Option<&ScenarioSetting> {
+        self.scenarios.get(id).filter(|s| s.covers(name))
+    }
+
     /// The rule `id` as this profile checks it, if it applies.
     pub fn rule(&self, id: &str) -> Option<&Checked> {
         self.rules.get(id)
@@ -800,6 +843,23 @@ impl ProfileFiles {
                     "rules.set.{id}: off cannot be combined with other settings"
                 ));
             }
+        }
+        for (id, s) in &file.scenarios {
+            if s.off.is_some() == s.unsettled.is_some() {
+                problems.push(format!(
+                    "scenarios.{id}: give exactly one of off or unsettled"
+                ));
+            }
+        }
+        for alg in &file.wire.signing_algs {
+            if !matches!(alg.as_str(), "PS256" | "ES256") {
+                problems.push(format!(
+                    "wire.signing_algs: {alg:?}; expected PS256 or ES256"
+                ));
+            }
+        }
+        if file.wire.signing_algs.is_empty() {
+            problems.push("wire.signing_algs: empty; expected PS256 and/or ES256".into());
         }
         if let Endpoint::Path(p) = &file.wire.registration_endpoint
             && !p.starts_with('/')

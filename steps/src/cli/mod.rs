@@ -315,9 +315,14 @@ async fn run(args: RunArgs) -> ExitCode {
         sign_with,
     };
     let env = match target {
-        None => Environment::embedded_with(timeout, args.holder_defect)
-            .await
-            .context("cannot start the embedded environment"),
+        None => match embedded_holder(&options.features, &options.profile) {
+            Ok((flavour, algs)) => {
+                Environment::embedded_with(timeout, args.holder_defect, flavour, &algs)
+                    .await
+                    .context("cannot start the embedded environment")
+            }
+            Err(e) => Err(e),
+        },
         Some(_) if args.holder_defect.is_some() => Err(anyhow::anyhow!(
             "--holder-defect applies to the embedded mock holder only, not to a --target"
         )),
@@ -336,6 +341,33 @@ async fn run(args: RunArgs) -> ExitCode {
         }
     };
     run_in(env, &options).await
+}
+
+/// The mock holder flavour an embedded run of `profile` starts (the profile's `flavour`), and
+/// the signing algorithms its recipients use (the profile's `wire.signing_algs`).
+///
+/// # Errors
+/// When the profile cannot be loaded, or names a flavour the mock holder does not emulate.
+fn embedded_holder(
+    features: &std::path::Path,
+    profile: &str,
+) -> anyhow::Result<(mock_holder::Flavour, Vec<dcr_vectors::SigningAlg>)> {
+    let catalogue = crate::catalogue::Catalogue::load(features)?;
+    let profile = catalogue.profile(profile)?;
+    let flavour = profile.flavour.parse().map_err(|e| {
+        anyhow::anyhow!(
+            "profile {} runs the embedded mock holder in flavour {:?}: {e} (run it against a --target instead)",
+            profile.name,
+            profile.flavour
+        )
+    })?;
+    let algs = profile
+        .wire
+        .signing_algs
+        .iter()
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    Ok((flavour, algs))
 }
 
 /// Runs `options` in `env`, prints the closing line, and maps the outcome to an exit code.

@@ -28,17 +28,20 @@ impl Environment {
     /// # Errors
     /// Fails when a port cannot be bound or key material cannot be generated.
     pub async fn embedded(timeout: Duration) -> anyhow::Result<Arc<Self>> {
-        Self::embedded_with(timeout, None).await
+        Self::embedded_with(timeout, None, mock_holder::Flavour::default(), &[]).await
     }
 
-    /// [`Environment::embedded`], with the mock holder started with `defect` (the self-check:
-    /// `dcr-conformance selfcheck`).
+    /// [`Environment::embedded`], with the mock holder in `flavour` (a profile's) and started
+    /// with `defect` (the self-check: `dcr-conformance selfcheck`); the recipients sign with
+    /// `signing_algs` in turn (A the first; PS256 and ES256 when empty).
     ///
     /// # Errors
     /// As [`Environment::embedded`].
     pub async fn embedded_with(
         timeout: Duration,
         defect: Option<mock_holder::Defect>,
+        flavour: mock_holder::Flavour,
+        signing_algs: &[SigningAlg],
     ) -> anyhow::Result<Arc<Self>> {
         let pki = TestPki::generate(&[])?;
         let register_server = MockServer::start().await;
@@ -55,12 +58,17 @@ impl Environment {
         let mut recipients = Vec::new();
         let certs = [&pki.client_a, &pki.client_b];
         // Recipient A signs with PS256 and recipient B with ES256, so both algorithms the CDS
-        // allows are exercised on every run.
-        let algs = [SigningAlg::Ps256, SigningAlg::Es256];
+        // allows are exercised on every run (a profile whose release takes fewer says so).
+        let fapi = [SigningAlg::Ps256, SigningAlg::Es256];
+        let algs = if signing_algs.is_empty() {
+            &fapi[..]
+        } else {
+            signing_algs
+        };
         for ((product, cert), alg) in templates::software_products()?
             .into_iter()
             .zip(certs)
-            .zip(algs)
+            .zip(algs.iter().copied().cycle())
         {
             let lower = product.name.to_ascii_lowercase();
             let key = SigningKey::generate(alg, format!("{lower}-sig-1"))?;
@@ -89,6 +97,7 @@ impl Environment {
         // Short-lived tokens let the expired-token scenarios wait for real expiry.
         settings.token_lifetime = EMBEDDED_TOKEN_LIFETIME;
         settings.defect = defect;
+        settings.flavour = flavour;
         let holder = mock_holder::start(settings)
             .await
             .context("starting the mock holder")?;

@@ -77,7 +77,12 @@ impl Selection {
             .tags
             .as_ref()
             .is_none_or(|expr| cucumber::tag::Ext::eval(expr, all_tags()));
-        if !(name_ok && rule_ok && tags_ok && verdict::applies(&rule_tags, &self.profile)) {
+        // A scenario (or outline row) the profile turns off is not part of its run.
+        let off = all_tags()
+            .find_map(|t| t.strip_prefix("id:"))
+            .and_then(|id| self.profile.scenario(id, &scenario.name))
+            .is_some_and(|s| s.off.is_some());
+        if off || !(name_ok && rule_ok && tags_ok && verdict::applies(&rule_tags, &self.profile)) {
             return Decision::Out;
         }
         let steps = feature

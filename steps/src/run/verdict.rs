@@ -224,7 +224,9 @@ pub fn assess(
         };
         // A scenario the profile's sources leave open counts at MAY: its failure is a
         // warning saying why.
-        let unsettled = profile.scenarios.get(&id).map(|s| s.unsettled.clone());
+        let unsettled = profile
+            .scenario(&id, &result.name)
+            .and_then(|s| s.unsettled.clone());
         let level = if unsettled.is_some() {
             Level::May
         } else {

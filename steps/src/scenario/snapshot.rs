@@ -44,7 +44,13 @@ pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                if let Some((_, marker)) = VOLATILE_MEMBERS.iter().find(|(name, _)| name == k) {
+                // Names compared without case and underscores, so that a release answering in
+                // camelCase (clientIdIssuedAt) is redacted like one answering in RFC 7591 names.
+                let key = loose_name(k);
+                if let Some((_, marker)) = VOLATILE_MEMBERS
+                    .iter()
+                    .find(|(name, _)| loose_name(name) == key)
+                {
                     *v = Value::String((*marker).into());
                 } else {
                     redact(v);
@@ -61,6 +67,11 @@ pub fn redact(value: &mut Value) {
         }
         _ => {}
     }
+}
+
+/// A member name without case and underscores: `client_id_issued_at` and `clientIdIssuedAt` meet.
+fn loose_name(name: &str) -> String {
+    name.replace('_', "").to_ascii_lowercase()
 }
 
 /// Asserts that `body`, redacted, matches the stored snapshot `name` in `dir`.
@@ -124,6 +135,20 @@ mod tests {
             v["error_description"],
             "could not reach http://127.0.0.1:[port]/jwks for [uuid] at [timestamp]"
         );
+    }
+
+    #[test]
+    fn camel_case_volatile_members_are_replaced_too() {
+        let mut v = json!({
+            "clientId": "abc", "clientIdIssuedAt": 1760000000, "JwksUri": "https://x/jwks",
+            "x5t#s256": "AbC", "clientName": "Mock"
+        });
+        redact(&mut v);
+        assert_eq!(v["clientId"], "[client_id]");
+        assert_eq!(v["clientIdIssuedAt"], "[timestamp]");
+        assert_eq!(v["JwksUri"], "[jwks_uri]");
+        assert_eq!(v["x5t#s256"], "[thumbprint]");
+        assert_eq!(v["clientName"], "Mock");
     }
 
     #[test]
