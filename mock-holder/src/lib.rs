@@ -10,13 +10,15 @@
 //!
 //! The modules form layers, listed from the top: each imports only modules listed below it,
 //! and `tests/layering.rs` fails on an import cycle. Only what embedding needs is public
-//! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`], [`tls::TlsMaterial`], [`Defect`] and
-//! its catalogue, [`config::Config`] for the binary); the rest is private to the crate, so the
-//! conformance suite cannot call the holder's validation code: a bug shared by both sides would
-//! pass both.
+//! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`] with its [`ConnectionLimits`],
+//! [`tls::TlsMaterial`], [`Defect`] and its catalogue, [`config::Config`] for the binary); the
+//! rest is private to the crate, so the conformance suite cannot call the holder's validation
+//! code: a bug shared by both sides would pass both.
 //!
 //! * `server`: [`start`] binds both listeners with their TLS acceptors and the request-id and
-//!   tracing layers; [`RunningHolder`] stops them. Connection hardening belongs here.
+//!   tracing layers and the connection limits; [`RunningHolder`] stops them.
+//! * `connection`: what one connection may hold: the listener's connection limit, TLS
+//!   handshake and idle timeouts, and the whole-request timeout (408).
 //! * `routes`: one module per endpoint, composed into the public and mTLS routers:
 //!   `discovery` (discovery document, JWKS), `register` (`POST /register`), `client`
 //!   (`GET|PUT|DELETE /register/{ClientId}`), `token` (`POST /token`, client assertions).
@@ -37,9 +39,13 @@
 //! * [`config`]: the YAML config file of the standalone binary, validated field by field.
 //! * `settings`: resolved runtime settings ([`Settings`], what [`start`] takes) and the
 //!   defaults, written once.
+//! * `limits`: [`ConnectionLimits`] (connection limit, TLS handshake, header, request and idle
+//!   timeouts, HTTP/2 limits), their defaults and their validation.
 //! * [`tls`]: rustls configs for the public and mTLS listeners; the client certificate's
 //!   thumbprint made available to handlers.
 //! * `jose`: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
+//! * `lifetime`: time claims (`iat`, `nbf`, `exp`) read as NumericDates and compared with
+//!   saturating arithmetic against a `Clock` (now, skew, longest lifetime accepted).
 //! * `error`: `OAuthError`, rendered as RFC 7591 / RFC 6749 / RFC 6750 responses.
 //! * `defect`: the defects a holder can be started with (`defects.yaml`), one at a time,
 //!   each breaking one rule on purpose, for the suite's self-check.
@@ -49,11 +55,14 @@
 //! `defect`, and the code of one flavour under the layer it changes (e.g. `registration/`).
 
 pub mod config;
+mod connection;
 mod defect;
 mod error;
 mod extract;
 mod jose;
 mod jwks;
+mod lifetime;
+mod limits;
 mod registration;
 mod routes;
 mod server;
@@ -65,6 +74,7 @@ mod token_key;
 mod tokens;
 
 pub use defect::{Defect, UnknownDefect};
+pub use limits::ConnectionLimits;
 pub use server::{RunningHolder, start};
 pub use settings::Settings;
 pub use state::Urls;

@@ -23,7 +23,8 @@ use serde_json::{Map, Value};
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::jose::{int_claim, split_jws, str_claim};
+use crate::jose::{split_jws, str_claim};
+use crate::lifetime::{Clock, numeric_date};
 use crate::state::AppState;
 
 /// Which operation a registration request is validated for.
@@ -69,36 +70,42 @@ impl LifetimeChecks {
     };
 }
 
-/// Checks `iat` and `exp` against now with the configured skew.
+/// Checks `iat`, `exp` and `nbf` against `clock`; returns the `exp`. A time claim that is not a
+/// number is refused by name; an `exp` beyond the longest lifetime accepted is refused too (see
+/// [`crate::lifetime`]), so that no arithmetic on a sender's times can overflow.
 fn check_lifetime(
     claims: &Map<String, Value>,
-    now: i64,
-    skew: i64,
+    clock: Clock,
     what: &str,
     checks: LifetimeChecks,
-) -> Result<(), String> {
-    let iat = match int_claim(claims, "iat") {
+) -> Result<i64, String> {
+    let subject = format!("the {what}");
+    let now = clock.now;
+    let iat = match numeric_date(claims, "iat", &subject)? {
         Some(iat) => iat,
         None if !checks.require_iat => now,
         None => return Err(format!("the {what} has no iat")),
     };
-    let exp = int_claim(claims, "exp").ok_or(format!("the {what} has no exp"))?;
-    if iat > now + skew {
+    let exp = numeric_date(claims, "exp", &subject)?.ok_or(format!("the {what} has no exp"))?;
+    if clock.is_future(iat) {
         return Err(format!(
             "the {what} was issued in the future (iat {iat}, now {now})"
         ));
     }
-    if checks.check_expiry && exp < now - skew {
+    if checks.check_expiry && clock.is_past(exp) {
         return Err(format!("the {what} has expired (exp {exp}, now {now})"));
     }
-    if let Some(nbf) = int_claim(claims, "nbf")
-        && nbf > now + skew
+    if clock.is_too_far(exp) {
+        return Err(clock.too_far_message(&subject, exp));
+    }
+    if let Some(nbf) = numeric_date(claims, "nbf", &subject)?
+        && clock.is_future(nbf)
     {
         return Err(format!(
             "the {what} is not valid yet (nbf {nbf}, now {now})"
         ));
     }
-    Ok(())
+    Ok(exp)
 }
 
 /// Steps 1 to 5 for `body`, sent for `operation`.
@@ -155,17 +162,26 @@ mod tests {
     #[case::expired_within_skew(0, 90, None)]
     #[case::future_beyond_skew(200, 900, Some("future"))]
     #[case::future_within_skew(150, 900, None)]
+    #[case::exp_at_the_longest_lifetime(100, 100 + 60 + 3600, None)]
+    #[case::exp_beyond_the_longest_lifetime(100, 100 + 60 + 3601, Some("too far"))]
+    #[case::exp_at_i64_max(100, i64::MAX, Some("too far"))]
+    #[case::iat_at_i64_max(i64::MAX, 400, Some("future"))]
+    #[case::exp_at_i64_min(100, i64::MIN, Some("expired"))]
     fn lifetime_honours_the_skew(#[case] iat: i64, #[case] exp: i64, #[case] err: Option<&str>) {
         let claims: Map<String, Value> = serde_json::json!({"iat": iat, "exp": exp})
             .as_object()
             .cloned()
             .expect("obj");
-        // now = 100, skew = 60
+        let clock = Clock::new(
+            100,
+            std::time::Duration::from_secs(60),
+            std::time::Duration::from_secs(3600),
+        );
         match (
-            check_lifetime(&claims, 100, 60, "x", LifetimeChecks::ALL),
+            check_lifetime(&claims, clock, "x", LifetimeChecks::ALL),
             err,
         ) {
-            (Ok(()), None) => {}
+            (Ok(_), None) => {}
             (Err(e), Some(want)) => assert!(e.contains(want), "{e}"),
             (got, want) => panic!("got {got:?}, want error {want:?}"),
         }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::{LifetimeChecks, check_lifetime, metadata_error};
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::jose::{header_alg_and_kid, int_claim, str_claim, verify_compact};
+use crate::jose::{header_alg_and_kid, str_claim, verify_compact};
 use crate::jwks::JwksError;
 use crate::state::AppState;
 
@@ -73,7 +73,7 @@ async fn verify_signature(
 }
 
 /// Step 4: the request's own `claims`, for the SSA's `software_id`. A fresh `jti` is
-/// remembered (until `exp` + skew), so a request can never be replayed.
+/// remembered (until `exp` + skew, saturating), so a request can never be replayed.
 pub(super) fn check_claims(
     state: &AppState,
     claims: &Map<String, Value>,
@@ -95,22 +95,21 @@ pub(super) fn check_claims(
             "The request aud must be the issuer {issuer}"
         )));
     }
-    let now = state.now();
+    let clock = state.clock();
     let checks = LifetimeChecks {
         require_iat: !state.defect(Defect::OptionalRequestIat),
         check_expiry: !state.defect(Defect::AcceptExpiredRequest),
     };
-    check_lifetime(claims, now, state.skew(), "registration request", checks)
-        .map_err(metadata_error)?;
+    let exp =
+        check_lifetime(claims, clock, "registration request", checks).map_err(metadata_error)?;
     match str_claim(claims, "jti") {
         None if state.defect(Defect::OptionalRequestJti) => {}
         None => return Err(metadata_error("The request has no jti")),
         Some(_) if state.defect(Defect::SkipJtiReplay) => {}
         Some(jti) => {
-            let exp = int_claim(claims, "exp").unwrap_or(now);
             if !state
                 .store()
-                .record_jti("registration", jti, exp + state.skew(), now)?
+                .record_jti("registration", jti, clock.replay_until(exp), clock.now)?
             {
                 return Err(metadata_error("The request jti has been used before"));
             }

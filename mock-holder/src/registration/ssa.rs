@@ -82,14 +82,7 @@ pub(super) async fn verify(
         check_expiry: !state.defect(Defect::AcceptExpiredSsa),
         ..LifetimeChecks::ALL
     };
-    check_lifetime(
-        &claims,
-        state.now(),
-        state.skew(),
-        "software_statement",
-        checks,
-    )
-    .map_err(ssa_error)?;
+    check_lifetime(&claims, state.clock(), "software_statement", checks).map_err(ssa_error)?;
     let required = if state.defect(Defect::SkipSsaRequiredClaims) {
         USED_SSA_CLAIMS
     } else {

@@ -8,4 +8,6 @@ mod helpers;
 mod jwks;
 mod management;
 mod register;
+mod slow_clients;
+mod time_claims;
 mod token;
