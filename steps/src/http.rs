@@ -182,7 +182,11 @@ impl Exchange {
                 out.push_str(&format!("< no response: {failure:?}: {message}\n"));
             }
         }
-        out
+        // A holder may echo a credential it was sent (verbatim, where no pattern finds it).
+        crate::redact::strip(
+            &out,
+            &crate::redact::secrets_in(&self.request_headers, self.request_body.as_deref()),
+        )
     }
 }
 
