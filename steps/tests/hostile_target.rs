@@ -1,6 +1,8 @@
 //! A target that hangs, resets connections, answers with 10 MB of garbage or drips bytes
 //! slowly: the affected scenarios fail with a message saying what happened, the run finishes
-//! within its timeouts, writes every report, and nothing panics.
+//! within its timeouts, writes every report, and nothing panics. A target whose discovery
+//! works but whose registrations answer 201 with a body nested 10,000 arrays deep, or shorter
+//! than its Content-Length: the failures say "unparseable" and "truncated".
 
 mod support;
 
@@ -215,4 +217,81 @@ fn a_hostile_target_fails_its_scenarios_with_a_message_and_the_run_completes() {
             );
         }
     }
+}
+
+/// A holder that answers discovery properly, then every other request with `response`.
+async fn answering(pki: &TestPki, response: fn() -> Vec<u8>) -> u16 {
+    let own_port = Arc::new(std::sync::OnceLock::new());
+    let seen = own_port.clone();
+    let port = support::serve_https(pki, move |request| {
+        if request.path().contains("openid-configuration") {
+            let port = seen.get().copied().unwrap_or_default();
+            return support::json_response(200, "", &support::discovery_document(port));
+        }
+        response()
+    })
+    .await;
+    own_port.set(port).expect("once");
+    port
+}
+
+/// 201 with a JSON body of 10,000 nested arrays (deeper than any parser should follow).
+fn deeply_nested() -> Vec<u8> {
+    let body = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    support::json_response(201, "", &body)
+}
+
+/// 201 whose Content-Length promises more body than is sent before the connection closes.
+fn short_body() -> Vec<u8> {
+    b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 5000\r\nconnection: close\r\n\r\n{\"client_id\": \"abc\"".to_vec()
+}
+
+/// A body that cannot be parsed is reported as unparseable, and a body shorter than its
+/// Content-Length as truncated, in the failure of the registration scenarios (not as a bare
+/// "actual: HTTP 201").
+#[test]
+fn unparseable_and_truncated_bodies_are_reported_as_such() {
+    let dir = support::scratch("hostile-bodies");
+    let pki = support::target_material(&dir);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let cases: [(&str, fn() -> Vec<u8>, &str); 2] = [
+        (
+            "nested",
+            deeply_nested,
+            "with an unparseable JSON body (recursion limit exceeded",
+        ),
+        (
+            "short",
+            short_body,
+            "with a truncated body: 19 of the 5000 bytes of its Content-Length",
+        ),
+    ];
+    for (name, response, expected) in cases {
+        let port = runtime.block_on(answering(&pki, response));
+        let target = support::target_file(&dir, name, port);
+        let reports = dir.join(format!("reports-{name}"));
+        let out = support::run_target(&target, &reports, &["--rule", "DCR-REQ-019"], &[]);
+        let text = format!(
+            "{name}: status {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(reports.join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        let scenarios = summary["scenarios"].as_array().expect("scenarios");
+        assert!(!scenarios.is_empty(), "{text}");
+        for s in scenarios {
+            let reason = s["reason"].as_str().unwrap_or("");
+            assert_eq!(s["verdict"], "failed", "{name}: {s}");
+            assert!(
+                reason.contains(expected),
+                "{name}: the reason should say {expected:?}: {reason}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
