@@ -4,9 +4,16 @@
 
 mod concurrency;
 mod durability;
+#[path = "../../fuzz/durability.rs"]
+mod durability_at_scale;
+mod fuzz;
+#[path = "../../fuzz/engine.rs"]
+mod fuzz_engine;
 mod helpers;
 mod jwks;
 mod management;
+#[path = "../../fuzz/process.rs"]
+mod process;
 mod register;
 mod slow_clients;
 mod time_claims;
