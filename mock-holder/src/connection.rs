@@ -94,7 +94,12 @@ where
             let Ok(permit) = permit else {
                 // Dropping the stream closes it: its descriptor is free again at once.
                 drop(stream);
-                tracing::warn!(listener, "connection limit reached; connection closed");
+                if should_log_refusal() {
+                    tracing::warn!(
+                        listener,
+                        "connection limit reached; connections over it are closed (logged at most once a second)"
+                    );
+                }
                 return Err(io::Error::other("connection limit reached"));
             };
             let active = Arc::new(AtomicUsize::new(0));
@@ -111,6 +116,16 @@ where
             Ok((Idle::new(stream, idle, active, permit), service))
         })
     }
+}
+
+/// Whether a refusal at the connection limit should be logged: at most once a second, so that
+/// a flood of connections does not become a flood of log lines.
+fn should_log_refusal() -> bool {
+    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    LAST.swap(now, Ordering::Relaxed) != now
 }
 
 /// A connection's service that counts the requests in progress on it (for [`Idle`]).
