@@ -568,7 +568,13 @@ struct Http {
     body: Vec<u8>,
 }
 
-fn http_request(target: &Target, templates: &Templates, case: Case) -> Result<Http, Case> {
+/// A case ready to send: through an HTTP client, or raw bytes over TLS.
+enum Prepared {
+    Http(Http),
+    Raw { http2: bool, bytes: Vec<u8> },
+}
+
+fn prepare(target: &Target, templates: &Templates, case: Case) -> Prepared {
     let now = dcr_vectors::time::now();
     let client_url = format!("{}/{}", target.registration_endpoint, target.client_id);
     let base = format!("https://{}", target.mtls_addr);
@@ -587,8 +593,8 @@ fn http_request(target: &Target, templates: &Templates, case: Case) -> Result<Ht
         "authorization".to_string(),
         format!("Bearer {}", target.access_token),
     );
-    Ok(match case {
-        Case::Raw { .. } => return Err(case),
+    Prepared::Http(match case {
+        Case::Raw { http2, bytes } => return Prepared::Raw { http2, bytes },
         Case::Bytes {
             method,
             endpoint,
@@ -904,8 +910,8 @@ pub async fn run(target: Arc<Target>, cases: u64, seed: u64, concurrency: usize)
             let mut mine = Tally::default();
             while let Some(case) = cases_rx.recv().await {
                 mine.cases += 1;
-                match http_request(&target, &templates, case) {
-                    Ok(request) => {
+                match prepare(&target, &templates, case) {
+                    Prepared::Http(request) => {
                         let description = format!("{} {}", request.method, request.url);
                         let via = if mine.cases % 3 == 0 { &h2 } else { &client };
                         match send(via, request).await {
@@ -941,11 +947,10 @@ pub async fn run(target: Arc<Target>, cases: u64, seed: u64, concurrency: usize)
                             }
                         }
                     }
-                    Err(Case::Raw { http2, bytes }) => {
+                    Prepared::Raw { http2, bytes } => {
                         let ending = raw(&connectors, target.mtls_addr, http2, &bytes).await;
                         *mine.raw.entry(ending).or_default() += 1;
                     }
-                    Err(_) => {}
                 }
             }
             if let Ok(mut t) = tally.lock() {

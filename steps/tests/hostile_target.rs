@@ -254,7 +254,8 @@ fn unparseable_and_truncated_bodies_are_reported_as_such() {
     let dir = support::scratch("hostile-bodies");
     let pki = support::target_material(&dir);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let cases: [(&str, fn() -> Vec<u8>, &str); 2] = [
+    type Case = (&'static str, fn() -> Vec<u8>, &'static str);
+    let cases: [Case; 2] = [
         (
             "nested",
             deeply_nested,
