@@ -89,7 +89,9 @@ async fn fetches(server: &wiremock::MockServer) -> usize {
 /// make no fetch at all.
 #[tokio::test]
 async fn concurrent_unknown_kids_make_one_fetch_of_a_hanging_register_jwks() {
-    let app = spawn_app().await;
+    // A 2 s fetch timeout, so that all 50 requests join the fetch before it fails, even on a
+    // loaded machine; the second 50 come within the 2 s the failure is remembered.
+    let app = crate::helpers::spawn_app_with(|s| s.jwks_timeout = Duration::from_secs(2)).await;
     app.register_jwks.reset().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
