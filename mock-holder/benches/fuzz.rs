@@ -1,6 +1,6 @@
 //! The long fuzz run: the release holder binary as its own process, `FUZZ_CASES` generated
 //! cases (default 1,000,000; `fuzz/engine.rs` says which) from `FUZZ_SEED` with
-//! `FUZZ_CONCURRENCY` workers, then the answers by status, 5xx, dropped connections, the
+//! `FUZZ_CONCURRENCY` workers (default 64), then the answers by status, 5xx, dropped connections, the
 //! holder's RSS before and after, the canary's fetches and the wall time. Exits 1 when any 5xx,
 //! dropped connection or canary fetch was seen.
 //!
@@ -30,7 +30,7 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 async fn main() {
     let cases: u64 = env_or("FUZZ_CASES", 1_000_000);
     let seed: u64 = env_or("FUZZ_SEED", 1);
-    let concurrency: usize = env_or("FUZZ_CONCURRENCY", 16);
+    let concurrency: usize = env_or("FUZZ_CONCURRENCY", 64);
     let dir = std::env::temp_dir().join(format!("mock-holder-fuzz-{}", uuid::Uuid::new_v4()));
     let ecosystem = process::Ecosystem::start().await;
     let canary = wiremock::MockServer::start().await;
