@@ -468,3 +468,69 @@ pub async fn probe_tls(url: &str, identity: &TlsIdentity, timeout: Duration) -> 
         .flatten()
         .filter(|m| m.contains("alert"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
+        Exchange {
+            method: "POST".into(),
+            url: "https://holder/register".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            certificate: "recipient A".into(),
+            outcome: Outcome::Response {
+                status,
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body: body.into(),
+            },
+            elapsed_ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_json_body_that_does_not_parse_is_named_in_the_summary() {
+        let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = response(201, &[("content-type", "application/json")], &nested);
+        let summary = e.summary();
+        assert!(
+            summary.contains("HTTP 201 with an unparseable JSON body (recursion limit exceeded"),
+            "{summary}"
+        );
+        let ok = response(201, &[("content-type", "application/json")], r#"{"a":1}"#);
+        assert_eq!(ok.summary(), "POST https://holder/register → HTTP 201");
+        let text = response(400, &[("content-type", "text/html")], "<html>");
+        assert_eq!(text.summary(), "POST https://holder/register → HTTP 400");
+    }
+
+    #[test]
+    fn a_redirect_is_named_with_its_location() {
+        let e = response(307, &[("location", "https://elsewhere/token")], "");
+        assert_eq!(
+            e.redirect(),
+            Some((307, "https://elsewhere/token".to_string()))
+        );
+        assert!(
+            e.summary()
+                .ends_with("HTTP 307 redirect to https://elsewhere/token, not followed")
+        );
+        assert_eq!(response(200, &[], "").redirect(), None);
+    }
+
+    #[test]
+    fn a_credential_the_request_carried_leaves_the_rendered_response() {
+        let mut e = response(
+            401,
+            &[],
+            r#"{"error":"invalid_token","error_description":"token SECRETTOKEN123 refused"}"#,
+        );
+        e.request_headers = vec![("Authorization".into(), "Bearer SECRETTOKEN123".into())];
+        let rendered = e.render();
+        assert!(!rendered.contains("SECRETTOKEN123"), "{rendered}");
+        assert!(rendered.contains("invalid_token"), "{rendered}");
+    }
+}
