@@ -53,22 +53,8 @@ async fn main() {
         .await
         .unwrap();
     let client_id = created["client_id"].as_str().unwrap().to_string();
-    let assertion = ecosystem.assertion(&client_id, &format!("{base}/token"));
-    let token: Value = client
-        .post(format!("{base}/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", assertion.as_str()),
-            ("scope", "cdr:registration"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let access_token = ecosystem
+        .token(&client, &client_id, &format!("{base}/token"))
         .await
         .unwrap();
     let target = Arc::new(engine::Target {
@@ -83,7 +69,7 @@ async fn main() {
         recipient_jwks_uri: ecosystem.recipient_jwks_uri(),
         canary: canary.uri(),
         client_id,
-        access_token: token["access_token"].as_str().unwrap().to_string(),
+        access_token,
     });
 
     // Warm-up (allocator pools, caches), then the measured run.

@@ -117,30 +117,10 @@ pub async fn run(bin: &Path, dir: &Path, concurrency: usize, kill_after: usize) 
             let (client, ecosystem, token_endpoint, register) =
                 (&client, &ecosystem, &token_endpoint, &register);
             async move {
-                let assertion = ecosystem.assertion(&id, token_endpoint);
-                let token = client
-                    .post(token_endpoint)
-                    .form(&[
-                        ("grant_type", "client_credentials"),
-                        (
-                            "client_assertion_type",
-                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                        ),
-                        ("client_assertion", assertion.as_str()),
-                        ("scope", "cdr:registration"),
-                    ])
-                    .send()
-                    .await;
-                let token: Option<String> = match token {
-                    Ok(r) if r.status() == 200 => r
-                        .json::<Value>()
-                        .await
-                        .ok()
-                        .and_then(|b| b["access_token"].as_str().map(str::to_string)),
-                    Ok(r) => return Err(format!("{id}: token HTTP {}", r.status())),
-                    Err(e) => return Err(format!("{id}: token {e}")),
-                };
-                let token = token.ok_or(format!("{id}: no access_token"))?;
+                let token = ecosystem
+                    .token(client, &id, token_endpoint)
+                    .await
+                    .map_err(|e| format!("{id}: {e}"))?;
                 let got = client
                     .get(format!("{register}/{id}"))
                     .bearer_auth(token)

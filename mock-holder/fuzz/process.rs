@@ -99,6 +99,41 @@ impl Ecosystem {
         sign(&claims, &self.recipient_key)
     }
 
+    /// A `cdr:registration` access token for `client_id` from `token_endpoint`, over `client`.
+    ///
+    /// # Errors
+    /// What the token endpoint answered instead.
+    pub async fn token(
+        &self,
+        client: &reqwest::Client,
+        client_id: &str,
+        token_endpoint: &str,
+    ) -> Result<String, String> {
+        let assertion = self.assertion(client_id, token_endpoint);
+        let r = client
+            .post(token_endpoint)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", assertion.as_str()),
+                ("scope", "cdr:registration"),
+            ])
+            .send()
+            .await
+            .map_err(|e| format!("token: {e}"))?;
+        if r.status() != 200 {
+            return Err(format!("token: HTTP {}", r.status()));
+        }
+        let body: Value = r.json().await.map_err(|e| format!("token: {e}"))?;
+        body["access_token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| "token: no access_token".to_string())
+    }
+
     /// A client assertion of `client_id` for `token_endpoint`.
     pub fn assertion(&self, client_id: &str, token_endpoint: &str) -> String {
         let claims = dcr_vectors::jose::client_assertion_claims(

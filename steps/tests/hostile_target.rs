@@ -6,12 +6,11 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dcr_vectors::{SigningAlg, SigningKey, TestPki};
+use dcr_vectors::TestPki;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -30,22 +29,7 @@ enum Behaviour {
 
 /// Serves `behaviour` on a loopback port with the PKI's server certificate; returns the port.
 async fn hostile(behaviour: Behaviour, pki: &TestPki) -> u16 {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(pki.server.cert_pem.as_bytes())
-            .flatten()
-            .collect();
-    let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes()).expect("key");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = support::tls_acceptor(pki);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
@@ -107,48 +91,10 @@ async fn hostile(behaviour: Behaviour, pki: &TestPki) -> u16 {
     port
 }
 
-fn target_file(dir: &Path, name: &str, port: u16) -> std::path::PathBuf {
-    let text = format!(
-        r#"name: hostile-{name}
-holder:
-  discovery_url: https://127.0.0.1:{port}/.well-known/openid-configuration
-  clock_skew_seconds: 60
-  token_lifetime_seconds: 5
-tls:
-  ca_bundle: ca.pem
-register:
-  signing_key: {{ jwk: register.jwk }}
-recipients:
-  - name: A
-    certificate: client-a.pem
-    private_key: client-a.key
-    signing_key: {{ jwk: a.jwk }}
-    jwks: {{ uri: "https://127.0.0.1:{port}/jwks" }}
-run:
-  timeout_seconds: 2
-"#
-    );
-    let path = dir.join(format!("{name}.yaml"));
-    std::fs::write(&path, text).expect("target file");
-    path
-}
-
 #[test]
 fn a_hostile_target_fails_its_scenarios_with_a_message_and_the_run_completes() {
     let dir = support::scratch("hostile");
-    let pki = TestPki::generate(&[]).expect("pki");
-    pki.write_to_dir(&dir).expect("pki files");
-    let write = |file: &str, key: SigningKey| {
-        std::fs::write(dir.join(file), key.private_jwk_json().expect("jwk")).expect("write")
-    };
-    write(
-        "register.jwk",
-        SigningKey::generate(SigningAlg::Ps256, "r1").expect("key"),
-    );
-    write(
-        "a.jwk",
-        SigningKey::generate(SigningAlg::Es256, "a1").expect("key"),
-    );
+    let pki = support::target_material(&dir);
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let cases = [
@@ -159,7 +105,7 @@ fn a_hostile_target_fails_its_scenarios_with_a_message_and_the_run_completes() {
     ];
     for (behaviour, name, expected) in cases {
         let port = runtime.block_on(hostile(behaviour, &pki));
-        let target = target_file(&dir, name, port);
+        let target = support::target_file(&dir, &format!("hostile-{name}"), port, 2);
         let reports = dir.join(format!("reports-{name}"));
         let started = Instant::now();
         // Discovery, a registration, and a management scenario: each reaches the target first
@@ -269,7 +215,7 @@ fn unparseable_and_truncated_bodies_are_reported_as_such() {
     ];
     for (name, response, expected) in cases {
         let port = runtime.block_on(answering(&pki, response));
-        let target = support::target_file(&dir, name, port);
+        let target = support::target_file(&dir, name, port, 2);
         let reports = dir.join(format!("reports-{name}"));
         let out = support::run_target(&target, &reports, &["--rule", "DCR-REQ-019"], &[]);
         let text = format!(

@@ -210,7 +210,7 @@ fn a_credential_reflected_in_a_json_error_body_appears_in_no_report() {
         )
     }));
     own_port.set(port).expect("set once");
-    let target = support::target_file(&dir, "reflecting", port);
+    let target = support::target_file(&dir, "reflecting", port, 3);
     let reports = dir.join("reports");
     let out = support::run_target(
         &target,

@@ -98,24 +98,16 @@ pub fn discovery_document(port: u16) -> String {
     .to_string()
 }
 
-/// Serves HTTPS/1.1 on a loopback port with `pki`'s server certificate (no client certificate
-/// asked for): reads each request whole (head, and a body of its Content-Length), writes what
-/// `respond` returns, raw, and closes the connection. Returns the port.
-pub async fn serve_https(
-    pki: &dcr_vectors::TestPki,
-    respond: impl Fn(&RawRequest) -> Vec<u8> + Send + Sync + 'static,
-) -> u16 {
+/// A TLS acceptor with `pki`'s server certificate, asking for no client certificate.
+pub fn tls_acceptor(pki: &dcr_vectors::TestPki) -> tokio_rustls::TlsAcceptor {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use std::sync::Arc;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pki.server.cert_pem.as_bytes())
             .flatten()
             .collect();
     let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes()).expect("key");
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+    let mut config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
@@ -124,7 +116,20 @@ pub async fn serve_https(
     .with_single_cert(certs, key)
     .expect("server config");
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config))
+}
+
+/// Serves HTTPS/1.1 on a loopback port with `pki`'s server certificate (no client certificate
+/// asked for): reads each request whole (head, and a body of its Content-Length), writes what
+/// `respond` returns, raw, and closes the connection. Returns the port.
+pub async fn serve_https(
+    pki: &dcr_vectors::TestPki,
+    respond: impl Fn(&RawRequest) -> Vec<u8> + Send + Sync + 'static,
+) -> u16 {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let acceptor = tls_acceptor(pki);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -206,8 +211,9 @@ pub fn target_material(dir: &Path) -> dcr_vectors::TestPki {
     pki
 }
 
-/// A target file for a holder on loopback `port`, using the material of [`target_material`].
-pub fn target_file(dir: &Path, name: &str, port: u16) -> PathBuf {
+/// A target file for a holder on loopback `port`, using the material of [`target_material`],
+/// with a run timeout of `timeout_seconds`.
+pub fn target_file(dir: &Path, name: &str, port: u16, timeout_seconds: u64) -> PathBuf {
     let text = format!(
         r#"name: {name}
 holder:
@@ -225,7 +231,7 @@ recipients:
     signing_key: {{ jwk: a.jwk }}
     jwks: {{ uri: "https://127.0.0.1:{port}/jwks" }}
 run:
-  timeout_seconds: 3
+  timeout_seconds: {timeout_seconds}
 "#
     );
     let path = dir.join(format!("{name}.yaml"));
