@@ -58,6 +58,10 @@ pub struct Target {
     pub access_token: String,
 }
 
+/// The h2 crate's abuse limit: four times the holder's default `http2_max_header_list_bytes`
+/// (16 KiB); a header list over it ends the connection (GOAWAY `ENHANCE_YOUR_CALM`).
+const ABUSE_LIMIT: usize = 4 * 16 * 1024;
+
 /// Counts of one run.
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
@@ -913,6 +917,12 @@ pub async fn run(target: Arc<Target>, cases: u64, seed: u64, concurrency: usize)
                 match prepare(&target, &templates, case) {
                     Prepared::Http(request) => {
                         let description = format!("{} {}", request.method, request.url);
+                        // RFC 9113 §6.5.2's size of the header list this request sends.
+                        let header_bytes: usize = request
+                            .headers
+                            .iter()
+                            .map(|(k, v)| k.len() + v.len() + 32)
+                            .sum();
                         let via = if mine.cases % 3 == 0 { &h2 } else { &client };
                         match send(via, request).await {
                             Ok(0) => {
@@ -931,18 +941,24 @@ pub async fn run(target: Arc<Target>, cases: u64, seed: u64, concurrency: usize)
                             // holder's limit ends the connection with GOAWAY
                             // ENHANCE_YOUR_CALM (a list just over it is answered 431). That is
                             // an answer, counted apart, not a dropped connection.
+                            // A list that large is often still being written when the holder
+                            // ends the connection: the client then sees a broken pipe instead of
+                            // the GOAWAY. Counted with them, by the list's size.
                             Err(why)
-                                if why.contains("GoAway(") && why.contains("ENHANCE_YOUR_CALM") =>
+                                if (why.contains("GoAway(") && why.contains("ENHANCE_YOUR_CALM"))
+                                    || (header_bytes > ABUSE_LIMIT && why.contains("BrokenPipe")) =>
                             {
                                 *mine
                                     .raw
-                                    .entry("h2 GOAWAY ENHANCE_YOUR_CALM (header list over the abuse limit)".into())
+                                    .entry("h2 header list over the abuse limit: GOAWAY ENHANCE_YOUR_CALM or broken pipe".into())
                                     .or_default() += 1
                             }
                             Err(why) => {
                                 mine.dropped += 1;
                                 if mine.examples.len() < 10 {
-                                    mine.examples.push(format!("{description} → dropped: {why}"));
+                                    mine.examples.push(format!(
+                                        "{description} (header list {header_bytes} bytes) → dropped: {why}"
+                                    ));
                                 }
                             }
                         }
