@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::defect::Defect;
 use crate::flavour::{Flavour, Policy};
+use crate::limits::ConnectionLimits;
 use crate::settings::{self, Settings};
 use crate::tls::TlsMaterial;
 
@@ -66,6 +67,65 @@ pub struct Config {
     /// A defect to start with, by name (see `defects.yaml`): the holder then breaks one rule on
     /// purpose. Absent (the default) for a correct holder.
     pub(crate) defect: Option<String>,
+    /// Longest remaining lifetime accepted for a JWT's `exp`, in seconds (default 86400;
+    /// 60..=31536000).
+    #[serde(default = "default_max_jwt_lifetime")]
+    pub(crate) max_jwt_lifetime_seconds: u64,
+    /// Connection limits and timeouts (see [`ConnectionsFile`]).
+    #[serde(default)]
+    pub(crate) connections: ConnectionsFile,
+}
+
+/// The `connections` block: limits and timeouts of both listeners, each optional (default:
+/// those of [`ConnectionLimits::default`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct ConnectionsFile {
+    /// Most connections open at once per listener (default 1024; 1..=1000000).
+    pub(crate) max_connections: usize,
+    /// TLS handshake timeout in milliseconds (default 10000).
+    pub(crate) tls_handshake_timeout_ms: u64,
+    /// Time to receive an HTTP/1.1 request head, in milliseconds (default 10000).
+    pub(crate) header_read_timeout_ms: u64,
+    /// Time from a request's head to its response, in milliseconds (default 30000).
+    pub(crate) request_timeout_ms: u64,
+    /// A connection without a request in progress and without traffic is closed after this
+    /// many milliseconds (default 60000).
+    pub(crate) idle_timeout_ms: u64,
+    /// HTTP/2 streams in progress at once per connection (default 128; 1..=10000).
+    pub(crate) http2_max_concurrent_streams: u32,
+    /// Largest HTTP/2 header list in bytes (default 16384; 1024..=1048576).
+    pub(crate) http2_max_header_list_bytes: u32,
+}
+
+impl Default for ConnectionsFile {
+    fn default() -> Self {
+        let d = ConnectionLimits::default();
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Self {
+            max_connections: d.max_connections,
+            tls_handshake_timeout_ms: ms(d.tls_handshake_timeout),
+            header_read_timeout_ms: ms(d.header_read_timeout),
+            request_timeout_ms: ms(d.request_timeout),
+            idle_timeout_ms: ms(d.idle_timeout),
+            http2_max_concurrent_streams: d.http2_max_concurrent_streams,
+            http2_max_header_list_bytes: d.http2_max_header_list_bytes,
+        }
+    }
+}
+
+impl ConnectionsFile {
+    fn limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections,
+            tls_handshake_timeout: Duration::from_millis(self.tls_handshake_timeout_ms),
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            http2_max_concurrent_streams: self.http2_max_concurrent_streams,
+            http2_max_header_list_bytes: self.http2_max_header_list_bytes,
+        }
+    }
 }
 
 /// Listen addresses.
@@ -122,6 +182,9 @@ fn default_jarm_encryption() -> bool {
 }
 fn default_ssa_signature_validation() -> bool {
     settings::DEFAULT_SSA_SIGNATURE_VALIDATION
+}
+fn default_max_jwt_lifetime() -> u64 {
+    settings::DEFAULT_MAX_JWT_LIFETIME.as_secs()
 }
 
 /// Fails with "`field`: must be between `min` and `max` `unit`, got `value`".
@@ -215,6 +278,17 @@ impl Config {
             10 << 20,
             "bytes",
         )?;
+        in_range(
+            "max_jwt_lifetime_seconds",
+            self.max_jwt_lifetime_seconds,
+            60,
+            31_536_000,
+            "seconds",
+        )?;
+        self.connections
+            .limits()
+            .check("connections.")
+            .map_err(anyhow::Error::msg)?;
         if let Some(bad) = self
             .supported_scopes
             .iter()
@@ -349,6 +423,8 @@ impl Config {
         s.flavour = flavour;
         s.ssa_signature_validation = self.ssa_signature_validation;
         s.defect = defect;
+        s.max_jwt_lifetime = Duration::from_secs(self.max_jwt_lifetime_seconds);
+        s.connections = self.connections.limits();
         Ok(s)
     }
 }
@@ -407,13 +483,15 @@ mod tests {
             from_file.ssa_signature_validation,
             embedded.ssa_signature_validation
         );
+        assert_eq!(from_file.max_jwt_lifetime, embedded.max_jwt_lifetime);
+        assert_eq!(from_file.connections, embedded.connections);
         let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
     fn every_option_reaches_the_settings() {
         let yaml = format!(
-            "{GOOD}jwks_timeout_ms: 250\njwks_max_bytes: 2048\njwks_cache_seconds: 5\nmax_body_bytes: 4096\nsupported_scopes: [openid, cdr:registration]\njarm_encryption: false\nclock_skew_seconds: 0\ntoken_lifetime_seconds: 30\n"
+            "{GOOD}jwks_timeout_ms: 250\njwks_max_bytes: 2048\njwks_cache_seconds: 5\nmax_body_bytes: 4096\nsupported_scopes: [openid, cdr:registration]\njarm_encryption: false\nclock_skew_seconds: 0\ntoken_lifetime_seconds: 30\nmax_jwt_lifetime_seconds: 600\nconnections: {{max_connections: 7, tls_handshake_timeout_ms: 100, header_read_timeout_ms: 200, request_timeout_ms: 300, idle_timeout_ms: 400, http2_max_concurrent_streams: 5, http2_max_header_list_bytes: 4096}}\n"
         );
         let c: Config = serde_yaml::from_str(&yaml).expect("parse");
         c.check().expect("valid");
@@ -435,6 +513,19 @@ mod tests {
         assert_eq!(s.clock_skew, Duration::ZERO);
         assert_eq!(s.token_lifetime, Duration::from_secs(30));
         assert_eq!(s.defect, None, "no defect unless one is named");
+        assert_eq!(s.max_jwt_lifetime, Duration::from_secs(600));
+        assert_eq!(
+            s.connections,
+            ConnectionLimits {
+                max_connections: 7,
+                tls_handshake_timeout: Duration::from_millis(100),
+                header_read_timeout: Duration::from_millis(200),
+                request_timeout: Duration::from_millis(300),
+                idle_timeout: Duration::from_millis(400),
+                http2_max_concurrent_streams: 5,
+                http2_max_header_list_bytes: 4096,
+            }
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -479,6 +570,10 @@ mod tests {
         "listen: {public: '127.0.0.1:0', mtls: '127.0.0.1:0'}\ntls: {generate: /tmp/x}\nregister_jwks_uri: http://x/\nport: 1\n",
         "port"
     )]
+    #[case::unknown_connections_field(
+        "listen: {public: '127.0.0.1:0', mtls: '127.0.0.1:0'}\ntls: {generate: /tmp/x}\nregister_jwks_uri: http://x/\nconnections: {max: 1}\n",
+        "max"
+    )]
     #[case::bad_address(
         "listen: {public: 'nope', mtls: '127.0.0.1:0'}\ntls: {generate: /tmp/x}\nregister_jwks_uri: http://x/\n",
         "listen.public"
@@ -517,6 +612,22 @@ mod tests {
     #[case::zero_token_lifetime(
         "register_jwks_uri: http://x/\ntoken_lifetime_seconds: 0\n",
         "token_lifetime_seconds"
+    )]
+    #[case::short_jwt_lifetime(
+        "register_jwks_uri: http://x/\nmax_jwt_lifetime_seconds: 1\n",
+        "max_jwt_lifetime_seconds"
+    )]
+    #[case::no_connections(
+        "register_jwks_uri: http://x/\nconnections: {max_connections: 0}\n",
+        "connections.max_connections"
+    )]
+    #[case::zero_idle_timeout(
+        "register_jwks_uri: http://x/\nconnections: {idle_timeout_ms: 0}\n",
+        "connections.idle_timeout_ms"
+    )]
+    #[case::tiny_header_list(
+        "register_jwks_uri: http://x/\nconnections: {http2_max_header_list_bytes: 10}\n",
+        "connections.http2_max_header_list_bytes"
     )]
     #[case::empty_database("register_jwks_uri: http://x/\ndatabase: ''\n", "database")]
     #[case::unknown_defect("register_jwks_uri: http://x/\ndefect: no-such-defect\n", "defect")]

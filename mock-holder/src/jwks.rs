@@ -5,17 +5,38 @@
 //! bounded by a timeout and a size limit, so a slow or hostile endpoint cannot stall the holder.
 //! Documents are cached per URL; a `kid` missing from a cached document triggers one refresh,
 //! which is how key rotation at the Register is picked up without waiting for expiry.
+//!
+//! Nobody can make the holder fetch more than it must, even with `kid`s chosen at will (the
+//! token endpoint picks a client's `jwks_uri` from an unverified `iss`):
+//!
+//! * **One fetch at a time per URL** (single flight): requests that need the same document
+//!   while it is being fetched wait for that fetch instead of starting their own. A request
+//!   whose `kid` is still missing from a fetch another `kid` started (it may have been sent
+//!   just before a key was published) refetches once, again merged with the others.
+//! * **Failures are remembered** for [`FAILURE_TTL`]: requests then get the same error at once,
+//!   with no fetch, so a hanging or broken endpoint is not asked again by each request.
+//! * **At most one fetch per [`MIN_FETCH_INTERVAL`] per URL**: a refresh asked for sooner waits
+//!   for the interval to pass (it is not refused: a key published a moment ago must be found).
+//!
+//! A fetch runs as its own task, so it completes (and its result is cached) even when every
+//! request that waited for it has gone.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use josekit::jwk::Jwk;
 use josekit::jws::{ES256, JwsVerifier, PS256};
-use tokio::sync::RwLock;
+
+/// How long a failed fetch is remembered (and answered from memory).
+pub(crate) const FAILURE_TTL: Duration = Duration::from_secs(2);
+/// The shortest time between the starts of two fetches of one URL.
+pub(crate) const MIN_FETCH_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Why a key could not be obtained.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub(crate) enum JwksError {
     /// Connection refused, DNS failure, TLS failure...
     #[error("could not reach {url}: {reason}")]
@@ -72,11 +93,53 @@ pub(crate) enum JwksError {
 /// done per request.
 type Verifiers = Vec<(String, &'static str, Arc<dyn JwsVerifier>)>;
 
-#[derive(Debug)]
-struct Entry {
-    fetched: Instant,
+/// A fetched document: its keys and their verifiers.
+#[derive(Debug, Clone)]
+struct Document {
     keys: Arc<Vec<Jwk>>,
     verifiers: Arc<Verifiers>,
+}
+
+impl Document {
+    fn has(&self, kid: &str) -> bool {
+        self.keys.iter().any(|k| k.key_id() == Some(kid))
+    }
+}
+
+/// A fetch in progress, shared by everyone waiting for it.
+type Flight = Shared<BoxFuture<'static, Result<Document, JwksError>>>;
+
+/// What is known of one URL.
+#[derive(Default)]
+struct UrlState {
+    /// The last document fetched, and when.
+    document: Option<(Instant, Document)>,
+    /// The last fetch's failure, and when (cleared by a success).
+    failure: Option<(Instant, JwksError)>,
+    /// When the last fetch started (or will start, if it is waiting for its turn).
+    last_start: Option<Instant>,
+    /// The fetch in progress: its number, the `kid` it was started for, the fetch.
+    flight: Option<(u64, String, Flight)>,
+}
+
+/// The fetcher's state, shared with the fetch tasks.
+struct Inner {
+    http: reqwest::Client,
+    ttl: Duration,
+    timeout: Duration,
+    max_bytes: usize,
+    urls: Mutex<HashMap<String, UrlState>>,
+    flights: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwksCache")
+            .field("ttl", &self.ttl)
+            .field("timeout", &self.timeout)
+            .field("max_bytes", &self.max_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The verifiers a key may be used with: its own `alg` if it names one (PS256 or ES256 only),
@@ -114,14 +177,16 @@ fn pick(verifiers: &Verifiers, kid: &str, alg: &str) -> Option<Arc<dyn JwsVerifi
         .map(|(_, _, v)| v.clone())
 }
 
-/// A bounded, caching JWKS fetcher.
+/// A bounded, caching JWKS fetcher (see the module documentation).
 #[derive(Debug)]
-pub(crate) struct JwksCache {
-    http: reqwest::Client,
-    ttl: Duration,
-    timeout: Duration,
-    max_bytes: usize,
-    entries: RwLock<HashMap<String, Entry>>,
+pub(crate) struct JwksCache(Arc<Inner>);
+
+/// What [`JwksCache::next_step`] found to do.
+enum Step {
+    /// The answer, from memory.
+    Done(Result<Option<Arc<dyn JwsVerifier>>, JwksError>),
+    /// Wait for this fetch; `for_other_kid` when it was started for another `kid`.
+    Wait { flight: Flight, for_other_kid: bool },
 }
 
 impl JwksCache {
@@ -136,13 +201,14 @@ impl JwksCache {
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self {
+        Ok(Self(Arc::new(Inner {
             http,
             ttl,
             timeout,
             max_bytes,
-            entries: RwLock::new(HashMap::new()),
-        })
+            urls: Mutex::new(HashMap::new()),
+            flights: std::sync::atomic::AtomicU64::new(0),
+        })))
     }
 
     /// A (cached) verifier for `alg` with the key `kid` of the JWKS at `url`, fetching the
@@ -178,43 +244,126 @@ impl JwksCache {
         alg: &str,
         refresh_on_unknown_kid: bool,
     ) -> Result<Option<Arc<dyn JwsVerifier>>, JwksError> {
-        if let Some(entry) = self.entries.read().await.get(url)
-            && entry.fetched.elapsed() < self.ttl
+        let unknown = || JwksError::UnknownKid {
+            url: url.to_string(),
+            kid: kid.to_string(),
+        };
+        // At most two rounds: a second only after waiting for a fetch another kid started.
+        for round in 0..2 {
+            match self.next_step(url, kid, alg, refresh_on_unknown_kid) {
+                Step::Done(answer) => return answer,
+                Step::Wait {
+                    flight,
+                    for_other_kid,
+                } => {
+                    let document = flight.await?;
+                    if document.has(kid) {
+                        return Ok(pick(&document.verifiers, kid, alg));
+                    }
+                    if !for_other_kid || round == 1 {
+                        return Err(unknown());
+                    }
+                }
+            }
+        }
+        Err(unknown())
+    }
+
+    /// What to do for `kid` at `url` now: answer from memory, or wait for a fetch (joining the
+    /// one in progress, or starting one).
+    fn next_step(&self, url: &str, kid: &str, alg: &str, refresh_on_unknown_kid: bool) -> Step {
+        let inner = &self.0;
+        let Ok(mut urls) = inner.urls.lock() else {
+            return Step::Done(Err(JwksError::Unreachable {
+                url: url.to_string(),
+                reason: "the JWKS cache is unusable".into(),
+            }));
+        };
+        let state = urls.entry(url.to_string()).or_default();
+        if let Some((fetched, document)) = &state.document
+            && fetched.elapsed() < inner.ttl
         {
-            if find(&entry.keys, kid).is_some() {
-                return Ok(pick(&entry.verifiers, kid, alg));
+            if document.has(kid) {
+                return Step::Done(Ok(pick(&document.verifiers, kid, alg)));
             }
             if !refresh_on_unknown_kid {
-                return Err(JwksError::UnknownKid {
+                return Step::Done(Err(JwksError::UnknownKid {
                     url: url.to_string(),
                     kid: kid.to_string(),
-                });
+                }));
             }
         }
-        let (keys, verifiers) = self.refresh(url).await?;
-        if find(&keys, kid).is_none() {
-            return Err(JwksError::UnknownKid {
-                url: url.to_string(),
-                kid: kid.to_string(),
-            });
+        if let Some((failed, error)) = &state.failure
+            && failed.elapsed() < FAILURE_TTL
+        {
+            return Step::Done(Err(error.clone()));
         }
-        Ok(pick(&verifiers, kid, alg))
+        if let Some((_, started_for, flight)) = &state.flight {
+            return Step::Wait {
+                flight: flight.clone(),
+                for_other_kid: started_for != kid,
+            };
+        }
+        let now = Instant::now();
+        let start = match state.last_start {
+            Some(last) => (last + MIN_FETCH_INTERVAL).max(now),
+            None => now,
+        };
+        state.last_start = Some(start);
+        let id = inner
+            .flights
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let task = tokio::spawn(Self::fly(inner.clone(), url.to_string(), id, start));
+        let fetch_url = url.to_string();
+        let flight = async move {
+            task.await.unwrap_or_else(|e| {
+                Err(JwksError::Unreachable {
+                    url: fetch_url,
+                    reason: format!("the fetch task failed: {e}"),
+                })
+            })
+        }
+        .boxed()
+        .shared();
+        state.flight = Some((id, kid.to_string(), flight.clone()));
+        Step::Wait {
+            flight,
+            for_other_kid: false,
+        }
     }
 
-    async fn refresh(&self, url: &str) -> Result<(Arc<Vec<Jwk>>, Arc<Verifiers>), JwksError> {
-        let keys = self.fetch(url).await?;
-        let verifiers = Arc::new(build_verifiers(&keys));
-        self.entries.write().await.insert(
-            url.to_string(),
-            Entry {
-                fetched: Instant::now(),
-                keys: keys.clone(),
-                verifiers: verifiers.clone(),
-            },
-        );
-        Ok((keys, verifiers))
+    /// One fetch of `url`, started no earlier than `start`; its result is remembered (the
+    /// document, or the failure) and the flight `id` cleared.
+    async fn fly(
+        inner: Arc<Inner>,
+        url: String,
+        id: u64,
+        start: Instant,
+    ) -> Result<Document, JwksError> {
+        tokio::time::sleep_until(start.into()).await;
+        let result = inner.fetch(&url).await.map(|keys| Document {
+            verifiers: Arc::new(build_verifiers(&keys)),
+            keys,
+        });
+        if let Ok(mut urls) = inner.urls.lock() {
+            let state = urls.entry(url).or_default();
+            let at = Instant::now();
+            match &result {
+                Ok(document) => {
+                    state.document = Some((at, document.clone()));
+                    state.failure = None;
+                }
+                Err(error) => state.failure = Some((at, error.clone())),
+            }
+            if state.flight.as_ref().is_some_and(|(f, _, _)| *f == id) {
+                state.flight = None;
+            }
+        }
+        result
     }
+}
 
+impl Inner {
     async fn fetch(&self, url: &str) -> Result<Arc<Vec<Jwk>>, JwksError> {
         let timeout = |_| JwksError::Timeout {
             url: url.to_string(),
@@ -285,10 +434,6 @@ fn classify(url: &str, e: reqwest::Error, timeout: Duration) -> JwksError {
             reason: e.without_url().to_string(),
         }
     }
-}
-
-fn find(keys: &[Jwk], kid: &str) -> Option<Jwk> {
-    keys.iter().find(|k| k.key_id() == Some(kid)).cloned()
 }
 
 /// Parses a JWKS document, keeping only keys usable for signature verification.

@@ -12,14 +12,15 @@
 //!
 //! The modules form layers, listed from the top: each imports only modules listed below it,
 //! and `tests/layering.rs` fails on an import cycle. Only what embedding needs is public
-//! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`], [`Flavour`], [`tls::TlsMaterial`],
-//! [`Defect`] and its catalogue, [`config::Config`] for the binary); the rest is private to the
-//! crate, so the
-//! conformance suite cannot call the holder's validation code: a bug shared by both sides would
-//! pass both.
+//! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`] with its [`ConnectionLimits`],
+//! [`Flavour`], [`tls::TlsMaterial`], [`Defect`] and its catalogue, [`config::Config`] for the
+//! binary); the rest is private to the crate, so the conformance suite cannot call the holder's
+//! validation code: a bug shared by both sides would pass both.
 //!
 //! * `server`: [`start`] binds both listeners with their TLS acceptors and the request-id and
-//!   tracing layers; [`RunningHolder`] stops them. Connection hardening belongs here.
+//!   tracing layers and the connection limits; [`RunningHolder`] stops them.
+//! * `connection`: what one connection may hold: the listener's connection limit, TLS
+//!   handshake and idle timeouts, and the whole-request timeout (408).
 //! * `routes`: one module per endpoint, composed into the public and mTLS routers:
 //!   `discovery` (discovery document, JWKS), `register` (`POST /register`), `client`
 //!   (`GET|PUT|DELETE /register/{ClientId}`), `token` (`POST /token`, client assertions);
@@ -45,9 +46,13 @@
 //! * [`config`]: the YAML config file of the standalone binary, validated field by field.
 //! * `settings`: resolved runtime settings ([`Settings`], what [`start`] takes) and the
 //!   defaults, written once.
+//! * `limits`: [`ConnectionLimits`] (connection limit, TLS handshake, header, request and idle
+//!   timeouts, HTTP/2 limits), their defaults and their validation.
 //! * [`tls`]: rustls configs for the public and mTLS listeners; the client certificate's
 //!   thumbprint made available to handlers.
 //! * `jose`: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
+//! * `lifetime`: time claims (`iat`, `nbf`, `exp`) read as NumericDates and compared with
+//!   saturating arithmetic against a `Clock` (now, skew, longest lifetime accepted).
 //! * `defect`: the defects a holder can be started with (`defects.yaml`), one at a time,
 //!   each breaking one rule on purpose, for the suite's self-check, and the flavours each
 //!   one applies to.
@@ -63,12 +68,15 @@
 //! `registration/toolkit.rs`). A variation will edit the policy before the state is built.
 
 pub mod config;
+mod connection;
 mod defect;
 mod error;
 mod extract;
 mod flavour;
 mod jose;
 mod jwks;
+mod lifetime;
+mod limits;
 mod registration;
 mod routes;
 mod server;
@@ -81,6 +89,7 @@ mod tokens;
 
 pub use defect::{Defect, UnknownDefect};
 pub use flavour::{Flavour, UnknownFlavour};
+pub use limits::ConnectionLimits;
 pub use server::{RunningHolder, start};
 pub use settings::Settings;
 pub use state::Urls;

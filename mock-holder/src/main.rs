@@ -38,6 +38,12 @@ enum Command {
         ///   flavour                         DCR flavour to emulate (default cds-au; see --flavour)
         ///   ssa_signature_validation        check SSA signatures (default false; wso2-ob20-au-0.1 only)
         ///   defect                          break one rule on purpose (default: none; see --defect)
+        ///   max_jwt_lifetime_seconds        longest exp accepted beyond now (default 86400)
+        ///   connections.max_connections     open connections per listener (default 1024)
+        ///   connections.*_timeout_ms        tls_handshake 10000, header_read 10000,
+        ///                                   request 30000, idle 60000
+        ///   connections.http2_max_concurrent_streams (default 128),
+        ///   connections.http2_max_header_list_bytes  (default 16384)
         ///
         /// Logging: RUST_LOG (default mock_holder=info,tower_http=info). See mock-holder/README.md.
         #[arg(long, value_name = "FILE", verbatim_doc_comment)]

@@ -1,14 +1,18 @@
 //! Starting a holder: binding both listeners, their TLS acceptors, the tower layers every
 //! request passes (request id, tracing span), and the handle that stops it ([`RunningHolder`]).
-//! Connection-level hardening (timeouts, connection limits) belongs here.
+//! Connection-level hardening is applied here from the settings' `ConnectionLimits`: the
+//! connection limit, TLS handshake and idle timeouts and the request timeout
+//! (`crate::connection`), and hyper's own HTTP/1.1 header-read timeout and HTTP/2 limits.
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use axum_server::Handle;
 
+use crate::connection::{self, Guarded};
 use crate::defect::Defect;
 use crate::flavour::Policy;
+use crate::limits;
 use crate::routes;
 use crate::settings::Settings;
 use crate::state::{AppState, Urls};
@@ -161,17 +165,54 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
             tls::ClientAuth::Required
         },
     )?;
+    let limits = settings.connections.clone();
+    let max_connections =
+        limits::effective_max_connections(limits.max_connections, 2, limits::open_files_limit());
+    if max_connections < limits.max_connections {
+        tracing::warn!(
+            configured = limits.max_connections,
+            effective = max_connections,
+            "the process may not open enough files for connections.max_connections on both listeners; using fewer (raise ulimit -n to keep the configured limit)"
+        );
+    }
     let state = AppState::new(settings, policy, urls.clone())?;
 
     let handles = [Handle::new(), Handle::new()];
     let servers = [
-        (public, public_tls, observed(routes::public(state.clone()))),
-        (mtls, mtls_tls, observed(routes::mtls(state.clone()))),
+        (
+            "public",
+            public,
+            public_tls,
+            observed(routes::public(state.clone())),
+        ),
+        (
+            "mtls",
+            mtls,
+            mtls_tls,
+            observed(routes::mtls(state.clone())),
+        ),
     ];
-    for ((listener, tls, app), handle) in servers.into_iter().zip(handles.iter().cloned()) {
-        let server = axum_server::from_tcp(listener)?
-            .acceptor(tls::ClientCertAcceptor::new(tls))
+    for ((name, listener, tls, app), handle) in servers.into_iter().zip(handles.iter().cloned()) {
+        let app = connection::request_timeout(app, limits.request_timeout);
+        let acceptor = Guarded::new(
+            tls::ClientCertAcceptor::new(tls, limits.tls_handshake_timeout),
+            &limits,
+            max_connections,
+            name,
+        );
+        let mut server = axum_server::from_tcp(listener)?
+            .acceptor(acceptor)
             .handle(handle);
+        let builder = server.http_builder();
+        builder
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout);
+        builder
+            .http2()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .max_concurrent_streams(limits.http2_max_concurrent_streams)
+            .max_header_list_size(limits.http2_max_header_list_bytes);
         tokio::spawn(async move {
             if let Err(e) = server.serve(app.into_make_service()).await {
                 tracing::error!(error = %e, "listener stopped");

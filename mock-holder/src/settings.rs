@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::defect::Defect;
 use crate::flavour::Flavour;
+use crate::limits::ConnectionLimits;
 use crate::tls::TlsMaterial;
 
 // The defaults, written once: `Settings::new` and the config file's serde defaults
@@ -25,6 +26,10 @@ pub(crate) const DEFAULT_JWKS_MAX_BYTES: usize = 256 * 1024;
 pub(crate) const DEFAULT_JWKS_CACHE_TTL: Duration = Duration::from_secs(300);
 /// Largest accepted request body.
 pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest remaining lifetime accepted for a JWT's `exp` (SSA, registration request, client
+/// assertion): CDR Register SSAs live 10 minutes, requests and assertions minutes. One day
+/// leaves room for any real sender, and bounds replay-cache entries.
+pub(crate) const DEFAULT_MAX_JWT_LIFETIME: Duration = Duration::from_secs(86_400);
 /// JARM response encryption is supported (and advertised) unless switched off.
 pub(crate) const DEFAULT_JARM_ENCRYPTION: bool = true;
 /// WSO2 OB 2.0 ships `ssa_signature_validation.enable=false` (wso2-flavours §3).
@@ -91,6 +96,11 @@ pub struct Settings {
     pub ssa_signature_validation: bool,
     /// A behaviour deliberately broken (see [`Defect`]); `None` for a correct holder.
     pub defect: Option<Defect>,
+    /// Longest remaining lifetime accepted for a JWT: an `exp` further than this (plus the
+    /// skew) beyond now is refused.
+    pub max_jwt_lifetime: Duration,
+    /// Connection limits and timeouts of both listeners.
+    pub connections: ConnectionLimits,
 }
 
 impl Settings {
@@ -122,6 +132,8 @@ impl Settings {
             flavour: Flavour::CdsAu,
             ssa_signature_validation: DEFAULT_SSA_SIGNATURE_VALIDATION,
             defect: None,
+            max_jwt_lifetime: DEFAULT_MAX_JWT_LIFETIME,
+            connections: ConnectionLimits::default(),
         }
     }
 }

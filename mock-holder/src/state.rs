@@ -6,6 +6,7 @@ use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::flavour::Policy;
 use crate::jwks::JwksCache;
+use crate::lifetime::Clock;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::token_key::TokenKey;
@@ -115,9 +116,11 @@ impl AppState {
         self.settings().defect == Some(defect)
     }
 
-    /// The clock skew in seconds.
-    pub(crate) fn skew(&self) -> i64 {
-        self.settings().clock_skew.as_secs() as i64
+    /// The clock a JWT's times are compared with: now, the skew and the longest lifetime
+    /// accepted.
+    pub(crate) fn clock(&self) -> Clock {
+        let s = self.settings();
+        Clock::new(self.now(), s.clock_skew, s.max_jwt_lifetime)
     }
 }
 

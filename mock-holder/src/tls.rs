@@ -122,10 +122,14 @@ impl std::fmt::Debug for ClientCertAcceptor {
 }
 
 impl ClientCertAcceptor {
-    /// Wraps a rustls server config.
-    pub(crate) fn new(config: rustls::ServerConfig) -> Self {
+    /// Wraps a rustls server config; a handshake longer than `handshake_timeout` fails.
+    pub(crate) fn new(
+        config: rustls::ServerConfig,
+        handshake_timeout: std::time::Duration,
+    ) -> Self {
         Self(
             RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config)))
+                .handshake_timeout(handshake_timeout)
                 .acceptor(NoDelayAcceptor::new()),
         )
     }

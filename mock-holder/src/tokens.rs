@@ -23,6 +23,7 @@ use serde_json::{Map, Value, json};
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::jose::{split_jws, str_claim};
+use crate::lifetime::Clock;
 use crate::state::{AppState, blocking};
 use crate::store::ClientRow;
 use crate::tls::ClientCert;
@@ -48,14 +49,14 @@ pub(crate) fn issue(
     thumbprint: &str,
 ) -> Result<Issued, OAuthError> {
     let now = state.now();
-    let expires_in = state.settings().token_lifetime.as_secs() as i64;
+    let expires_in = crate::lifetime::seconds(state.settings().token_lifetime);
     let claims = json!({
         "iss": state.urls().issuer,
         "sub": client_id,
         "client_id": client_id,
         "scope": scope,
         "iat": now,
-        "exp": now + expires_in,
+        "exp": now.saturating_add(expires_in),
         "jti": uuid::Uuid::new_v4().to_string(),
         "cnf": {"x5t#S256": thumbprint},
     });
@@ -102,6 +103,15 @@ fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError>
         .ok_or_else(|| invalid("The access token has no exp"))?;
     if exp <= state.now() && !state.defect(Defect::AcceptExpiredToken) {
         return Err(invalid("The access token has expired"));
+    }
+    // Only a token this holder signed gets here, and it issues none longer than its token
+    // lifetime: an `exp` beyond that is absurd (a forged or corrupted token), not a long lease.
+    let longest = state
+        .settings()
+        .token_lifetime
+        .max(state.settings().max_jwt_lifetime);
+    if Clock::new(state.now(), state.settings().clock_skew, longest).is_too_far(exp) {
+        return Err(invalid("The access token expires too far in the future"));
     }
     Ok(claims)
 }

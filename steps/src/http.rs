@@ -98,11 +98,49 @@ impl Exchange {
         }
     }
 
+    /// Why the body does not parse, when it claims to be JSON (a JSON `Content-Type`, or a
+    /// body starting with `{` or `[`) and is not: too deeply nested, cut short, malformed.
+    pub fn unparseable_json(&self) -> Option<String> {
+        let body = self.body()?.trim_start();
+        let claims_json = self
+            .header("content-type")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("json"))
+            || body.starts_with('{')
+            || body.starts_with('[');
+        if body.is_empty() || !claims_json {
+            return None;
+        }
+        serde_json::from_str::<Value>(body)
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    /// A redirect answer (3xx) and where it pointed (`Location`, or "no Location"): the suite
+    /// follows none, so a caller that needs a final answer reports this instead.
+    pub fn redirect(&self) -> Option<(u16, String)> {
+        let status = self.status().filter(|s| (300..400).contains(s))?;
+        let location = self
+            .header("location")
+            .map(str::to_string)
+            .unwrap_or_else(|| "no Location".to_string());
+        Some((status, location))
+    }
+
     /// One line for failure messages: `POST https://... → 400` or `→ TLS refused (...)`.
+    ///
+    /// A response says more when its body is not what it claims: a JSON body that does not
+    /// parse (`→ HTTP 201 with an unparseable JSON body: recursion limit exceeded ...`), or a
+    /// redirect (`→ HTTP 307 redirect to <Location>, not followed`).
     pub fn summary(&self) -> String {
         match &self.outcome {
             Outcome::Response { status, .. } => {
-                format!("{} {} → HTTP {status}", self.method, self.url)
+                let mut line = format!("{} {} → HTTP {status}", self.method, self.url);
+                if let Some((_, location)) = self.redirect() {
+                    line.push_str(&format!(" redirect to {location}, not followed"));
+                } else if let Some(error) = self.unparseable_json() {
+                    line.push_str(&format!(" with an unparseable JSON body ({error})"));
+                }
+                line
             }
             Outcome::Transport { failure, message } => {
                 format!(
@@ -144,7 +182,11 @@ impl Exchange {
                 out.push_str(&format!("< no response: {failure:?}: {message}\n"));
             }
         }
-        out
+        // A holder may echo a credential it was sent (verbatim, where no pattern finds it).
+        crate::redact::strip(
+            &out,
+            &crate::redact::secrets_in(&self.request_headers, self.request_body.as_deref()),
+        )
     }
 }
 
@@ -260,6 +302,7 @@ async fn read(builder: reqwest::RequestBuilder) -> Outcome {
             )
         })
         .collect();
+    let content_length = response.content_length();
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
@@ -275,7 +318,19 @@ async fn read(builder: reqwest::RequestBuilder) -> Outcome {
                 }
             }
             Ok(None) => break,
-            Err(e) => return transport(&e),
+            Err(e) => {
+                return match content_length {
+                    Some(expected) if (body.len() as u64) < expected => Outcome::Transport {
+                        failure: TransportFailure::Other,
+                        message: format!(
+                            "HTTP {status} with a truncated body: {} of the {expected} bytes of its Content-Length arrived before the connection ended ({})",
+                            body.len(),
+                            error_chain(&e)
+                        ),
+                    },
+                    _ => transport(&e),
+                };
+            }
         }
     }
     Outcome::Response {
@@ -285,14 +340,19 @@ async fn read(builder: reqwest::RequestBuilder) -> Outcome {
     }
 }
 
-fn transport(e: &reqwest::Error) -> Outcome {
+/// `e` and its sources, as one line.
+fn error_chain(e: &reqwest::Error) -> String {
     let mut chain = Vec::new();
     let mut source: Option<&dyn std::error::Error> = Some(e);
     while let Some(err) = source {
         chain.push(err.to_string());
         source = err.source();
     }
-    let message = chain.join(": ");
+    chain.join(": ")
+}
+
+fn transport(e: &reqwest::Error) -> Outcome {
+    let message = error_chain(e);
     let lower = message.to_ascii_lowercase();
     let failure = if lower.contains("alert")
         || lower.contains("certificaterequired")
@@ -318,11 +378,31 @@ pub fn client(
     identity_pem: Option<&str>,
     timeout: Duration,
 ) -> anyhow::Result<reqwest::Client> {
+    client_trusting(Some(ca_pem), identity_pem, timeout)
+}
+
+/// A reqwest client trusting the CA certificate(s) of `ca_pem`, or the platform's roots when
+/// `None` (a public JWKS, a Register), presenting `identity_pem` if given.
+///
+/// Every client of the suite is built here (or by [`client`]), so every one follows **no
+/// redirect**: a 3xx is an answer like any other, reported with its `Location` (see
+/// [`Exchange::redirect`]), and never a reason to send a client certificate, a bearer token or
+/// a client assertion to another host or port. Each has a timeout and a connect timeout.
+///
+/// # Errors
+/// Fails when the PEM material does not parse.
+pub fn client_trusting(
+    ca_pem: Option<&str>,
+    identity_pem: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
-        .tls_certs_only(reqwest::Certificate::from_pem_bundle(ca_pem.as_bytes())?)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout);
+    if let Some(pem) = ca_pem {
+        builder = builder.tls_certs_only(reqwest::Certificate::from_pem_bundle(pem.as_bytes())?);
+    }
     if let Some(pem) = identity_pem {
         builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes())?);
     }
@@ -399,4 +479,70 @@ pub async fn probe_tls(url: &str, identity: &TlsIdentity, timeout: Duration) -> 
         .ok()
         .flatten()
         .filter(|m| m.contains("alert"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
+        Exchange {
+            method: "POST".into(),
+            url: "https://holder/register".into(),
+            request_headers: Vec::new(),
+            request_body: None,
+            certificate: "recipient A".into(),
+            outcome: Outcome::Response {
+                status,
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body: body.into(),
+            },
+            elapsed_ms: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_json_body_that_does_not_parse_is_named_in_the_summary() {
+        let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = response(201, &[("content-type", "application/json")], &nested);
+        let summary = e.summary();
+        assert!(
+            summary.contains("HTTP 201 with an unparseable JSON body (recursion limit exceeded"),
+            "{summary}"
+        );
+        let ok = response(201, &[("content-type", "application/json")], r#"{"a":1}"#);
+        assert_eq!(ok.summary(), "POST https://holder/register → HTTP 201");
+        let text = response(400, &[("content-type", "text/html")], "<html>");
+        assert_eq!(text.summary(), "POST https://holder/register → HTTP 400");
+    }
+
+    #[test]
+    fn a_redirect_is_named_with_its_location() {
+        let e = response(307, &[("location", "https://elsewhere/token")], "");
+        assert_eq!(
+            e.redirect(),
+            Some((307, "https://elsewhere/token".to_string()))
+        );
+        assert!(
+            e.summary()
+                .ends_with("HTTP 307 redirect to https://elsewhere/token, not followed")
+        );
+        assert_eq!(response(200, &[], "").redirect(), None);
+    }
+
+    #[test]
+    fn a_credential_the_request_carried_leaves_the_rendered_response() {
+        let mut e = response(
+            401,
+            &[],
+            r#"{"error":"invalid_token","error_description":"token SECRETTOKEN123 refused"}"#,
+        );
+        e.request_headers = vec![("Authorization".into(), "Bearer SECRETTOKEN123".into())];
+        let rendered = e.render();
+        assert!(!rendered.contains("SECRETTOKEN123"), "{rendered}");
+        assert!(rendered.contains("invalid_token"), "{rendered}");
+    }
 }

@@ -11,8 +11,8 @@
 //!   pattern-based scrubber every written text goes through. Imports nothing.
 //! * [`catalogue`]: the requirement catalogue (`features/catalogue.yaml`), levels, profiles,
 //!   accepted outcomes. Imports nothing.
-//! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging.
-//!   Imports `redact`.
+//! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging, never
+//!   following a redirect; every reqwest client of the suite is built here. Imports `redact`.
 //! * [`environment`]: where a run executes: the embedded environment (mock Register, ADR JWKS
 //!   host, mock holder on loopback), the target file (`target/`: schema, loading,
 //!   capabilities), the Register client, and `doctor`. Imports `http`, `redact`, `catalogue`.

@@ -1,15 +1,16 @@
 //! A target that hangs, resets connections, answers with 10 MB of garbage or drips bytes
 //! slowly: the affected scenarios fail with a message saying what happened, the run finishes
-//! within its timeouts, writes every report, and nothing panics.
+//! within its timeouts, writes every report, and nothing panics. A target whose discovery
+//! works but whose registrations answer 201 with a body nested 10,000 arrays deep, or shorter
+//! than its Content-Length: the failures say "unparseable" and "truncated".
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dcr_vectors::{SigningAlg, SigningKey, TestPki};
+use dcr_vectors::TestPki;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -28,22 +29,7 @@ enum Behaviour {
 
 /// Serves `behaviour` on a loopback port with the PKI's server certificate; returns the port.
 async fn hostile(behaviour: Behaviour, pki: &TestPki) -> u16 {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(pki.server.cert_pem.as_bytes())
-            .flatten()
-            .collect();
-    let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes()).expect("key");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = support::tls_acceptor(pki);
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
@@ -105,48 +91,10 @@ async fn hostile(behaviour: Behaviour, pki: &TestPki) -> u16 {
     port
 }
 
-fn target_file(dir: &Path, name: &str, port: u16) -> std::path::PathBuf {
-    let text = format!(
-        r#"name: hostile-{name}
-holder:
-  discovery_url: https://127.0.0.1:{port}/.well-known/openid-configuration
-  clock_skew_seconds: 60
-  token_lifetime_seconds: 5
-tls:
-  ca_bundle: ca.pem
-register:
-  signing_key: {{ jwk: register.jwk }}
-recipients:
-  - name: A
-    certificate: client-a.pem
-    private_key: client-a.key
-    signing_key: {{ jwk: a.jwk }}
-    jwks: {{ uri: "https://127.0.0.1:{port}/jwks" }}
-run:
-  timeout_seconds: 2
-"#
-    );
-    let path = dir.join(format!("{name}.yaml"));
-    std::fs::write(&path, text).expect("target file");
-    path
-}
-
 #[test]
 fn a_hostile_target_fails_its_scenarios_with_a_message_and_the_run_completes() {
     let dir = support::scratch("hostile");
-    let pki = TestPki::generate(&[]).expect("pki");
-    pki.write_to_dir(&dir).expect("pki files");
-    let write = |file: &str, key: SigningKey| {
-        std::fs::write(dir.join(file), key.private_jwk_json().expect("jwk")).expect("write")
-    };
-    write(
-        "register.jwk",
-        SigningKey::generate(SigningAlg::Ps256, "r1").expect("key"),
-    );
-    write(
-        "a.jwk",
-        SigningKey::generate(SigningAlg::Es256, "a1").expect("key"),
-    );
+    let pki = support::target_material(&dir);
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let cases = [
@@ -157,7 +105,7 @@ fn a_hostile_target_fails_its_scenarios_with_a_message_and_the_run_completes() {
     ];
     for (behaviour, name, expected) in cases {
         let port = runtime.block_on(hostile(behaviour, &pki));
-        let target = target_file(&dir, name, port);
+        let target = support::target_file(&dir, &format!("hostile-{name}"), port, 2);
         let reports = dir.join(format!("reports-{name}"));
         let started = Instant::now();
         // Discovery, a registration, and a management scenario: each reaches the target first
@@ -215,4 +163,82 @@ fn a_hostile_target_fails_its_scenarios_with_a_message_and_the_run_completes() {
             );
         }
     }
+}
+
+/// A holder that answers discovery properly, then every other request with `response`.
+async fn answering(pki: &TestPki, response: fn() -> Vec<u8>) -> u16 {
+    let own_port = Arc::new(std::sync::OnceLock::new());
+    let seen = own_port.clone();
+    let port = support::serve_https(pki, move |request| {
+        if request.path().contains("openid-configuration") {
+            let port = seen.get().copied().unwrap_or_default();
+            return support::json_response(200, "", &support::discovery_document(port));
+        }
+        response()
+    })
+    .await;
+    own_port.set(port).expect("once");
+    port
+}
+
+/// 201 with a JSON body of 10,000 nested arrays (deeper than any parser should follow).
+fn deeply_nested() -> Vec<u8> {
+    let body = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    support::json_response(201, "", &body)
+}
+
+/// 201 whose Content-Length promises more body than is sent before the connection closes.
+fn short_body() -> Vec<u8> {
+    b"HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 5000\r\nconnection: close\r\n\r\n{\"client_id\": \"abc\"".to_vec()
+}
+
+/// A body that cannot be parsed is reported as unparseable, and a body shorter than its
+/// Content-Length as truncated, in the failure of the registration scenarios (not as a bare
+/// "actual: HTTP 201").
+#[test]
+fn unparseable_and_truncated_bodies_are_reported_as_such() {
+    let dir = support::scratch("hostile-bodies");
+    let pki = support::target_material(&dir);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    type Case = (&'static str, fn() -> Vec<u8>, &'static str);
+    let cases: [Case; 2] = [
+        (
+            "nested",
+            deeply_nested,
+            "with an unparseable JSON body (recursion limit exceeded",
+        ),
+        (
+            "short",
+            short_body,
+            "with a truncated body: 19 of the 5000 bytes of its Content-Length",
+        ),
+    ];
+    for (name, response, expected) in cases {
+        let port = runtime.block_on(answering(&pki, response));
+        let target = support::target_file(&dir, name, port, 2);
+        let reports = dir.join(format!("reports-{name}"));
+        let out = support::run_target(&target, &reports, &["--rule", "DCR-REQ-019"], &[]);
+        let text = format!(
+            "{name}: status {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(reports.join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        let scenarios = summary["scenarios"].as_array().expect("scenarios");
+        assert!(!scenarios.is_empty(), "{text}");
+        for s in scenarios {
+            let reason = s["reason"].as_str().unwrap_or("");
+            assert_eq!(s["verdict"], "failed", "{name}: {s}");
+            assert!(
+                reason.contains(expected),
+                "{name}: the reason should say {expected:?}: {reason}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

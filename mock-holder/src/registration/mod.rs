@@ -38,7 +38,8 @@ pub(crate) use render::render;
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::flavour::{Pipeline, Release};
-use crate::jose::{int_claim, split_jws, str_claim};
+use crate::jose::{split_jws, str_claim};
+use crate::lifetime::{Clock, numeric_date};
 use crate::state::AppState;
 
 /// Which operation a registration request is validated for.
@@ -75,24 +76,32 @@ struct LifetimeChecks {
     require_iat: bool,
     /// `exp` must not be past.
     check_expiry: bool,
+    /// `exp` must not be beyond the longest lifetime accepted: where a `jti` is remembered
+    /// until `exp` (the CDS pipeline), so that no sender can make the replay cache keep an
+    /// entry forever. The WSO2 pipelines remember a `jti` for a fixed time and accept the far
+    /// `exp` their own samples carry (the OB 1.4 SSA's is 2038).
+    bound_lifetime: bool,
 }
 
 impl LifetimeChecks {
     const ALL: Self = Self {
         require_iat: true,
         check_expiry: true,
+        bound_lifetime: true,
     };
 }
 
 /// Which lifetime rule a JWT broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum LifetimeFault {
-    /// `iat` or `exp` is missing.
+    /// `iat` or `exp` is missing, or is not a number.
     Missing,
     /// `iat` or `nbf` is in the future.
     Early,
     /// `exp` is past.
     Expired,
+    /// `exp` is beyond the longest lifetime accepted.
+    TooFar,
 }
 
 /// A lifetime check that failed: which rule, and the holder's own text for it.
@@ -104,44 +113,63 @@ pub(super) struct LifetimeError {
     pub(super) text: String,
 }
 
-/// Checks `iat` and `exp` against now with the configured skew.
+/// Checks `iat`, `exp` and `nbf` against `clock`; returns the `exp`. A time claim that is not a
+/// number is refused by name; an `exp` beyond the longest lifetime accepted is refused too (see
+/// [`crate::lifetime`]), so that no arithmetic on a sender's times can overflow.
 fn check_lifetime(
     claims: &Map<String, Value>,
-    now: i64,
-    skew: i64,
+    clock: Clock,
     what: &str,
     checks: LifetimeChecks,
-) -> Result<(), LifetimeError> {
-    let fail = |fault, text: String| Err(LifetimeError { fault, text });
-    let iat = match int_claim(claims, "iat") {
+) -> Result<i64, LifetimeError> {
+    let fail = |fault, text: String| LifetimeError { fault, text };
+    let subject = format!("the {what}");
+    let now = clock.now;
+    let date =
+        |name| numeric_date(claims, name, &subject).map_err(|t| fail(LifetimeFault::Missing, t));
+    let iat = match date("iat")? {
         Some(iat) => iat,
         None if !checks.require_iat => now,
-        None => return fail(LifetimeFault::Missing, format!("the {what} has no iat")),
+        None => {
+            return Err(fail(
+                LifetimeFault::Missing,
+                format!("the {what} has no iat"),
+            ));
+        }
     };
-    let Some(exp) = int_claim(claims, "exp") else {
-        return fail(LifetimeFault::Missing, format!("the {what} has no exp"));
+    let Some(exp) = date("exp")? else {
+        return Err(fail(
+            LifetimeFault::Missing,
+            format!("the {what} has no exp"),
+        ));
     };
-    if iat > now + skew {
-        return fail(
+    if clock.is_future(iat) {
+        return Err(fail(
             LifetimeFault::Early,
             format!("the {what} was issued in the future (iat {iat}, now {now})"),
-        );
+        ));
     }
-    if checks.check_expiry && exp < now - skew {
-        return fail(
+    if checks.check_expiry && clock.is_past(exp) {
+        return Err(fail(
             LifetimeFault::Expired,
             format!("the {what} has expired (exp {exp}, now {now})"),
-        );
+        ));
     }
-    if let Some(nbf) = int_claim(claims, "nbf")
-        && nbf > now + skew
+    if checks.bound_lifetime && clock.is_too_far(exp) {
+        return Err(fail(
+            LifetimeFault::TooFar,
+            clock.too_far_message(&subject, exp),
+        ));
+    }
+    if let Some(nbf) = date("nbf")?
+        && clock.is_future(nbf)
     {
-        return fail(
+        return Err(fail(
             LifetimeFault::Early,
             format!("the {what} is not valid yet (nbf {nbf}, now {now})"),
-        );
+        ));
     }
-    Ok(())
+    Ok(exp)
 }
 
 /// Validates `body`, sent for `operation`, with the pipeline of the holder's flavour.
@@ -260,17 +288,26 @@ mod tests {
     #[case::expired_within_skew(0, 90, None)]
     #[case::future_beyond_skew(200, 900, Some("future"))]
     #[case::future_within_skew(150, 900, None)]
+    #[case::exp_at_the_longest_lifetime(100, 100 + 60 + 3600, None)]
+    #[case::exp_beyond_the_longest_lifetime(100, 100 + 60 + 3601, Some("too far"))]
+    #[case::exp_at_i64_max(100, i64::MAX, Some("too far"))]
+    #[case::iat_at_i64_max(i64::MAX, 400, Some("future"))]
+    #[case::exp_at_i64_min(100, i64::MIN, Some("expired"))]
     fn lifetime_honours_the_skew(#[case] iat: i64, #[case] exp: i64, #[case] err: Option<&str>) {
         let claims: Map<String, Value> = serde_json::json!({"iat": iat, "exp": exp})
             .as_object()
             .cloned()
             .expect("obj");
-        // now = 100, skew = 60
+        let clock = Clock::new(
+            100,
+            std::time::Duration::from_secs(60),
+            std::time::Duration::from_secs(3600),
+        );
         match (
-            check_lifetime(&claims, 100, 60, "x", LifetimeChecks::ALL),
+            check_lifetime(&claims, clock, "x", LifetimeChecks::ALL),
             err,
         ) {
-            (Ok(()), None) => {}
+            (Ok(_), None) => {}
             (Err(e), Some(want)) => assert!(e.text.contains(want), "{e:?}"),
             (got, want) => panic!("got {got:?}, want error {want:?}"),
         }

@@ -231,9 +231,12 @@ fn ssa_claims(state: &AppState, ssa: &Map<String, Value>) -> Result<(), OAuthErr
     }
     let checks = LifetimeChecks {
         check_expiry: !state.defect(Defect::AcceptExpiredSsa),
+        // Seed 000's own SSA expires in 2038; a `jti` is remembered for a fixed time.
+        bound_lifetime: false,
         ..LifetimeChecks::ALL
     };
-    check_lifetime(ssa, state.now(), state.skew(), "software statement", checks)
+    check_lifetime(ssa, state.clock(), "software statement", checks)
+        .map(drop)
         .map_err(|e| ssa_error(format!("Invalid software statement: {}", e.text)))
 }
 
@@ -247,8 +250,9 @@ fn request_claims(
     let checks = LifetimeChecks {
         require_iat: !state.defect(Defect::OptionalRequestIat),
         check_expiry: !state.defect(Defect::AcceptExpiredRequest),
+        bound_lifetime: false,
     };
-    check_lifetime(claims, state.now(), state.skew(), "request JWT", checks)
+    check_lifetime(claims, state.clock(), "request JWT", checks)
         .map_err(|e| metadata_error(format!("Invalid request JWT: {}", e.text)))?;
     if release == Release::Ob14 {
         return Ok(());

@@ -8,7 +8,7 @@ use super::checks::{self, SignatureFailure};
 use super::{LifetimeChecks, check_lifetime, metadata_error};
 use crate::defect::Defect;
 use crate::error::OAuthError;
-use crate::jose::{int_claim, str_claim};
+use crate::jose::str_claim;
 use crate::state::AppState;
 
 /// Step 3: the claims of the request `body` (decoded as `header` and `unverified`), once its
@@ -44,7 +44,7 @@ pub(super) async fn verified_claims(
 }
 
 /// Step 4: the request's own `claims`, for the SSA's `software_id`. A fresh `jti` is
-/// remembered (until `exp` + skew), so a request can never be replayed.
+/// remembered (until `exp` + skew, saturating), so a request can never be replayed.
 pub(super) fn check_claims(
     state: &AppState,
     claims: &Map<String, Value>,
@@ -66,19 +66,19 @@ pub(super) fn check_claims(
             "The request aud must be the issuer {issuer}"
         )));
     }
-    let now = state.now();
+    let clock = state.clock();
     let checks = LifetimeChecks {
         require_iat: !state.defect(Defect::OptionalRequestIat),
         check_expiry: !state.defect(Defect::AcceptExpiredRequest),
+        bound_lifetime: true,
     };
-    check_lifetime(claims, now, state.skew(), "registration request", checks)
+    let exp = check_lifetime(claims, clock, "registration request", checks)
         .map_err(|e| metadata_error(e.text))?;
     match str_claim(claims, "jti") {
         None if state.defect(Defect::OptionalRequestJti) => {}
         None => return Err(metadata_error("The request has no jti")),
         Some(jti) => {
-            let exp = int_claim(claims, "exp").unwrap_or(now);
-            if !checks::fresh_jti(state, jti, exp + state.skew())? {
+            if !checks::fresh_jti(state, jti, clock.replay_until(exp))? {
                 return Err(metadata_error("The request jti has been used before"));
             }
         }

@@ -75,14 +75,8 @@ pub(super) async fn verify(
         check_expiry: !state.defect(Defect::AcceptExpiredSsa),
         ..LifetimeChecks::ALL
     };
-    check_lifetime(
-        &claims,
-        state.now(),
-        state.skew(),
-        "software_statement",
-        checks,
-    )
-    .map_err(|e| ssa_error(e.text))?;
+    check_lifetime(&claims, state.clock(), "software_statement", checks)
+        .map_err(|e| ssa_error(e.text))?;
     let required = if state.defect(Defect::SkipSsaRequiredClaims) {
         USED_SSA_CLAIMS
     } else {

@@ -203,15 +203,21 @@ fn lifetime(state: &AppState, claims: &Map<String, Value>) -> Result<(), OAuthEr
         // `iat` is a required parameter: step 4 answered its absence.
         require_iat: false,
         check_expiry: !state.defect(Defect::AcceptExpiredRequest),
+        // A `jti` is remembered for a fixed time (step 7), so a far `exp` is harmless.
+        bound_lifetime: false,
     };
-    check_lifetime(claims, state.now(), state.skew(), "request JWT", checks).map_err(|e| {
-        metadata_error(match e.fault {
-            LifetimeFault::Expired => "Request JWT is expired",
-            LifetimeFault::Early => "Request JWT is not valid yet",
-            // A non-numeric `exp` is null to the validator's bean.
-            LifetimeFault::Missing => "Required parameter exp cannot be null",
+    check_lifetime(claims, state.clock(), "request JWT", checks)
+        .map(drop)
+        .map_err(|e| {
+            metadata_error(match e.fault {
+                LifetimeFault::Expired => "Request JWT is expired",
+                LifetimeFault::Early => "Request JWT is not valid yet",
+                // A non-numeric `exp` is null to the validator's bean.
+                LifetimeFault::Missing => "Required parameter exp cannot be null",
+                // Not checked here (`bound_lifetime` is off); in the holder's words if it were.
+                LifetimeFault::TooFar => return metadata_error(e.text),
+            })
         })
-    })
 }
 
 /// Step 6: the allowed values of §4's default TOML, each `Invalid <beanName> provided`.

@@ -80,7 +80,7 @@ async fn register(
         None => uuid::Uuid::new_v4().to_string(),
     };
     let issued_at = if state.defect(Defect::ClientIdIssuedAtInMs) {
-        state.now() * 1000
+        state.now().saturating_mul(1000)
     } else {
         state.now()
     };

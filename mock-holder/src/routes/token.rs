@@ -26,8 +26,9 @@ use serde_json::{Map, Value, json};
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::FormBody;
-use crate::jose::{header_alg_and_kid, int_claim, split_jws, str_claim, verify_compact};
+use crate::jose::{header_alg_and_kid, split_jws, str_claim, verify_compact};
 use crate::jwks::JwksError;
+use crate::lifetime::{Clock, numeric_date};
 use crate::state::{AppState, blocking};
 use crate::store::StoredClient;
 use crate::tls::ClientCert;
@@ -180,16 +181,19 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         })?;
     let claims = verify_compact(assertion.trim(), verifier.as_ref())
         .map_err(|e| client_error(format!("The client_assertion signature is not valid: {e}")))?;
-    check_claims(state, &claims, &iss)?;
+    let clock = state.clock();
+    let exp = check_claims(state, clock, &claims, &iss)?;
     let jti = str_claim(&claims, "jti")
         .ok_or_else(|| client_error("The client_assertion has no jti"))?
         .to_string();
-    let exp = int_claim(&claims, "exp").unwrap_or_default();
-    let (recorder, now, skew) = (state.clone(), state.now(), state.skew());
+    let recorder = state.clone();
     let fresh = blocking(move || {
-        Ok(recorder
-            .store()
-            .record_jti("client_assertion", &jti, exp + skew, now)?)
+        Ok(recorder.store().record_jti(
+            "client_assertion",
+            &jti,
+            clock.replay_until(exp),
+            clock.now,
+        )?)
     })
     .await?;
     if !fresh {
@@ -200,11 +204,13 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
     Ok(client)
 }
 
+/// The assertion's own claims; returns its `exp`.
 fn check_claims(
     state: &AppState,
+    clock: Clock,
     claims: &Map<String, Value>,
     iss: &str,
-) -> Result<(), OAuthError> {
+) -> Result<i64, OAuthError> {
     if str_claim(claims, "iss") != Some(iss) {
         return Err(client_error("The client_assertion iss changed"));
     }
@@ -228,27 +234,33 @@ fn check_claims(
             urls.issuer, urls.token_endpoint
         )));
     }
-    let (now, skew) = (state.now(), state.skew());
-    let exp =
-        int_claim(claims, "exp").ok_or_else(|| client_error("The client_assertion has no exp"))?;
-    if exp < now - skew {
+    let now = clock.now;
+    let time = |name: &str| numeric_date(claims, name, SUBJECT).map_err(client_error);
+    let exp = time("exp")?.ok_or_else(|| client_error("The client_assertion has no exp"))?;
+    if clock.is_past(exp) {
         return Err(client_error(format!(
             "The client_assertion has expired (exp {exp}, now {now})"
         )));
     }
-    if let Some(iat) = int_claim(claims, "iat")
-        && iat > now + skew
+    if clock.is_too_far(exp) {
+        return Err(client_error(clock.too_far_message(SUBJECT, exp)));
+    }
+    if let Some(iat) = time("iat")?
+        && clock.is_future(iat)
     {
         return Err(client_error(format!(
             "The client_assertion was issued in the future (iat {iat}, now {now})"
         )));
     }
-    if let Some(nbf) = int_claim(claims, "nbf")
-        && nbf > now + skew
+    if let Some(nbf) = time("nbf")?
+        && clock.is_future(nbf)
     {
         return Err(client_error(format!(
             "The client_assertion is not valid yet (nbf {nbf}, now {now})"
         )));
     }
-    Ok(())
+    Ok(exp)
 }
+
+/// How the assertion is named in messages about its times.
+const SUBJECT: &str = "The client_assertion";

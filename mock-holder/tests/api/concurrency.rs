@@ -1,10 +1,14 @@
 //! One active registration per software product, under concurrency.
 
-use crate::helpers::spawn_app;
+use std::time::Duration;
+
+use crate::helpers::spawn_app_with;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn of_200_simultaneous_posts_for_one_software_id_exactly_one_wins() {
-    let app = spawn_app().await;
+    // The 200 requests share one fetch of the Register JWKS (and a failed fetch is remembered
+    // for all of them): on a loaded machine the other tests' 0.7 s timeout can be too short.
+    let app = spawn_app_with(|s| s.jwks_timeout = Duration::from_secs(10)).await;
     let software_id = uuid::Uuid::new_v4().to_string();
     let ssa = app.ssa(&software_id);
     // Distinct jti each (the template adds a fresh one), one SSA.

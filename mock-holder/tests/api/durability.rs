@@ -182,3 +182,32 @@ async fn a_registration_survives_kill_9_and_restart() {
     holder.kill_9();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kill -9` while 100 registrations are in flight (the bounded run of
+/// `fuzz/durability.rs`; `cargo bench -p mock-holder --bench durability` runs 1,000): every
+/// registration acknowledged with 201 is there after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_registration_survives_kill_9_under_concurrency() {
+    let dir = std::env::temp_dir().join(format!("mock-holder-durability-{}", uuid::Uuid::new_v4()));
+    let outcome = crate::durability_at_scale::run(
+        Path::new(env!("CARGO_BIN_EXE_mock-holder")),
+        &dir,
+        100,
+        40,
+    )
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(outcome.acknowledged.len() >= 40, "{}", outcome.render());
+    assert!(
+        outcome.missing.is_empty(),
+        "{}\n{:?}",
+        outcome.render(),
+        outcome.missing
+    );
+    assert_eq!(
+        outcome.found,
+        outcome.acknowledged.len(),
+        "{}",
+        outcome.render()
+    );
+}

@@ -307,7 +307,8 @@ async fn jwks(
     report: &mut Report,
 ) {
     let name = format!("jwks {who}");
-    let client = match reqwest::Client::builder().timeout(env.timeout).build() {
+    // Built by `http`, so it follows no redirect: a 3xx fails the check naming its Location.
+    let client = match http::client_trusting(None, None, env.timeout) {
         Ok(c) => c,
         Err(e) => {
             report.fail(

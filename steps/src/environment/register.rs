@@ -12,6 +12,31 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::environment::target::SsaSource;
+use crate::http::{self, Exchange, Request};
+
+/// `exchange` with the Register's `endpoint`, when it answered 2xx; otherwise what it did
+/// instead: no answer, a redirect (never followed: it would carry the client certificate and
+/// the assertion or token elsewhere), or another status.
+fn register_answer<'a>(exchange: &'a Exchange, endpoint: &str) -> anyhow::Result<&'a Exchange> {
+    if let Some((status, location)) = exchange.redirect() {
+        anyhow::bail!(
+            "the Register answered {status} → {location} at its {endpoint} ({} {}); the suite follows no redirect",
+            exchange.method,
+            exchange.url
+        );
+    }
+    match exchange.status() {
+        Some(s) if (200..300).contains(&s) => Ok(exchange),
+        Some(_) => anyhow::bail!(
+            "the Register's {endpoint} refused the request: {}",
+            crate::redact::scrub::text(&exchange.summary())
+        ),
+        None => anyhow::bail!(
+            "the Register's {endpoint} did not answer: {}",
+            crate::redact::scrub::text(&exchange.summary())
+        ),
+    }
+}
 
 /// The CDR Register as far as the suite can act for it.
 #[derive(Debug)]
@@ -116,52 +141,44 @@ pub async fn fetch_ssa(
             ca_pem,
             scope,
         } => {
-            let mut builder = reqwest::Client::builder()
-                .timeout(timeout)
-                .identity(reqwest::Identity::from_pem(identity_pem.as_bytes())?);
-            if let Some(ca) = ca_pem {
-                builder =
-                    builder.tls_certs_only(reqwest::Certificate::from_pem_bundle(ca.as_bytes())?);
-            }
-            let client = builder.build()?;
+            let client = http::client_trusting(ca_pem.as_deref(), Some(identity_pem), timeout)?;
             let now = dcr_vectors::time::now();
             let claims = dcr_vectors::jose::client_assertion_claims(client_id, token_endpoint, now);
             let assertion = dcr_vectors::jose::sign_claims(&claims, key)?;
-            let token: serde_json::Value = client
-                .post(token_endpoint)
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", client_id.as_str()),
-                    ("scope", scope.as_str()),
-                    (
-                        "client_assertion_type",
-                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                    ),
-                    ("client_assertion", assertion.as_str()),
-                ])
-                .send()
-                .await
-                .context("the Register's token endpoint did not answer")?
-                .error_for_status()
-                .context("the Register's token endpoint refused the client credentials grant")?
-                .json()
-                .await
-                .context("the Register's token response is not JSON")?;
+            let form = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("grant_type", "client_credentials")
+                .append_pair("client_id", client_id)
+                .append_pair("scope", scope)
+                .append_pair(
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                )
+                .append_pair("client_assertion", &assertion)
+                .finish();
+            let request = Request::new(reqwest::Method::POST, token_endpoint.clone())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form);
+            let exchange = http::send(&client, "recipient", request, timeout).await;
+            let token = register_answer(&exchange, "token endpoint")?;
             let access = token
-                .get("access_token")
+                .json()
+                .as_ref()
+                .and_then(|t| t.get("access_token"))
                 .and_then(serde_json::Value::as_str)
-                .context("the Register's token response has no access_token")?;
-            client
-                .get(ssa_endpoint)
-                .bearer_auth(access)
-                .header("x-v", "3")
-                .send()
-                .await
-                .context("the Register's SSA endpoint did not answer")?
-                .error_for_status()
-                .context("the Register's SSA endpoint refused the request")?
-                .text()
-                .await?
+                .map(str::to_string)
+                .with_context(|| {
+                    format!(
+                        "the Register's token response has no access_token: {}",
+                        token.summary()
+                    )
+                })?;
+            let request = Request::new(reqwest::Method::GET, ssa_endpoint.clone())
+                .header("authorization", format!("Bearer {access}"))
+                .header("x-v", "3");
+            let exchange = http::send(&client, "recipient", request, timeout).await;
+            register_answer(&exchange, "SSA endpoint")?
+                .body()
+                .unwrap_or_default()
                 .trim()
                 .to_string()
         }

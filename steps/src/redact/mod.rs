@@ -38,6 +38,74 @@ pub fn header_value(name: &str, value: &str) -> String {
     value.to_string()
 }
 
+/// The secret values `headers` and `body` (a request's) carry: the credentials of
+/// `Authorization` headers, secret form parameters and secret JSON members. A response may
+/// reflect any of them verbatim (an `error_description` quoting the token it refused), where no
+/// pattern can tell them from text, so whatever shows a response also removes these by value
+/// ([`strip`]).
+pub fn secrets_in(headers: &[(String, String)], body: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("authorization")
+            || name.eq_ignore_ascii_case("proxy-authorization")
+        {
+            let credential = value
+                .split_once(char::is_whitespace)
+                .map_or(value.as_str(), |(_, c)| c)
+                .trim();
+            out.push(credential.to_string());
+        }
+    }
+    if let Some(body) = body {
+        if let Ok(json) = serde_json::from_str::<Value>(body) {
+            collect_secret_members(&json, &mut out);
+        } else {
+            for (k, v) in url::form_urlencoded::parse(body.trim().as_bytes()) {
+                if SECRET_MEMBERS.contains(&k.as_ref()) {
+                    out.push(v.into_owned());
+                }
+            }
+        }
+    }
+    // Short values would match ordinary text; a JWT's signature is also removed on its own.
+    out.retain(|s| s.len() >= 8 && !s.starts_with('['));
+    let signatures: Vec<String> = out
+        .iter()
+        .filter_map(|s| s.rsplit_once('.').map(|(_, sig)| sig.to_string()))
+        .filter(|sig| sig.len() >= 16)
+        .collect();
+    out.extend(signatures);
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+fn collect_secret_members(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(s) if SECRET_MEMBERS.contains(&k.as_str()) => out.push(s.clone()),
+                    other => collect_secret_members(other, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_secret_members(v, out)),
+        _ => {}
+    }
+}
+
+/// `text` with every one of `secrets` replaced by `[redacted]`.
+pub fn strip(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "[redacted]");
+        }
+    }
+    text
+}
+
 /// A JWT with its signature replaced (header and payload stay readable).
 pub fn jwt(token: &str) -> String {
     match token.rsplit_once('.') {
@@ -54,6 +122,8 @@ pub fn body(text: &str) -> String {
     }
     if let Ok(mut json) = serde_json::from_str::<Value>(text) {
         json_value(&mut json);
+        // Secrets inside strings too (a token reflected in an `error_description`).
+        scrub::json_strings(&mut json);
         return serde_json::to_string_pretty(&json).unwrap_or_default();
     }
     if text.contains('=') && !text.contains(' ') && !text.contains('{') {
@@ -79,6 +149,7 @@ pub fn decoded_jwt(text: &str) -> Option<String> {
     let mut claims = Value::Object(decoded.claims);
     json_value(&mut claims);
     summarise_nested_jwts(&mut claims);
+    scrub::json_strings(&mut claims);
     Some(format!(
         "JWT ({} bytes, signature not shown)\nheader: {}\nclaims: {}",
         text.len(),
@@ -178,6 +249,36 @@ mod tests {
         let signature = jwt.rsplit('.').next().expect("sig");
         assert!(out.contains("\"iss\": \"me\""), "{out}");
         assert!(!out.contains("SECRET") && !out.contains(signature), "{out}");
+    }
+
+    #[test]
+    fn a_token_reflected_inside_a_json_string_is_scrubbed() {
+        let token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl";
+        let out = body(&format!(
+            r#"{{"error":"invalid_token","error_description":"Bearer {token} is not valid"}}"#
+        ));
+        assert!(!out.contains("c2lnbmF0dXJl"), "{out}");
+        assert!(out.contains("invalid_token"), "{out}");
+    }
+
+    #[test]
+    fn secrets_a_request_carried_are_stripped_by_value_from_what_came_back() {
+        let headers = vec![(
+            "Authorization".to_string(),
+            "Basic Q0FOQVJZYmFzaWM6".to_string(),
+        )];
+        let secrets = secrets_in(
+            &headers,
+            Some("grant_type=x&client_assertion=aaa.bbb.SIGNATURESIGNATURESIG&scope=s"),
+        );
+        let echoed = r#"{"error_description":"Q0FOQVJZYmFzaWM6 and SIGNATURESIGNATURESIG"}"#;
+        let out = strip(echoed, &secrets);
+        assert!(
+            !out.contains("Q0FOQVJZ") && !out.contains("SIGNATURESIG"),
+            "{out}"
+        );
+        let secrets = secrets_in(&[], Some(r#"{"registration_access_token":"RATRATRAT1"}"#));
+        assert_eq!(strip("x RATRATRAT1 y", &secrets), "x [redacted] y");
     }
 
     #[test]

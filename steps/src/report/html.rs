@@ -298,6 +298,21 @@ pub fn render(
 pub fn render_page(name: &str, template: &str, page: &impl Serialize) -> anyhow::Result<String> {
     let mut env = Environment::new();
     env.add_filter("status_label", |s: String| s.replace('_', " "));
+    // The last line of defence: every string the page prints is scrubbed of credentials, so a
+    // value that reached the page some other way than through `view` (a reason, a step's text,
+    // a holder's reflected token) cannot leak one.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) => {
+            let clean = crate::redact::scrub::text(text);
+            let clean = if value.is_safe() {
+                minijinja::Value::from_safe_string(clean)
+            } else {
+                minijinja::Value::from(clean)
+            };
+            minijinja::escape_formatter(out, state, &clean)
+        }
+        None => minijinja::escape_formatter(out, state, value),
+    });
     env.add_template("style.css", STYLE)
         .context("the style sheet does not parse")?;
     env.add_template(name, template)

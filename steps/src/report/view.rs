@@ -75,14 +75,17 @@ fn decode_into(token: &str, location: &str, out: &mut Vec<JwtView>) -> String {
     if let Ok(decoded) = dcr_vectors::jose::decode_unverified(token) {
         let mut claims = Value::Object(decoded.claims);
         redact::json_value(&mut claims);
+        let mut header = Value::Object(decoded.header);
+        scrub::json_strings(&mut header);
         let index = out.len();
         out.push(JwtView {
             location: location.to_string(),
             compact: compact.clone(),
-            header: pretty(&Value::Object(decoded.header)),
+            header: pretty(&header),
             claims: String::new(),
         });
         nested(&mut claims, location, "", out);
+        scrub::json_strings(&mut claims);
         out[index].claims = pretty(&claims);
     }
     compact
@@ -143,6 +146,9 @@ fn body(text: &str, location: &str, jwts: &mut Vec<JwtView>) -> String {
     if let Ok(mut json) = serde_json::from_str::<Value>(text) {
         redact::json_value(&mut json);
         nested(&mut json, location, "", jwts);
+        // A holder may reflect a token inside a string (an `error_description` quoting the
+        // bearer token it refused): every string is scrubbed like free text.
+        scrub::json_strings(&mut json);
         return truncated(&pretty(&json));
     }
     truncated(&scrub::text(&redact::body(text)))
@@ -174,6 +180,22 @@ impl ExchangeView {
                 None,
             ),
         };
+        // What the request carried is removed by value from what came back (a holder may echo
+        // a token verbatim, where no pattern finds it).
+        let secrets =
+            redact::secrets_in(&exchange.request_headers, exchange.request_body.as_deref());
+        let strip = |text: String| redact::strip(&text, &secrets);
+        let response_headers: Vec<(String, String)> = response_headers
+            .into_iter()
+            .map(|(k, v)| (k, strip(v)))
+            .collect();
+        let response_body = response_body.map(strip);
+        let failure = failure.map(strip);
+        for jwt in &mut jwts {
+            jwt.compact = strip(std::mem::take(&mut jwt.compact));
+            jwt.header = strip(std::mem::take(&mut jwt.header));
+            jwt.claims = strip(std::mem::take(&mut jwt.claims));
+        }
         Self {
             endpoint: endpoint.to_string(),
             method: exchange.method.clone(),
