@@ -39,7 +39,7 @@ fn new_token_jwk() -> anyhow::Result<String> {
 #[derive(Debug)]
 pub(crate) struct TokenKey {
     key: SigningKey,
-    signer: Box<dyn JwsSigner>,
+    signer: Arc<dyn JwsSigner>,
     verifier: Box<dyn JwsVerifier>,
     verified: VerifiedTokens,
 }
