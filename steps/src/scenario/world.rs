@@ -200,9 +200,12 @@ impl DcrWorld {
         env.pace().await;
         let mut exchange = http::send(client, &label, request, env.timeout).await;
         // A broken connection right after the handshake may be a TLS refusal whose alert the
-        // HTTP client never read: probe the handshake to tell the two apart.
+        // HTTP client never read: probe the handshake to tell the two apart. The HTTP client
+        // reports it as a connection error ("request was canceled") when the refusal arrives
+        // while the connection is still being set up for the request; a connection that was
+        // really refused fails the probe too, and stays a connection error.
         if let http::Outcome::Transport {
-            failure: http::TransportFailure::Other,
+            failure: http::TransportFailure::Other | http::TransportFailure::Connect,
             message,
         } = &exchange.outcome
             && let Some(identity) = env.tls_identities.get(certificate.key())
