@@ -278,9 +278,14 @@ async fn run(args: RunArgs) -> ExitCode {
         sign_with,
     };
     let env = match target {
-        None => Environment::embedded_with(timeout, args.holder_defect)
-            .await
-            .context("cannot start the embedded environment"),
+        None => Environment::embedded_with(
+            timeout,
+            &crate::environment::embedded::HolderSetup {
+                defect: args.holder_defect,
+            },
+        )
+        .await
+        .context("cannot start the embedded environment"),
         Some(_) if args.holder_defect.is_some() => Err(anyhow::anyhow!(
             "--holder-defect applies to the embedded mock holder only, not to a --target"
         )),
