@@ -276,6 +276,8 @@ async fn run(args: RunArgs) -> ExitCode {
         strict: args.strict,
         progress: args.progress,
         sign_with,
+        console: runner::Console::Stdout,
+        snapshots: crate::scenario::snapshot::SnapshotMode::Review,
     };
     let env = match target {
         None => Environment::embedded_with(
@@ -325,48 +327,14 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
     );
     match written {
         Ok(_) => {
-            let a = &outcome.assessment;
-            let warnings: Vec<_> = a
-                .scenarios
-                .iter()
-                .filter(|s| s.verdict == crate::run::verdict::Verdict::Warning)
-                .collect();
-            if !warnings.is_empty() {
-                println!(
-                    "warnings: {} scenario(s) failed a SHOULD/REC/MAY rule (--strict makes SHOULD/REC failures fail the run):",
-                    warnings.len()
-                );
-                for w in warnings {
-                    println!("  {} {} [{}]", w.id, w.name, w.rules.join(", "));
-                }
-            }
-            let gaps = a.not_covered();
-            if gaps.is_empty() {
-                println!(
-                    "coverage: every testable rule of profile {} has a scenario",
-                    a.profile
-                );
-            } else {
-                println!(
-                    "coverage: {} rule(s) of profile {} have no scenario:",
-                    gaps.len(),
-                    a.profile
-                );
-                for r in gaps {
-                    println!("  {} [{}] {}", r.id, r.level.as_str(), r.rule);
-                }
-            }
-            println!("reports: {}", options.report_dir.display());
-            if options.sign_with.is_some() {
-                println!(
-                    "signed: {}",
-                    options
-                        .report_dir
-                        .join(crate::report::files::SIGNATURE)
-                        .display()
-                );
-            }
-            println!("{}", outcome.closing_line());
+            print!(
+                "{}",
+                crate::report::closing_text(
+                    &outcome.assessment,
+                    &options.report_dir,
+                    options.sign_with.is_some()
+                )
+            );
             if outcome.passed() {
                 ExitCode::SUCCESS
             } else {

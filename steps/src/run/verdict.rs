@@ -122,6 +122,16 @@ impl Assessment {
     pub fn passed(&self) -> bool {
         !self.scenarios.is_empty() && self.count(Verdict::Failed) == 0
     }
+
+    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart).
+    pub fn closing_line(&self) -> String {
+        format!(
+            "conformance: {} passed, {} failed, {} skipped",
+            self.count(Verdict::Passed),
+            self.count(Verdict::Failed),
+            self.count(Verdict::Skipped)
+        )
+    }
 }
 
 /// Whether a declared scenario proving `rules` runs under `profile`: at least one of its rules

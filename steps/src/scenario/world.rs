@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use cucumber::World;
@@ -13,6 +13,7 @@ use crate::catalogue::Catalogue;
 use crate::environment::{Environment, RecipientIdentity};
 use crate::http::{self, Exchange, Request};
 use crate::scenario::params::{Certificate, Recipient};
+use crate::scenario::snapshot::SnapshotMode;
 
 /// What every scenario of a run shares: the environment, the catalogue, the snapshot folder.
 #[derive(Debug)]
@@ -23,23 +24,29 @@ pub struct RunContext {
     pub catalogue: Arc<Catalogue>,
     /// Where this target's snapshots live.
     pub snapshot_dir: PathBuf,
+    /// Whether a changed or new payload goes through insta (which may write `.snap.new`) or is
+    /// only compared with the stored snapshot.
+    pub snapshots: SnapshotMode,
 }
 
-static CONTEXT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);
+tokio::task_local! {
+    /// The context of the run whose future is being polled. cucumber builds each scenario's
+    /// World (and polls every step) inside the run's future, without spawning tasks, so a World
+    /// reads the context of its own run even when several runs share a process and a thread
+    /// (the self-check): there is no process-wide context for one run to leave to another.
+    static CONTEXT: Arc<RunContext>;
+}
 
-/// Installs the context for the next run (runs in one process are sequential).
-pub fn install(ctx: Arc<RunContext>) {
-    if let Ok(mut slot) = CONTEXT.write() {
-        *slot = Some(ctx);
-    }
+/// Runs `run` (a run's cucumber future) with `ctx` as the context of every World built while
+/// it is polled.
+pub async fn with_context<F: std::future::Future>(ctx: Arc<RunContext>, run: F) -> F::Output {
+    CONTEXT.scope(ctx, run).await
 }
 
 fn context() -> anyhow::Result<Arc<RunContext>> {
     CONTEXT
-        .read()
-        .ok()
-        .and_then(|c| c.clone())
-        .context("no run context installed")
+        .try_with(Arc::clone)
+        .context("no run context: a World is only built inside a run (run::runner::run)")
 }
 
 /// A registration request being prepared by a recipient.
