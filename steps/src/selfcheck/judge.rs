@@ -11,8 +11,8 @@ use crate::catalogue::{Catalogue, Level};
 use crate::report::summary::{Tool, rfc3339};
 use crate::run::verdict::Verdict;
 use crate::selfcheck::args::SelfcheckArgs;
-use crate::selfcheck::child::Finished;
 use crate::selfcheck::model::*;
+use crate::selfcheck::spec::Finished;
 
 /// The kill-matrix row of one defect run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +115,7 @@ pub(crate) fn assemble(
     args: &SelfcheckArgs,
     catalogue: &Catalogue,
     defects: &[Defect],
-    finished: &mut BTreeMap<&'static str, Finished>,
+    finished: &mut BTreeMap<String, Finished>,
     started_at: SystemTime,
     elapsed: Duration,
 ) -> SelfcheckReport {
@@ -222,6 +222,7 @@ pub(crate) fn assemble(
         profile: args.profile.clone(),
         selection: if args.full { "full" } else { "rules" },
         jobs: args.jobs,
+        isolation: args.isolation().as_str(),
         started_at: rfc3339(started_at),
         finished_at: rfc3339(SystemTime::now()),
         duration_ms: elapsed.as_millis() as u64,
