@@ -27,6 +27,12 @@ Feature: Deleting a registration with DELETE /register/{ClientId}
       And recipient A requests an access token with scope "cdr:registration"
       Then the outcome is one that DCR-REQ-069 accepts
 
+    @id:LIF-007 @DCR-REQ-088 @MUST
+    Scenario: After DELETE the client_id no longer reads its registration
+      When recipient A deletes its registration
+      And recipient A reads its registration
+      Then the response status is one of "400, 401, 403, 404, 410"
+
   Rule: DCR-REQ-079 GET after DELETE is refused with 401
 
     @id:LIF-004 @DCR-REQ-079 @MUST

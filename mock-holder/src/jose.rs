@@ -58,11 +58,13 @@ pub(crate) fn header_alg_and_kid<'a>(
     Ok((alg, kid))
 }
 
-/// A numeric claim (a fractional value is truncated).
-pub(crate) fn int_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
-    claims
-        .get(name)
-        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+/// A NumericDate claim in milliseconds, keeping the fraction a NumericDate may have (RFC 7519
+/// §2); `None` when absent or not a number.
+pub(crate) fn millis_claim(claims: &Map<String, Value>, name: &str) -> Option<i64> {
+    let v = claims.get(name)?;
+    v.as_i64()
+        .map(|s| s.saturating_mul(1000))
+        .or_else(|| v.as_f64().map(|f| (f * 1000.0).round() as i64))
 }
 
 /// A string claim; an empty string counts as absent.
@@ -101,6 +103,15 @@ mod tests {
             .expect("obj");
         let err = header_alg_and_kid(&header, "x").expect_err("refused");
         assert!(err.contains(msg), "{err}");
+    }
+
+    #[rstest]
+    #[case::whole_seconds(serde_json::json!(1_700_000_000), Some(1_700_000_000_000))]
+    #[case::a_fraction(serde_json::json!(1_700_000_000.25), Some(1_700_000_000_250))]
+    #[case::not_a_number(serde_json::json!("1700000000"), None)]
+    fn numeric_dates_are_read_to_the_millisecond(#[case] exp: Value, #[case] want: Option<i64>) {
+        let claims: Map<String, Value> = [("exp".to_string(), exp)].into_iter().collect();
+        assert_eq!(millis_claim(&claims, "exp"), want);
     }
 
     #[test]

@@ -55,6 +55,17 @@ impl RunningHolder {
         dcr_vectors::jose::sign_claims(claims, self.state.token_key().key())
     }
 
+    /// From now on, access tokens issued to `client_id` live `lifetime` instead of the
+    /// configured `token_lifetime`, to the millisecond (their `exp` has a fraction; their
+    /// `expires_in` is `lifetime` in seconds, rounded up); other clients keep the configured
+    /// lifetime. This lets an embedding program wait out the real expiry of a real token in a
+    /// second without making every client's tokens short-lived: the conformance suite's
+    /// embedded environment gives it to the client of an expired-token scenario. It is not
+    /// reachable over the network.
+    pub fn set_token_lifetime(&self, client_id: &str, lifetime: std::time::Duration) {
+        self.state.set_client_token_lifetime(client_id, lifetime);
+    }
+
     /// Stops both listeners, letting in-flight requests finish for up to a second.
     pub fn shutdown(&self) {
         for h in &self.handles {

@@ -1,6 +1,8 @@
 //! Shared state handed to every handler.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
@@ -45,6 +47,10 @@ struct Inner {
     /// The holder's own key: signs access tokens (ES256, persisted in the store), with the
     /// tokens it verified.
     token_key: TokenKey,
+    /// Access-token lifetimes given to single clients by the embedding program
+    /// ([`crate::RunningHolder::set_token_lifetime`]), in place of `settings.token_lifetime`.
+    /// Usually empty.
+    client_token_lifetimes: Mutex<HashMap<String, Duration>>,
 }
 
 impl AppState {
@@ -71,6 +77,7 @@ impl AppState {
             store,
             jwks,
             token_key,
+            client_token_lifetimes: Mutex::default(),
         })))
     }
 
@@ -104,9 +111,30 @@ impl AppState {
         &self.0.token_key
     }
 
+    /// The access-token lifetime `client_id` was given in place of the configured one, if any.
+    pub(crate) fn client_token_lifetime(&self, client_id: &str) -> Option<Duration> {
+        let lifetimes = self.0.client_token_lifetimes.lock().ok()?;
+        if lifetimes.is_empty() {
+            return None;
+        }
+        lifetimes.get(client_id).copied()
+    }
+
+    /// Gives the access tokens issued to `client_id` from now on `lifetime`.
+    pub(crate) fn set_client_token_lifetime(&self, client_id: &str, lifetime: Duration) {
+        if let Ok(mut lifetimes) = self.0.client_token_lifetimes.lock() {
+            lifetimes.insert(client_id.to_string(), lifetime);
+        }
+    }
+
     /// Seconds since the Unix epoch.
     pub(crate) fn now(&self) -> i64 {
         dcr_vectors::time::now()
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub(crate) fn now_millis(&self) -> i64 {
+        dcr_vectors::time::now_millis()
     }
 
     /// Whether the holder runs with `defect` (see [`crate::defect`]). Without a defect this is

@@ -15,7 +15,7 @@ use josekit::jwk::alg::ec::{EcCurve, EcKeyPair};
 use josekit::jws::{ES256, JwsSigner, JwsVerifier};
 use serde_json::{Map, Value};
 
-use crate::jose::{int_claim, str_claim};
+use crate::jose::{millis_claim, str_claim};
 use crate::store::Store;
 
 /// What the token-signing key is stored under.
@@ -39,7 +39,7 @@ fn new_token_jwk() -> anyhow::Result<String> {
 #[derive(Debug)]
 pub(crate) struct TokenKey {
     key: SigningKey,
-    signer: Box<dyn JwsSigner>,
+    signer: Arc<dyn JwsSigner>,
     verifier: Box<dyn JwsVerifier>,
     verified: VerifiedTokens,
 }
@@ -90,8 +90,9 @@ impl TokenKey {
 pub(crate) struct TokenClaims {
     /// `jti`.
     pub(crate) jti: Option<String>,
-    /// `exp`.
-    pub(crate) exp: Option<i64>,
+    /// `exp`, in milliseconds since the epoch (a NumericDate may have a fraction, RFC 7519
+    /// §2: the holder's tokens of a client with its own short lifetime do).
+    pub(crate) exp_ms: Option<i64>,
     /// `client_id`.
     pub(crate) client_id: Option<String>,
     /// `scope` (empty when absent).
@@ -106,7 +107,7 @@ impl TokenClaims {
         let string = |name: &str| str_claim(claims, name).map(str::to_string);
         Self {
             jti: string("jti"),
-            exp: int_claim(claims, "exp"),
+            exp_ms: millis_claim(claims, "exp"),
             client_id: string("client_id"),
             scope: string("scope").unwrap_or_default(),
             bound: claims

@@ -49,14 +49,28 @@ pub(crate) fn issue(
     thumbprint: &str,
 ) -> Result<Issued, OAuthError> {
     let now = state.now();
-    let expires_in = crate::lifetime::seconds(state.settings().token_lifetime);
+    let (exp, expires_in) = match state.client_token_lifetime(client_id) {
+        // A lifetime given to this client expires to the millisecond: with a whole-second
+        // `exp`, a one-second token issued late in a second would live only what is left of
+        // that second. `expires_in` is whole seconds (RFC 6749 §5.1), rounded up, so the token
+        // never outlives what it declares.
+        Some(lifetime) => {
+            let millis = lifetime.as_millis() as i64;
+            let exp = (state.now_millis() + millis) as f64 / 1000.0;
+            (json!(exp), (millis + 999) / 1000)
+        }
+        None => {
+            let expires_in = crate::lifetime::seconds(state.settings().token_lifetime);
+            (json!(now.saturating_add(expires_in)), expires_in)
+        }
+    };
     let claims = json!({
         "iss": state.urls().issuer,
         "sub": client_id,
         "client_id": client_id,
         "scope": scope,
         "iat": now,
-        "exp": now.saturating_add(expires_in),
+        "exp": exp,
         "jti": uuid::Uuid::new_v4().to_string(),
         "cnf": {"x5t#S256": thumbprint},
     });
@@ -98,10 +112,10 @@ fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError>
             claims
         }
     };
-    let exp = claims
-        .exp
+    let exp_ms = claims
+        .exp_ms
         .ok_or_else(|| invalid("The access token has no exp"))?;
-    if exp <= state.now() && !state.defect(Defect::AcceptExpiredToken) {
+    if exp_ms <= state.now_millis() && !state.defect(Defect::AcceptExpiredToken) {
         return Err(invalid("The access token has expired"));
     }
     // Only a token this holder signed gets here, and it issues none longer than its token
@@ -110,6 +124,7 @@ fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError>
         .settings()
         .token_lifetime
         .max(state.settings().max_jwt_lifetime);
+    let exp = exp_ms.div_euclid(1000);
     if Clock::new(state.now(), state.settings().clock_skew, longest).is_too_far(exp) {
         return Err(invalid("The access token expires too far in the future"));
     }
@@ -172,7 +187,12 @@ pub(crate) async fn authorize(
         .jti
         .clone()
         .ok_or_else(|| invalid("The access token has no jti"))?;
-    let exp = claims.exp.unwrap_or_default();
+    // Whole seconds, rounded up: the revocation is kept until the token has expired.
+    let exp = claims
+        .exp_ms
+        .unwrap_or_default()
+        .saturating_add(999)
+        .div_euclid(1000);
     let client_id = claims
         .client_id
         .clone()

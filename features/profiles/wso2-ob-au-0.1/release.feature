@@ -60,3 +60,28 @@ Feature: WSO2 Open Banking 1.4 CDS DCR v0.1 as its documentation shows it
       When recipient A posts the registration request
       Then the outcome is one that WSO2-OB01-009 accepts
       And the response "scope" is what the software statement of recipient A says
+
+  Rule: DCR-REQ-065 every member of the release's sample response is present
+
+    @id:W01-010 @DCR-REQ-065 @MUST
+    Scenario: A registration answers with every member the release's sample response has
+      Given recipient A signs a registration request carrying its software statement
+      When recipient A posts the registration request
+      Then the response status is 201
+      And the response has a non-empty value for each of:
+        | client_id                       |
+        | client_name                     |
+        | client_description              |
+        | client_uri                      |
+        | org_id                          |
+        | org_name                        |
+        | redirect_uris                   |
+        | logo_uri                        |
+        | jwks_uri                        |
+        | token_endpoint_auth_method      |
+        | token_endpoint_auth_signing_alg |
+        | grant_types                     |
+        | id_token_signed_response_alg    |
+        | request_object_signing_alg      |
+        | software_id                     |
+        | scope                           |

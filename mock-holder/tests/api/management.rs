@@ -298,3 +298,45 @@ async fn tokens_survive_only_while_unexpired() {
     assert_eq!(status, 401);
     assert!(challenge.contains("expired"), "{challenge}");
 }
+
+/// A lifetime given to one client (the embedded suite's expired-token scenarios) makes that
+/// client's tokens expire after it, to the millisecond, and leaves every other client's alone.
+#[tokio::test]
+async fn a_client_given_its_own_token_lifetime_sees_its_tokens_expire_and_no_other() {
+    let app = spawn_app().await;
+    let short = app.register_new().await;
+    let other = app.register_new().await;
+    app.holder
+        .set_token_lifetime(&short, std::time::Duration::from_secs(1));
+
+    let r = app
+        .post_token(&TestApp::token_form(
+            &app.assertion(&short),
+            "cdr:registration",
+        ))
+        .await;
+    let obtained = std::time::Instant::now();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["expires_in"], 1);
+    let token = body["access_token"].as_str().unwrap().to_string();
+    let claims = dcr_vectors::jose::decode_unverified(&token).unwrap().claims;
+    let exp = claims["exp"].as_f64().expect("exp is a number");
+    let now = dcr_vectors::time::now_millis() as f64 / 1000.0;
+    assert!(
+        exp > now && exp <= now + 1.0,
+        "exp {exp} is within a second of {now}"
+    );
+    let long = app.token(&other, "cdr:registration").await;
+
+    assert_eq!(app.get_registration(&short, &token).await.status(), 200);
+    tokio::time::sleep_until((obtained + std::time::Duration::from_millis(1050)).into()).await;
+    let (status, challenge, _) = challenge_of(app.get_registration(&short, &token).await).await;
+    assert_eq!(status, 401);
+    assert!(challenge.contains("expired"), "{challenge}");
+    assert_eq!(
+        app.get_registration(&other, &long).await.status(),
+        200,
+        "another client's token keeps the configured lifetime"
+    );
+}

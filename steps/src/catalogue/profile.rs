@@ -506,6 +506,13 @@ impl Profile {
         self.rules.contains_key(id)
     }
 
+    /// Whether a scenario proving `rules` runs under this profile: it proves some rule, and
+    /// every one of them applies (a scenario asserting a rule the profile does not check would
+    /// fail a holder the profile describes).
+    pub fn applies_to_all(&self, rules: &[String]) -> bool {
+        !rules.is_empty() && rules.iter().all(|r| self.applies(r))
+    }
+
     /// Every rule this profile checks, in ID order.
     pub fn rules(&self) -> impl Iterator<Item = &Checked> {
         self.rules.values()

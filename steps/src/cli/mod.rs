@@ -161,6 +161,14 @@ struct RunArgs {
     /// Start the embedded mock holder with this defect (used by `selfcheck`).
     #[arg(long, value_name = "NAME", hide = true)]
     holder_defect: Option<mock_holder::Defect>,
+    /// Start the embedded mock holder in this flavour instead of the profile's (used by
+    /// `selfcheck`).
+    #[arg(long, value_name = "NAME", hide = true)]
+    holder_flavour: Option<mock_holder::Flavour>,
+    /// The embedded recipients sign with these algorithms in turn instead of the profile's
+    /// (repeatable; used by `selfcheck`).
+    #[arg(long, value_name = "ALG", hide = true)]
+    holder_signing_alg: Vec<dcr_vectors::SigningAlg>,
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -313,19 +321,33 @@ async fn run(args: RunArgs) -> ExitCode {
         strict: args.strict,
         progress: args.progress,
         sign_with,
+        console: runner::Console::Stdout,
+        snapshots: crate::scenario::snapshot::SnapshotMode::Review,
     };
     let env = match target {
-        None => match embedded_holder(&options.features, &options.profile) {
-            Ok((flavour, algs)) => {
-                Environment::embedded_with(timeout, args.holder_defect, flavour, &algs)
+        None => match embedded_holder(&options.features, &options.profile, args.holder_defect) {
+            Ok(mut holder) => {
+                if let Some(flavour) = args.holder_flavour {
+                    holder.flavour = flavour;
+                }
+                if !args.holder_signing_alg.is_empty() {
+                    holder.signing_algs = args.holder_signing_alg;
+                }
+                Environment::embedded_with(timeout, &holder)
                     .await
                     .context("cannot start the embedded environment")
             }
             Err(e) => Err(e),
         },
-        Some(_) if args.holder_defect.is_some() => Err(anyhow::anyhow!(
-            "--holder-defect applies to the embedded mock holder only, not to a --target"
-        )),
+        Some(_)
+            if args.holder_defect.is_some()
+                || args.holder_flavour.is_some()
+                || !args.holder_signing_alg.is_empty() =>
+        {
+            Err(anyhow::anyhow!(
+                "--holder-defect, --holder-flavour and --holder-signing-alg apply to the embedded mock holder only, not to a --target"
+            ))
+        }
         Some(target) => {
             let path = target.path.display().to_string();
             Environment::from_target(target, timeout)
@@ -343,31 +365,22 @@ async fn run(args: RunArgs) -> ExitCode {
     run_in(env, &options).await
 }
 
-/// The mock holder flavour an embedded run of `profile` starts (the profile's `flavour`), and
-/// the signing algorithms its recipients use (the profile's `wire.signing_algs`).
+/// The mock holder an embedded run of `profile` starts, with `defect` (see
+/// [`crate::environment::embedded::HolderSetup::for_profile`]).
 ///
 /// # Errors
 /// When the profile cannot be loaded, or names a flavour the mock holder does not emulate.
 fn embedded_holder(
     features: &std::path::Path,
     profile: &str,
-) -> anyhow::Result<(mock_holder::Flavour, Vec<dcr_vectors::SigningAlg>)> {
+    defect: Option<mock_holder::Defect>,
+) -> anyhow::Result<crate::environment::embedded::HolderSetup> {
     let catalogue = crate::catalogue::Catalogue::load(features)?;
     let profile = catalogue.profile(profile)?;
-    let flavour = profile.flavour.parse().map_err(|e| {
-        anyhow::anyhow!(
-            "profile {} runs the embedded mock holder in flavour {:?}: {e} (run it against a --target instead)",
-            profile.name,
-            profile.flavour
-        )
-    })?;
-    let algs = profile
-        .wire
-        .signing_algs
-        .iter()
-        .map(|a| a.parse())
-        .collect::<Result<_, _>>()?;
-    Ok((flavour, algs))
+    Ok(crate::environment::embedded::HolderSetup {
+        defect,
+        ..crate::environment::embedded::HolderSetup::for_profile(&profile)?
+    })
 }
 
 /// Runs `options` in `env`, prints the closing line, and maps the outcome to an exit code.
@@ -389,73 +402,14 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
     );
     match written {
         Ok(_) => {
-            let a = &outcome.assessment;
-            let warnings: Vec<_> = a
-                .scenarios
-                .iter()
-                .filter(|s| s.verdict == crate::run::verdict::Verdict::Warning)
-                .collect();
-            if !warnings.is_empty() {
-                println!(
-                    "warnings: {} scenario(s) failed a SHOULD/REC/MAY rule (--strict makes SHOULD/REC failures fail the run):",
-                    warnings.len()
-                );
-                for w in warnings {
-                    println!("  {} {} [{}]", w.id, w.name, w.rules.join(", "));
-                }
-            }
-            let documented: Vec<_> = a
-                .rules
-                .iter()
-                .filter_map(|r| match &r.treatment {
-                    crate::catalogue::Treatment::NotChecked(n) => Some((r, n)),
-                    _ => None,
-                })
-                .collect();
-            if !documented.is_empty() {
-                println!(
-                    "not checked by this release (profile {}): what the release documents it does not check, and what this holder did:",
-                    a.profile
-                );
-                for (r, n) in documented {
-                    let seen = match r.status {
-                        crate::run::verdict::RuleStatus::NotChecked => "not checked here either",
-                        crate::run::verdict::RuleStatus::Passed => "this holder checks it anyway",
-                        _ => "not run",
-                    };
-                    println!(
-                        "  {} {} ({}): {} [{seen}]",
-                        r.id, n.why, n.source, n.meaning
-                    );
-                }
-            }
-            let gaps = a.not_covered();
-            if gaps.is_empty() {
-                println!(
-                    "coverage: every testable rule of profile {} has a scenario",
-                    a.profile
-                );
-            } else {
-                println!(
-                    "coverage: {} rule(s) of profile {} have no scenario:",
-                    gaps.len(),
-                    a.profile
-                );
-                for r in gaps {
-                    println!("  {} [{}] {}", r.id, r.level.as_str(), r.rule);
-                }
-            }
-            println!("reports: {}", options.report_dir.display());
-            if options.sign_with.is_some() {
-                println!(
-                    "signed: {}",
-                    options
-                        .report_dir
-                        .join(crate::report::files::SIGNATURE)
-                        .display()
-                );
-            }
-            println!("{}", outcome.closing_line());
+            print!(
+                "{}",
+                crate::report::closing_text(
+                    &outcome.assessment,
+                    &options.report_dir,
+                    options.sign_with.is_some()
+                )
+            );
             if outcome.passed() {
                 ExitCode::SUCCESS
             } else {

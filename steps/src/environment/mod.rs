@@ -78,6 +78,10 @@ pub struct Environment {
     pub timeout: Duration,
     /// Longest wait for an access token to expire (expired-token scenarios).
     pub max_token_wait: Duration,
+    /// How long after a token's declared lifetime (`expires_in`) the suite waits before it uses
+    /// the token as expired: the difference between the suite's and the holder's clocks, and a
+    /// whole-second `exp` rounded down (2 s for a target; see the embedded environment's).
+    pub token_expiry_margin: Duration,
     /// The holder's allowed clock skew, when known (boundary scenarios need it).
     pub clock_skew: Option<i64>,
     /// Whether each scenario may use a fresh software product id (true when the suite mints
@@ -118,6 +122,17 @@ impl Environment {
             .iter()
             .find(|a| a.product.name == name)
             .with_context(|| format!("no recipient {name:?} in this environment"))
+    }
+
+    /// Makes the access tokens issued to `client_id` from now on short-lived, when this
+    /// environment's holder lets it: the embedded holder gives that one client
+    /// [`embedded::EMBEDDED_SHORT_TOKEN_LIFETIME`] (its other clients keep the default), and
+    /// the lifetime is returned. `None` for a target: its tokens keep the lifetime they
+    /// declare, and an expired-token scenario waits that out.
+    pub fn shorten_token_lifetime(&self, client_id: &str) -> Option<Duration> {
+        let holder = self.holder.as_ref()?;
+        holder.set_token_lifetime(client_id, embedded::EMBEDDED_SHORT_TOKEN_LIFETIME);
+        Some(embedded::EMBEDDED_SHORT_TOKEN_LIFETIME)
     }
 
     /// Waits for the request-rate limit, if the target file sets one.

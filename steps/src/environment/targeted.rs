@@ -13,6 +13,11 @@ use crate::environment::register::{Register, fetch_ssa};
 use crate::environment::target::{Jwks, Target};
 use crate::environment::{Clients, Environment, RecipientIdentity, bind_host, serve_jwks};
 
+/// How long after a token's declared lifetime the suite waits before it uses the token as
+/// expired on a target: its clock may differ from ours, and a whole-second `exp` may be
+/// rounded either way.
+const TARGET_EXPIRY_MARGIN: Duration = Duration::from_secs(2);
+
 impl Environment {
     /// Builds the environment a target file describes: clients with the recipients'
     /// certificates, JWKS hosts the file asks the suite to run, the Register's key when given,
@@ -98,6 +103,7 @@ impl Environment {
             registration_template: RegistrationTemplate::load()?,
             timeout,
             max_token_wait: target.max_token_wait,
+            token_expiry_margin: TARGET_EXPIRY_MARGIN,
             clock_skew: target.clock_skew.map(|d| d.as_secs() as i64),
             capabilities,
             pacer,

@@ -76,6 +76,84 @@ pub fn scrub_cucumber_json(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the console shows once a run's reports are written into `report_dir`: the warnings,
+/// the rules of the profile no scenario covers, where the reports (and the signature, when
+/// `signed`) are, and the closing line. Lines end with a newline.
+pub fn closing_text(assessment: &Assessment, report_dir: &Path, signed: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let warnings: Vec<_> = assessment
+        .scenarios
+        .iter()
+        .filter(|s| s.verdict == crate::run::verdict::Verdict::Warning)
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "warnings: {} scenario(s) failed a SHOULD/REC/MAY rule (--strict makes SHOULD/REC failures fail the run):",
+            warnings.len()
+        );
+        for w in warnings {
+            let _ = writeln!(out, "  {} {} [{}]", w.id, w.name, w.rules.join(", "));
+        }
+    }
+    let documented: Vec<_> = assessment
+        .rules
+        .iter()
+        .filter_map(|r| match &r.treatment {
+            crate::catalogue::Treatment::NotChecked(n) => Some((r, n)),
+            _ => None,
+        })
+        .collect();
+    if !documented.is_empty() {
+        let _ = writeln!(
+            out,
+            "not checked by this release (profile {}): what the release documents it does not check, and what this holder did:",
+            assessment.profile
+        );
+        for (r, n) in documented {
+            let seen = match r.status {
+                crate::run::verdict::RuleStatus::NotChecked => "not checked here either",
+                crate::run::verdict::RuleStatus::Passed => "this holder checks it anyway",
+                _ => "not run",
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} ({}): {} [{seen}]",
+                r.id, n.why, n.source, n.meaning
+            );
+        }
+    }
+    let gaps = assessment.not_covered();
+    if gaps.is_empty() {
+        let _ = writeln!(
+            out,
+            "coverage: every testable rule of profile {} has a scenario",
+            assessment.profile
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "coverage: {} rule(s) of profile {} have no scenario:",
+            gaps.len(),
+            assessment.profile
+        );
+        for r in gaps {
+            let _ = writeln!(out, "  {} [{}] {}", r.id, r.level.as_str(), r.rule);
+        }
+    }
+    let _ = writeln!(out, "reports: {}", report_dir.display());
+    if signed {
+        let _ = writeln!(
+            out,
+            "signed: {}",
+            report_dir.join(files::SIGNATURE).display()
+        );
+    }
+    let _ = writeln!(out, "{}", assessment.closing_line());
+    out
+}
+
 /// Writes `summary.json`, `junit.xml`, `report.html` (and `summary.json.jws` when `sign_with`
 /// is given) into `dir`; returns the summary.
 ///

@@ -270,10 +270,18 @@ impl Plan {
         }
     }
 
-    /// Rule IDs that at least one declared scenario proves.
-    pub fn covered_rules(&self) -> BTreeSet<&str> {
+    /// Rule IDs that at least one declared scenario proves under `profile`: a scenario runs
+    /// there only when each of its rules applies, and one the profile turns off whole proves
+    /// nothing (one turned off for some outline rows still proves its rules with the others).
+    pub fn covered_rules(&self, profile: &crate::catalogue::Profile) -> BTreeSet<&str> {
         self.scenarios
             .values()
+            .filter(|s| profile.applies_to_all(&s.rules))
+            .filter(|s| {
+                profile
+                    .scenario(&s.id, &s.name)
+                    .is_none_or(|setting| setting.off.is_none() || !setting.rows.is_empty())
+            })
             .flat_map(|s| s.rules.iter().map(String::as_str))
             .collect()
     }

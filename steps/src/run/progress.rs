@@ -19,7 +19,7 @@ use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, Step};
 use cucumber::{Event, World, cli, gherkin, parser, writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::redact::scrub::{self, LineScrubber};
+use crate::redact::scrub;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -53,15 +53,6 @@ impl ProgressMode {
             }
             other => other,
         }
-    }
-
-    /// Where cucumber's own console writer prints: stdout (scrubbed), or nowhere with a bar.
-    pub fn console_output(self) -> LineScrubber<Box<dyn std::io::Write>> {
-        let out: Box<dyn std::io::Write> = match self.resolve() {
-            Self::Bar => Box::new(std::io::sink()),
-            _ => Box::new(std::io::stdout()),
-        };
-        LineScrubber::new(out)
     }
 }
 

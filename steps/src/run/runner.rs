@@ -3,6 +3,7 @@
 //! which the caller writes the reports).
 
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,14 +13,16 @@ use cucumber::{World as _, WriterExt as _, writer};
 
 use crate::catalogue::{Catalogue, Profile};
 use crate::environment::Environment;
+use crate::redact::scrub::LineScrubber;
 use crate::run::collect::{Collector, ExchangeStore};
 use crate::run::hooks::after_scenario;
 use crate::run::plan::Plan;
 use crate::run::progress::{Progress, ProgressMode};
 use crate::run::results::{RunMeta, RunResults, ScenarioResult};
 use crate::run::selection::{Decision, Selection};
-use crate::run::verdict::{self, Assessment, Verdict};
-use crate::scenario::world::{DcrWorld, RunContext, install};
+use crate::run::verdict::{self, Assessment};
+pub use crate::scenario::snapshot::SnapshotMode;
+use crate::scenario::world::{DcrWorld, RunContext, with_context};
 
 /// The repository's `features/` folder (compile-time default).
 pub fn default_features_dir() -> PathBuf {
@@ -63,6 +66,72 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// Key that signs `summary.json` (detached JWS in `summary.json.jws`).
     pub sign_with: Option<dcr_vectors::SigningKey>,
+    /// Where the console transcript goes.
+    pub console: Console,
+    /// Whether snapshots go through insta (review) or are only compared.
+    pub snapshots: SnapshotMode,
+}
+
+/// Where a run's console output (cucumber's transcript and the run's own lines) goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Console {
+    /// This process's standard output, with the run's progress mode.
+    #[default]
+    Stdout,
+    /// A file, created or truncated: the transcript without colours or progress, scrubbed like
+    /// the console. Runs sharing a process (the self-check) each write their own.
+    File(PathBuf),
+}
+
+/// A clonable handle on a run's console output: cucumber's transcript (on standard output
+/// nowhere while a progress bar shows, since it would fight with the bar), and the run's own
+/// lines (always shown).
+#[derive(Clone)]
+struct ConsoleOut {
+    transcript: Arc<std::sync::Mutex<LineScrubber<Box<dyn Write + Send>>>>,
+    /// The run's own lines go to standard output rather than into the transcript.
+    lines_to_stdout: bool,
+}
+
+impl ConsoleOut {
+    fn open(console: &Console, progress: ProgressMode) -> anyhow::Result<Self> {
+        let out: Box<dyn Write + Send> = match console {
+            Console::Stdout if progress.resolve() == ProgressMode::Bar => Box::new(std::io::sink()),
+            Console::Stdout => Box::new(std::io::stdout()),
+            Console::File(path) => Box::new(
+                File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+            ),
+        };
+        Ok(Self {
+            transcript: Arc::new(std::sync::Mutex::new(LineScrubber::new(out))),
+            lines_to_stdout: *console == Console::Stdout,
+        })
+    }
+
+    /// One of the run's own lines.
+    fn line(&self, text: &str) {
+        if self.lines_to_stdout {
+            println!("{}", crate::redact::scrub::text(text));
+        } else {
+            let _ = writeln!(self.clone(), "{text}");
+        }
+    }
+}
+
+impl Write for ConsoleOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.transcript.lock() {
+            Ok(mut out) => out.write(buf),
+            Err(_) => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.transcript.lock() {
+            Ok(mut out) => out.flush(),
+            Err(_) => Ok(()),
+        }
+    }
 }
 
 impl RunOptions {
@@ -81,6 +150,8 @@ impl RunOptions {
             strict: false,
             progress: ProgressMode::Auto,
             sign_with: None,
+            console: Console::Stdout,
+            snapshots: SnapshotMode::Review,
         }
     }
 }
@@ -110,18 +181,7 @@ impl RunOutcome {
     /// `conformance: N passed, N failed, N skipped` (warnings are counted apart), and, when
     /// any, `N not checked by this release`.
     pub fn closing_line(&self) -> String {
-        let a = &self.assessment;
-        let mut line = format!(
-            "conformance: {} passed, {} failed, {} skipped",
-            a.count(Verdict::Passed),
-            a.count(Verdict::Failed),
-            a.count(Verdict::Skipped)
-        );
-        let not_checked = a.count(Verdict::NotChecked);
-        if not_checked > 0 {
-            line.push_str(&format!(", {not_checked} not checked by this release"));
-        }
-        line
+        self.assessment.closing_line()
     }
 
     /// Whether everything applicable passed.
@@ -181,11 +241,12 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
 
     let (target, discovery_url) = (env.target.clone(), env.discovery_url.clone());
     let cleanup = !env.fresh_software_ids;
+    let mut console = ConsoleOut::open(&opts.console, opts.progress)?;
     for (need, why) in env.capabilities.unmet() {
-        println!(
+        console.line(&format!(
             "target {target}: scenarios needing {} are skipped: {why}",
             need.name()
-        );
+        ));
     }
     // The tag expression is evaluated in the selection: given to cucumber's own CLI it would
     // replace the filter (profile, --rule, --name and needs would be ignored).
@@ -195,13 +256,15 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         rules: opts.rules.clone(),
         profile: profile.clone(),
         capabilities: env.capabilities.clone(),
+        profiles_dir: opts.features.join("profiles"),
     };
-    install(Arc::new(RunContext {
+    let context = Arc::new(RunContext {
         env: env.clone(),
         catalogue: catalogue.clone(),
         profile: profile.clone(),
         snapshot_dir,
-    }));
+        snapshots: opts.snapshots,
+    });
 
     let json = File::create(opts.report_dir.join("cucumber.json"))
         .context("cannot write cucumber.json")?;
@@ -227,15 +290,19 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
 
     let not_run: Arc<std::sync::Mutex<Vec<ScenarioResult>>> = Arc::default();
     let skipped = not_run.clone();
-    DcrWorld::cucumber()
+    let (coloring, progress) = match opts.console {
+        Console::Stdout => (writer::Coloring::Auto, opts.progress),
+        Console::File(_) => (writer::Coloring::Never, ProgressMode::Off),
+    };
+    let cucumber = DcrWorld::cucumber()
         .after(after_scenario(exchanges, cleanup))
         .with_writer(
-            writer::Basic::raw(opts.progress.console_output(), writer::Coloring::Auto, 0)
+            writer::Basic::raw(console.clone(), coloring, 0)
                 .summarized()
                 .tee::<DcrWorld, _>(writer::Json::for_tee(json))
                 .tee::<DcrWorld, _>(collector.discard_stats_writes().discard_arbitrary_writes())
                 .tee::<DcrWorld, _>(
-                    Progress::new(opts.progress, opts.strict)
+                    Progress::new(progress, opts.strict)
                         .discard_stats_writes()
                         .discard_arbitrary_writes(),
                 )
@@ -255,8 +322,10 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
                     false
                 }
             },
-        )
-        .await;
+        );
+    // Every World of this run is built while this future is polled, and reads `context`.
+    with_context(context, cucumber).await;
+    let _ = console.flush();
 
     let mut results = results.lock().map(|r| r.clone()).unwrap_or_default();
     if let Ok(mut list) = not_run.lock() {

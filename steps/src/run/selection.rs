@@ -38,6 +38,10 @@ pub struct Selection {
     pub profile: Arc<Profile>,
     /// What the environment can provide.
     pub capabilities: Capabilities,
+    /// The features' `profiles/` folder: a feature file in `profiles/<name>/` holds the
+    /// scenarios of profile `<name>`, which run under that profile only (not under the
+    /// profiles extending it, nor under others whose rules they happen to prove).
+    pub profiles_dir: std::path::PathBuf,
 }
 
 impl Selection {
@@ -51,6 +55,20 @@ impl Selection {
         expr.map(str::parse::<cucumber::gherkin::tagexpr::TagOperation>)
             .transpose()
             .map_err(|e| anyhow::anyhow!("--tags {:?}: {e}", expr.unwrap_or("")))
+    }
+
+    /// The profile whose folder (`profiles/<name>/`) holds `feature`, if any.
+    fn owning_profile(&self, feature: &gherkin::Feature) -> Option<String> {
+        let path = feature.path.as_ref()?;
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let root =
+            std::fs::canonicalize(&self.profiles_dir).unwrap_or_else(|_| self.profiles_dir.clone());
+        let relative = path.strip_prefix(&root).ok()?;
+        let mut components = relative.components();
+        let first = components.next()?;
+        // A file directly in profiles/ belongs to no profile.
+        components.next()?;
+        Some(first.as_os_str().to_string_lossy().into_owned())
     }
 
     /// Decides about one scenario.
@@ -82,7 +100,15 @@ impl Selection {
             .find_map(|t| t.strip_prefix("id:"))
             .and_then(|id| self.profile.scenario(id, &scenario.name))
             .is_some_and(|s| s.off.is_some());
-        if off || !(name_ok && rule_ok && tags_ok && verdict::applies(&rule_tags, &self.profile)) {
+        let own_profile = self.owning_profile(feature);
+        let profile_ok = own_profile.as_ref().is_none_or(|p| *p == self.profile.name);
+        if off
+            || !(profile_ok
+                && name_ok
+                && rule_ok
+                && tags_ok
+                && verdict::applies(&rule_tags, &self.profile))
+        {
             return Decision::Out;
         }
         let steps = feature

@@ -135,13 +135,29 @@ impl Assessment {
     pub fn passed(&self) -> bool {
         !self.scenarios.is_empty() && self.count(Verdict::Failed) == 0
     }
+
+    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart), and, when
+    /// any, `N not checked by this release`.
+    pub fn closing_line(&self) -> String {
+        let mut line = format!(
+            "conformance: {} passed, {} failed, {} skipped",
+            self.count(Verdict::Passed),
+            self.count(Verdict::Failed),
+            self.count(Verdict::Skipped)
+        );
+        let not_checked = self.count(Verdict::NotChecked);
+        if not_checked > 0 {
+            line.push_str(&format!(", {not_checked} not checked by this release"));
+        }
+        line
+    }
 }
 
 /// Whether a declared scenario proving `rules` runs under `profile`: every one of its rules
 /// applies (a scenario asserting a rule the profile does not check would fail a holder the
 /// profile describes; a scenario that must run under more profiles proves fewer rules).
 pub fn applies(rules: &[String], profile: &Profile) -> bool {
-    !rules.is_empty() && rules.iter().all(|r| profile.applies(r))
+    profile.applies_to_all(rules)
 }
 
 /// How strongly a failure at `level` counts (MUST and IMPL fail a run).
@@ -252,7 +268,7 @@ pub fn assess(
             by_rule.entry(r.as_str()).or_default().push(s);
         }
     }
-    let covered = plan.covered_rules();
+    let covered = plan.covered_rules(profile);
     let rules = catalogue
         .matrix_rules(profile)
         .map(|rule| {

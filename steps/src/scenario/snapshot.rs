@@ -74,14 +74,36 @@ fn loose_name(name: &str) -> String {
     name.replace('_', "").to_ascii_lowercase()
 }
 
+/// How a run treats snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SnapshotMode {
+    /// Through insta: a changed or new payload fails the step, and insta writes
+    /// `<name>.snap.new` for review (or accepts it) as `INSTA_UPDATE` says. The default.
+    #[default]
+    Review,
+    /// Compared with the stored snapshot only: a changed or missing snapshot fails the step,
+    /// and nothing is written (insta, its environment variables and its process-wide settings
+    /// are not involved). For runs whose payloads are wrong on purpose (the self-check's
+    /// defects), several of which may share a process.
+    CompareOnly,
+}
+
 /// Asserts that `body`, redacted, matches the stored snapshot `name` in `dir`.
 ///
 /// # Errors
-/// Fails with a diff when the payload changed, or when no snapshot is stored yet (insta then
-/// writes `<name>.snap.new` for review, except in CI).
-pub fn assert_matches(dir: &Path, name: &str, body: &Value) -> anyhow::Result<()> {
+/// Fails with a diff when the payload changed, or when no snapshot is stored yet (in
+/// [`SnapshotMode::Review`], insta then writes `<name>.snap.new` for review, except in CI).
+pub fn assert_matches(
+    dir: &Path,
+    name: &str,
+    body: &Value,
+    mode: SnapshotMode,
+) -> anyhow::Result<()> {
     let mut value = body.clone();
     redact(&mut value);
+    if mode == SnapshotMode::CompareOnly {
+        return compare_only(dir, name, &value);
+    }
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
@@ -94,21 +116,55 @@ pub fn assert_matches(dir: &Path, name: &str, body: &Value) -> anyhow::Result<()
     if outcome.is_ok() {
         return Ok(());
     }
+    mismatch(dir, name, &value, true)
+}
+
+/// The body of a stored `.snap` file: what follows its metadata header.
+fn stored_body(stored: &str) -> &str {
+    stored.splitn(3, "---").nth(2).unwrap_or(stored).trim()
+}
+
+/// [`SnapshotMode::CompareOnly`]: the redacted `value` must equal the stored snapshot's JSON
+/// (maps are compared without regard to order, as insta sorts them).
+fn compare_only(dir: &Path, name: &str, value: &Value) -> anyhow::Result<()> {
     let stored_path = dir.join(format!("{name}.snap"));
-    let new = serde_json::to_string_pretty(&value)?;
+    if let Ok(stored) = std::fs::read_to_string(&stored_path)
+        && serde_json::from_str::<Value>(stored_body(&stored))
+            .ok()
+            .as_ref()
+            == Some(value)
+    {
+        return Ok(());
+    }
+    mismatch(dir, name, value, false)
+}
+
+/// The failure of a payload that does not match snapshot `name`: a diff against the stored
+/// one, or the payload when none is stored. `reviewed`: insta has seen it (and may have
+/// written a `.snap.new`).
+fn mismatch(dir: &Path, name: &str, value: &Value, reviewed: bool) -> anyhow::Result<()> {
+    let stored_path = dir.join(format!("{name}.snap"));
+    let new = serde_json::to_string_pretty(value)?;
+    let review = if reviewed {
+        "review with `cargo insta review`, or accept with INSTA_UPDATE=always"
+    } else {
+        "this run only compares snapshots and writes none"
+    };
     match std::fs::read_to_string(&stored_path) {
         Ok(stored) => {
-            let old = stored.splitn(3, "---").nth(2).unwrap_or(&stored).trim();
+            let old = stored_body(&stored);
             let diff = similar::TextDiff::from_lines(old, new.as_str())
                 .unified_diff()
                 .header(&format!("stored {}", stored_path.display()), "received")
                 .to_string();
-            anyhow::bail!(
-                "the payload differs from snapshot {name:?} (review with `cargo insta review`, or accept with INSTA_UPDATE=always):\n{diff}"
-            )
+            anyhow::bail!("the payload differs from snapshot {name:?} ({review}):\n{diff}")
         }
-        Err(_) => anyhow::bail!(
+        Err(_) if reviewed => anyhow::bail!(
             "no stored snapshot {name:?} in {} yet; the received payload was:\n{new}\n(review the written .snap.new with `cargo insta review`)",
+            dir.display()
+        ),
+        Err(_) => anyhow::bail!(
+            "no stored snapshot {name:?} in {} yet; the received payload was:\n{new}\n({review})",
             dir.display()
         ),
     }
@@ -160,10 +216,20 @@ mod tests {
             "---\nsource: features\n---\n{\n  \"error\": \"invalid_client_metadata\"\n}\n",
         )
         .expect("write");
-        assert_matches(&dir, "s", &json!({"error": "invalid_client_metadata"}))
-            .expect("same payload passes");
-        let err = assert_matches(&dir, "s", &json!({"error": "invalid_software_statement"}))
-            .expect_err("changed");
+        assert_matches(
+            &dir,
+            "s",
+            &json!({"error": "invalid_client_metadata"}),
+            SnapshotMode::Review,
+        )
+        .expect("same payload passes");
+        let err = assert_matches(
+            &dir,
+            "s",
+            &json!({"error": "invalid_software_statement"}),
+            SnapshotMode::Review,
+        )
+        .expect_err("changed");
         let text = err.to_string();
         assert!(
             text.contains("-  \"error\": \"invalid_client_metadata\""),
@@ -173,6 +239,76 @@ mod tests {
             text.contains("+  \"error\": \"invalid_software_statement\""),
             "{text}"
         );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Compare-only agrees with insta on every stored snapshot of the mock holder, in every
+    /// profile's folder: each stored payload passes both, and the same payload with one member
+    /// changed fails both.
+    #[test]
+    fn compare_only_agrees_with_insta_on_every_stored_snapshot() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock-holder");
+        let mut seen = 0;
+        for profile in std::fs::read_dir(&dir).expect("snapshots") {
+            let profile = profile.expect("entry").path();
+            if profile.is_dir() {
+                seen += agree_in(&profile);
+            }
+        }
+        assert!(
+            seen > 0,
+            "no stored snapshot was found under {}",
+            dir.display()
+        );
+    }
+
+    /// [`compare_only_agrees_with_insta_on_every_stored_snapshot`] in one folder; the number
+    /// of snapshots seen.
+    fn agree_in(dir: &Path) -> usize {
+        let scratch = std::env::temp_dir().join(format!("dcr-snap-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&scratch).expect("dir");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).expect("snapshots") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "snap") {
+                continue;
+            }
+            let name = path.file_stem().and_then(|s| s.to_str()).expect("name");
+            let stored = std::fs::read_to_string(&path).expect("read");
+            let value: Value = serde_json::from_str(stored_body(&stored)).expect("json body");
+            // The stored payload is its own redaction's fixed point, so it passes as received.
+            std::fs::copy(&path, scratch.join(path.file_name().expect("file"))).expect("copy");
+            for mode in [SnapshotMode::Review, SnapshotMode::CompareOnly] {
+                assert_matches(&scratch, name, &value, mode)
+                    .unwrap_or_else(|e| panic!("{name} ({mode:?}): {e}"));
+            }
+            let mut changed = value.clone();
+            match &mut changed {
+                Value::Object(map) => {
+                    map.insert("a_member_no_holder_sends".into(), json!(true));
+                }
+                other => *other = json!({"not": "the stored payload"}),
+            }
+            for mode in [SnapshotMode::Review, SnapshotMode::CompareOnly] {
+                assert!(
+                    assert_matches(&scratch, name, &changed, mode).is_err(),
+                    "{name} ({mode:?}): a changed payload must fail"
+                );
+            }
+            seen += 1;
+        }
+        std::fs::remove_dir_all(&scratch).ok();
+        seen
+    }
+
+    #[test]
+    fn compare_only_fails_without_a_stored_snapshot_and_writes_nothing() {
+        let dir = std::env::temp_dir().join(format!("dcr-snap-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let err = assert_matches(&dir, "absent", &json!({"a": 1}), SnapshotMode::CompareOnly)
+            .expect_err("nothing stored");
+        assert!(err.to_string().contains("writes none"), "{err}");
+        assert_eq!(std::fs::read_dir(&dir).expect("dir").count(), 0);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

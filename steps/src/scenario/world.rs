@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use cucumber::World;
@@ -14,6 +14,7 @@ use crate::catalogue::{Catalogue, Profile};
 use crate::environment::{Environment, RecipientIdentity};
 use crate::http::{self, Exchange, Request};
 use crate::scenario::params::{Certificate, Recipient};
+use crate::scenario::snapshot::SnapshotMode;
 
 /// What every scenario of a run shares: the environment, the catalogue, the snapshot folder.
 #[derive(Debug)]
@@ -26,23 +27,29 @@ pub struct RunContext {
     pub profile: Arc<Profile>,
     /// Where this target's snapshots live.
     pub snapshot_dir: PathBuf,
+    /// Whether a changed or new payload goes through insta (which may write `.snap.new`) or is
+    /// only compared with the stored snapshot.
+    pub snapshots: SnapshotMode,
 }
 
-static CONTEXT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);
+tokio::task_local! {
+    /// The context of the run whose future is being polled. cucumber builds each scenario's
+    /// World (and polls every step) inside the run's future, without spawning tasks, so a World
+    /// reads the context of its own run even when several runs share a process and a thread
+    /// (the self-check): there is no process-wide context for one run to leave to another.
+    static CONTEXT: Arc<RunContext>;
+}
 
-/// Installs the context for the next run (runs in one process are sequential).
-pub fn install(ctx: Arc<RunContext>) {
-    if let Ok(mut slot) = CONTEXT.write() {
-        *slot = Some(ctx);
-    }
+/// Runs `run` (a run's cucumber future) with `ctx` as the context of every World built while
+/// it is polled.
+pub async fn with_context<F: std::future::Future>(ctx: Arc<RunContext>, run: F) -> F::Output {
+    CONTEXT.scope(ctx, run).await
 }
 
 fn context() -> anyhow::Result<Arc<RunContext>> {
     CONTEXT
-        .read()
-        .ok()
-        .and_then(|c| c.clone())
-        .context("no run context installed")
+        .try_with(Arc::clone)
+        .context("no run context: a World is only built inside a run (run::runner::run)")
 }
 
 /// A registration request being prepared by a recipient.
@@ -207,9 +214,12 @@ impl DcrWorld {
         env.pace().await;
         let mut exchange = http::send(client, &label, request, env.timeout).await;
         // A broken connection right after the handshake may be a TLS refusal whose alert the
-        // HTTP client never read: probe the handshake to tell the two apart.
+        // HTTP client never read: probe the handshake to tell the two apart. The HTTP client
+        // reports it as a connection error ("request was canceled") when the refusal arrives
+        // while the connection is still being set up for the request; a connection that was
+        // really refused fails the probe too, and stays a connection error.
         if let http::Outcome::Transport {
-            failure: http::TransportFailure::Other,
+            failure: http::TransportFailure::Other | http::TransportFailure::Connect,
             message,
         } = &exchange.outcome
             && let Some(identity) = env.tls_identities.get(certificate.key())

@@ -9,8 +9,8 @@ use crate::run::runner;
 /// `dcr-conformance selfcheck` options.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SelfcheckArgs {
-    /// Runs at once (each is a child process running the suite against its own embedded
-    /// holder).
+    /// Runs at once (each runs the suite against its own embedded holder: on a thread of its
+    /// own in this process, or a child process with --isolate).
     #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub(crate) jobs: u16,
     /// Folder of feature files and `catalogue.yaml`.
@@ -24,6 +24,11 @@ pub struct SelfcheckArgs {
     /// reference-implementation (IMPL) rules, so that IMPL defects can be caught too.
     #[arg(long, value_name = "NAME", default_value = "mock-compat")]
     pub(crate) profile: String,
+    /// Start the holder in this flavour instead of the profile's: the suite of one flavour
+    /// against a holder of another (the baseline then shows where the two differ; a defect
+    /// runs only where it perverts this flavour).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) holder_flavour: Option<mock_holder::Flavour>,
     /// Run every scenario for each defect (slower), which also reports the collateral
     /// failures; by default a defect run selects the scenarios of the defect's rules only.
     #[arg(long)]
@@ -31,7 +36,41 @@ pub struct SelfcheckArgs {
     /// Only this defect (repeatable); default: every defect.
     #[arg(long = "defect", value_name = "NAME")]
     pub(crate) defects: Vec<Defect>,
+    /// Run each run as a child process of this binary instead of in this process (slower:
+    /// every child starts a process and generates its own keys).
+    #[arg(long)]
+    pub(crate) isolate: bool,
     /// Longest a single run may take, in seconds, before it is stopped and counted as an error.
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
     pub(crate) run_timeout: u64,
+}
+
+impl SelfcheckArgs {
+    /// How the runs are kept apart.
+    pub(crate) fn isolation(&self) -> Isolation {
+        if self.isolate {
+            Isolation::ChildProcess
+        } else {
+            Isolation::InProcess
+        }
+    }
+}
+
+/// How the runs of a self-check are kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// Each run on a thread and runtime of its own in this process (the default).
+    InProcess,
+    /// Each run a child process of this binary (`--isolate`).
+    ChildProcess,
+}
+
+impl Isolation {
+    /// The name `selfcheck.json` records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProcess => "in-process",
+            Self::ChildProcess => "child-process",
+        }
+    }
 }

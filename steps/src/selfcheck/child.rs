@@ -1,100 +1,70 @@
-//! Child runs: each run of the self-check is a child process of this same binary (`run
+//! Child runs (`selfcheck --isolate`): a run as a child process of this same binary (`run
 //! --holder-defect NAME`) with its own report folder; its verdict comes from the
-//! `summary.json` it writes.
+//! `summary.json` it writes. Slower than a run in this process (each child starts a process
+//! and generates its own keys), for when a run must not share a process with the others.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use mock_holder::Defect;
 
-use crate::selfcheck::args::SelfcheckArgs;
-use crate::selfcheck::model::{BASELINE, RUNS_DIR, RunDigest, RunRecord};
+use crate::environment::embedded::HolderSetup;
+use crate::selfcheck::spec::{Finished, RunSpec, fresh_dir};
 
-/// One child run.
-#[derive(Debug, Clone)]
-pub(crate) struct Job {
-    pub(crate) defect: Option<Defect>,
-    /// `--rule` selection (empty: every scenario).
-    pub(crate) rules: Vec<String>,
-    pub(crate) dir: PathBuf,
-}
-
-impl Job {
-    pub(crate) fn label(&self) -> &'static str {
-        self.defect.map_or(BASELINE, Defect::name)
+/// The hidden `run` options that start a child's embedded holder as `holder` says. Every
+/// field of [`HolderSetup`] needs one (the destructuring below fails to compile otherwise).
+fn holder_args(holder: &HolderSetup) -> Vec<String> {
+    let HolderSetup {
+        defect,
+        flavour,
+        signing_algs,
+    } = holder;
+    let mut args = vec!["--holder-flavour".to_string(), flavour.name().to_string()];
+    if let Some(defect) = defect {
+        args.extend(["--holder-defect".to_string(), defect.name().to_string()]);
     }
+    for alg in signing_algs {
+        args.extend(["--holder-signing-alg".to_string(), alg.to_string()]);
+    }
+    args
 }
 
-/// A finished child run.
-#[derive(Debug)]
-pub(crate) struct Finished {
-    pub(crate) record: RunRecord,
-    pub(crate) digest: Option<RunDigest>,
-}
-
-pub(crate) async fn run_child(job: &Job, args: &SelfcheckArgs) -> Finished {
+/// Runs `spec` as a child process writing its reports into `dir`, stopped after `limit`.
+pub(crate) async fn run_child(
+    spec: &RunSpec,
+    dir: &Path,
+    features: &Path,
+    limit: Duration,
+) -> Finished {
     let started = Instant::now();
-    let relative = Path::new(RUNS_DIR)
-        .join(job.label())
-        .to_string_lossy()
-        .into_owned();
-    let record = |exit_code, counts, error| RunRecord {
-        report_dir: relative.clone(),
-        exit_code,
-        duration_ms: started.elapsed().as_millis() as u64,
-        counts,
-        error,
-    };
-    match spawn_and_wait(job, args).await {
-        Err(e) => Finished {
-            record: record(None, None, Some(format!("{e:#}"))),
-            digest: None,
-        },
-        Ok(code) => {
-            let digest = RunDigest::read(&job.dir);
-            let error = match (code, &digest) {
-                (_, Err(e)) => Some(format!("{e:#}")),
-                (Some(0 | 1), Ok(_)) => None,
-                (Some(c), Ok(_)) => Some(format!(
-                    "the run exited with status {c} (see {}/console.txt)",
-                    relative
-                )),
-                (None, Ok(_)) => Some("the run was stopped by a signal".into()),
-            };
-            let counts = digest.as_ref().ok().map(|d| d.counts.clone());
-            Finished {
-                record: record(code, counts, error.clone()),
-                digest: if error.is_none() { digest.ok() } else { None },
-            }
-        }
+    match spawn_and_wait(spec, dir, features, limit).await {
+        Err(e) => Finished::failed(spec, format!("{e:#}"), started.elapsed().as_millis() as u64),
+        Ok(code) => Finished::read(spec, dir, code, started.elapsed().as_millis() as u64),
     }
 }
 
-/// Starts `job` as a child process of this binary and waits for it; the exit code.
-async fn spawn_and_wait(job: &Job, args: &SelfcheckArgs) -> anyhow::Result<Option<i32>> {
-    if job.dir.exists() {
-        std::fs::remove_dir_all(&job.dir)
-            .with_context(|| format!("cannot clear {}", job.dir.display()))?;
-    }
-    std::fs::create_dir_all(&job.dir)
-        .with_context(|| format!("cannot create {}", job.dir.display()))?;
+/// Starts `spec` as a child process of this binary and waits for it; the exit code.
+async fn spawn_and_wait(
+    spec: &RunSpec,
+    dir: &Path,
+    features: &Path,
+    limit: Duration,
+) -> anyhow::Result<Option<i32>> {
+    fresh_dir(dir)?;
     let console =
-        std::fs::File::create(job.dir.join("console.txt")).context("cannot create console.txt")?;
+        std::fs::File::create(dir.join("console.txt")).context("cannot create console.txt")?;
     let exe = std::env::current_exe().context("cannot find this program's executable")?;
     let mut command = tokio::process::Command::new(exe);
     command
         .arg("run")
         .arg("--features")
-        .arg(&args.features)
+        .arg(features)
         .arg("--report-dir")
-        .arg(&job.dir)
-        .args(["--progress", "off", "--profile", &args.profile]);
-    if let Some(defect) = job.defect {
-        command.args(["--holder-defect", defect.name()]);
-    }
-    for rule in &job.rules {
+        .arg(dir)
+        .args(["--progress", "off", "--profile", &spec.profile])
+        .args(holder_args(&spec.holder));
+    for rule in &spec.rules {
         command.args(["--rule", rule]);
     }
     // A defect changes payloads on purpose: never write or accept snapshots from these runs.
@@ -106,7 +76,6 @@ async fn spawn_and_wait(job: &Job, args: &SelfcheckArgs) -> anyhow::Result<Optio
         .stderr(Stdio::from(console))
         .kill_on_drop(true);
     let mut child = command.spawn().context("cannot start the run")?;
-    let limit = Duration::from_secs(args.run_timeout);
     match tokio::time::timeout(limit, child.wait()).await {
         Ok(status) => Ok(status.context("waiting for the run")?.code()),
         Err(_) => {
@@ -116,5 +85,43 @@ async fn spawn_and_wait(job: &Job, args: &SelfcheckArgs) -> anyhow::Result<Optio
                 limit.as_secs()
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_holder_setup_becomes_the_hidden_run_options() {
+        assert_eq!(
+            holder_args(&HolderSetup::correct()),
+            ["--holder-flavour", "cds-au"]
+        );
+        assert_eq!(
+            holder_args(&HolderSetup::with_defect(
+                mock_holder::Defect::SkipHolderOfKey
+            )),
+            [
+                "--holder-flavour",
+                "cds-au",
+                "--holder-defect",
+                "skip-holder-of-key"
+            ]
+        );
+        let wso2 = HolderSetup {
+            defect: None,
+            flavour: mock_holder::Flavour::Wso2ObAu01,
+            signing_algs: vec![dcr_vectors::SigningAlg::Ps256],
+        };
+        assert_eq!(
+            holder_args(&wso2),
+            [
+                "--holder-flavour",
+                "wso2-ob-au-0.1",
+                "--holder-signing-alg",
+                "PS256"
+            ]
+        );
     }
 }

@@ -5,14 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
-use mock_holder::Defect;
+use mock_holder::{Defect, Flavour};
 
-use crate::catalogue::{Catalogue, Level, Profile};
+use crate::catalogue::{Catalogue, Level, Profile, Treatment};
 use crate::report::summary::{Tool, rfc3339};
 use crate::run::verdict::Verdict;
 use crate::selfcheck::args::SelfcheckArgs;
-use crate::selfcheck::child::Finished;
 use crate::selfcheck::model::*;
+use crate::selfcheck::spec::{Finished, Prepared};
 
 /// The kill-matrix row of one defect run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,8 +94,10 @@ pub fn baseline_problems(run: &RunDigest) -> Vec<String> {
     if run.scenarios.is_empty() {
         problems.push("no scenario ran".into());
     }
+    // A scenario of a rule the release documents it does not check is informational: the
+    // correct holder of that flavour may fail it, and the run still passes.
     for s in &run.scenarios {
-        if s.verdict != Verdict::Passed {
+        if !matches!(s.verdict, Verdict::Passed | Verdict::NotChecked) {
             let verdict = match s.verdict {
                 Verdict::Failed => "failed",
                 Verdict::Warning => "warning",
@@ -114,13 +116,18 @@ pub fn baseline_problems(run: &RunDigest) -> Vec<String> {
 
 pub(crate) fn assemble(
     args: &SelfcheckArgs,
-    catalogue: &Catalogue,
-    profile: &Profile,
-    defects: &[Defect],
-    finished: &mut BTreeMap<&'static str, Finished>,
+    prepared: &Prepared,
+    finished: &mut BTreeMap<String, Finished>,
     started_at: SystemTime,
     elapsed: Duration,
 ) -> SelfcheckReport {
+    let Prepared {
+        catalogue,
+        profile,
+        holder,
+        defects,
+    } = prepared;
+    let flavour = holder.flavour;
     let baseline = match finished.remove(BASELINE) {
         Some(Finished {
             record,
@@ -161,9 +168,9 @@ pub(crate) fn assemble(
     };
     for &defect in defects {
         let rules = rule_refs(defect, catalogue, profile);
-        let in_profile: Vec<String> = rules
+        let checked: Vec<String> = rules
             .iter()
-            .filter(|r| r.in_profile)
+            .filter(|r| r.checked)
             .map(|r| r.id.clone())
             .collect();
         let mut entry = DefectEntry {
@@ -176,14 +183,14 @@ pub(crate) fn assemble(
             collateral: Vec::new(),
             run: None,
         };
-        if !in_profile.is_empty() {
+        if applicable(defect, catalogue, profile, flavour) {
             counts.applicable += 1;
             match finished.remove(defect.name()) {
                 Some(Finished {
                     record,
                     digest: Some(digest),
                 }) => {
-                    let j = judge(&in_profile, &digest);
+                    let j = judge(&checked, &digest);
                     entry.verdict = j.verdict();
                     entry.caught_by = j.caught_by;
                     entry.uncaught_rules = j.uncaught;
@@ -222,8 +229,10 @@ pub(crate) fn assemble(
             version: env!("CARGO_PKG_VERSION"),
         },
         profile: args.profile.clone(),
+        flavour: flavour.name(),
         selection: if args.full { "full" } else { "rules" },
         jobs: args.jobs,
+        isolation: args.isolation().as_str(),
         started_at: rfc3339(started_at),
         finished_at: rfc3339(SystemTime::now()),
         duration_ms: elapsed.as_millis() as u64,
@@ -249,7 +258,32 @@ pub(crate) fn rule_refs(defect: Defect, catalogue: &Catalogue, profile: &Profile
                     .or_else(|| catalogue.rule(id).map(|r| r.level))
                     .unwrap_or(Level::Must),
                 in_profile: checked.is_some(),
+                checked: checked.is_some_and(|c| c.treatment == Treatment::Checked),
             }
         })
         .collect()
+}
+
+/// The rules of `defect` that can catch it under `profile` (see [`RuleRef::checked`]).
+pub(crate) fn checked_rules(
+    defect: Defect,
+    catalogue: &Catalogue,
+    profile: &Profile,
+) -> Vec<String> {
+    rule_refs(defect, catalogue, profile)
+        .into_iter()
+        .filter(|r| r.checked)
+        .map(|r| r.id)
+        .collect()
+}
+
+/// Whether the self-check runs `defect` against a holder in `flavour` under `profile`: the
+/// defect perverts that flavour, and breaks a rule the profile checks.
+pub(crate) fn applicable(
+    defect: Defect,
+    catalogue: &Catalogue,
+    profile: &Profile,
+    flavour: Flavour,
+) -> bool {
+    defect.applies_to(flavour) && !checked_rules(defect, catalogue, profile).is_empty()
 }

@@ -8,12 +8,15 @@
 //! with that rule failed (or, at SHOULD/REC/MAY, warned); otherwise it **survived**, and the
 //! rules left uncaught are the ones whose scenarios need strengthening.
 //!
-//! The cucumber runner keeps a process-global run context, so two runs cannot share a process:
-//! each run is a child process of this same binary (`run --holder-defect NAME`), with its own
-//! report folder (`<report dir>/selfcheck/<defect>/`), and the verdict comes from the
-//! `summary.json` it writes. Runs execute `--jobs` at a time. By default a defect run selects
-//! only the scenarios of the defect's rules (`--rule`), which is enough to decide the kill;
-//! `--full` runs every scenario for each defect and also reports the collateral failures.
+//! A run is described by a [`RunSpec`] (name, profile, how the holder is set up, selection).
+//! By default each run executes in this process, on a thread and tokio runtime of its own with
+//! its own embedded environment and run context (see [`in_process`] for what keeps runs apart);
+//! with `--isolate`, each is a child process of this same binary (`run --holder-defect NAME`).
+//! Either way a run writes its own report folder (`<report dir>/selfcheck/<name>/`) and its
+//! verdict is read back from the `summary.json` it wrote. Runs execute `--jobs` at a time. By
+//! default a defect run selects only the scenarios of the defect's rules (`--rule`), which is
+//! enough to decide the kill; `--full` runs every scenario for each defect and also reports
+//! the collateral failures.
 //!
 //! Output: a kill matrix on the console, `selfcheck.json` (schema `dcr-conformance/selfcheck`,
 //! documented in `reports/README.md`) and `selfcheck.html` in the report folder.
@@ -21,36 +24,60 @@
 mod args;
 mod child;
 mod console;
+pub mod in_process;
 pub mod judge;
 pub mod model;
 mod page;
+pub mod spec;
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use futures::StreamExt;
 use mock_holder::Defect;
 
-use crate::catalogue::{Catalogue, Profile};
+use crate::catalogue::Catalogue;
+use crate::environment::embedded::HolderSetup;
 use crate::run::plan::Plan;
-pub use crate::selfcheck::args::SelfcheckArgs;
-use crate::selfcheck::child::{Finished, Job, run_child};
+pub use crate::selfcheck::args::{Isolation, SelfcheckArgs};
+use crate::selfcheck::child::run_child;
 use crate::selfcheck::console::{catch_list, closing_line, print_matrix};
-use crate::selfcheck::judge::{assemble, baseline_problems, judge, rule_refs};
-use crate::selfcheck::model::{
-    BASELINE, DefectVerdict, HTML_FILE, JSON_FILE, RUNS_DIR, SelfcheckReport,
-};
+use crate::selfcheck::judge::{applicable, assemble, baseline_problems, checked_rules, judge};
+use crate::selfcheck::model::{DefectVerdict, HTML_FILE, JSON_FILE, RUNS_DIR, SelfcheckReport};
 use crate::selfcheck::page::write_outputs;
+pub use crate::selfcheck::spec::RunSpec;
+use crate::selfcheck::spec::{Finished, Prepared};
 
-/// Checks the options before anything runs; the catalogue and the defects to run.
-fn prepare(args: &SelfcheckArgs) -> anyhow::Result<(Catalogue, Profile, Vec<Defect>)> {
+/// Runs `spec` (its reports into `spec.dir(report_dir)`), isolated as `isolation` says,
+/// stopped after `limit`.
+pub(crate) async fn run_one(
+    spec: &RunSpec,
+    isolation: Isolation,
+    features: &Path,
+    report_dir: &Path,
+    limit: Duration,
+) -> Finished {
+    let dir = spec.dir(report_dir);
+    match isolation {
+        Isolation::InProcess => in_process::run_in_process(spec, &dir, features, limit).await,
+        Isolation::ChildProcess => run_child(spec, &dir, features, limit).await,
+    }
+}
+
+/// Checks the options before anything runs.
+fn prepare(args: &SelfcheckArgs) -> anyhow::Result<Prepared> {
     let catalogue = Catalogue::load(&args.features)?;
     let profile = catalogue.profile(&args.profile)?;
     Plan::load(&args.features, &catalogue)?;
+    let mut holder = HolderSetup::for_profile(&profile)?;
+    if let Some(flavour) = args.holder_flavour {
+        holder.flavour = flavour;
+    }
     let defects: Vec<Defect> = if args.defects.is_empty() {
         Defect::ALL.to_vec()
     } else {
@@ -67,19 +94,24 @@ fn prepare(args: &SelfcheckArgs) -> anyhow::Result<(Catalogue, Profile, Vec<Defe
             );
         }
     }
-    Ok((catalogue, profile, defects))
+    Ok(Prepared {
+        catalogue,
+        profile,
+        holder,
+        defects,
+    })
 }
 
 /// Runs the self-check; returns the process exit code.
 pub async fn selfcheck(args: SelfcheckArgs) -> ExitCode {
-    let (catalogue, profile, defects) = match prepare(&args) {
+    let prepared = match prepare(&args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("dcr-conformance: {e:#}");
             return ExitCode::from(2);
         }
     };
-    match execute(&args, &catalogue, &profile, &defects).await {
+    match execute(&args, &prepared).await {
         Ok(report) if report.passed() => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(e) => {
@@ -89,12 +121,13 @@ pub async fn selfcheck(args: SelfcheckArgs) -> ExitCode {
     }
 }
 
-async fn execute(
-    args: &SelfcheckArgs,
-    catalogue: &Catalogue,
-    profile: &Profile,
-    defects: &[Defect],
-) -> anyhow::Result<SelfcheckReport> {
+async fn execute(args: &SelfcheckArgs, prepared: &Prepared) -> anyhow::Result<SelfcheckReport> {
+    let Prepared {
+        catalogue,
+        profile,
+        holder,
+        defects,
+    } = prepared;
     let started_at = SystemTime::now();
     let clock = Instant::now();
     let runs_dir = args.report_dir.join(RUNS_DIR);
@@ -104,48 +137,45 @@ async fn execute(
     let applicable: Vec<Defect> = defects
         .iter()
         .copied()
-        .filter(|d| {
-            rule_refs(*d, catalogue, profile)
-                .iter()
-                .any(|r| r.in_profile)
-        })
+        .filter(|d| applicable(*d, catalogue, profile, holder.flavour))
         .collect();
-    let mut jobs = vec![Job {
-        defect: None,
-        rules: Vec::new(),
-        dir: runs_dir.join(BASELINE),
-    }];
+    let mut jobs = vec![RunSpec::baseline(&args.profile, holder)];
     for d in &applicable {
-        jobs.push(Job {
-            defect: Some(*d),
-            rules: if args.full {
-                Vec::new()
-            } else {
-                d.rules().to_vec()
-            },
-            dir: runs_dir.join(d.name()),
-        });
+        jobs.push(RunSpec::defect(&args.profile, holder, *d, args.full));
     }
+    let isolation = args.isolation();
     println!(
-        "selfcheck: the suite against the correct mock holder, then against {} defect(s) (profile {}, {}, {} at a time)",
+        "selfcheck: the suite against the correct mock holder, then against {} defect(s) (profile {}, holder flavour {}, {}, {} at a time, {})",
         applicable.len(),
         args.profile,
+        holder.flavour,
         if args.full {
             "every scenario per defect"
         } else {
             "the scenarios of each defect's rules"
         },
-        args.jobs
+        args.jobs,
+        match isolation {
+            Isolation::InProcess => "each run on its own thread in this process",
+            Isolation::ChildProcess => "each run a child process",
+        }
     );
     let total = jobs.len();
     let mut done = 0;
-    let mut finished: BTreeMap<&'static str, Finished> = BTreeMap::new();
+    let limit = Duration::from_secs(args.run_timeout);
+    let mut finished: BTreeMap<String, Finished> = BTreeMap::new();
+    let restore = in_process::quiet_panics();
     let mut stream = futures::stream::iter(jobs.iter())
-        .map(|job| async move { (job, run_child(job, args).await) })
+        .map(|job| async move {
+            (
+                job,
+                run_one(job, isolation, &args.features, &args.report_dir, limit).await,
+            )
+        })
         .buffer_unordered(args.jobs as usize);
     while let Some((job, result)) = stream.next().await {
         done += 1;
-        let outcome = match (&result.record.error, &result.digest, job.defect) {
+        let outcome = match (&result.record.error, &result.digest, job.holder.defect) {
             (Some(e), _, _) => format!("error: {e}"),
             (None, Some(d), None) => {
                 let problems = baseline_problems(d);
@@ -156,7 +186,7 @@ async fn execute(
                 }
             }
             (None, Some(d), Some(defect)) => {
-                let j = judge(defect.rules(), d);
+                let j = judge(&checked_rules(defect, catalogue, profile), d);
                 match j.verdict() {
                     DefectVerdict::Killed => format!("killed by {}", catch_list(&j.caught_by)),
                     _ => format!("SURVIVED: no failing scenario of {}", j.uncaught.join(", ")),
@@ -166,22 +196,15 @@ async fn execute(
         };
         println!(
             "[{done}/{total}] {} {outcome} ({:.1} s)",
-            job.label(),
+            job.name,
             result.record.duration_ms as f64 / 1000.0
         );
-        finished.insert(job.label(), result);
+        finished.insert(job.name.clone(), result);
     }
     drop(stream);
+    restore();
 
-    let report = assemble(
-        args,
-        catalogue,
-        profile,
-        defects,
-        &mut finished,
-        started_at,
-        clock.elapsed(),
-    );
+    let report = assemble(args, prepared, &mut finished, started_at, clock.elapsed());
     print_matrix(&report);
     write_outputs(&args.report_dir, &report)?;
     println!(

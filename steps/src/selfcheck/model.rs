@@ -108,6 +108,9 @@ pub struct RuleRef {
     pub level: Level,
     /// Whether the rule applies to the self-check's profile.
     pub in_profile: bool,
+    /// Whether the profile checks it as its level says (it applies, and is neither unsettled
+    /// nor documented as not checked by the release): only such a rule can catch a defect.
+    pub checked: bool,
 }
 
 /// How one run ended.
@@ -115,7 +118,9 @@ pub struct RuleRef {
 pub struct RunRecord {
     /// Its report folder, relative to the self-check's report folder.
     pub report_dir: String,
-    /// The child's exit code (`None`: killed by a signal or stopped at the time limit).
+    /// The run's exit code, as `run` exits (0 passed, 1 conformance failures, 2 a usage or
+    /// set-up error): the child's, or for a run in this process the code it ended with
+    /// (`None`: killed by a signal, stopped at the time limit, or did not start).
     pub exit_code: Option<i32>,
     /// Wall time, ms.
     pub duration_ms: u64,
@@ -195,10 +200,16 @@ pub struct SelfcheckReport {
     pub tool: Tool,
     /// Profile of every run.
     pub profile: String,
+    /// The flavour the embedded holder emulated in every run (the profile's, unless
+    /// `--holder-flavour` said otherwise).
+    pub flavour: &'static str,
     /// `rules` (a defect run selects its rules' scenarios) or `full`.
     pub selection: &'static str,
     /// Runs at once.
     pub jobs: u16,
+    /// How runs were kept apart: `in-process` (each on its own thread and runtime) or
+    /// `child-process` (`--isolate`).
+    pub isolation: &'static str,
     /// Start, RFC 3339 UTC.
     pub started_at: String,
     /// End, RFC 3339 UTC.

@@ -9,6 +9,7 @@ use crate::run::verdict::Verdict;
 use crate::selfcheck::console::{human_duration, matrix_lines};
 use crate::selfcheck::judge::assemble;
 use crate::selfcheck::model::*;
+use crate::selfcheck::spec::Prepared;
 
 fn scenario(id: &str, rules: &[&str], verdict: Verdict) -> RunScenario {
     RunScenario {
@@ -181,34 +182,40 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         profile: "cds-au".into(),
         full: false,
         defects: Vec::new(),
+        isolate: false,
         run_timeout: 300,
+        holder_flavour: None,
     };
     let catalogue = Catalogue::load(&args.features).expect("catalogue");
-    let defects = [
+    let defects = vec![
         Defect::AuthorizationCodeGrantOptional,
         Defect::SkipHolderOfKey,
         Defect::AcceptExpiredSsa,
     ];
     let mut runs = BTreeMap::from([
         (
-            BASELINE,
+            BASELINE.to_string(),
             finished(vec![scenario("MGT-004", &["DCR-REQ-073"], Passed)]),
         ),
         (
-            Defect::SkipHolderOfKey.name(),
+            Defect::SkipHolderOfKey.name().to_string(),
             finished(vec![scenario("MGT-004", &["DCR-REQ-073"], Passed)]),
         ),
         (
-            Defect::AcceptExpiredSsa.name(),
+            Defect::AcceptExpiredSsa.name().to_string(),
             finished(vec![scenario("SSA-004", &["DCR-REQ-024"], Failed)]),
         ),
     ]);
     let profile = catalogue.profile(&args.profile).expect("profile");
+    let prepared = Prepared {
+        holder: HolderSetup::for_profile(&profile).expect("holder"),
+        catalogue,
+        profile,
+        defects,
+    };
     let report = assemble(
         &args,
-        &catalogue,
-        &profile,
-        &defects,
+        &prepared,
         &mut runs,
         SystemTime::now(),
         Duration::from_secs(90),
@@ -301,4 +308,54 @@ fn every_testable_must_and_should_rule_of_cds_au_has_a_defect_or_a_stated_exclus
         missing.is_empty(),
         "no defect breaks {missing:?}: add one to mock-holder/defects.yaml, or an exclusion with a reason"
     );
+}
+
+/// Two runs in this process at once (each on its own thread and runtime): each writes its own
+/// folder, and each verdict is its own holder's.
+#[tokio::test]
+async fn runs_in_this_process_keep_their_own_folders_and_verdicts() {
+    let report_dir = std::env::temp_dir().join(format!("dcr-selfcheck-{}", uuid::Uuid::new_v4()));
+    let features = runner::default_features_dir();
+    let baseline = RunSpec {
+        rules: vec!["DCR-REQ-073".into()],
+        ..RunSpec::baseline("mock-compat", &HolderSetup::correct())
+    };
+    let defect = RunSpec::defect(
+        "mock-compat",
+        &HolderSetup::correct(),
+        Defect::SkipHolderOfKey,
+        false,
+    );
+    let limit = Duration::from_secs(120);
+    let (baseline_run, defect_run) = futures::join!(
+        run_one(
+            &baseline,
+            Isolation::InProcess,
+            &features,
+            &report_dir,
+            limit
+        ),
+        run_one(&defect, Isolation::InProcess, &features, &report_dir, limit)
+    );
+    let digest = baseline_run.digest.expect("the baseline completed");
+    assert!(
+        baseline_problems(&digest).is_empty(),
+        "{:?}",
+        baseline_problems(&digest)
+    );
+    assert_eq!(baseline_run.record.exit_code, Some(0));
+    assert_eq!(baseline_run.record.report_dir, "selfcheck/baseline");
+    let digest = defect_run.digest.expect("the defect run completed");
+    assert_eq!(
+        judge(Defect::SkipHolderOfKey.rules(), &digest).verdict(),
+        DefectVerdict::Killed
+    );
+    assert_eq!(defect_run.record.exit_code, Some(1));
+    for name in [BASELINE, Defect::SkipHolderOfKey.name()] {
+        let dir = report_dir.join(RUNS_DIR).join(name);
+        let console = std::fs::read_to_string(dir.join("console.txt")).expect("console.txt");
+        assert!(console.contains("conformance: "), "{name}: {console}");
+        assert!(dir.join("report.html").exists(), "{name} has its report");
+    }
+    std::fs::remove_dir_all(&report_dir).ok();
 }

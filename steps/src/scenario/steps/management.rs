@@ -98,6 +98,11 @@ async fn act(
     .await
 }
 
+/// Recipient `r` reads its own registration with its current token and its certificate.
+pub(crate) async fn read_own(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+    act(w, r, r, Operation::Read, Bearer::Own, r.into()).await
+}
+
 step! {
     needs [];
     #[when(expr = "recipient {recipient} {operation} its registration")]

@@ -316,7 +316,7 @@ step! {
                 last.render()
             );
         };
-        crate::scenario::snapshot::assert_matches(&w.ctx.snapshot_dir, &name, &body)
+        crate::scenario::snapshot::assert_matches(&w.ctx.snapshot_dir, &name, &body, w.ctx.snapshots)
     }
 }
 
