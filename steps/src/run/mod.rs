@@ -5,6 +5,8 @@
 //! * [`selection`]: which scenarios run: tags, name, rules, profile, and what the environment
 //!   can provide;
 //! * [`plan`]: every declared scenario, checked against the catalogue before the run;
+//! * [`console`]: the console transcript tidied: cucumber's panic prefix dropped, `Defined:`
+//!   paths made whole;
 //! * [`collect`]: the cucumber writer that builds the result model from events;
 //! * [`hooks`]: the after-scenario hook: a finished scenario's exchanges into the results, and
 //!   the clean-up of what it registered;
@@ -13,6 +15,7 @@
 //!   profiles, the requirement matrix); free of the cucumber runtime, read by `report`.
 
 pub mod collect;
+pub mod console;
 pub mod hooks;
 pub mod plan;
 pub mod progress;
