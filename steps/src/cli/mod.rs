@@ -215,7 +215,7 @@ fn profiles(args: &ProfilesArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             ExitCode::from(2)
         }
     }
@@ -304,7 +304,10 @@ async fn run(args: RunArgs) -> ExitCode {
         None => None,
         Some(Ok(key)) => Some(key),
         Some(Err(e)) => {
-            eprintln!("dcr-conformance: --sign-with: {e:#}");
+            eprintln!(
+                "dcr-conformance: --sign-with: {}",
+                crate::redact::chain::chain(&e)
+            );
             return ExitCode::from(2);
         }
     };
@@ -358,7 +361,7 @@ async fn run(args: RunArgs) -> ExitCode {
     let env = match env {
         Ok(env) => env,
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -388,7 +391,7 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
     let outcome = match runner::run(env, options).await {
         Ok(outcome) => outcome,
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -417,7 +420,7 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
             }
         }
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             ExitCode::from(2)
         }
     }

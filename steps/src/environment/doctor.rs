@@ -130,7 +130,7 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
         Err(e) => {
             report.fail(
                 "set-up",
-                format!("{e:#}"),
+                crate::redact::chain::chain(&e),
                 "check the JWKS host addresses are free and the SSA source works on its own",
             );
             return report;
@@ -392,7 +392,7 @@ fn ssa(identity: &crate::environment::RecipientIdentity, report: &mut Report) {
         Err(e) => {
             report.fail(
                 name,
-                format!("does not decode: {e:#}"),
+                format!("does not decode: {}", crate::redact::chain::chain(&e)),
                 "the SSA source must yield a compact JWS from the CDR Register",
             );
             return;

@@ -163,7 +163,8 @@ impl Loader<'_> {
                     Ok(k) => Some(k),
                     Err(e) => {
                         self.problems.push(format!(
-                            "{field}.jwk: {e:#}; expected a private PS256 (RSA) or ES256 (P-256) JWK"
+                            "{field}.jwk: {}; expected a private PS256 (RSA) or ES256 (P-256) JWK",
+                            crate::redact::chain::chain(&e)
                         ));
                         None
                     }
@@ -180,7 +181,8 @@ impl Loader<'_> {
                 match SigningKey::from_private_pem(&text, kid, alg) {
                     Ok(k) => Some(k),
                     Err(e) => {
-                        self.problems.push(format!("{field}.pem: {e:#}"));
+                        self.problems
+                            .push(format!("{field}.pem: {}", crate::redact::chain::chain(&e)));
                         None
                     }
                 }
