@@ -219,3 +219,35 @@ fn a_long_token_lifetime_explains_the_skip() {
         Some("tokens live 600 s, longer than run.max_token_wait_seconds (30 s)")
     );
 }
+
+#[test]
+fn a_certificate_not_issued_for_its_key_names_both_fields_and_the_fix() {
+    let (d, path) = fixture(GOOD);
+    let err = Target::load_with_env(&path, &env_of(&[("A_KEY_FILE", "client-b.key")]))
+        .expect_err("mismatched");
+    let text = err.to_string();
+    let expected = format!(
+        "recipients[0].certificate and recipients[0].private_key do not match: the certificate in {} was not issued for the key in {}",
+        d.0.join("client-a.pem").display(),
+        d.0.join("client-b.key").display()
+    );
+    assert!(text.contains(&expected), "{text}");
+    assert!(!text.contains("KeyMismatch"), "{text}");
+}
+
+#[test]
+fn an_http_jwks_uri_explains_the_rule_and_the_serve_alternative() {
+    let yaml = GOOD.replace("https://adr.example/jwks", "http://adr.example/jwks");
+    let (_d, path) = fixture(&yaml);
+    let err =
+        Target::load_with_env(&path, &env_of(&[("A_KEY_FILE", "client-a.key")])).expect_err("http");
+    let text = err.to_string();
+    assert!(
+        text.contains("recipients[0].jwks.uri: \"http://adr.example/jwks\" uses http; expected an https URL (a published JWKS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("jwks: { serve: { bind, public_url } }") && text.contains("may be http"),
+        "{text}"
+    );
+}
