@@ -95,3 +95,56 @@ fn outline_rows_have_their_own_keys_and_no_placeholder_names() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--rerun-failed` runs only what failed or warned in the last summary.json, and says why
+/// it cannot when there is none.
+#[test]
+fn rerun_failed_runs_only_the_failed_and_warning_scenarios_of_the_last_run() {
+    let dir = support::scratch("friction-rerun");
+    let none = support::run(
+        &support::fixture_features(),
+        &dir,
+        &["--progress", "off", "--rerun-failed"],
+        &[],
+    );
+    assert_eq!(none.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        stderr.contains("--rerun-failed: no summary.json in"),
+        "{stderr}"
+    );
+
+    let first = support::run(
+        &support::fixture_features(),
+        &dir,
+        &["--progress", "off"],
+        &[],
+    );
+    assert_eq!(first.status.code(), Some(1));
+    let keys = |summary: &Value, pick: &dyn Fn(&Value) -> bool| -> Vec<String> {
+        scenarios(summary)
+            .iter()
+            .filter(|s| pick(s))
+            .map(|s| s["key"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let failed_first = keys(&summary(&dir), &|s| {
+        matches!(s["verdict"].as_str(), Some("failed" | "warning"))
+    });
+    assert_eq!(failed_first, ["GOLD-002", "GOLD-003"]);
+
+    let rerun = support::run(
+        &support::fixture_features(),
+        &dir,
+        &["--progress", "off", "--rerun-failed"],
+        &[],
+    );
+    assert_eq!(rerun.status.code(), Some(1), "GOLD-002 still fails");
+    let stdout = String::from_utf8_lossy(&rerun.stdout);
+    assert!(
+        stdout.contains("rerunning 2 scenario(s) that failed or warned in"),
+        "{stdout}"
+    );
+    assert_eq!(keys(&summary(&dir), &|_| true), failed_first);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -140,6 +140,10 @@ struct RunArgs {
     /// Only scenarios proving this rule (repeatable), e.g. --rule DCR-REQ-022.
     #[arg(long = "rule", value_name = "ID")]
     rules: Vec<String>,
+    /// Only the scenarios (outline rows) that failed or warned in the summary.json of the
+    /// report folder, the last run's; combines with the other selections.
+    #[arg(long)]
+    rerun_failed: bool,
     /// Scenarios run at once [default: the target file's run.concurrency, or 4]. Targets with
     /// fixed software statements run one scenario at a time.
     #[arg(long, short = 'c', value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -281,6 +285,32 @@ async fn doctor(args: &DoctorArgs) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
+    let only = if args.rerun_failed {
+        match crate::run::rerun::last_failures(&args.report_dir) {
+            Ok(rerun) if rerun.locations.is_empty() => {
+                println!(
+                    "nothing to rerun: {} has no failed or warning scenario",
+                    args.report_dir.join("summary.json").display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            Ok(rerun) => {
+                println!(
+                    "rerunning {} scenario(s) that failed or warned in {}: {}",
+                    rerun.keys.len(),
+                    args.report_dir.join("summary.json").display(),
+                    rerun.keys.join(", ")
+                );
+                Some(rerun.locations)
+            }
+            Err(e) => {
+                eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let target = match args.target.as_deref().map(load_target).transpose() {
         Ok(t) => t,
         Err(code) => return code,
@@ -326,6 +356,7 @@ async fn run(args: RunArgs) -> ExitCode {
         sign_with,
         console: runner::Console::Stdout,
         snapshots: crate::scenario::snapshot::SnapshotMode::Review,
+        only,
     };
     let env = match target {
         None => match embedded_holder(&options.features, &options.profile, args.holder_defect) {

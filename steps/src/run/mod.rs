@@ -11,6 +11,7 @@
 //! * [`hooks`]: the after-scenario hook: a finished scenario's exchanges into the results, and
 //!   the clean-up of what it registered;
 //! * [`progress`]: the live console writer (a bar, or progress lines);
+//! * [`rerun`]: `--rerun-failed`: the failed and warning scenarios of the last `summary.json`;
 //! * [`results`], [`verdict`]: the result model and the verdicts (levels, `--strict`,
 //!   profiles, the requirement matrix); free of the cucumber runtime, read by `report`.
 
@@ -19,6 +20,7 @@ pub mod console;
 pub mod hooks;
 pub mod plan;
 pub mod progress;
+pub mod rerun;
 pub mod results;
 pub mod runner;
 pub mod selection;

@@ -71,6 +71,9 @@ pub struct RunOptions {
     pub console: Console,
     /// Whether snapshots go through insta (review) or are only compared.
     pub snapshots: SnapshotMode,
+    /// Only the scenarios at these locations (file relative to the features folder, and
+    /// line), when given: `--rerun-failed` (see [`crate::run::rerun`]).
+    pub only: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Where a run's console output (cucumber's transcript and the run's own lines) goes.
@@ -155,6 +158,7 @@ impl RunOptions {
             sign_with: None,
             console: Console::Stdout,
             snapshots: SnapshotMode::Review,
+            only: None,
         }
     }
 }
@@ -260,6 +264,8 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         profile: profile.clone(),
         capabilities: env.capabilities.clone(),
         profiles_dir: opts.features.join("profiles"),
+        only: opts.only.clone(),
+        features_dir: opts.features.clone(),
     };
     let context = Arc::new(RunContext {
         env: env.clone(),
