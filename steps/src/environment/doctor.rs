@@ -125,6 +125,13 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
         ),
     );
     let caps = target.capabilities();
+    if let Some(note) = expiry_note(
+        target.token_lifetime,
+        target.max_token_wait,
+        target.register.is_some(),
+    ) {
+        report.add(Mark::Info, "token expiry", note);
+    }
     // A part that cannot be set up is reported and left out; every other check still runs.
     let (env, problems) = Environment::from_target_keep_going(target, timeout).await;
     for p in problems {
@@ -176,6 +183,24 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
         );
     }
     report
+}
+
+/// How long the scenarios waiting for a real token expiry will take, when they run: each waits
+/// the configured lifetime plus the margin.
+fn expiry_note(lifetime: Option<Duration>, max_wait: Duration, minted: bool) -> Option<String> {
+    let lifetime = lifetime.filter(|l| *l <= max_wait)?;
+    let wait = lifetime + crate::environment::targeted::TARGET_EXPIRY_MARGIN;
+    Some(format!(
+        "each scenario waiting for an access token to expire waits about {} s (holder.token_lifetime_seconds {} s + {} s margin){}",
+        wait.as_secs(),
+        lifetime.as_secs(),
+        crate::environment::targeted::TARGET_EXPIRY_MARGIN.as_secs(),
+        if minted {
+            "; they run alongside the others"
+        } else {
+            "; with fixed SSAs scenarios run one at a time, so these waits add up"
+        }
+    ))
 }
 
 /// Fetches discovery with recipient A's client; checks the endpoints and the clock offset.
@@ -469,6 +494,28 @@ mod tests {
             "{detail}"
         );
         assert!(!report.passed());
+    }
+
+    #[test]
+    fn doctor_says_how_long_the_expiry_checks_wait() {
+        let note = expiry_note(
+            Some(Duration::from_secs(300)),
+            Duration::from_secs(330),
+            false,
+        )
+        .expect("they run");
+        assert!(note.contains("waits about 302 s"), "{note}");
+        assert!(note.contains("add up"), "{note}");
+        // Skipped (too long, or no lifetime): the capabilities say why; no note.
+        assert!(
+            expiry_note(
+                Some(Duration::from_secs(600)),
+                Duration::from_secs(330),
+                true
+            )
+            .is_none()
+        );
+        assert!(expiry_note(None, Duration::from_secs(330), true).is_none());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::environment::{Clients, Environment, RecipientIdentity, bind_host, ser
 /// How long after a token's declared lifetime the suite waits before it uses the token as
 /// expired on a target: its clock may differ from ours, and a whole-second `exp` may be
 /// rounded either way.
-const TARGET_EXPIRY_MARGIN: Duration = Duration::from_secs(2);
+pub const TARGET_EXPIRY_MARGIN: Duration = Duration::from_secs(2);
 
 /// A part of a target's environment that could not be set up: what it is (`recipient A`,
 /// `Register`), what went wrong, and how to fix it.
