@@ -4,12 +4,18 @@
 //! cargo forwards libtest arguments (`--nocapture`, `--test-threads`, a name filter...) to every
 //! test binary. They mean nothing to cucumber, so they are not passed on; a name filter that
 //! does not match this target's name ("conformance") skips the suite, as libtest would.
+//!
+//! By default the suite runs under profile `cds-au`. `DCR_CONFORMANCE_PROFILES` (a
+//! comma-separated list of profiles, or `all`) runs it under each of those instead, the holder
+//! in each profile's flavour, one after the other: `scripts/mutants` sets it to `all`, so that a
+//! mutant of the holder's code for any flavour meets the suite of that flavour.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use dcr_conformance::environment::Environment;
+use dcr_conformance::environment::embedded::HolderSetup;
 use dcr_conformance::run::runner::RunOptions;
 
 #[tokio::main]
@@ -24,7 +30,43 @@ async fn main() -> ExitCode {
         println!("conformance: 0 passed, 0 failed, 0 skipped (filtered out)");
         return ExitCode::SUCCESS;
     }
-    let env = match Environment::embedded(Duration::from_secs(10)).await {
+    let features = dcr_conformance::run::runner::default_features_dir();
+    let profiles: Vec<String> = match std::env::var("DCR_CONFORMANCE_PROFILES") {
+        Err(_) => vec!["cds-au".to_string()],
+        Ok(list) if list.trim() == "all" => {
+            match dcr_conformance::catalogue::Catalogue::load(&features) {
+                Ok(c) => c.profile_names().map(str::to_string).collect(),
+                Err(e) => {
+                    eprintln!("conformance: {e:#}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        Ok(list) => list.split(',').map(|p| p.trim().to_string()).collect(),
+    };
+    let mut worst = ExitCode::SUCCESS;
+    for profile in profiles {
+        let code = run_profile(&features, &profile).await;
+        if code != ExitCode::SUCCESS {
+            worst = code;
+        }
+    }
+    worst
+}
+
+/// The suite under `profile` against the embedded holder in the profile's flavour.
+async fn run_profile(features: &std::path::Path, profile: &str) -> ExitCode {
+    let holder = match dcr_conformance::catalogue::Catalogue::load(features)
+        .and_then(|c| c.profile(profile))
+        .and_then(|p| HolderSetup::for_profile(&p))
+    {
+        Ok(holder) => holder,
+        Err(e) => {
+            eprintln!("conformance: profile {profile}: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let env = match Environment::embedded_with(Duration::from_secs(10), &holder).await {
         Ok(env) => env,
         Err(e) => {
             eprintln!("cannot start the embedded environment: {e:#}");
@@ -32,6 +74,9 @@ async fn main() -> ExitCode {
         }
     };
     let mut options = RunOptions::new();
-    options.report_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("conformance-reports");
+    options.profile = profile.to_string();
+    options.report_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("conformance-reports")
+        .join(profile);
     dcr_conformance::cli::run_in(env, &options).await
 }

@@ -95,20 +95,42 @@ pub struct Environment {
     holder: Option<mock_holder::RunningHolder>,
 }
 
+/// The embedded holder is shut down. The servers the suite runs (the Register's JWKS host, the
+/// recipients' JWKS host: wiremock servers) are dropped on a thread of their own, which nothing
+/// waits for: a wiremock server's `Drop` blocks on an async check of its state, and once, at
+/// the end of a run in the conformance test target, that check spun on the dropping tokio
+/// worker for more than ten minutes (not reproduced on demand). Off the runtime and unawaited,
+/// no such check can hold up the end of a run.
+impl Drop for Environment {
+    fn drop(&mut self) {
+        if let Some(h) = &self.holder {
+            h.shutdown();
+        }
+        let keep_alive = std::mem::take(&mut self._keep_alive);
+        let register_host = self.register.as_mut().and_then(|r| r.jwks_host.take());
+        if keep_alive.is_empty() && register_host.is_none() {
+            return;
+        }
+        let stop = move || {
+            drop(register_host);
+            drop(keep_alive);
+        };
+        // Without a thread (none can be started), the servers are dropped here.
+        if let Err(e) = std::thread::Builder::new()
+            .name("stop-jwks-hosts".into())
+            .spawn(stop)
+        {
+            tracing::warn!("cannot start a thread to stop the JWKS hosts: {e}");
+        }
+    }
+}
+
 impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Environment")
             .field("target", &self.target)
             .field("discovery_url", &self.discovery_url)
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for Environment {
-    fn drop(&mut self) {
-        if let Some(h) = &self.holder {
-            h.shutdown();
-        }
     }
 }
 

@@ -29,6 +29,15 @@ pub struct SelfcheckArgs {
     /// runs only where it perverts this flavour).
     #[arg(long, value_name = "NAME")]
     pub(crate) holder_flavour: Option<mock_holder::Flavour>,
+    /// The self-check of every profile whose flavour the mock holder emulates, one after the
+    /// other, each into <report dir>/profiles/<name>/ (--profile is ignored).
+    #[arg(long, conflicts_with_all = ["crosswise", "holder_flavour"])]
+    pub(crate) all_profiles: bool,
+    /// The suite of every such profile against the correct holder in every flavour (no
+    /// defects): a table of where the suites tell the flavours apart; each profile must pass
+    /// its own flavour. Writes <report dir>/crosswise.json.
+    #[arg(long, conflicts_with_all = ["holder_flavour", "defects", "full"])]
+    pub(crate) crosswise: bool,
     /// Run every scenario for each defect (slower), which also reports the collateral
     /// failures; by default a defect run selects the scenarios of the defect's rules only.
     #[arg(long)]

@@ -24,6 +24,7 @@
 mod args;
 mod child;
 mod console;
+pub mod crosswise;
 pub mod in_process;
 pub mod judge;
 pub mod model;
@@ -104,19 +105,30 @@ fn prepare(args: &SelfcheckArgs) -> anyhow::Result<Prepared> {
 
 /// Runs the self-check; returns the process exit code.
 pub async fn selfcheck(args: SelfcheckArgs) -> ExitCode {
-    let prepared = match prepare(&args) {
+    if args.all_profiles {
+        return crosswise::all_profiles(&args).await;
+    }
+    if args.crosswise {
+        return crosswise::crosswise(&args).await;
+    }
+    ExitCode::from(run_profile(&args).await.0)
+}
+
+/// The self-check of `args.profile`: its exit status (0 passed, 1 failed, 2 could not run)
+/// and its closing line.
+pub(crate) async fn run_profile(args: &SelfcheckArgs) -> (u8, String) {
+    let prepared = match prepare(args) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("dcr-conformance: {e:#}");
-            return ExitCode::from(2);
+            return (2, format!("could not run: {e:#}"));
         }
     };
-    match execute(&args, &prepared).await {
-        Ok(report) if report.passed() => ExitCode::SUCCESS,
-        Ok(_) => ExitCode::from(1),
+    match execute(args, &prepared).await {
+        Ok(report) => (u8::from(!report.passed()), closing_line(&report)),
         Err(e) => {
             eprintln!("dcr-conformance: {e:#}");
-            ExitCode::from(2)
+            (2, format!("could not run: {e:#}"))
         }
     }
 }

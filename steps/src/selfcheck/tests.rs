@@ -185,6 +185,8 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         isolate: false,
         run_timeout: 300,
         holder_flavour: None,
+        all_profiles: false,
+        crosswise: false,
     };
     let catalogue = Catalogue::load(&args.features).expect("catalogue");
     let defects = vec![
