@@ -103,6 +103,7 @@ fn seeded_secrets_appear_in_no_report_snapshot_or_log() {
         "junit.xml",
         "cucumber.json",
         "report.html",
+        "exchanges.json",
         "redaction-probe.snap.new",
     ] {
         assert!(
@@ -139,6 +140,37 @@ fn seeded_secrets_appear_in_no_report_snapshot_or_log() {
     ] {
         assert!(html.contains(shown), "report.html does not show {shown:?}");
     }
+    // exchanges.json holds the same exchanges, redacted the same way, for machines.
+    let exchanges: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("reports/exchanges.json")).expect("exchanges.json"),
+    )
+    .expect("exchanges.json is JSON");
+    assert_eq!(exchanges["schema"], "dcr-conformance/exchanges");
+    let red001 = exchanges["scenarios"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "RED-001"))
+        .expect("RED-001 in exchanges.json");
+    let text = red001.to_string();
+    for shown in [
+        "Bearer [redacted]",
+        "Basic [redacted]",
+        "client_assertion=[redacted]",
+        "registration_access_token",
+    ] {
+        assert!(
+            text.contains(shown),
+            "exchanges.json does not show {shown:?}"
+        );
+    }
+    let json_exchanges: usize = exchanges["scenarios"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .map(|s| s["exchanges"].as_array().map_or(0, Vec::len))
+                .sum()
+        })
+        .unwrap_or(0);
+    assert!(json_exchanges >= 5, "{json_exchanges} exchanges");
     // The snapshot mismatch's diff is in the HTML report, coloured as a diff.
     let diff = regex::Regex::new(r#"<span class="del">-[^<]*seeded-to-differ"#).expect("regex");
     assert!(

@@ -140,6 +140,10 @@ struct RunArgs {
     /// Only scenarios proving this rule (repeatable), e.g. --rule DCR-REQ-022.
     #[arg(long = "rule", value_name = "ID")]
     rules: Vec<String>,
+    /// Only the scenarios (outline rows) that failed or warned in the summary.json of the
+    /// report folder, the last run's; combines with the other selections.
+    #[arg(long)]
+    rerun_failed: bool,
     /// Scenarios run at once [default: the target file's run.concurrency, or 4]. Targets with
     /// fixed software statements run one scenario at a time.
     #[arg(long, short = 'c', value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -215,7 +219,7 @@ fn profiles(args: &ProfilesArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             ExitCode::from(2)
         }
     }
@@ -281,6 +285,32 @@ async fn doctor(args: &DoctorArgs) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
+    let only = if args.rerun_failed {
+        match crate::run::rerun::last_failures(&args.report_dir) {
+            Ok(rerun) if rerun.locations.is_empty() => {
+                println!(
+                    "nothing to rerun: {} has no failed or warning scenario",
+                    args.report_dir.join("summary.json").display()
+                );
+                return ExitCode::SUCCESS;
+            }
+            Ok(rerun) => {
+                println!(
+                    "rerunning {} scenario(s) that failed or warned in {}: {}",
+                    rerun.keys.len(),
+                    args.report_dir.join("summary.json").display(),
+                    rerun.keys.join(", ")
+                );
+                Some(rerun.locations)
+            }
+            Err(e) => {
+                eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let target = match args.target.as_deref().map(load_target).transpose() {
         Ok(t) => t,
         Err(code) => return code,
@@ -304,7 +334,10 @@ async fn run(args: RunArgs) -> ExitCode {
         None => None,
         Some(Ok(key)) => Some(key),
         Some(Err(e)) => {
-            eprintln!("dcr-conformance: --sign-with: {e:#}");
+            eprintln!(
+                "dcr-conformance: --sign-with: {}",
+                crate::redact::chain::chain(&e)
+            );
             return ExitCode::from(2);
         }
     };
@@ -323,6 +356,7 @@ async fn run(args: RunArgs) -> ExitCode {
         sign_with,
         console: runner::Console::Stdout,
         snapshots: crate::scenario::snapshot::SnapshotMode::Review,
+        only,
     };
     let env = match target {
         None => match embedded_holder(&options.features, &options.profile, args.holder_defect) {
@@ -358,7 +392,7 @@ async fn run(args: RunArgs) -> ExitCode {
     let env = match env {
         Ok(env) => env,
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -388,7 +422,7 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
     let outcome = match runner::run(env, options).await {
         Ok(outcome) => outcome,
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -417,7 +451,7 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
             }
         }
         Err(e) => {
-            eprintln!("dcr-conformance: {e:#}");
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
             ExitCode::from(2)
         }
     }

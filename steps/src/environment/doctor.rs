@@ -125,20 +125,38 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
         ),
     );
     let caps = target.capabilities();
-    let env = match Environment::from_target(target, timeout).await {
-        Ok(env) => env,
-        Err(e) => {
-            report.fail(
-                "set-up",
-                format!("{e:#}"),
-                "check the JWKS host addresses are free and the SSA source works on its own",
-            );
-            return report;
-        }
+    if let Some(note) = expiry_note(
+        target.token_lifetime,
+        target.max_token_wait,
+        target.register.is_some(),
+    ) {
+        report.add(Mark::Info, "token expiry", note);
+    }
+    // A part that cannot be set up is reported and left out; every other check still runs.
+    let (env, problems) = Environment::from_target_keep_going(target, timeout).await;
+    for p in problems {
+        report.fail(
+            format!("set-up {}", p.part),
+            crate::redact::chain::chain(&p.error),
+            p.fix,
+        );
+    }
+    let Some(env) = env else {
+        return report;
     };
     let discovery = discovery(&env, &mut report).await;
-    if let Some(doc) = &discovery {
-        tls(&env, doc, &mut report).await;
+    let registration = discovery
+        .as_ref()
+        .and_then(|doc| doc.get("registration_endpoint").and_then(Value::as_str))
+        .map(str::to_string)
+        .or_else(|| env.registration_endpoint.clone());
+    match registration {
+        Some(url) => tls(&env, &url, &mut report).await,
+        None => report.add(
+            Mark::Info,
+            "tls",
+            "not checked: the registration endpoint comes from discovery, which failed (or give holder.registration_endpoint)",
+        ),
     }
     for identity in &env.recipients {
         jwks(
@@ -167,16 +185,37 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
     report
 }
 
+/// How long the scenarios waiting for a real token expiry will take, when they run: each waits
+/// the configured lifetime plus the margin.
+fn expiry_note(lifetime: Option<Duration>, max_wait: Duration, minted: bool) -> Option<String> {
+    let lifetime = lifetime.filter(|l| *l <= max_wait)?;
+    let wait = lifetime + crate::environment::targeted::TARGET_EXPIRY_MARGIN;
+    Some(format!(
+        "each scenario waiting for an access token to expire waits about {} s (holder.token_lifetime_seconds {} s + {} s margin){}",
+        wait.as_secs(),
+        lifetime.as_secs(),
+        crate::environment::targeted::TARGET_EXPIRY_MARGIN.as_secs(),
+        if minted {
+            "; they run alongside the others"
+        } else {
+            "; with fixed SSAs scenarios run one at a time, so these waits add up"
+        }
+    ))
+}
+
 /// Fetches discovery with recipient A's client; checks the endpoints and the clock offset.
 async fn discovery(
     env: &Arc<Environment>,
     report: &mut Report,
 ) -> Option<serde_json::Map<String, Value>> {
-    let client = env.recipients.first().map_or(&env.anonymous, |a| &a.client);
+    let (client, who) = env.recipients.first().map_or_else(
+        || (&env.anonymous, "none".to_string()),
+        |r| (&r.client, format!("recipient {}", r.product.name)),
+    );
     let before = SystemTime::now();
     let e = http::send(
         client,
-        "recipient A",
+        &who,
         Request::new(reqwest::Method::GET, env.discovery_url.clone()),
         env.timeout,
     )
@@ -264,10 +303,7 @@ fn clock(date: Option<&str>, sent: SystemTime, report: &mut Report) {
 
 /// TLS with each recipient's certificate (and the rogue one) to the registration endpoint's
 /// host: an HTTP answer to GET proves the handshake.
-async fn tls(env: &Arc<Environment>, doc: &serde_json::Map<String, Value>, report: &mut Report) {
-    let Some(url) = doc.get("registration_endpoint").and_then(Value::as_str) else {
-        return;
-    };
+async fn tls(env: &Arc<Environment>, url: &str, report: &mut Report) {
     for identity in &env.recipients {
         let name = &identity.product.name;
         let e = http::send(
@@ -392,7 +428,7 @@ fn ssa(identity: &crate::environment::RecipientIdentity, report: &mut Report) {
         Err(e) => {
             report.fail(
                 name,
-                format!("does not decode: {e:#}"),
+                format!("does not decode: {}", crate::redact::chain::chain(&e)),
                 "the SSA source must yield a compact JWS from the CDR Register",
             );
             return;
@@ -461,6 +497,28 @@ mod tests {
     }
 
     #[test]
+    fn doctor_says_how_long_the_expiry_checks_wait() {
+        let note = expiry_note(
+            Some(Duration::from_secs(300)),
+            Duration::from_secs(330),
+            false,
+        )
+        .expect("they run");
+        assert!(note.contains("waits about 302 s"), "{note}");
+        assert!(note.contains("add up"), "{note}");
+        // Skipped (too long, or no lifetime): the capabilities say why; no note.
+        assert!(
+            expiry_note(
+                Some(Duration::from_secs(600)),
+                Duration::from_secs(330),
+                true
+            )
+            .is_none()
+        );
+        assert!(expiry_note(None, Duration::from_secs(330), true).is_none());
+    }
+
+    #[test]
     fn the_rendering_shows_marks_fixes_and_totals() {
         let mut report = Report {
             target: "t".into(),
@@ -473,5 +531,62 @@ mod tests {
         assert!(text.contains("FAIL  jwks A"), "{text}");
         assert!(text.contains("fix: publish it"), "{text}");
         assert!(text.contains("1 passed, 1 failed"), "{text}");
+    }
+
+    /// A recipient whose JWKS host cannot bind is reported, and the checks go on.
+    #[tokio::test]
+    async fn a_failed_set_up_does_not_stop_the_other_checks() {
+        use dcr_vectors::{SigningAlg, SigningKey};
+        let dir = std::env::temp_dir().join(format!("dcr-doctor-{}", uuid::Uuid::new_v4()));
+        let pki = dcr_vectors::TestPki::generate(&[]).expect("pki");
+        pki.write_to_dir(&dir).expect("pki files");
+        for (file, kid) in [("register.jwk", "r1"), ("a.jwk", "a1")] {
+            let key = SigningKey::generate(SigningAlg::Es256, kid).expect("key");
+            std::fs::write(dir.join(file), key.private_jwk_json().expect("jwk")).expect("jwk");
+        }
+        let held = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let held_at = held.local_addr().expect("addr");
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let yaml = format!(
+            r#"name: t
+holder:
+  discovery_url: https://127.0.0.1:{closed}/.well-known/openid-configuration
+tls:
+  ca_bundle: ca.pem
+register:
+  signing_key: {{ jwk: register.jwk }}
+recipients:
+  - name: A
+    certificate: client-a.pem
+    private_key: client-a.key
+    signing_key: {{ jwk: a.jwk }}
+    jwks: {{ serve: {{ bind: "{held_at}", public_url: "http://{held_at}/jwks" }} }}
+"#
+        );
+        let path = dir.join("t.yaml");
+        std::fs::write(&path, yaml).expect("target");
+        let target = Target::load_with_env(&path, &|_| None).unwrap_or_else(|e| panic!("{e}"));
+        let report = run(target, Duration::from_secs(5)).await;
+        std::fs::remove_dir_all(&dir).ok();
+        let text = report.render();
+        let failed: Vec<&str> = report
+            .checks
+            .iter()
+            .filter(|c| c.mark == Mark::Fail)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(failed, ["set-up recipient A", "discovery"], "{text}");
+        assert!(
+            text.contains(&format!(
+                "fix: recipients[0].jwks.serve.bind: {held_at} must be free"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("INFO  tls"), "{text}");
+        drop(held);
     }
 }

@@ -16,7 +16,19 @@ use crate::environment::{Clients, Environment, RecipientIdentity, bind_host, ser
 /// How long after a token's declared lifetime the suite waits before it uses the token as
 /// expired on a target: its clock may differ from ours, and a whole-second `exp` may be
 /// rounded either way.
-const TARGET_EXPIRY_MARGIN: Duration = Duration::from_secs(2);
+pub const TARGET_EXPIRY_MARGIN: Duration = Duration::from_secs(2);
+
+/// A part of a target's environment that could not be set up: what it is (`recipient A`,
+/// `Register`), what went wrong, and how to fix it.
+#[derive(Debug)]
+pub struct SetupProblem {
+    /// The part: `recipient A`, `Register`, or `environment`.
+    pub part: String,
+    /// What went wrong.
+    pub error: anyhow::Error,
+    /// How to fix it, naming the target file's field.
+    pub fix: String,
+}
 
 impl Environment {
     /// Builds the environment a target file describes: clients with the recipients'
@@ -26,6 +38,54 @@ impl Environment {
     /// # Errors
     /// Fails when a JWKS host cannot bind or a software statement cannot be obtained.
     pub async fn from_target(target: Target, timeout: Duration) -> anyhow::Result<Arc<Self>> {
+        match Self::build(target, timeout, false).await {
+            (Some(env), problems) if problems.is_empty() => Ok(env),
+            (_, problems) => Err(problems.into_iter().next().map_or_else(
+                || anyhow::anyhow!("the environment was not built"),
+                |p| p.error,
+            )),
+        }
+    }
+
+    /// [`Environment::from_target`] that keeps going (doctor): a recipient or Register JWKS
+    /// host that cannot be set up is left out and reported, and the rest is built. `None`
+    /// only when nothing of the environment could be built.
+    pub async fn from_target_keep_going(
+        target: Target,
+        timeout: Duration,
+    ) -> (Option<Arc<Self>>, Vec<SetupProblem>) {
+        Self::build(target, timeout, true).await
+    }
+
+    async fn build(
+        target: Target,
+        timeout: Duration,
+        keep_going: bool,
+    ) -> (Option<Arc<Self>>, Vec<SetupProblem>) {
+        let mut problems = Vec::new();
+        let env = Self::build_into(target, timeout, keep_going, &mut problems).await;
+        match env {
+            Ok(env) => (Some(env), problems),
+            Err(e) if e.to_string() == STOPPED => (None, problems),
+            Err(e) => {
+                problems.push(SetupProblem {
+                    part: "environment".into(),
+                    error: e,
+                    fix: "check tls.ca_bundle and the recipients' certificates and keys".into(),
+                });
+                (None, problems)
+            }
+        }
+    }
+
+    /// Builds the environment; a failing recipient or Register JWKS host goes into
+    /// `problems` (left out when `keep_going`, else the build stops: `Err` of a sentinel).
+    async fn build_into(
+        target: Target,
+        timeout: Duration,
+        keep_going: bool,
+        problems: &mut Vec<SetupProblem>,
+    ) -> anyhow::Result<Arc<Self>> {
         let capabilities = target.capabilities();
         // A client certificate from a CA of our own, which no holder may trust.
         let rogue_pki = TestPki::generate(&[])?;
@@ -36,53 +96,44 @@ impl Environment {
             Some(r) => {
                 let host = match &r.jwks_host {
                     None => None,
-                    Some(h) => {
-                        let server = bind_host(h.bind, "register.jwks_host").await?;
-                        let jwks_path = h.public_url.path().to_string();
-                        serve_jwks(&server, &jwks_path, &r.key).await?;
-                        Some((server, jwks_path))
-                    }
+                    Some(h) => match register_host(h, &r.key).await {
+                        Ok(host) => Some(host),
+                        Err(error) => {
+                            problems.push(SetupProblem {
+                                part: "Register".into(),
+                                error,
+                                fix: format!(
+                                    "register.jwks_host.bind: {} must be free on this machine (stop what holds it, or choose another address)",
+                                    h.bind
+                                ),
+                            });
+                            if !keep_going {
+                                bail!(STOPPED);
+                            }
+                            None
+                        }
+                    },
                 };
                 Some(Register::with_key(r.key, host)?)
             }
         };
         let templates = templates::software_products()?;
         let mut recipients = Vec::new();
-        for r in target.recipients {
-            let lower = r.name.to_ascii_lowercase();
-            if let Jwks::Served(h) = &r.jwks {
-                let server =
-                    bind_host(h.bind, &format!("JWKS host of recipient {}", r.name)).await?;
-                serve_jwks(&server, h.public_url.path(), &r.key).await?;
-                keep_alive.push(Box::new(server));
+        for (i, r) in target.recipients.into_iter().enumerate() {
+            let field = format!("recipients[{i}]");
+            match recipient(r, &templates, &mut clients, &mut keep_alive, timeout).await {
+                Ok(identity) => recipients.push(identity),
+                Err((name, error, fix)) => {
+                    problems.push(SetupProblem {
+                        part: format!("recipient {name}"),
+                        error,
+                        fix: fix.replace("{field}", &field),
+                    });
+                    if !keep_going {
+                        bail!(STOPPED);
+                    }
+                }
             }
-            let (product, base_uri, ssa) = match &r.ssa {
-                None => {
-                    let product = templates
-                        .iter()
-                        .find(|t| t.name == r.name)
-                        .cloned()
-                        .with_context(|| format!("no template for recipient {}", r.name))?;
-                    (product, format!("https://{lower}.recipient.example"), None)
-                }
-                Some(source) => {
-                    let ssa = fetch_ssa(source, &r.identity_pem, &r.key, timeout)
-                        .await
-                        .with_context(|| format!("obtaining the SSA of recipient {}", r.name))?;
-                    let (product, base_uri) = product_from_ssa(&r.name, &ssa)?;
-                    (product, base_uri, Some(ssa))
-                }
-            };
-            recipients.push(RecipientIdentity {
-                jwks_uri: r.jwks.uri(),
-                base_uri,
-                client: clients.recipient(&r.name, &r.identity_pem)?,
-                thumbprint: r.thumbprint,
-                impostor: SigningKey::generate(r.key.alg(), r.key.kid())?,
-                key: r.key,
-                product,
-                ssa,
-            });
         }
         let pacer = target.requests_per_second.map(|rps| {
             let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rps));
@@ -111,6 +162,99 @@ impl Environment {
             holder: None,
         }))
     }
+}
+
+/// The error of a build stopped at its first problem (the problem itself is in the list).
+const STOPPED: &str = "set-up stopped at the first problem";
+
+/// The Register's JWKS host, serving its key.
+async fn register_host(
+    h: &crate::environment::target::Host,
+    key: &SigningKey,
+) -> anyhow::Result<(wiremock::MockServer, String)> {
+    let server = bind_host(h.bind, "register.jwks_host").await?;
+    let jwks_path = h.public_url.path().to_string();
+    serve_jwks(&server, &jwks_path, key).await?;
+    Ok((server, jwks_path))
+}
+
+/// One recipient of a target: its JWKS host when the suite serves it, its SSA, its client.
+/// On failure: the recipient's name, the error and the fix (`{field}` stands for the
+/// recipient's field).
+async fn recipient(
+    r: crate::environment::target::TargetRecipient,
+    templates: &[SoftwareProduct],
+    clients: &mut Clients,
+    keep_alive: &mut Vec<Box<dyn std::any::Any + Send + Sync>>,
+    timeout: Duration,
+) -> Result<RecipientIdentity, (String, anyhow::Error, String)> {
+    let name = r.name.clone();
+    let fail = |error: anyhow::Error, fix: &str| (name.clone(), error, fix.to_string());
+    let lower = r.name.to_ascii_lowercase();
+    if let Jwks::Served(h) = &r.jwks {
+        let server = bind_host(h.bind, &format!("JWKS host of recipient {}", r.name))
+            .await
+            .map_err(|e| {
+                fail(
+                    e,
+                    &format!(
+                        "{{field}}.jwks.serve.bind: {} must be free on this machine (stop what holds it, or choose another address)",
+                        h.bind
+                    ),
+                )
+            })?;
+        serve_jwks(&server, h.public_url.path(), &r.key)
+            .await
+            .map_err(|e| fail(e, "{field}.signing_key: its public JWK cannot be served"))?;
+        keep_alive.push(Box::new(server));
+    }
+    let (product, base_uri, ssa) = match &r.ssa {
+        None => {
+            let product = templates
+                .iter()
+                .find(|t| t.name == r.name)
+                .cloned()
+                .with_context(|| format!("no template for recipient {}", r.name))
+                .map_err(|e| fail(e, "{field}.name: expected A or B"))?;
+            (product, format!("https://{lower}.recipient.example"), None)
+        }
+        Some(source) => {
+            let ssa = fetch_ssa(source, &r.identity_pem, &r.key, timeout)
+                .await
+                .with_context(|| format!("obtaining the SSA of recipient {}", r.name))
+                .map_err(|e| {
+                    fail(
+                        e,
+                        "{field}.ssa: the SSA source must yield the Register's SSA for this software product; try it on its own",
+                    )
+                })?;
+            let (product, base_uri) = product_from_ssa(&r.name, &ssa).map_err(|e| {
+                fail(
+                    e,
+                    "{field}.ssa: the SSA must carry software_id and redirect_uris (a CDR Register SSA)",
+                )
+            })?;
+            (product, base_uri, Some(ssa))
+        }
+    };
+    let client = clients.recipient(&r.name, &r.identity_pem).map_err(|e| {
+        fail(
+            e,
+            "{field}.certificate and {field}.private_key: give the transport certificate and its own private key",
+        )
+    })?;
+    let impostor = SigningKey::generate(r.key.alg(), r.key.kid())
+        .map_err(|e| fail(e, "{field}.signing_key: PS256 or ES256"))?;
+    Ok(RecipientIdentity {
+        jwks_uri: r.jwks.uri(),
+        base_uri,
+        client,
+        thumbprint: r.thumbprint,
+        impostor,
+        key: r.key,
+        product,
+        ssa,
+    })
 }
 
 /// The recipient a fixed SSA describes, and its `recipient_base_uri`.

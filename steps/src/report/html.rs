@@ -79,6 +79,13 @@ struct ScenarioView<'a> {
     exchange_views: Vec<ExchangeView>,
     tags_attr: String,
     reason_gist: Option<String>,
+    /// Its element's ID: the key, with `#` (an outline row) spelt `-row-`.
+    anchor: String,
+}
+
+/// The HTML element ID of a scenario's key (`REG-021#3` → `REG-021-row-3`).
+fn anchor(key: &str) -> String {
+    key.replace('#', "-row-")
 }
 
 /// A scenario ID under a rule in the matrix; outline rows share their outline's ID and are
@@ -86,6 +93,8 @@ struct ScenarioView<'a> {
 #[derive(Debug, Serialize)]
 struct Chip {
     id: String,
+    /// The element of its first run (an outline's first row).
+    anchor: String,
     verdict: &'static str,
     runs: usize,
     title: String,
@@ -125,6 +134,7 @@ fn chips(requirement: &summary::Requirement) -> Vec<Chip> {
             None => out.push((
                 Chip {
                     id: sc.id.clone(),
+                    anchor: anchor(&sc.key),
                     verdict: name,
                     runs: 1,
                     title: sc.name.clone(),
@@ -236,6 +246,7 @@ pub fn render(
                 exchange_views,
                 tags_attr: entry.tags.join(" "),
                 reason_gist: entry.reason.as_deref().map(gist),
+                anchor: anchor(&entry.key),
             }
         })
         .collect();

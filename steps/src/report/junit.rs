@@ -119,7 +119,7 @@ fn testcase(out: &mut String, scenario: &ScenarioEntry, catalogue: &Catalogue) {
     let _ = writeln!(
         out,
         "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\" file=\"{}\" line=\"{}\">",
-        escape(&format!("{}: {}", scenario.id, scenario.name)),
+        escape(&format!("{}: {}", scenario.key, scenario.name)),
         escape(&scenario.feature),
         seconds(scenario.duration_ms),
         escape(file),

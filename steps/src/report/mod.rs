@@ -6,6 +6,8 @@
 //! * [`junit`]: `junit.xml`, failures prefixed with the rule they break;
 //! * [`html`]: `report.html`, one self-contained page (minijinja template
 //!   `steps/templates/report.html`), with every exchange shown redacted through [`view`];
+//! * [`exchanges`]: `exchanges.json`, every scenario's exchanges redacted as the HTML shows
+//!   them;
 //! * [`latency`]: p50/p95/max per DCR endpoint against the 1000 ms tier;
 //! * [`sign`]: the detached JWS `summary.json.jws`, and its verification;
 //!
@@ -15,6 +17,7 @@
 //! `cucumber.json` is written by cucumber's own writer during the run; afterwards it is
 //! re-read and its strings scrubbed like everything else.
 
+pub mod exchanges;
 pub mod html;
 pub mod junit;
 pub mod latency;
@@ -46,6 +49,8 @@ pub mod files {
     pub const SIGNATURE: &str = "summary.json.jws";
     /// The HTML report.
     pub const HTML: &str = "report.html";
+    /// Every scenario's exchanges, redacted.
+    pub const EXCHANGES: &str = "exchanges.json";
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
@@ -154,7 +159,7 @@ pub fn closing_text(assessment: &Assessment, report_dir: &Path, signed: bool) ->
     out
 }
 
-/// Writes `summary.json`, `junit.xml`, `report.html` (and `summary.json.jws` when `sign_with`
+/// Writes `summary.json`, `junit.xml`, `report.html`, `exchanges.json` (and `summary.json.jws` when `sign_with`
 /// is given) into `dir`; returns the summary.
 ///
 /// # Errors
@@ -192,6 +197,13 @@ pub fn write_reports(
     )?;
     let page = html::render(&summary, results, catalogue, &meta.features_dir)?;
     write(dir, files::HTML, page.as_bytes())?;
+    // As the page does for every string it prints, the safety net after `view`'s redaction.
+    let mut exchanges =
+        serde_json::to_value(exchanges::build(&summary, results, &meta.features_dir))?;
+    scrub::json_strings(&mut exchanges);
+    let mut exchanges = serde_json::to_vec_pretty(&exchanges)?;
+    exchanges.push(b'\n');
+    write(dir, files::EXCHANGES, &exchanges)?;
     scrub_cucumber_json(dir)?;
     Ok(summary)
 }

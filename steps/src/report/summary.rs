@@ -80,6 +80,8 @@ pub enum RunVerdict {
 pub struct RuleScenario {
     /// `@id:`.
     pub id: String,
+    /// Unique in the run: the ID, with `#row` for an outline row (`REG-021#3`).
+    pub key: String,
     /// Name.
     pub name: String,
     /// Verdict.
@@ -177,8 +179,12 @@ pub struct ExchangeEntry {
 /// One executed scenario.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioEntry {
-    /// `@id:`.
+    /// `@id:` (an outline's rows share it).
     pub id: String,
+    /// For an outline row, its 1-based number among the outline's Examples rows.
+    pub row: Option<usize>,
+    /// Unique in the run: the ID, with `#row` for an outline row (`REG-021#3`).
+    pub key: String,
     /// Name.
     pub name: String,
     /// Feature name.
@@ -322,6 +328,8 @@ pub fn build(
         .zip(&assessment.scenarios)
         .map(|(result, verdict)| ScenarioEntry {
             id: verdict.id.clone(),
+            row: verdict.row,
+            key: verdict.key(),
             name: result.name.clone(),
             feature: result.feature.clone(),
             rule: result.rule.clone(),
@@ -401,12 +409,13 @@ pub fn build(
                 .filter(|s| s.rules.contains(&row.id))
                 .map(|s| RuleScenario {
                     id: s.id.clone(),
+                    key: s.key.clone(),
                     name: s.name.clone(),
                     verdict: s.verdict,
                     reason: s.reason.clone(),
                 })
                 .collect();
-            proving.dedup_by(|a, b| a.id == b.id && a.name == b.name);
+            proving.dedup_by(|a, b| a.key == b.key);
             Requirement {
                 id: row.id.clone(),
                 level: row.level,

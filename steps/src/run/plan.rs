@@ -44,6 +44,27 @@ pub struct Declared {
     pub level: Level,
     /// Its area tag (from `@area:`), if any.
     pub area: Option<String>,
+    /// An outline's rows, in order, by the line cucumber gives each expanded row (the line
+    /// of the row in its Examples table); empty for a plain scenario.
+    pub rows: Vec<u64>,
+}
+
+impl Declared {
+    /// The 1-based number of the outline row run at `location` (`file:line`), if this is an
+    /// outline and that is one of its rows.
+    pub fn row(&self, location: &str) -> Option<usize> {
+        let line: u64 = location.rsplit_once(':')?.1.parse().ok()?;
+        self.rows.iter().position(|l| *l == line).map(|i| i + 1)
+    }
+}
+
+/// The key of an executed scenario, unique in a run: its ID, and for an outline row `#` and
+/// the row's number (`REG-021#3`).
+pub fn key(id: &str, row: Option<usize>) -> String {
+    match row {
+        Some(n) => format!("{id}#{n}"),
+        None => id.to_string(),
+    }
 }
 
 /// All declared scenarios.
@@ -264,6 +285,19 @@ impl Plan {
                         rules,
                         level,
                         area,
+                        // As cucumber numbers an expanded row: the Examples keyword's line,
+                        // plus 2 for the header, plus the row's index in its table.
+                        rows: sc
+                            .examples
+                            .iter()
+                            .flat_map(|e| {
+                                let body = e
+                                    .table
+                                    .as_ref()
+                                    .map_or(0, |t| t.rows.len().saturating_sub(1));
+                                (0..body).map(move |i| (e.position.line + i + 2) as u64)
+                            })
+                            .collect(),
                     },
                 );
             }

@@ -108,7 +108,7 @@ pub struct RunMeta {
 
 /// cucumber's prefix on a failed step's message (it adds nothing: every failure is reported as
 /// a step failure).
-const PANIC_PREFIX: &str = "Step panicked. Captured output: ";
+pub const PANIC_PREFIX: &str = "Step panicked. Captured output: ";
 
 /// A step's failure message as reports show it: without cucumber's prefix, secrets scrubbed.
 pub fn message(text: &str) -> String {

@@ -15,6 +15,7 @@ use crate::catalogue::{Catalogue, Profile};
 use crate::environment::Environment;
 use crate::redact::scrub::LineScrubber;
 use crate::run::collect::{Collector, ExchangeStore};
+use crate::run::console::{Tidy, clean};
 use crate::run::hooks::after_scenario;
 use crate::run::plan::Plan;
 use crate::run::progress::{Progress, ProgressMode};
@@ -26,17 +27,17 @@ use crate::scenario::world::{DcrWorld, RunContext, with_context};
 
 /// The repository's `features/` folder (compile-time default).
 pub fn default_features_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../features")
+    clean(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../features"))
 }
 
 /// The repository's `reports/` folder (compile-time default).
 pub fn default_report_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports")
+    clean(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports"))
 }
 
 /// The folder holding one snapshot folder per target.
 pub fn default_snapshot_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots")
+    clean(&Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"))
 }
 
 /// What to run and where to write.
@@ -70,6 +71,9 @@ pub struct RunOptions {
     pub console: Console,
     /// Whether snapshots go through insta (review) or are only compared.
     pub snapshots: SnapshotMode,
+    /// Only the scenarios at these locations (file relative to the features folder, and
+    /// line), when given: `--rerun-failed` (see [`crate::run::rerun`]).
+    pub only: Option<std::collections::BTreeSet<String>>,
 }
 
 /// Where a run's console output (cucumber's transcript and the run's own lines) goes.
@@ -94,7 +98,7 @@ struct ConsoleOut {
 }
 
 impl ConsoleOut {
-    fn open(console: &Console, progress: ProgressMode) -> anyhow::Result<Self> {
+    fn open(console: &Console, progress: ProgressMode, features: &Path) -> anyhow::Result<Self> {
         let out: Box<dyn Write + Send> = match console {
             Console::Stdout if progress.resolve() == ProgressMode::Bar => Box::new(std::io::sink()),
             Console::Stdout => Box::new(std::io::stdout()),
@@ -103,7 +107,9 @@ impl ConsoleOut {
             ),
         };
         Ok(Self {
-            transcript: Arc::new(std::sync::Mutex::new(LineScrubber::new(out))),
+            transcript: Arc::new(std::sync::Mutex::new(LineScrubber::new(Box::new(
+                Tidy::new(out, features),
+            )))),
             lines_to_stdout: *console == Console::Stdout,
         })
     }
@@ -152,6 +158,7 @@ impl RunOptions {
             sign_with: None,
             console: Console::Stdout,
             snapshots: SnapshotMode::Review,
+            only: None,
         }
     }
 }
@@ -241,7 +248,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
 
     let (target, discovery_url) = (env.target.clone(), env.discovery_url.clone());
     let cleanup = !env.fresh_software_ids;
-    let mut console = ConsoleOut::open(&opts.console, opts.progress)?;
+    let mut console = ConsoleOut::open(&opts.console, opts.progress, &opts.features)?;
     for (need, why) in env.capabilities.unmet() {
         console.line(&format!(
             "target {target}: scenarios needing {} are skipped: {why}",
@@ -257,6 +264,8 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         profile: profile.clone(),
         capabilities: env.capabilities.clone(),
         profiles_dir: opts.features.join("profiles"),
+        only: opts.only.clone(),
+        features_dir: opts.features.clone(),
     };
     let context = Arc::new(RunContext {
         env: env.clone(),
@@ -349,4 +358,27 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         catalogue,
         profile,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_folders_are_printed_without_parent_components() {
+        for dir in [
+            default_features_dir(),
+            default_report_dir(),
+            default_snapshot_root(),
+        ] {
+            assert!(dir.is_absolute(), "{}", dir.display());
+            assert!(
+                !dir.components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir)),
+                "{}",
+                dir.display()
+            );
+        }
+        assert!(default_features_dir().join("catalogue.yaml").exists());
+    }
 }

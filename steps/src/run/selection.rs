@@ -42,6 +42,11 @@ pub struct Selection {
     /// scenarios of profile `<name>`, which run under that profile only (not under the
     /// profiles extending it, nor under others whose rules they happen to prove).
     pub profiles_dir: std::path::PathBuf,
+    /// Only the scenarios at these locations (file relative to `features_dir`, and line), when
+    /// given (`--rerun-failed`).
+    pub only: Option<std::collections::BTreeSet<String>>,
+    /// The features folder the run reads.
+    pub features_dir: std::path::PathBuf,
 }
 
 impl Selection {
@@ -69,6 +74,21 @@ impl Selection {
         // A file directly in profiles/ belongs to no profile.
         components.next()?;
         Some(first.as_os_str().to_string_lossy().into_owned())
+    }
+
+    /// `scenario`'s location relative to the features folder (`registration/create.feature:13`),
+    /// as `summary.json` gives it.
+    fn relative_location(
+        &self,
+        feature: &gherkin::Feature,
+        scenario: &gherkin::Scenario,
+    ) -> String {
+        let path = feature.path.clone().unwrap_or_default();
+        let canonical =
+            |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let (path, root) = (canonical(&path), canonical(&self.features_dir));
+        let file = path.strip_prefix(&root).unwrap_or(&path);
+        format!("{}:{}", file.display(), scenario.position.line)
     }
 
     /// Decides about one scenario.
@@ -100,10 +120,15 @@ impl Selection {
             .find_map(|t| t.strip_prefix("id:"))
             .and_then(|id| self.profile.scenario(id, &scenario.name))
             .is_some_and(|s| s.off.is_some());
+        let only_ok = self
+            .only
+            .as_ref()
+            .is_none_or(|only| only.contains(&self.relative_location(feature, scenario)));
         let own_profile = self.owning_profile(feature);
         let profile_ok = own_profile.as_ref().is_none_or(|p| *p == self.profile.name);
         if off
             || !(profile_ok
+                && only_ok
                 && name_ok
                 && rule_ok
                 && tags_ok

@@ -65,6 +65,8 @@ pub enum RuleStatus {
 pub struct AssessedScenario {
     /// `@id:` (outline rows share their outline's ID).
     pub id: String,
+    /// For an outline row, its 1-based number among the outline's rows.
+    pub row: Option<usize>,
     /// Name as run (outline placeholders substituted).
     pub name: String,
     /// File and line.
@@ -77,6 +79,13 @@ pub struct AssessedScenario {
     pub verdict: Verdict,
     /// The failure or skip message.
     pub message: Option<String>,
+}
+
+impl AssessedScenario {
+    /// The key unique in the run: the ID, with `#row` for an outline row (`REG-021#3`).
+    pub fn key(&self) -> String {
+        crate::run::plan::key(&self.id, self.row)
+    }
 }
 
 /// One row of the requirement matrix.
@@ -213,6 +222,7 @@ pub fn assess(
     let mut scenarios = Vec::new();
     for result in &results.scenarios {
         let declared = result.id().and_then(|id| plan.scenarios.get(id));
+        let row = declared.and_then(|d| d.row(&result.location));
         let (id, rules, level) = match declared {
             Some(d) => {
                 // An outline row may prove a rule more than its outline (a tagged Examples
@@ -254,6 +264,7 @@ pub fn assess(
         });
         scenarios.push(AssessedScenario {
             id,
+            row,
             name: result.name.clone(),
             location: result.location.clone(),
             verdict: verdict_of(result.status, level, strict, not_checked(&rules, profile)),

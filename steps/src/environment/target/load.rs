@@ -66,6 +66,9 @@ fn expand_env(
     }
 }
 
+/// Why a published JWKS must be https, and the way to an http one.
+const JWKS_URI_RULE: &str = " (a published JWKS is the SSA's jwks_uri, which a holder fetches over TLS); for an http JWKS, let the suite serve it with jwks: { serve: { bind, public_url } } (public_url may be http: it is whatever URL the holder reaches the suite's JWKS host at)";
+
 /// Resolves material fields: inline material (PEM, JWK, JWT) as is, anything else a path
 /// relative to the target file.
 struct Loader<'a> {
@@ -74,6 +77,17 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
+    /// Where a material field's value came from, for a message: its file, or "the PEM given
+    /// inline" (never the material itself).
+    fn origin(&self, value: &str) -> String {
+        let v = value.trim();
+        if v.starts_with("-----BEGIN") {
+            "the PEM given inline (or through a variable)".to_string()
+        } else {
+            self.dir.join(v).display().to_string()
+        }
+    }
+
     fn material(&mut self, field: &str, value: &str, what: &str) -> Option<String> {
         let v = value.trim();
         if v.starts_with("-----BEGIN") || v.starts_with('{') || v.starts_with("eyJ") {
@@ -99,11 +113,17 @@ impl Loader<'_> {
     }
 
     fn https_url(&mut self, field: &str, value: &str) -> Option<url::Url> {
+        self.https_url_or(field, value, "")
+    }
+
+    /// [`Self::https_url`], with `alternative` appended to the message of a URL that is not
+    /// https.
+    fn https_url_or(&mut self, field: &str, value: &str, alternative: &str) -> Option<url::Url> {
         match url::Url::parse(value) {
             Ok(u) if u.scheme() == "https" => Some(u),
             Ok(u) => {
                 self.problems.push(format!(
-                    "{field}: {value:?} uses {}; expected an https URL",
+                    "{field}: {value:?} uses {}; expected an https URL{alternative}",
                     u.scheme()
                 ));
                 None
@@ -163,7 +183,8 @@ impl Loader<'_> {
                     Ok(k) => Some(k),
                     Err(e) => {
                         self.problems.push(format!(
-                            "{field}.jwk: {e:#}; expected a private PS256 (RSA) or ES256 (P-256) JWK"
+                            "{field}.jwk: {}; expected a private PS256 (RSA) or ES256 (P-256) JWK",
+                            crate::redact::chain::chain(&e)
                         ));
                         None
                     }
@@ -180,7 +201,8 @@ impl Loader<'_> {
                 match SigningKey::from_private_pem(&text, kid, alg) {
                     Ok(k) => Some(k),
                     Err(e) => {
-                        self.problems.push(format!("{field}.pem: {e:#}"));
+                        self.problems
+                            .push(format!("{field}.pem: {}", crate::redact::chain::chain(&e)));
                         None
                     }
                 }
@@ -217,11 +239,33 @@ impl Loader<'_> {
                 return None;
             }
         };
-        if PrivateKeyDer::from_pem_slice(key.as_bytes()).is_err() {
+        let Ok(private) = PrivateKeyDer::from_pem_slice(key.as_bytes()) else {
             self.problems.push(format!(
                 "{field}.private_key: no PEM private key found; expected -----BEGIN PRIVATE KEY----- (PKCS#8), RSA or EC"
             ));
             return None;
+        };
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        match rustls::sign::CertifiedKey::from_der(
+            vec![der.clone().into_owned()],
+            private,
+            &provider,
+        ) {
+            Ok(_) => {}
+            Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+                self.problems.push(format!(
+                    "{field}.certificate and {field}.private_key do not match: the certificate in {} was not issued for the key in {}; give the private key of this certificate (or the certificate of this key)",
+                    self.origin(&r.certificate),
+                    self.origin(&r.private_key),
+                ));
+                return None;
+            }
+            Err(e) => {
+                self.problems.push(format!(
+                    "{field}.private_key: not a usable TLS client key ({e}); expected the RSA or EC (P-256) private key of {field}.certificate"
+                ));
+                return None;
+            }
         }
         let identity = format!("{}\n{}", cert.trim_end(), key.trim_end());
         if let Err(e) = reqwest::Identity::from_pem(identity.as_bytes()) {
@@ -405,7 +449,7 @@ impl Target {
             let key = l.key(&format!("{field}.signing_key"), &r.signing_key);
             let jwks = match (&r.jwks.uri, &r.jwks.serve) {
                 (Some(uri), None) => l
-                    .https_url(&format!("{field}.jwks.uri"), uri)
+                    .https_url_or(&format!("{field}.jwks.uri"), uri, JWKS_URI_RULE)
                     .map(|u| Jwks::Published(u.to_string())),
                 (None, Some(serve)) => l
                     .host(&format!("{field}.jwks.serve"), serve)

@@ -153,18 +153,18 @@ fn a_missing_ssa_source_is_explained() {
     );
 }
 
-#[test]
-fn the_example_target_file_loads() {
-    let example =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/targets/example-bank.yaml");
+/// The example target file (`text`, a version of it) in a folder with the files and
+/// variables it names; the folder's guard, the file's path and the environment.
+fn example_setup(text: &str) -> (Dir, PathBuf, impl Fn(&str) -> Option<String> + use<>) {
     let dir = std::env::temp_dir().join(format!("dcr-example-{}", uuid::Uuid::new_v4()));
-    let _cleanup = Dir(dir.clone());
+    let guard = Dir(dir.clone());
     for sub in ["certs", "keys"] {
         std::fs::create_dir_all(dir.join(sub)).expect("dir");
     }
     let pki = dcr_vectors::TestPki::generate(&[]).expect("pki");
     let a = SigningKey::generate(SigningAlg::Ps256, "adr-a-sig-2026").expect("key");
     let b = SigningKey::generate(SigningAlg::Es256, "adr-b-sig").expect("key");
+    let register = SigningKey::generate(SigningAlg::Ps256, "register-1").expect("key");
     for (file, text) in [
         ("certs/holder-ca.pem", pki.ca.cert_pem.clone()),
         ("certs/register-ca.pem", pki.ca.cert_pem.clone()),
@@ -172,10 +172,7 @@ fn the_example_target_file_loads() {
         ("certs/adr-b-transport.pem", pki.client_b.cert_pem.clone()),
         ("keys/adr-a-signing.pem", a.private_pem().expect("pem")),
         ("keys/adr-b-signing.jwk", b.private_jwk_json().expect("jwk")),
-        (
-            "example-bank.yaml",
-            std::fs::read_to_string(&example).expect("example"),
-        ),
+        ("example-bank.yaml", text.to_string()),
     ] {
         std::fs::write(dir.join(file), text).expect("write");
     }
@@ -184,9 +181,35 @@ fn the_example_target_file_loads() {
         ("ADR_B_TRANSPORT_KEY", &pki.client_b.key_pem),
         ("ADR_A_BRAND_ID", "brand-a"),
         ("ADR_A_SOFTWARE_PRODUCT_ID", "product-a"),
+        (
+            "SANDBOX_REGISTER_JWK",
+            &register.private_jwk_json().expect("jwk"),
+        ),
     ]);
-    let target = Target::load_with_env(&dir.join("example-bank.yaml"), &env)
-        .unwrap_or_else(|e| panic!("{e}"));
+    (guard, dir.join("example-bank.yaml"), env)
+}
+
+fn example_text() -> String {
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/targets/example-bank.yaml");
+    std::fs::read_to_string(&example).expect("example")
+}
+
+/// A commented-out setting of the example: `# key:` or `# - key:` (after `#` and one space,
+/// any indentation), as opposed to a comment in prose.
+fn uncommented(line: &str) -> Option<String> {
+    static SETTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(\s*)# (\s*(?:- )?[a-z_]+:(?:\s.*)?)$").expect("regex")
+    });
+    SETTING
+        .captures(line)
+        .map(|c| format!("{}{}", &c[1], &c[2]))
+}
+
+#[test]
+fn the_example_target_file_loads() {
+    let (_guard, path, env) = example_setup(&example_text());
+    let target = Target::load_with_env(&path, &env).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(target.name, "example-bank-sandbox");
     assert_eq!(target.recipients.len(), 2);
     assert!(matches!(
@@ -218,4 +241,61 @@ fn a_long_token_lifetime_explains_the_skip() {
         caps.missing(Need::TokenExpiry),
         Some("tokens live 600 s, longer than run.max_token_wait_seconds (30 s)")
     );
+}
+
+#[test]
+fn a_certificate_not_issued_for_its_key_names_both_fields_and_the_fix() {
+    let (d, path) = fixture(GOOD);
+    let err = Target::load_with_env(&path, &env_of(&[("A_KEY_FILE", "client-b.key")]))
+        .expect_err("mismatched");
+    let text = err.to_string();
+    let expected = format!(
+        "recipients[0].certificate and recipients[0].private_key do not match: the certificate in {} was not issued for the key in {}",
+        d.0.join("client-a.pem").display(),
+        d.0.join("client-b.key").display()
+    );
+    assert!(text.contains(&expected), "{text}");
+    assert!(!text.contains("KeyMismatch"), "{text}");
+}
+
+#[test]
+fn an_http_jwks_uri_explains_the_rule_and_the_serve_alternative() {
+    let yaml = GOOD.replace("https://adr.example/jwks", "http://adr.example/jwks");
+    let (_d, path) = fixture(&yaml);
+    let err =
+        Target::load_with_env(&path, &env_of(&[("A_KEY_FILE", "client-a.key")])).expect_err("http");
+    let text = err.to_string();
+    assert!(
+        text.contains("recipients[0].jwks.uri: \"http://adr.example/jwks\" uses http; expected an https URL (a published JWKS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("jwks: { serve: { bind, public_url } }") && text.contains("may be http"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_example_target_file_loads_with_its_commented_settings_uncommented() {
+    let text = example_text();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| uncommented(l).unwrap_or_else(|| l.to_string()))
+        .collect();
+    let changed = text.lines().filter(|l| uncommented(l).is_some()).count();
+    assert!(
+        changed >= 3,
+        "the register section is commented out in the example"
+    );
+    let (_guard, path, env) = example_setup(&(lines.join("\n") + "\n"));
+    // With the Register's key the recipients' SSA sources are refused (the suite mints every
+    // SSA): the file parsed, every field is known, and that is the only problem.
+    let err = Target::load_with_env(&path, &env).expect_err("ssa sources beside the key");
+    for problem in &err.problems {
+        assert!(
+            problem.contains(".ssa: not used when register.signing_key is given"),
+            "{problem}\nin\n{}",
+            lines.join("\n")
+        );
+    }
 }

@@ -44,7 +44,8 @@ pub async fn cleanup(w: &mut DcrWorld) {
     for (name, client_id) in created(w) {
         if let Err(e) = delete(w, name, &client_id).await {
             eprintln!(
-                "cleanup: registration {client_id} of recipient {name} could not be deleted ({e:#}); later scenarios registering recipient {name} may fail on it"
+                "cleanup: registration {client_id} of recipient {name} could not be deleted ({}); later scenarios registering recipient {name} may fail on it",
+                crate::redact::chain::chain(&e)
             );
         }
     }
