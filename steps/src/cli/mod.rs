@@ -436,6 +436,15 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
     );
     match written {
         Ok(_) => {
+            if !outcome.new_snapshots.is_empty() {
+                println!(
+                    "snapshots: {} new, recorded as this target's baseline (none was stored); review them, they are compared from the next run on:",
+                    outcome.new_snapshots.len()
+                );
+                for path in &outcome.new_snapshots {
+                    println!("  {}", path.display());
+                }
+            }
             print!(
                 "{}",
                 crate::report::closing_text(

@@ -182,6 +182,8 @@ pub struct RunOutcome {
     pub catalogue: Arc<Catalogue>,
     /// The profile the run was assessed against.
     pub profile: Arc<Profile>,
+    /// Snapshots recorded by this run because none was stored (files written), for review.
+    pub new_snapshots: Vec<PathBuf>,
 }
 
 impl RunOutcome {
@@ -273,6 +275,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         profile: profile.clone(),
         snapshot_dir,
         snapshots: opts.snapshots,
+        new_snapshots: std::sync::Mutex::new(Vec::new()),
     });
 
     let json = File::create(opts.report_dir.join("cucumber.json"))
@@ -333,7 +336,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
             },
         );
     // Every World of this run is built while this future is polled, and reads `context`.
-    with_context(context, cucumber).await;
+    with_context(context.clone(), cucumber).await;
     let _ = console.flush();
 
     let mut results = results.lock().map(|r| r.clone()).unwrap_or_default();
@@ -351,12 +354,19 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         started_at,
         finished_at: std::time::SystemTime::now(),
     };
+    let mut new_snapshots = context
+        .new_snapshots
+        .lock()
+        .map(|mut v| std::mem::take(&mut *v))
+        .unwrap_or_default();
+    new_snapshots.sort();
     Ok(RunOutcome {
         results,
         assessment,
         meta,
         catalogue,
         profile,
+        new_snapshots,
     })
 }
 

@@ -98,11 +98,15 @@ pub fn assert_matches(
     name: &str,
     body: &Value,
     mode: SnapshotMode,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Matched> {
     let mut value = body.clone();
     redact(&mut value);
     if mode == SnapshotMode::CompareOnly {
-        return compare_only(dir, name, &value);
+        return compare_only(dir, name, &value).map(|()| Matched::Same);
+    }
+    let stored_path = dir.join(format!("{name}.snap"));
+    if !stored_path.exists() {
+        return record(&stored_path, &value).map(|()| Matched::Recorded(stored_path));
     }
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir);
@@ -114,9 +118,51 @@ pub fn assert_matches(
         settings.bind(|| insta::assert_json_snapshot!(name, value));
     }));
     if outcome.is_ok() {
-        return Ok(());
+        return Ok(Matched::Same);
     }
-    mismatch(dir, name, &value, true)
+    mismatch(dir, name, &value, true).map(|()| Matched::Same)
+}
+
+/// How a payload met its snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matched {
+    /// It equals the stored snapshot.
+    Same,
+    /// No snapshot was stored: this payload was recorded as the baseline, in this file, for
+    /// review (a first run against a target).
+    Recorded(std::path::PathBuf),
+}
+
+/// `value` with every object's members in name order, as insta writes them (`sort_maps`); the
+/// JSON maps here keep insertion order.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut names: Vec<&String> = map.keys().collect();
+            names.sort();
+            Value::Object(
+                names
+                    .into_iter()
+                    .map(|n| (n.clone(), sorted(&map[n])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Writes `value` (redacted) as the snapshot at `path`, in insta's format (a metadata header,
+/// then the JSON with sorted members), so that `cargo insta` and later runs read it.
+fn record(path: &Path, value: &Value) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the snapshot folder {}", dir.display()))?;
+    }
+    let body = serde_json::to_string_pretty(&sorted(value))?;
+    std::fs::write(path, format!("---\nsource: features\n---\n{body}\n"))
+        .with_context(|| format!("cannot write snapshot {}", path.display()))
 }
 
 /// The body of a stored `.snap` file: what follows its metadata header.
@@ -299,6 +345,29 @@ mod tests {
         }
         std::fs::remove_dir_all(&scratch).ok();
         seen
+    }
+
+    /// A first run (no stored snapshot) records the payload as the baseline and passes; the
+    /// next run compares with it: the same payload passes, a changed one fails.
+    #[test]
+    fn a_first_run_records_the_baseline_and_later_runs_compare_with_it() {
+        let dir = std::env::temp_dir().join(format!("dcr-first-{}", uuid::Uuid::new_v4()));
+        // Members out of name order, as a holder may send them.
+        let body = json!({"error_description": "x", "error": "invalid_client_metadata", "z": {"b": 1, "a": 2}});
+        let first = assert_matches(&dir, "first-run", &body, SnapshotMode::Review).expect("passes");
+        assert_eq!(first, Matched::Recorded(dir.join("first-run.snap")));
+        for mode in [SnapshotMode::Review, SnapshotMode::CompareOnly] {
+            assert_eq!(
+                assert_matches(&dir, "first-run", &body, mode).expect("same"),
+                Matched::Same
+            );
+            let changed = json!({"error_description": "x", "error": "invalid_redirect_uri", "z": {"b": 1, "a": 2}});
+            assert!(
+                assert_matches(&dir, "first-run", &changed, mode).is_err(),
+                "{mode:?}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

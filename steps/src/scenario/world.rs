@@ -30,6 +30,8 @@ pub struct RunContext {
     /// Whether a changed or new payload goes through insta (which may write `.snap.new`) or is
     /// only compared with the stored snapshot.
     pub snapshots: SnapshotMode,
+    /// Snapshots this run recorded because none was stored yet (a first run's baseline).
+    pub new_snapshots: std::sync::Mutex<Vec<PathBuf>>,
 }
 
 tokio::task_local! {

@@ -316,7 +316,18 @@ step! {
                 last.render()
             );
         };
-        crate::scenario::snapshot::assert_matches(&w.ctx.snapshot_dir, &name, &body, w.ctx.snapshots)
+        let matched = crate::scenario::snapshot::assert_matches(
+            &w.ctx.snapshot_dir,
+            &name,
+            &body,
+            w.ctx.snapshots,
+        )?;
+        if let crate::scenario::snapshot::Matched::Recorded(path) = matched
+            && let Ok(mut recorded) = w.ctx.new_snapshots.lock()
+        {
+            recorded.push(path);
+        }
+        Ok(())
     }
 }
 
