@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::catalogue::Catalogue;
 use crate::environment::embedded::HolderSetup;
 use crate::report::summary::{Tool, rfc3339};
+use crate::run::verdict::Verdict;
 use crate::selfcheck::args::SelfcheckArgs;
 use crate::selfcheck::judge::baseline_problems;
 use crate::selfcheck::model::{RunCounts, RunRecord};
@@ -259,12 +260,18 @@ fn cell(
     let (outcome, counts, differences) = match &finished.digest {
         None => ("error", None, Vec::new()),
         Some(digest) => {
-            let mut differences: Vec<String> = baseline_problems(digest)
-                .into_iter()
-                .filter_map(|p| p.split(' ').next().map(str::to_string))
-                .collect();
-            differences.dedup();
-            let outcome = if differences.is_empty() {
+            // Whether it is clean is the baseline's judgement (a parse error or no scenario at
+            // all is not); the differences are the scenarios that did not pass.
+            let clean = baseline_problems(digest).is_empty();
+            let mut differences: Vec<String> = Vec::new();
+            for s in &digest.scenarios {
+                if !matches!(s.verdict, Verdict::Passed | Verdict::NotChecked)
+                    && !differences.contains(&s.id)
+                {
+                    differences.push(s.id.clone());
+                }
+            }
+            let outcome = if clean {
                 "passed"
             } else {
                 "differs"
