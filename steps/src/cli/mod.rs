@@ -169,6 +169,9 @@ struct RunArgs {
     /// (repeatable; used by `selfcheck`).
     #[arg(long, value_name = "ALG", hide = true)]
     holder_signing_alg: Vec<dcr_vectors::SigningAlg>,
+    /// Start the embedded mock holder with this variation (repeatable; used by `selfcheck`).
+    #[arg(long, value_name = "NAME", hide = true)]
+    holder_variation: Vec<mock_holder::Variation>,
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -322,7 +325,13 @@ async fn run(args: RunArgs) -> ExitCode {
         progress: args.progress,
         sign_with,
         console: runner::Console::Stdout,
-        snapshots: crate::scenario::snapshot::SnapshotMode::Review,
+        // A holder showing variations is another target than the one whose snapshots are
+        // stored (the self-check's variation runs): its snapshots are not compared.
+        snapshots: if args.holder_variation.is_empty() {
+            crate::scenario::snapshot::SnapshotMode::Review
+        } else {
+            crate::scenario::snapshot::SnapshotMode::Skip
+        },
     };
     let env = match target {
         None => match embedded_holder(&options.features, &options.profile, args.holder_defect) {
@@ -333,6 +342,7 @@ async fn run(args: RunArgs) -> ExitCode {
                 if !args.holder_signing_alg.is_empty() {
                     holder.signing_algs = args.holder_signing_alg;
                 }
+                holder.variations = args.holder_variation;
                 Environment::embedded_with(timeout, &holder)
                     .await
                     .context("cannot start the embedded environment")
@@ -342,10 +352,11 @@ async fn run(args: RunArgs) -> ExitCode {
         Some(_)
             if args.holder_defect.is_some()
                 || args.holder_flavour.is_some()
-                || !args.holder_signing_alg.is_empty() =>
+                || !args.holder_signing_alg.is_empty()
+                || !args.holder_variation.is_empty() =>
         {
             Err(anyhow::anyhow!(
-                "--holder-defect, --holder-flavour and --holder-signing-alg apply to the embedded mock holder only, not to a --target"
+                "--holder-defect, --holder-flavour, --holder-signing-alg and --holder-variation apply to the embedded mock holder only, not to a --target"
             ))
         }
         Some(target) => {

@@ -185,6 +185,8 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         isolate: false,
         run_timeout: 300,
         holder_flavour: None,
+        variations: Vec::new(),
+        no_variations: true,
     };
     let catalogue = Catalogue::load(&args.features).expect("catalogue");
     let defects = vec![
@@ -212,6 +214,7 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         catalogue,
         profile,
         defects,
+        variations: Vec::new(),
     };
     let report = assemble(
         &args,
