@@ -219,7 +219,15 @@ pub async fn start(mut settings: Settings) -> anyhow::Result<RunningHolder> {
         },
     )?;
     for config in [&mut public_tls, &mut mtls_tls] {
-        if settings.variations.contains(&Variation::Http1Only) {
+        // Connection: close and chunked bodies exist in HTTP/1.1 only (RFC 9113 §8.2.2): the
+        // variations that use them speak it.
+        let http1 = [
+            Variation::Http1Only,
+            Variation::ConnectionClose,
+            Variation::ChunkedResponses,
+            Variation::OversizedClose,
+        ];
+        if http1.iter().any(|v| settings.variations.contains(v)) {
             config.alpn_protocols = vec![b"http/1.1".to_vec()];
         }
         if settings.variations.contains(&Variation::Http2Only) {
