@@ -89,7 +89,7 @@ Feature: Updating a registration with PUT /register/{ClientId}
 
   Rule: DCR-REQ-086 registrations change only through PUT
 
-    @id:MGT-030 @DCR-REQ-086 @MUST
+    @id:MGT-030 @DCR-REQ-086 @SHOULD
     Scenario Outline: <method> on a registration is not allowed
       When recipient A sends <method> to its registration
       Then the outcome is one that DCR-REQ-086 accepts
@@ -99,7 +99,7 @@ Feature: Updating a registration with PUT /register/{ClientId}
         | PATCH  |
         | POST   |
 
-    @id:MGT-031 @DCR-REQ-086 @MUST
+    @id:MGT-031 @DCR-REQ-086 @SHOULD
     Scenario Outline: <method> on the registration endpoint is not allowed
       When recipient A sends <method> to the registration endpoint
       Then the outcome is one that DCR-REQ-086 accepts

@@ -13,6 +13,7 @@ use crate::flavour::{Flavour, Policy};
 use crate::limits::ConnectionLimits;
 use crate::settings::{self, Settings};
 use crate::tls::TlsMaterial;
+use crate::variation::Variation;
 
 /// The config file.
 #[derive(Debug, Deserialize)]
@@ -67,6 +68,11 @@ pub struct Config {
     /// A defect to start with, by name (see `defects.yaml`): the holder then breaks one rule on
     /// purpose. Absent (the default) for a correct holder.
     pub(crate) defect: Option<String>,
+    /// Variations to start with, by name (see `variations.yaml`): behaviours the standards
+    /// allow that the holder does not show by default. Empty (the default) for the default
+    /// behaviour; `--variation` adds to it.
+    #[serde(default)]
+    pub(crate) variations: Vec<String>,
     /// Longest remaining lifetime accepted for a JWT's `exp`, in seconds (default 86400;
     /// 60..=31536000).
     #[serde(default = "default_max_jwt_lifetime")]
@@ -308,6 +314,8 @@ impl Config {
         self.parsed_defect()?;
         let flavour = self.parsed_flavour()?;
         Policy::new(flavour, self.ssa_signature_validation).map_err(anyhow::Error::msg)?;
+        Variation::check_set(&self.parsed_variations()?, flavour)
+            .map_err(|e| anyhow::anyhow!("variations: {e}; remove one of them"))?;
         let t = &self.tls;
         match (&t.ca, &t.cert, &t.key, &t.generate) {
             (Some(_), Some(_), Some(_), None) | (None, None, None, Some(_)) => Ok(()),
@@ -331,6 +339,23 @@ impl Config {
             .transpose()
     }
 
+    /// The `variations` field, parsed.
+    ///
+    /// # Errors
+    /// Names the field and lists the variations when a name is unknown.
+    pub(crate) fn parsed_variations(&self) -> anyhow::Result<Vec<Variation>> {
+        let mut out: Vec<Variation> = Vec::new();
+        for name in &self.variations {
+            let v = name
+                .parse::<Variation>()
+                .map_err(|e| anyhow::anyhow!("variations: {e}"))?;
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
     /// The `flavour` field, parsed (`cds-au` when absent).
     ///
     /// # Errors
@@ -351,6 +376,7 @@ impl Config {
     pub fn into_settings(self) -> anyhow::Result<Settings> {
         let defect = self.parsed_defect()?;
         let flavour = self.parsed_flavour()?;
+        let variations = self.parsed_variations()?;
         let tls = match (
             &self.tls.generate,
             &self.tls.ca,
@@ -423,6 +449,7 @@ impl Config {
         s.flavour = flavour;
         s.ssa_signature_validation = self.ssa_signature_validation;
         s.defect = defect;
+        s.variations = variations;
         s.max_jwt_lifetime = Duration::from_secs(self.max_jwt_lifetime_seconds);
         s.connections = self.connections.limits();
         Ok(s)
@@ -631,6 +658,14 @@ mod tests {
     )]
     #[case::empty_database("register_jwks_uri: http://x/\ndatabase: ''\n", "database")]
     #[case::unknown_defect("register_jwks_uri: http://x/\ndefect: no-such-defect\n", "defect")]
+    #[case::unknown_variation(
+        "register_jwks_uri: http://x/\nvariations: [no-such]\n",
+        "variations"
+    )]
+    #[case::incompatible_variations(
+        "register_jwks_uri: http://x/\nvariations: [http1-only, http2-only]\n",
+        "variations"
+    )]
     #[case::unknown_flavour("register_jwks_uri: http://x/\nflavour: uk-obie-3.2\n", "flavour")]
     #[case::switch_of_another_flavour(
         "register_jwks_uri: http://x/\nflavour: wso2-cds-0.2\nssa_signature_validation: true\n",

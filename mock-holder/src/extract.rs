@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::store::ClientRow;
 use crate::tls::ClientCert;
 use crate::tokens::{authorize, bearer};
+use crate::variation::Variation;
 
 /// The registration a management call (`GET | PUT | DELETE /register/{ClientId}`) acts on,
 /// once the call is authorised: a certificate-bound `cdr:registration` access token of the
@@ -134,6 +135,11 @@ async fn read_body(
     if let Some(expected) = expected
         && content_type.as_deref() != Some(expected)
     {
+        if expected == "application/jwt" && state.variation(Variation::WrongContentType400) {
+            return Err(OAuthError::InvalidClientMetadata(format!(
+                "The request body must be sent as {expected}"
+            )));
+        }
         return Err(OAuthError::UnsupportedMediaType(format!(
             "The request body must be sent as {expected}, not {}",
             content_type.as_deref().unwrap_or("(no Content-Type)")

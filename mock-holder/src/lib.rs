@@ -13,12 +13,15 @@
 //! The modules form layers, listed from the top: each imports only modules listed below it,
 //! and `tests/layering.rs` fails on an import cycle. Only what embedding needs is public
 //! ([`start`], [`RunningHolder`], [`Urls`], [`Settings`] with its [`ConnectionLimits`],
-//! [`Flavour`], [`tls::TlsMaterial`], [`Defect`] and its catalogue, [`config::Config`] for the
+//! [`Flavour`], [`tls::TlsMaterial`], [`Defect`] and its catalogue, [`Variation`] and its catalogue, [`config::Config`] for the
 //! binary); the rest is private to the crate, so the conformance suite cannot call the holder's
 //! validation code: a bug shared by both sides would pass both.
 //!
 //! * `server`: [`start`] binds both listeners with their TLS acceptors and the request-id and
 //!   tracing layers and the connection limits; [`RunningHolder`] stops them.
+//! * `wire`: the variations that rewrite responses on their way out (member order and extra
+//!   members, whitespace, the charset parameter, extra headers, `Connection: close`, chunked
+//!   bodies), a layer around both routers; without such a variation it is not installed.
 //! * `connection`: what one connection may hold: the listener's connection limit, TLS
 //!   handshake and idle timeouts, and the whole-request timeout (408).
 //! * `routes`: one module per endpoint, composed into the public and mTLS routers:
@@ -56,16 +59,22 @@
 //! * `defect`: the defects a holder can be started with (`defects.yaml`), one at a time,
 //!   each breaking one rule on purpose, for the suite's self-check, and the flavours each
 //!   one applies to.
+//! * `variation`: the variations a holder can be started with (`variations.yaml`), any
+//!   compatible set, each a behaviour the standards allow that the mock does not show by
+//!   default, with the clause that allows it, for the suite's self-check (no false failures).
 //! * `flavour`: the DCR flavours ([`Flavour`]) and each one's `Policy` (where flavours
 //!   differ, as data: paths, pipeline, response shape, management rules) and `Dialect` (how
 //!   it words errors).
 //! * `error`: `OAuthError`, rendered as RFC 7591 / RFC 6749 / RFC 6750 responses, or in a
 //!   flavour's words.
 //!
-//! Behaviour selected at start-up (the flavour and a defect; later a variation) is read from
+//! Behaviour selected at start-up (the flavour, a defect, variations) is read from
 //! [`Settings`] through `state`: the flavour's `Policy` is built once at start-up and consulted
 //! where flavours differ, and the code of one flavour sits under the layer it changes (e.g.
-//! `registration/toolkit.rs`). A variation will edit the policy before the state is built.
+//! `registration/toolkit.rs`). A variation edits the policy before the state is built (another
+//! registration path), or is an `if state.variation(..)` branch at the layer it changes; the
+//! ones that rewrite what goes on the wire (member order, whitespace, headers) are in `wire`,
+//! a layer `server` puts around both routers.
 
 pub mod config;
 mod connection;
@@ -86,6 +95,8 @@ mod store;
 pub mod tls;
 mod token_key;
 mod tokens;
+mod variation;
+mod wire;
 
 pub use defect::{Defect, UnknownDefect};
 pub use flavour::{Flavour, UnknownFlavour};
@@ -93,3 +104,4 @@ pub use limits::ConnectionLimits;
 pub use server::{RunningHolder, start};
 pub use settings::Settings;
 pub use state::Urls;
+pub use variation::{UnknownVariation, Variation};

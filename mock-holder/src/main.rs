@@ -38,6 +38,7 @@ enum Command {
         ///   flavour                         DCR flavour to emulate (default cds-au; see --flavour)
         ///   ssa_signature_validation        check SSA signatures (default false; wso2-ob20-au-0.1 only)
         ///   defect                          break one rule on purpose (default: none; see --defect)
+        ///   variations                      allowed behaviours to show (default: none; see --variation)
         ///   max_jwt_lifetime_seconds        longest exp accepted beyond now (default 86400)
         ///   connections.max_connections     open connections per listener (default 1024)
         ///   connections.*_timeout_ms        tls_handshake 10000, header_read 10000,
@@ -58,7 +59,16 @@ enum Command {
         /// lists them.
         #[arg(long, value_name = "NAME")]
         flavour: Option<mock_holder::Flavour>,
+        /// Start with this variation (repeatable; added to `variations` in the config): a
+        /// behaviour the standards allow that the holder does not show by default. The
+        /// variations, the clause allowing each and those that cannot run together are
+        /// listed in mock-holder/variations.yaml and by `mock-holder variations`.
+        #[arg(long = "variation", value_name = "NAME")]
+        variations: Vec<mock_holder::Variation>,
     },
+    /// List the variations the holder can be started with (`serve --variation NAME`), one per
+    /// line: name, what it does, and the clause that allows it.
+    Variations,
     /// List the DCR flavours the holder can emulate (`serve --flavour NAME`), one per line:
     /// name, what it is, and the sources it is read from.
     Flavours,
@@ -91,10 +101,17 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Variations => {
+            for v in mock_holder::Variation::ALL {
+                println!("{v}  {} (allowed by {})", v.description(), v.clause());
+            }
+            ExitCode::SUCCESS
+        }
         Command::Serve {
             config,
             defect,
             flavour,
+            variations,
         } => {
             let mut settings =
                 match mock_holder::config::Config::load(&config).and_then(|c| c.into_settings()) {
@@ -110,6 +127,11 @@ async fn main() -> ExitCode {
             if let Some(flavour) = flavour {
                 settings.flavour = flavour;
             }
+            for v in variations {
+                if !settings.variations.contains(&v) {
+                    settings.variations.push(v);
+                }
+            }
             let holder = match mock_holder::start(settings).await {
                 Ok(h) => h,
                 Err(e) => {
@@ -123,6 +145,9 @@ async fn main() -> ExitCode {
                     d.description(),
                     d.rules().join(", ")
                 );
+            }
+            for v in &holder.settings().variations {
+                eprintln!("mock-holder: variation {v}: {}", v.description());
             }
             let flavour = holder.settings().flavour;
             eprintln!("mock-holder: flavour {flavour}: {}", flavour.description());

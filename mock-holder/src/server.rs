@@ -17,6 +17,8 @@ use crate::routes;
 use crate::settings::Settings;
 use crate::state::{AppState, Urls};
 use crate::tls;
+use crate::variation::Variation;
+use crate::wire;
 
 /// A holder started by [`start`]; dropping it does not stop it, [`RunningHolder::shutdown`] does.
 #[derive(Debug)]
@@ -52,7 +54,12 @@ impl RunningHolder {
         &self,
         claims: &serde_json::Map<String, serde_json::Value>,
     ) -> anyhow::Result<String> {
-        dcr_vectors::jose::sign_claims(claims, self.state.token_key().key())
+        let token = dcr_vectors::jose::sign_claims(claims, self.state.token_key().key())?;
+        // A holder whose tokens are opaque (`opaque-access-token`) hands out its own handle.
+        if self.state.variation(Variation::OpaqueAccessToken) {
+            return Ok(self.state.opaque_token(token));
+        }
+        Ok(token)
     }
 
     /// From now on, access tokens issued to `client_id` live `lifetime` instead of the
@@ -129,9 +136,31 @@ fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
 /// Fails when the settings do not fit the flavour (a switch it does not have), an address
 /// cannot be bound, the TLS material is invalid or the database cannot be opened (or holds
 /// another flavour's registrations).
-pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
-    let policy = Policy::new(settings.flavour, settings.ssa_signature_validation)
+pub async fn start(mut settings: Settings) -> anyhow::Result<RunningHolder> {
+    let mut policy = Policy::new(settings.flavour, settings.ssa_signature_validation)
         .map_err(anyhow::Error::msg)?;
+    Variation::check_set(&settings.variations, settings.flavour).map_err(anyhow::Error::msg)?;
+    for v in &settings.variations {
+        tracing::info!(
+            variation = v.name(),
+            "variation: {} (allowed by {})",
+            v.description(),
+            v.clause()
+        );
+    }
+    // The variations that change settings or the policy, before anything is built from them.
+    if settings.variations.contains(&Variation::TokenLifetime300) {
+        settings.token_lifetime = std::time::Duration::from_secs(300);
+    }
+    if settings.variations.contains(&Variation::TokenLifetime3600) {
+        settings.token_lifetime = std::time::Duration::from_secs(3600);
+    }
+    if settings
+        .variations
+        .contains(&Variation::RegistrationPathConnect)
+    {
+        policy.registration_path = "/connect/register";
+    }
     tracing::info!(
         flavour = settings.flavour.name(),
         "emulating DCR flavour {}: {}",
@@ -167,15 +196,44 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
         token_endpoint: format!("{}/token", mtls_base.trim_end_matches('/')),
         jwks_uri: format!("{}/jwks", public_base.trim_end_matches('/')),
     };
-    let public_tls = tls::server_config(&settings.tls, tls::ClientAuth::None)?;
-    let mtls_tls = tls::server_config(
+    let mut public_tls = tls::server_config(&settings.tls, tls::ClientAuth::None)?;
+    let late = [
+        (
+            Variation::CertRefusedAfterHandshake,
+            tls::LateRefusal::Close,
+        ),
+        (Variation::CertRefused401, tls::LateRefusal::Status(401)),
+        (Variation::CertRefused403, tls::LateRefusal::Status(403)),
+    ]
+    .into_iter()
+    .find(|(v, _)| settings.variations.contains(v))
+    .map(|(_, refusal)| refusal);
+    let mut mtls_tls = tls::server_config(
         &settings.tls,
         if settings.defect == Some(Defect::OptionalClientCertificate) {
             tls::ClientAuth::Optional
+        } else if late.is_some() {
+            tls::ClientAuth::Late
         } else {
             tls::ClientAuth::Required
         },
     )?;
+    for config in [&mut public_tls, &mut mtls_tls] {
+        // Connection: close and chunked bodies exist in HTTP/1.1 only (RFC 9113 §8.2.2): the
+        // variations that use them speak it.
+        let http1 = [
+            Variation::Http1Only,
+            Variation::ConnectionClose,
+            Variation::ChunkedResponses,
+            Variation::OversizedClose,
+        ];
+        if http1.iter().any(|v| settings.variations.contains(v)) {
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        }
+        if settings.variations.contains(&Variation::Http2Only) {
+            config.alpn_protocols = vec![b"h2".to_vec()];
+        }
+    }
     let limits = settings.connections.clone();
     let max_connections =
         limits::effective_max_connections(limits.max_connections, 2, limits::open_files_limit());
@@ -186,6 +244,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
             "the process may not open enough files for connections.max_connections on both listeners; using fewer (raise ulimit -n to keep the configured limit)"
         );
     }
+    let settings_tls = settings.tls.clone();
     let state = AppState::new(settings, policy, urls.clone())?;
 
     let handles = [Handle::new(), Handle::new()];
@@ -194,23 +253,24 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningHolder> {
             "public",
             public,
             public_tls,
-            observed(routes::public(state.clone())),
+            observed(wire::layer(routes::public(state.clone()), &state)),
         ),
         (
             "mtls",
             mtls,
             mtls_tls,
-            observed(routes::mtls(state.clone())),
+            observed(wire::layer(routes::mtls(state.clone()), &state)),
         ),
     ];
     for ((name, listener, tls, app), handle) in servers.into_iter().zip(handles.iter().cloned()) {
         let app = connection::request_timeout(app, limits.request_timeout);
-        let acceptor = Guarded::new(
-            tls::ClientCertAcceptor::new(tls, limits.tls_handshake_timeout),
-            &limits,
-            max_connections,
-            name,
-        );
+        let mut client_certs = tls::ClientCertAcceptor::new(tls, limits.tls_handshake_timeout);
+        if name == "mtls"
+            && let Some(refusal) = late
+        {
+            client_certs = client_certs.judged_late(tls::client_verifier(&settings_tls)?, refusal);
+        }
+        let acceptor = Guarded::new(client_certs, &limits, max_connections, name);
         let mut server = axum_server::from_tcp(listener)?
             .acceptor(acceptor)
             .handle(handle);

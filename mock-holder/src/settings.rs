@@ -1,6 +1,6 @@
 //! Runtime settings of a holder instance, after the config file (or the embedding program)
 //! has been resolved: addresses, TLS material, the Register's JWKS URL, limits and clocks, and
-//! the behaviour selected at start-up (the flavour emulated, a defect).
+//! the behaviour selected at start-up (the flavour emulated, a defect, variations).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use crate::defect::Defect;
 use crate::flavour::Flavour;
 use crate::limits::ConnectionLimits;
 use crate::tls::TlsMaterial;
+use crate::variation::Variation;
 
 // The defaults, written once: `Settings::new` and the config file's serde defaults
 // (`crate::config`) both take them from here.
@@ -96,6 +97,10 @@ pub struct Settings {
     pub ssa_signature_validation: bool,
     /// A behaviour deliberately broken (see [`Defect`]); `None` for a correct holder.
     pub defect: Option<Defect>,
+    /// Behaviours the standards allow that the holder does not show by default (see
+    /// [`Variation`]), any compatible set; empty for the default behaviour. [`crate::start`]
+    /// refuses a set that does not fit the flavour or holds two incompatible variations.
+    pub variations: Vec<Variation>,
     /// Longest remaining lifetime accepted for a JWT: an `exp` further than this (plus the
     /// skew) beyond now is refused.
     pub max_jwt_lifetime: Duration,
@@ -132,6 +137,7 @@ impl Settings {
             flavour: Flavour::CdsAu,
             ssa_signature_validation: DEFAULT_SSA_SIGNATURE_VALIDATION,
             defect: None,
+            variations: Vec::new(),
             max_jwt_lifetime: DEFAULT_MAX_JWT_LIFETIME,
             connections: ConnectionLimits::default(),
         }

@@ -12,6 +12,7 @@ use crate::lifetime::Clock;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::token_key::TokenKey;
+use crate::variation::Variation;
 
 /// The URLs the holder advertises, fixed once the listeners are bound.
 #[derive(Debug, Clone)]
@@ -51,6 +52,9 @@ struct Inner {
     /// ([`crate::RunningHolder::set_token_lifetime`]), in place of `settings.token_lifetime`.
     /// Usually empty.
     client_token_lifetimes: Mutex<HashMap<String, Duration>>,
+    /// The `opaque-access-token` variation: each opaque token handed out, and the signed token
+    /// it stands for. Empty without that variation.
+    opaque_tokens: Mutex<HashMap<String, String>>,
 }
 
 impl AppState {
@@ -78,6 +82,7 @@ impl AppState {
             jwks,
             token_key,
             client_token_lifetimes: Mutex::default(),
+            opaque_tokens: Mutex::default(),
         })))
     }
 
@@ -127,6 +132,25 @@ impl AppState {
         }
     }
 
+    /// Hands out an opaque token standing for the signed `token` (the `opaque-access-token`
+    /// variation).
+    pub(crate) fn opaque_token(&self, token: String) -> String {
+        let opaque = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        if let Ok(mut tokens) = self.0.opaque_tokens.lock() {
+            tokens.insert(opaque.clone(), token);
+        }
+        opaque
+    }
+
+    /// The signed token an opaque one stands for, if this holder handed it out.
+    pub(crate) fn signed_token(&self, opaque: &str) -> Option<String> {
+        self.0.opaque_tokens.lock().ok()?.get(opaque).cloned()
+    }
+
     /// Seconds since the Unix epoch.
     pub(crate) fn now(&self) -> i64 {
         dcr_vectors::time::now()
@@ -142,6 +166,13 @@ impl AppState {
     #[inline]
     pub(crate) fn defect(&self, defect: Defect) -> bool {
         self.settings().defect == Some(defect)
+    }
+
+    /// Whether the holder runs with `variation` (see [`crate::variation`]). Without
+    /// variations this tests an empty list.
+    #[inline]
+    pub(crate) fn variation(&self, variation: Variation) -> bool {
+        self.settings().variations.contains(&variation)
     }
 
     /// The clock a JWT's times are compared with: now, the skew and the longest lifetime

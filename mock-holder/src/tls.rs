@@ -48,6 +48,9 @@ impl std::fmt::Debug for TlsMaterial {
 pub(crate) struct ClientCert {
     /// RFC 8705 `x5t#S256` of the leaf certificate, if the client presented one.
     pub(crate) thumbprint: Option<String>,
+    /// The HTTP status every request of the connection is refused with: its certificate (or
+    /// its lack of one) was judged after the handshake and refused ([`LateRefusal::Status`]).
+    pub(crate) refused: Option<u16>,
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -65,6 +68,79 @@ pub(crate) enum ClientAuth {
     /// A certificate from the CA is checked when sent, but a client may send none (only the
     /// `optional-client-certificate` defect: see [`crate::defect`]).
     Optional,
+    /// Every client passes the handshake, with any certificate or none (the signature over
+    /// the handshake is still verified), and the certificate is judged after it, as
+    /// [`LateRefusal`] says (the `cert-refused-*` variations: see [`crate::variation`]).
+    Late,
+}
+
+/// How a client certificate judged after the handshake ([`ClientAuth::Late`]) is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LateRefusal {
+    /// The connection is closed without an alert and without reading a request.
+    Close,
+    /// Every request on the connection is answered with this HTTP status.
+    Status(u16),
+}
+
+/// Lets every client certificate (or none) through the handshake, checking only the
+/// handshake signatures; the chain is judged after the handshake by [`ClientCertAcceptor`].
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<dyn rustls::server::danger::ClientCertVerifier>);
+
+impl rustls::server::danger::ClientCertVerifier for AcceptAnyCertificate {
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
+        self.0.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::server::danger::ClientCertVerified, rustls::Error> {
+        Ok(rustls::server::danger::ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// The verifier of client certificates chaining to the CA of `material`.
+///
+/// # Errors
+/// Fails when the CA PEM does not parse.
+pub(crate) fn client_verifier(
+    material: &TlsMaterial,
+) -> anyhow::Result<Arc<dyn rustls::server::danger::ClientCertVerifier>> {
+    let mut roots = RootCertStore::empty();
+    for ca in CertificateDer::pem_slice_iter(material.client_ca_pem.as_bytes()) {
+        roots.add(ca.context("client CA PEM")?)?;
+    }
+    Ok(WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider()).build()?)
 }
 
 /// Builds a rustls server config for `client_auth`.
@@ -86,6 +162,9 @@ pub(crate) fn server_config(
         .with_safe_default_protocol_versions()?;
     let builder = if client_auth == ClientAuth::None {
         builder.with_no_client_auth()
+    } else if client_auth == ClientAuth::Late {
+        builder
+            .with_client_cert_verifier(Arc::new(AcceptAnyCertificate(client_verifier(material)?)))
     } else {
         let mut roots = RootCertStore::empty();
         for ca in CertificateDer::pem_slice_iter(material.client_ca_pem.as_bytes()) {
@@ -113,7 +192,13 @@ pub(crate) fn server_config(
 /// segment (HTTP/2 writes HEADERS and DATA frames apart) must not wait on Nagle's algorithm for
 /// the client's delayed ACK.
 #[derive(Clone)]
-pub(crate) struct ClientCertAcceptor(RustlsAcceptor<NoDelayAcceptor>);
+pub(crate) struct ClientCertAcceptor(
+    RustlsAcceptor<NoDelayAcceptor>,
+    Option<(
+        Arc<dyn rustls::server::danger::ClientCertVerifier>,
+        LateRefusal,
+    )>,
+);
 
 impl std::fmt::Debug for ClientCertAcceptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -131,7 +216,19 @@ impl ClientCertAcceptor {
             RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config)))
                 .handshake_timeout(handshake_timeout)
                 .acceptor(NoDelayAcceptor::new()),
+            None,
         )
+    }
+
+    /// Judges the client certificate with `verifier` after the handshake (for a config built
+    /// with [`ClientAuth::Late`]), refusing one that does not verify, or none, as `refusal`.
+    pub(crate) fn judged_late(
+        mut self,
+        verifier: Arc<dyn rustls::server::danger::ClientCertVerifier>,
+        refusal: LateRefusal,
+    ) -> Self {
+        self.1 = Some((verifier, refusal));
+        self
     }
 }
 
@@ -145,15 +242,42 @@ where
 
     fn accept(&self, stream: TcpStream, service: S) -> Self::Future {
         let inner = self.0.clone();
+        let late = self.1.clone();
         Box::pin(async move {
             let (tls, service) = inner.accept(stream, service).await?;
-            let thumbprint = tls
-                .get_ref()
-                .1
-                .peer_certificates()
+            let chain = tls.get_ref().1.peer_certificates();
+            let mut refused = None;
+            if let Some((verifier, refusal)) = &late {
+                let trusted = chain.is_some_and(|chain| {
+                    chain.split_first().is_some_and(|(leaf, rest)| {
+                        verifier
+                            .verify_client_cert(leaf, rest, rustls::pki_types::UnixTime::now())
+                            .is_ok()
+                    })
+                });
+                match (trusted, refusal) {
+                    (true, _) => {}
+                    // Dropping the stream closes the TCP connection without a TLS alert.
+                    (false, LateRefusal::Close) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::PermissionDenied,
+                            "client certificate refused after the handshake",
+                        ));
+                    }
+                    (false, LateRefusal::Status(status)) => refused = Some(*status),
+                }
+            }
+            let thumbprint = chain
                 .and_then(|chain| chain.first())
                 .map(|leaf| dcr_vectors::pki::thumbprint(leaf.as_ref()));
-            Ok((tls, Extension(ClientCert { thumbprint }).layer(service)))
+            Ok((
+                tls,
+                Extension(ClientCert {
+                    thumbprint,
+                    refused,
+                })
+                .layer(service),
+            ))
         })
     }
 }

@@ -28,6 +28,7 @@ use crate::state::{AppState, blocking};
 use crate::store::ClientRow;
 use crate::tls::ClientCert;
 use crate::token_key::TokenClaims;
+use crate::variation::Variation;
 
 /// A freshly issued access token.
 #[derive(Debug)]
@@ -78,6 +79,11 @@ pub(crate) fn issue(
     header.insert("typ".into(), Value::String("at+jwt".into()));
     let payload = serde_json::to_vec(&claims).map_err(anyhow::Error::from)?;
     let token = dcr_vectors::jose::sign_compact(&header, &payload, state.token_key().signer())?;
+    let token = if state.variation(Variation::OpaqueAccessToken) {
+        state.opaque_token(token)
+    } else {
+        token
+    };
     Ok(Issued { token, expires_in })
 }
 
@@ -99,6 +105,15 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// was verified before is taken from the [`crate::token_key::VerifiedTokens`] cache; its expiry (and, by the
 /// caller, its revocation) is still checked on every use.
 fn verify(state: &AppState, token: &str) -> Result<Arc<TokenClaims>, OAuthError> {
+    let signed;
+    let token = if state.variation(Variation::OpaqueAccessToken) {
+        signed = state
+            .signed_token(token)
+            .ok_or_else(|| invalid("The access token was not issued by this holder"))?;
+        signed.as_str()
+    } else {
+        token
+    };
     let claims = match state.token_key().verified().get(token) {
         Some(claims) => claims,
         None if state.defect(Defect::TrustUnverifiedTokens) => Arc::new(TokenClaims::from_payload(
@@ -249,6 +264,9 @@ pub(crate) async fn authorize(
     }
     if state.defect(Defect::UnknownClient400) {
         return Err(OAuthError::InvalidRequest("The client is unknown".into()));
+    }
+    if state.variation(Variation::UnknownClientInvalidToken) {
+        return Err(invalid("The access token is not valid for this client"));
     }
     Err(OAuthError::UnknownClient)
 }

@@ -14,7 +14,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TransportFailure {
-    /// The TLS handshake was refused (alert), e.g. no or untrusted client certificate.
+    /// The connection was refused at the TLS layer, e.g. for no or an untrusted client
+    /// certificate: an alert in the handshake, or the connection closed right after the
+    /// handshake without a response (see [`probe_tls`]).
     TlsRefused,
     /// No answer within the timeout.
     Timeout,
@@ -429,7 +431,10 @@ impl std::fmt::Debug for TlsIdentity {
 /// Opens a TLS connection to the host of `url` with `identity` and waits briefly for the server
 /// to speak. Under TLS 1.3 a server rejects a client certificate only after the client has
 /// finished its handshake, so an HTTP client sees a broken pipe rather than the alert; this
-/// probe reads the alert itself. Returns the alert text when the server refused the handshake.
+/// probe reads the alert itself. Returns the alert text when the server refused the handshake,
+/// or a note when it closed the connection right after the handshake without an alert (a
+/// refusal too: the CDS lets a holder refuse at the TLS layer, and TLS 1.3 lets it judge the
+/// certificate late).
 pub async fn probe_tls(url: &str, identity: &TlsIdentity, timeout: Duration) -> Option<String> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -466,20 +471,27 @@ pub async fn probe_tls(url: &str, identity: &TlsIdentity, timeout: Duration) -> 
             .ok()?;
         let mut tls = match connector.connect(server_name, tcp).await {
             Ok(tls) => tls,
-            Err(e) => return Some(e.to_string()),
+            Err(e) => return Some(e.to_string()).filter(|m| m.contains("alert")),
         };
         let mut buf = [0u8; 1];
         match tokio::time::timeout(Duration::from_millis(500), tls.read(&mut buf)).await {
             Ok(Err(e)) if e.to_string().contains("alert") => Some(e.to_string()),
+            // Under TLS 1.3 the server judges the client certificate after the client's
+            // Finished (RFC 8446 §4.4.2.4), when the client's handshake is already over: a
+            // server that refuses it then may close the connection without an alert, before
+            // any request. A server that accepted the connection keeps it open for one.
+            Ok(Ok(0)) => Some(CLOSED_AFTER_HANDSHAKE.to_string()),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Some(CLOSED_AFTER_HANDSHAKE.to_string())
+            }
             _ => None,
         }
     };
-    tokio::time::timeout(timeout, attempt)
-        .await
-        .ok()
-        .flatten()
-        .filter(|m| m.contains("alert"))
+    tokio::time::timeout(timeout, attempt).await.ok().flatten()
 }
+
+/// What [`probe_tls`] reports for a connection the server closed right after the handshake.
+const CLOSED_AFTER_HANDSHAKE: &str = "the server closed the connection right after the handshake, without a response (a refusal of the client certificate judged after the handshake)";
 
 #[cfg(test)]
 mod tests {

@@ -30,6 +30,7 @@ use crate::error::OAuthError;
 use crate::flavour::Pipeline;
 use crate::jose::{ALLOWED_ALGS, str_claim};
 use crate::state::AppState;
+use crate::variation::Variation;
 
 const GRANT_TYPES: &[&str] = &["client_credentials", "authorization_code", "refresh_token"];
 const JARM_ENC_ALGS: &[&str] = &["RSA-OAEP", "RSA-OAEP-256"];
@@ -180,7 +181,12 @@ fn redirect_uris(
             ssa_error("The software_statement redirect_uris must be an array of strings")
         })?;
     checks::requested_redirects(state, request, ssa_redirects).map_err(|e| {
-        OAuthError::InvalidRedirectUri(match e {
+        let error = if state.variation(Variation::RedirectMismatchInvalidClientMetadata) {
+            OAuthError::InvalidClientMetadata
+        } else {
+            OAuthError::InvalidRedirectUri
+        };
+        error(match e {
             RedirectFailure::NotStrings => "redirect_uris must be an array of strings".into(),
             RedirectFailure::Empty => "redirect_uris must not be empty".into(),
             RedirectFailure::NotInSsa(bad) => {

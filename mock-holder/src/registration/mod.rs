@@ -41,6 +41,7 @@ use crate::flavour::{Pipeline, Release};
 use crate::jose::{split_jws, str_claim};
 use crate::lifetime::{Clock, numeric_date};
 use crate::state::AppState;
+use crate::variation::Variation;
 
 /// Which operation a registration request is validated for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,6 +195,11 @@ pub(crate) async fn validate(
 /// The answer to a POST for a `software_id` that is already registered.
 pub(crate) fn duplicate(state: &AppState, software_id: &str) -> OAuthError {
     match state.policy().pipeline {
+        Pipeline::Cds { .. } if state.variation(Variation::DuplicateAsInvalidSoftwareStatement) => {
+            OAuthError::InvalidSoftwareStatement(
+                "A registration for this software_id already exists".into(),
+            )
+        }
         Pipeline::Cds { .. } => OAuthError::InvalidClientMetadata(
             "Duplicate registrations for a given software_id are not valid".into(),
         ),
@@ -250,6 +256,11 @@ async fn validate_cds(
                 "the request body is not a compact JWS"
             )));
         }
+        if state.variation(Variation::MalformedBody415) {
+            return Err(OAuthError::UnsupportedMediaType(
+                "The request body is not a compact JWS (JWT)".into(),
+            ));
+        }
         return Err(metadata_error(
             "The request body is not a compact JWS (JWT)",
         ));
@@ -261,6 +272,9 @@ async fn validate_cds(
             return Err(OAuthError::InvalidRequest(
                 "The software_statement is missing".into(),
             ));
+        }
+        None if state.variation(Variation::MissingSsaInvalidClientMetadata) => {
+            return Err(metadata_error("The software_statement is missing"));
         }
         None => return Err(ssa_error("The software_statement is missing")),
     };

@@ -10,6 +10,7 @@ use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::jose::{split_jws, str_claim};
 use crate::state::AppState;
+use crate::variation::Variation;
 
 /// The SSA issuer (the CDR Register).
 pub(super) const SSA_ISSUER: &str = "cdr-register";
@@ -41,6 +42,16 @@ const REQUIRED_SSA_CLAIMS: &[&str] = &[
 ];
 
 /// Step 2: verifies the SSA `ssa` (sent for `operation`) and returns its claims.
+/// RFC 7591 §3.2.2 `unapproved_software_statement` (the `untrusted-ssa-unapproved`
+/// variation).
+fn unapproved(text: impl Into<String>) -> OAuthError {
+    OAuthError::flavoured(
+        axum::http::StatusCode::BAD_REQUEST,
+        "unapproved_software_statement",
+        text.into(),
+    )
+}
+
 pub(super) async fn verify(
     state: &AppState,
     ssa: &str,
@@ -51,6 +62,11 @@ pub(super) async fn verify(
     let claims = checks::ssa_signature(state, ssa, &header, unverified, operation)
         .await
         .map_err(|e| match e {
+            SignatureFailure::UnknownKid(_) | SignatureFailure::Invalid(_)
+                if state.variation(Variation::UntrustedSsaUnapproved) =>
+            {
+                unapproved("The software_statement is not signed by a CDR Register key")
+            }
             SignatureFailure::Header(text) | SignatureFailure::WrongKey(text) => ssa_error(text),
             SignatureFailure::UnknownKid(_) => {
                 ssa_error("The software_statement is not signed by a CDR Register key")
@@ -66,6 +82,14 @@ pub(super) async fn verify(
                 OAuthError::Internal(anyhow::anyhow!("SSA signature: {other:?}"))
             }
         })?;
+    if str_claim(&claims, "iss") != Some(SSA_ISSUER)
+        && !state.defect(Defect::SkipSsaIss)
+        && state.variation(Variation::UntrustedSsaUnapproved)
+    {
+        return Err(unapproved(format!(
+            "The software_statement iss must be {SSA_ISSUER}"
+        )));
+    }
     if str_claim(&claims, "iss") != Some(SSA_ISSUER) && !state.defect(Defect::SkipSsaIss) {
         return Err(ssa_error(format!(
             "The software_statement iss must be {SSA_ISSUER}"

@@ -19,6 +19,7 @@ use crate::extract::{JwtBody, ManagedClient};
 use crate::flavour::{Policy, ResponseShape};
 use crate::registration::{self, Operation};
 use crate::state::{AppState, blocking};
+use crate::variation::Variation;
 
 /// The management routes, at `{registration path}/{ClientId}`.
 pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
@@ -28,7 +29,9 @@ pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
             .put(update)
             .delete(remove)
             .fallback(|State(state): State<AppState>| async move {
-                if state.defect(Defect::MethodNotAllowed404) {
+                if state.defect(Defect::MethodNotAllowed404)
+                    || state.variation(Variation::UnsupportedMethod404)
+                {
                     return OAuthError::NotFound;
                 }
                 OAuthError::MethodNotAllowed("GET, PUT, DELETE")

@@ -17,6 +17,8 @@ use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::flavour::MethodAnswers;
 use crate::state::AppState;
+use crate::tls::ClientCert;
+use crate::variation::Variation;
 
 /// Routes served on the public (server-TLS only) listener.
 pub(crate) fn public(state: AppState) -> Router {
@@ -42,12 +44,49 @@ pub(crate) fn mtls(state: AppState) -> Router {
     if state.defect(Defect::RegistrationErrorsAsText) {
         registration = registration.layer(axum::middleware::map_response(errors_as_text));
     }
-    Router::new()
+    let router = Router::new()
         .merge(discovery::routes())
         .merge(registration)
         .merge(token::routes())
-        .fallback(not_found)
-        .with_state(state)
+        .fallback(not_found);
+    let late = [Variation::CertRefused401, Variation::CertRefused403];
+    if late.iter().any(|v| state.variation(*v)) {
+        return router
+            .layer(axum::middleware::from_fn(refuse_untrusted_certificate))
+            .with_state(state);
+    }
+    router.with_state(state)
+}
+
+/// The `cert-refused-401` and `cert-refused-403` variations: a request on a connection whose
+/// client certificate was refused after the handshake is answered with that status.
+async fn refuse_untrusted_certificate(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::response::IntoResponse;
+    let refused = request
+        .extensions()
+        .get::<ClientCert>()
+        .and_then(|c| c.refused);
+    match refused.and_then(|s| StatusCode::from_u16(s).ok()) {
+        Some(status) => {
+            let mut response = OAuthError::flavoured(
+                status,
+                "invalid_client",
+                "A client certificate issued by the CDR CA is required",
+            )
+            .into_response();
+            if status == StatusCode::UNAUTHORIZED {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_client\""),
+                );
+            }
+            response
+        }
+        None => next.run(request).await,
+    }
 }
 
 /// The `registration-errors-as-text` defect: a 400 keeps its JSON body but is labelled

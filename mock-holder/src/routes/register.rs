@@ -16,13 +16,16 @@ use crate::jose;
 use crate::registration::{self, Operation};
 use crate::state::AppState;
 use crate::store::{Inserted, StoredClient};
+use crate::variation::Variation;
 
 /// The registration route at the flavour's path (and, where the policy says so, with a
 /// trailing slash).
 pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
     let route = || -> MethodRouter<AppState> {
         post(create).fallback(|State(state): State<AppState>| async move {
-            if state.defect(Defect::MethodNotAllowed404) {
+            if state.defect(Defect::MethodNotAllowed404)
+                || state.variation(Variation::UnsupportedMethod404)
+            {
                 return OAuthError::NotFound;
             }
             OAuthError::MethodNotAllowed("POST")

@@ -17,8 +17,8 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::{Map, Value, json};
@@ -33,6 +33,7 @@ use crate::state::{AppState, blocking};
 use crate::store::StoredClient;
 use crate::tls::ClientCert;
 use crate::tokens;
+use crate::variation::Variation;
 
 /// RFC 7523 §2.2.
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -41,7 +42,7 @@ pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type
 pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(
         "/token",
-        post(token).fallback(|| async { OAuthError::MethodNotAllowed("POST") }),
+        post(answer).fallback(|| async { OAuthError::MethodNotAllowed("POST") }),
     )
 }
 
@@ -51,6 +52,30 @@ fn client_error(text: impl Into<String>) -> OAuthError {
 
 fn param<'a>(form: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
     form.get(name).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// `POST /token`: the token request's answer; a failed client authentication is 401 under the
+/// `token-invalid-client-401` variation (RFC 6749 §5.2 allows either).
+async fn answer(
+    State(state): State<AppState>,
+    cert: Extension<ClientCert>,
+    form: FormBody,
+) -> Response {
+    match token(State(state.clone()), cert, form).await {
+        Ok(r) => r.into_response(),
+        Err(e @ OAuthError::InvalidClient(_))
+            if state.variation(Variation::TokenInvalidClient401) =>
+        {
+            let mut response = e.into_response();
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_client\""),
+            );
+            response
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn token(
@@ -120,10 +145,23 @@ async fn token(
     tracing::info!(client_id = client.client_id, scope, "access token issued");
     let mut response = json!({
         "access_token": issued.token,
-        "token_type": "Bearer",
+        "token_type": if state.variation(Variation::LowercaseBearer) { "bearer" } else { "Bearer" },
         "expires_in": issued.expires_in,
         "scope": scope,
     });
+    if state.variation(Variation::TokenWithoutScope)
+        && let Some(members) = response.as_object_mut()
+    {
+        members.remove("scope");
+    }
+    if state.variation(Variation::TokenWithoutExpiresIn)
+        && let Some(members) = response.as_object_mut()
+    {
+        members.remove("expires_in");
+    }
+    if state.variation(Variation::ExtraTokenMembers) {
+        response["mock_holder_extension"] = json!("an unknown member a recipient ignores");
+    }
     if state.defect(Defect::IssueRefreshToken) {
         response["refresh_token"] = json!(uuid::Uuid::new_v4().to_string());
     }

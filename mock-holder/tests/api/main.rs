@@ -25,3 +25,4 @@ mod register;
 mod slow_clients;
 mod time_claims;
 mod token;
+mod variations;

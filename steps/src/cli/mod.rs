@@ -173,6 +173,9 @@ struct RunArgs {
     /// (repeatable; used by `selfcheck`).
     #[arg(long, value_name = "ALG", hide = true)]
     holder_signing_alg: Vec<dcr_vectors::SigningAlg>,
+    /// Start the embedded mock holder with this variation (repeatable; used by `selfcheck`).
+    #[arg(long, value_name = "NAME", hide = true)]
+    holder_variation: Vec<mock_holder::Variation>,
 }
 
 /// Parses `args` and runs the command; returns the process exit code.
@@ -355,7 +358,13 @@ async fn run(args: RunArgs) -> ExitCode {
         progress: args.progress,
         sign_with,
         console: runner::Console::Stdout,
-        snapshots: crate::scenario::snapshot::SnapshotMode::Review,
+        // A holder showing variations is another target than the one whose snapshots are
+        // stored (the self-check's variation runs): its snapshots are not compared.
+        snapshots: if args.holder_variation.is_empty() {
+            crate::scenario::snapshot::SnapshotMode::Review
+        } else {
+            crate::scenario::snapshot::SnapshotMode::Skip
+        },
         only,
     };
     let env = match target {
@@ -367,6 +376,7 @@ async fn run(args: RunArgs) -> ExitCode {
                 if !args.holder_signing_alg.is_empty() {
                     holder.signing_algs = args.holder_signing_alg;
                 }
+                holder.variations = args.holder_variation;
                 Environment::embedded_with(timeout, &holder)
                     .await
                     .context("cannot start the embedded environment")
@@ -376,10 +386,11 @@ async fn run(args: RunArgs) -> ExitCode {
         Some(_)
             if args.holder_defect.is_some()
                 || args.holder_flavour.is_some()
-                || !args.holder_signing_alg.is_empty() =>
+                || !args.holder_signing_alg.is_empty()
+                || !args.holder_variation.is_empty() =>
         {
             Err(anyhow::anyhow!(
-                "--holder-defect, --holder-flavour and --holder-signing-alg apply to the embedded mock holder only, not to a --target"
+                "--holder-defect, --holder-flavour, --holder-signing-alg and --holder-variation apply to the embedded mock holder only, not to a --target"
             ))
         }
         Some(target) => {

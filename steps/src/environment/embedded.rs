@@ -40,8 +40,8 @@ const REGISTER_JWKS_PATH: &str = "/cdr-register/v1/jwks";
 const REGISTER_KID: &str = "cdr-register-1";
 
 /// How the embedded mock holder is set up. A value rather than arguments so that it can grow
-/// with the holder's selectors (a defect, the DCR flavour, the recipients' algorithms;
-/// variations next) without touching its callers: `run` (its hidden `--holder-*` options),
+/// with the holder's selectors (a defect, the DCR flavour, the recipients' algorithms,
+/// variations) without touching its callers: `run` (its hidden `--holder-*` options),
 /// the self-check's runs in this process and its child runs (`selfcheck --isolate`) all
 /// describe a holder with it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +53,9 @@ pub struct HolderSetup {
     /// The algorithms the recipients sign with, in turn (recipient A the first); empty: both
     /// the CDS allows, A PS256 and B ES256 (a profile whose release takes fewer says so).
     pub signing_algs: Vec<SigningAlg>,
+    /// Behaviours the standards allow that the holder shows instead of its defaults (the
+    /// self-check's variation runs); empty for the default behaviour.
+    pub variations: Vec<mock_holder::Variation>,
 }
 
 impl HolderSetup {
@@ -93,6 +96,7 @@ impl HolderSetup {
             defect: None,
             flavour,
             signing_algs,
+            variations: Vec::new(),
         })
     }
 
@@ -100,6 +104,7 @@ impl HolderSetup {
     fn apply(&self, settings: &mut mock_holder::Settings) {
         settings.defect = self.defect;
         settings.flavour = self.flavour;
+        settings.variations = self.variations.clone();
     }
 
     /// The algorithm recipient `index` signs with.

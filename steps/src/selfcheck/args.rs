@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use mock_holder::Defect;
+use mock_holder::{Defect, Variation};
 
 use crate::run::runner;
 
@@ -52,6 +52,17 @@ pub struct SelfcheckArgs {
     /// Longest a single run may take, in seconds, before it is stopped and counted as an error.
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
     pub(crate) run_timeout: u64,
+    /// Only this variation (repeatable); default: every variation of mock-holder/variations.yaml
+    /// that applies to the holder's flavour, each alone and the compatible ones together.
+    #[arg(
+        long = "variation",
+        value_name = "NAME",
+        conflicts_with = "no_variations"
+    )]
+    pub(crate) variations: Vec<Variation>,
+    /// Run no variation (only the baseline and the defects).
+    #[arg(long)]
+    pub(crate) no_variations: bool,
 }
 
 impl SelfcheckArgs {

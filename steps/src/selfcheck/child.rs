@@ -19,6 +19,7 @@ fn holder_args(holder: &HolderSetup) -> Vec<String> {
         defect,
         flavour,
         signing_algs,
+        variations,
     } = holder;
     let mut args = vec!["--holder-flavour".to_string(), flavour.name().to_string()];
     if let Some(defect) = defect {
@@ -26,6 +27,9 @@ fn holder_args(holder: &HolderSetup) -> Vec<String> {
     }
     for alg in signing_algs {
         args.extend(["--holder-signing-alg".to_string(), alg.to_string()]);
+    }
+    for v in variations {
+        args.extend(["--holder-variation".to_string(), v.name().to_string()]);
     }
     args
 }
@@ -113,6 +117,10 @@ mod tests {
             defect: None,
             flavour: mock_holder::Flavour::Wso2ObAu01,
             signing_algs: vec![dcr_vectors::SigningAlg::Ps256],
+            variations: vec![
+                mock_holder::Variation::PrettyJson,
+                mock_holder::Variation::Http1Only,
+            ],
         };
         assert_eq!(
             holder_args(&wso2),
@@ -120,7 +128,11 @@ mod tests {
                 "--holder-flavour",
                 "wso2-ob-au-0.1",
                 "--holder-signing-alg",
-                "PS256"
+                "PS256",
+                "--holder-variation",
+                "pretty-json",
+                "--holder-variation",
+                "http1-only"
             ]
         );
     }

@@ -271,11 +271,7 @@ fn cell(
                     differences.push(s.id.clone());
                 }
             }
-            let outcome = if clean {
-                "passed"
-            } else {
-                "differs"
-            };
+            let outcome = if clean { "passed" } else { "differs" };
             (outcome, Some(digest.counts.clone()), differences)
         }
     };

@@ -14,7 +14,8 @@
 //! * its **results** are collected by its own writers into its own report folder, and its
 //!   verdict is read back from the `summary.json` it wrote, as for a child process;
 //! * **snapshots** are only compared ([`SnapshotMode::CompareOnly`]), never written, and do
-//!   not go through insta's process-wide settings or environment variables.
+//!   not go through insta's process-wide settings or environment variables; a variation
+//!   run does not compare them at all ([`SnapshotMode::Skip`]).
 //!
 //! `tests/isolation.rs` checks this: two holders in one process do not see each other's
 //! registrations or tokens, and two runs polled together on one thread each get the verdict
@@ -148,7 +149,12 @@ async fn execute(spec: &RunSpec, dir: &Path, features: &Path) -> anyhow::Result<
         profile: spec.profile.clone(),
         progress: ProgressMode::Off,
         console: Console::File(dir.join(CONSOLE)),
-        snapshots: SnapshotMode::CompareOnly,
+        // A variation's holder is another target than the one whose snapshots are stored.
+        snapshots: if spec.holder.variations.is_empty() {
+            SnapshotMode::CompareOnly
+        } else {
+            SnapshotMode::Skip
+        },
         ..RunOptions::new()
     };
     let outcome = runner::run(env, &options).await?;

@@ -5,14 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
-use mock_holder::{Defect, Flavour};
+use mock_holder::{Defect, Flavour, Variation};
 
 use crate::catalogue::{Catalogue, Level, Profile, Treatment};
 use crate::report::summary::{Tool, rfc3339};
 use crate::run::verdict::Verdict;
 use crate::selfcheck::args::SelfcheckArgs;
 use crate::selfcheck::model::*;
-use crate::selfcheck::spec::{Finished, Prepared};
+use crate::selfcheck::spec::{Finished, Prepared, RunSpec};
 
 /// The kill-matrix row of one defect run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +114,257 @@ pub fn baseline_problems(run: &RunDigest) -> Vec<String> {
     problems
 }
 
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Failed => "failed",
+        Verdict::Warning => "warning",
+        Verdict::Skipped => "skipped",
+        Verdict::NotChecked => "not checked",
+        Verdict::Passed => "passed",
+    }
+}
+
+/// How a variation run went: its false failures and the warnings it was allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariationJudgement {
+    /// Scenarios that did not pass, each with the clause allowing the behaviour.
+    pub false_failures: Vec<FalseFailure>,
+    /// Scenarios that warned on a rule of the run's variations whose level is below MUST.
+    pub expected_warnings: Vec<String>,
+}
+
+impl VariationJudgement {
+    /// Accepted when no scenario failed.
+    pub fn verdict(&self) -> VariationVerdict {
+        if self.false_failures.is_empty() {
+            VariationVerdict::Accepted
+        } else {
+            VariationVerdict::FalseFailure
+        }
+    }
+}
+
+/// Judges the run of a holder showing `variations` (behaviours the standards allow) as the
+/// baseline is judged: every scenario must pass. The one exception is a warning on a
+/// scenario proving one of the variations' own rules that `levels` gives below MUST: the text
+/// recommends what the variation does not do, and a warning is then the right verdict. Any
+/// other scenario that did not pass is a false failure, named with its rules and the clauses
+/// of the variations whose rules it meets (of every variation of the run when it meets none).
+pub fn judge_variation(
+    variations: &[Variation],
+    levels: &dyn Fn(&str) -> Option<Level>,
+    run: &RunDigest,
+) -> VariationJudgement {
+    let allow = |v: &Variation| Allowance {
+        variation: v.name().to_string(),
+        clause: v.clause().to_string(),
+    };
+    let mut false_failures = Vec::new();
+    let mut expected_warnings = Vec::new();
+    for e in &run.parse_errors {
+        false_failures.push(FalseFailure {
+            scenario: format!("parse error: {e}"),
+            verdict: "failed",
+            rules: Vec::new(),
+            allowed_by: variations.iter().map(allow).collect(),
+        });
+    }
+    if run.scenarios.is_empty() {
+        false_failures.push(FalseFailure {
+            scenario: "no scenario ran".into(),
+            verdict: "failed",
+            rules: Vec::new(),
+            allowed_by: variations.iter().map(allow).collect(),
+        });
+    }
+    for s in &run.scenarios {
+        if matches!(s.verdict, Verdict::Passed | Verdict::NotChecked) {
+            continue;
+        }
+        let meeting: Vec<&Variation> = variations
+            .iter()
+            .filter(|v| v.rules().iter().any(|r| s.rules.contains(r)))
+            .collect();
+        let own_rule_below_must = meeting.iter().any(|v| {
+            v.rules()
+                .iter()
+                .any(|r| s.rules.contains(r) && levels(r).is_some_and(|l| l != Level::Must))
+        });
+        if s.verdict == Verdict::Warning && own_rule_below_must {
+            if !expected_warnings.contains(&s.id) {
+                expected_warnings.push(s.id.clone());
+            }
+            continue;
+        }
+        if false_failures
+            .iter()
+            .any(|f: &FalseFailure| f.scenario == s.id)
+        {
+            continue;
+        }
+        let allowed_by = if meeting.is_empty() {
+            variations.iter().map(allow).collect()
+        } else {
+            meeting.into_iter().map(allow).collect()
+        };
+        false_failures.push(FalseFailure {
+            scenario: s.id.clone(),
+            verdict: verdict_word(s.verdict),
+            rules: s.rules.clone(),
+            allowed_by,
+        });
+    }
+    VariationJudgement {
+        false_failures,
+        expected_warnings,
+    }
+}
+
+/// The variations the self-check runs alone for a holder in `flavour`: those of `asked` that
+/// apply to it, in `variations.yaml` order.
+pub(crate) fn applicable_variations(asked: &[Variation], flavour: Flavour) -> Vec<Variation> {
+    Variation::ALL
+        .iter()
+        .copied()
+        .filter(|v| asked.contains(v) && v.applies_to(flavour))
+        .collect()
+}
+
+/// The variations run together: of `applicable`, each in order unless it cannot run with one
+/// taken before it. Empty when fewer than two would run (the runs alone cover it).
+pub(crate) fn together(applicable: &[Variation]) -> Vec<Variation> {
+    let mut set: Vec<Variation> = Vec::new();
+    for v in applicable {
+        if !set.iter().any(|t| t.incompatible_with(*v)) {
+            set.push(*v);
+        }
+    }
+    if set.len() < 2 { Vec::new() } else { set }
+}
+
+/// The level `profile` gives rule `id` (the catalogue's when the profile has no entry).
+fn level_of(catalogue: &Catalogue, profile: &Profile, id: &str) -> Option<Level> {
+    profile
+        .rule(id)
+        .map(|c| c.level)
+        .or_else(|| catalogue.rule(id).map(|r| r.level))
+}
+
+/// The row of the variation table for the run `name` of `set`.
+fn variation_entry(
+    name: &str,
+    set: &[Variation],
+    catalogue: &Catalogue,
+    profile: &Profile,
+    finished: Option<Finished>,
+) -> VariationEntry {
+    let mut rules: Vec<String> = Vec::new();
+    for v in set {
+        for r in v.rules() {
+            if !rules.contains(r) {
+                rules.push(r.clone());
+            }
+        }
+    }
+    let (description, clause) = match set {
+        [one] => (one.description().to_string(), one.clause().to_string()),
+        _ => (
+            format!("every compatible variation at once ({})", set.len()),
+            String::new(),
+        ),
+    };
+    let mut entry = VariationEntry {
+        name: name.to_string(),
+        description,
+        variations: set.iter().map(|v| v.name().to_string()).collect(),
+        rules,
+        clause,
+        verdict: VariationVerdict::Error,
+        false_failures: Vec::new(),
+        expected_warnings: Vec::new(),
+        run: None,
+    };
+    match finished {
+        Some(Finished {
+            record,
+            digest: Some(digest),
+        }) => {
+            let j = judge_variation(set, &|id| level_of(catalogue, profile, id), &digest);
+            entry.verdict = j.verdict();
+            entry.false_failures = j.false_failures;
+            entry.expected_warnings = j.expected_warnings;
+            entry.run = Some(record);
+        }
+        Some(Finished { record, .. }) => entry.run = Some(record),
+        None => {}
+    }
+    entry
+}
+
+/// The variation table and its counts, from the finished runs.
+fn assemble_variations(
+    prepared: &Prepared,
+    finished: &mut BTreeMap<String, Finished>,
+) -> (Vec<VariationEntry>, VariationCounts) {
+    let flavour = prepared.holder.flavour;
+    let applicable = applicable_variations(&prepared.variations, flavour);
+    let mut counts = VariationCounts {
+        variations: prepared.variations.len(),
+        applicable: applicable.len(),
+        ..VariationCounts::default()
+    };
+    let mut entries = Vec::new();
+    for v in Variation::ALL
+        .iter()
+        .copied()
+        .filter(|v| prepared.variations.contains(v))
+    {
+        if !applicable.contains(&v) {
+            counts.not_applicable += 1;
+            entries.push(VariationEntry {
+                name: v.name().to_string(),
+                description: v.description().to_string(),
+                variations: vec![v.name().to_string()],
+                rules: v.rules().to_vec(),
+                clause: v.clause().to_string(),
+                verdict: VariationVerdict::NotApplicable,
+                false_failures: Vec::new(),
+                expected_warnings: Vec::new(),
+                run: None,
+            });
+            continue;
+        }
+        let run = RunSpec::variation_name(&[v]);
+        entries.push(variation_entry(
+            &run,
+            &[v],
+            &prepared.catalogue,
+            &prepared.profile,
+            finished.remove(&run),
+        ));
+    }
+    let set = together(&applicable);
+    if !set.is_empty() {
+        let run = RunSpec::variation_name(&set);
+        entries.push(variation_entry(
+            &run,
+            &set,
+            &prepared.catalogue,
+            &prepared.profile,
+            finished.remove(&run),
+        ));
+    }
+    for e in &entries {
+        match e.verdict {
+            VariationVerdict::Accepted => counts.accepted += 1,
+            VariationVerdict::FalseFailure => counts.false_failures += 1,
+            VariationVerdict::Error => counts.errors += 1,
+            VariationVerdict::NotApplicable => {}
+        }
+    }
+    (entries, counts)
+}
+
 pub(crate) fn assemble(
     args: &SelfcheckArgs,
     prepared: &Prepared,
@@ -126,6 +377,7 @@ pub(crate) fn assemble(
         profile,
         holder,
         defects,
+        ..
     } = prepared;
     let flavour = holder.flavour;
     let baseline = match finished.remove(BASELINE) {
@@ -220,7 +472,12 @@ pub(crate) fn assemble(
             rules: e.uncaught_rules.clone(),
         })
         .collect();
-    let passed = baseline.verdict == "passed" && counts.survived == 0 && counts.errors == 0;
+    let (variations, variation_counts) = assemble_variations(prepared, finished);
+    let passed = baseline.verdict == "passed"
+        && counts.survived == 0
+        && counts.errors == 0
+        && variation_counts.false_failures == 0
+        && variation_counts.errors == 0;
     SelfcheckReport {
         schema: SCHEMA,
         version: 1,
@@ -241,6 +498,8 @@ pub(crate) fn assemble(
         baseline,
         defects: entries,
         survivors,
+        variation_counts,
+        variations,
     }
 }
 

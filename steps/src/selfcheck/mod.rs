@@ -40,7 +40,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use futures::StreamExt;
-use mock_holder::Defect;
+use mock_holder::{Defect, Variation};
 
 use crate::catalogue::Catalogue;
 use crate::environment::embedded::HolderSetup;
@@ -48,7 +48,10 @@ use crate::run::plan::Plan;
 pub use crate::selfcheck::args::{Isolation, SelfcheckArgs};
 use crate::selfcheck::child::run_child;
 use crate::selfcheck::console::{catch_list, closing_line, print_matrix};
-use crate::selfcheck::judge::{applicable, assemble, baseline_problems, checked_rules, judge};
+use crate::selfcheck::judge::{
+    applicable, applicable_variations, assemble, baseline_problems, checked_rules, judge,
+    judge_variation, together,
+};
 use crate::selfcheck::model::{DefectVerdict, HTML_FILE, JSON_FILE, RUNS_DIR, SelfcheckReport};
 use crate::selfcheck::page::write_outputs;
 pub use crate::selfcheck::spec::RunSpec;
@@ -95,11 +98,30 @@ fn prepare(args: &SelfcheckArgs) -> anyhow::Result<Prepared> {
             );
         }
     }
+    let variations: Vec<Variation> = if args.no_variations {
+        Vec::new()
+    } else if args.variations.is_empty() {
+        Variation::ALL.to_vec()
+    } else {
+        Variation::ALL
+            .iter()
+            .copied()
+            .filter(|v| args.variations.contains(v))
+            .collect()
+    };
+    for v in &variations {
+        if let Some(unknown) = v.rules().iter().find(|r| catalogue.rule(r).is_none()) {
+            anyhow::bail!(
+                "variation {v}: {unknown} is not in the catalogue (mock-holder/variations.yaml)"
+            );
+        }
+    }
     Ok(Prepared {
         catalogue,
         profile,
         holder,
         defects,
+        variations,
     })
 }
 
@@ -139,6 +161,7 @@ async fn execute(args: &SelfcheckArgs, prepared: &Prepared) -> anyhow::Result<Se
         profile,
         holder,
         defects,
+        variations,
     } = prepared;
     let started_at = SystemTime::now();
     let clock = Instant::now();
@@ -155,10 +178,19 @@ async fn execute(args: &SelfcheckArgs, prepared: &Prepared) -> anyhow::Result<Se
     for d in &applicable {
         jobs.push(RunSpec::defect(&args.profile, holder, *d, args.full));
     }
+    let alone = applicable_variations(variations, holder.flavour);
+    let with_all = together(&alone);
+    for v in &alone {
+        jobs.push(RunSpec::variation(&args.profile, holder, &[*v]));
+    }
+    if !with_all.is_empty() {
+        jobs.push(RunSpec::variation(&args.profile, holder, &with_all));
+    }
     let isolation = args.isolation();
     println!(
-        "selfcheck: the suite against the correct mock holder, then against {} defect(s) (profile {}, holder flavour {}, {}, {} at a time, {})",
+        "selfcheck: the suite against the correct mock holder, then against {} defect(s) and {} variation run(s) (profile {}, holder flavour {}, {}, {} at a time, {})",
         applicable.len(),
+        alone.len() + usize::from(!with_all.is_empty()),
         args.profile,
         holder.flavour,
         if args.full {
@@ -189,6 +221,27 @@ async fn execute(args: &SelfcheckArgs, prepared: &Prepared) -> anyhow::Result<Se
         done += 1;
         let outcome = match (&result.record.error, &result.digest, job.holder.defect) {
             (Some(e), _, _) => format!("error: {e}"),
+            (None, Some(d), None) if !job.holder.variations.is_empty() => {
+                let levels = |id: &str| {
+                    profile
+                        .rule(id)
+                        .map(|c| c.level)
+                        .or_else(|| catalogue.rule(id).map(|r| r.level))
+                };
+                let j = judge_variation(&job.holder.variations, &levels, d);
+                if j.false_failures.is_empty() {
+                    format!("accepted ({} scenarios)", d.counts.scenarios)
+                } else {
+                    format!(
+                        "FALSE FAILURE: {}",
+                        j.false_failures
+                            .iter()
+                            .map(|f| format!("{} {}", f.scenario, f.verdict))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            }
             (None, Some(d), None) => {
                 let problems = baseline_problems(d);
                 if problems.is_empty() {

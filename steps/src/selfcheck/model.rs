@@ -22,6 +22,11 @@ pub const RUNS_DIR: &str = "selfcheck";
 /// The baseline run's folder name inside [`RUNS_DIR`].
 pub const BASELINE: &str = "baseline";
 
+/// The prefix of a variation run's folder name inside [`RUNS_DIR`] (`variation-NAME`).
+pub const VARIATION_PREFIX: &str = "variation-";
+/// The folder name of the run with every compatible variation together.
+pub const VARIATIONS_TOGETHER: &str = "variations-together";
+
 /// A scenario of a run, as far as the kill matrix needs it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RunScenario {
@@ -189,6 +194,86 @@ pub struct DefectCounts {
     pub not_applicable: usize,
 }
 
+/// How a variation run fared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariationVerdict {
+    /// Every scenario passed (or, on one of the variation's own rules below MUST, warned).
+    Accepted,
+    /// A scenario failed (or warned, or was skipped) against a holder the standards allow:
+    /// the suite is wrong there.
+    FalseFailure,
+    /// Its run did not complete (timeout, crash, usage error, no summary).
+    Error,
+    /// The variation does not apply to the holder's flavour, so it was not run.
+    NotApplicable,
+}
+
+/// A scenario that did not pass against a holder showing allowed behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FalseFailure {
+    /// `@id:` of the scenario.
+    pub scenario: String,
+    /// Its verdict (`failed`, `warning`, `skipped`).
+    pub verdict: &'static str,
+    /// The rules it proves.
+    pub rules: Vec<String>,
+    /// The variations of the run whose rules it meets (every variation of the run when none
+    /// does), each with the clause that allows it.
+    pub allowed_by: Vec<Allowance>,
+}
+
+/// A variation and the clause that allows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allowance {
+    /// Variation name.
+    pub variation: String,
+    /// The clause.
+    pub clause: String,
+}
+
+/// One row of the variation table (the kill matrix's twin).
+#[derive(Debug, Clone, Serialize)]
+pub struct VariationEntry {
+    /// Variation name, or `variations-together` for the run of every compatible variation.
+    pub name: String,
+    /// What the holder does instead of its default.
+    pub description: String,
+    /// The variations of the run (the one variation, or every compatible one).
+    pub variations: Vec<String>,
+    /// The rules whose checks meet it.
+    pub rules: Vec<String>,
+    /// The clause that allows it (empty for the run together: see each variation's row).
+    pub clause: String,
+    /// Accepted, false failure, error or not applicable.
+    pub verdict: VariationVerdict,
+    /// The scenarios that did not pass, each with its rules and the clause that allows the
+    /// behaviour.
+    pub false_failures: Vec<FalseFailure>,
+    /// Scenarios that warned on one of the variation's own rules whose level is below MUST
+    /// (a behaviour the text recommends against but allows): reported, not a false failure.
+    pub expected_warnings: Vec<String>,
+    /// The run (absent when not applicable).
+    pub run: Option<RunRecord>,
+}
+
+/// Variation counts by verdict.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VariationCounts {
+    /// Variations in the self-check.
+    pub variations: usize,
+    /// Applicable to the holder's flavour (each run alone).
+    pub applicable: usize,
+    /// Runs accepted (the runs alone and the run together).
+    pub accepted: usize,
+    /// Runs with a false failure.
+    pub false_failures: usize,
+    /// Runs that did not complete.
+    pub errors: usize,
+    /// Not applicable to the flavour.
+    pub not_applicable: usize,
+}
+
 /// `selfcheck.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct SelfcheckReport {
@@ -216,7 +301,8 @@ pub struct SelfcheckReport {
     pub finished_at: String,
     /// Wall time of the whole self-check, ms.
     pub duration_ms: u64,
-    /// `passed` when the baseline passed and every applicable defect was killed.
+    /// `passed` when the baseline passed, every applicable defect was killed and every
+    /// variation run was accepted.
     pub verdict: &'static str,
     /// Defect counts.
     pub counts: DefectCounts,
@@ -226,6 +312,11 @@ pub struct SelfcheckReport {
     pub defects: Vec<DefectEntry>,
     /// Defects that survived, with the rules to strengthen.
     pub survivors: Vec<Survivor>,
+    /// Variation counts.
+    pub variation_counts: VariationCounts,
+    /// The variation table: each variation alone, in `variations.yaml` order, then the run
+    /// with every compatible variation together (`variations-together`).
+    pub variations: Vec<VariationEntry>,
 }
 
 impl SelfcheckReport {

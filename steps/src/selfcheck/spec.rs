@@ -2,11 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use mock_holder::Defect;
+use mock_holder::{Defect, Variation};
 
 use crate::catalogue::{Catalogue, Profile};
 use crate::environment::embedded::HolderSetup;
-use crate::selfcheck::model::{BASELINE, RUNS_DIR, RunDigest, RunRecord};
+use crate::selfcheck::model::{
+    BASELINE, RUNS_DIR, RunDigest, RunRecord, VARIATION_PREFIX, VARIATIONS_TOGETHER,
+};
 
 /// One run of the self-check: the suite, under a profile, with a selection, against an
 /// embedded mock holder set up a certain way. A value rather than arguments so that it can
@@ -34,6 +36,7 @@ impl RunSpec {
             profile: profile.to_string(),
             holder: HolderSetup {
                 defect: None,
+                variations: Vec::new(),
                 ..holder.clone()
             },
             rules: Vec::new(),
@@ -48,6 +51,7 @@ impl RunSpec {
             profile: profile.to_string(),
             holder: HolderSetup {
                 defect: Some(defect),
+                variations: Vec::new(),
                 ..holder.clone()
             },
             rules: if full {
@@ -55,6 +59,29 @@ impl RunSpec {
             } else {
                 defect.rules().to_vec()
             },
+        }
+    }
+
+    /// The run of `holder` showing the variations of `set` (one alone, or every compatible
+    /// one together): every scenario, each of which must pass.
+    pub fn variation(profile: &str, holder: &HolderSetup, set: &[Variation]) -> Self {
+        Self {
+            name: Self::variation_name(set),
+            profile: profile.to_string(),
+            holder: HolderSetup {
+                defect: None,
+                variations: set.to_vec(),
+                ..holder.clone()
+            },
+            rules: Vec::new(),
+        }
+    }
+
+    /// The name of the run of `set`: `variation-NAME` for one, `variations-together` for more.
+    pub fn variation_name(set: &[Variation]) -> String {
+        match set {
+            [one] => format!("{VARIATION_PREFIX}{one}"),
+            _ => VARIATIONS_TOGETHER.to_string(),
         }
     }
 
@@ -81,6 +108,9 @@ pub(crate) struct Prepared {
     pub(crate) holder: HolderSetup,
     /// The defects asked for (each runs where [`crate::selfcheck::judge::applicable`]).
     pub(crate) defects: Vec<Defect>,
+    /// The variations asked for (each runs alone where it applies to the holder's flavour,
+    /// and the compatible ones together).
+    pub(crate) variations: Vec<Variation>,
 }
 
 /// A finished run: how it ended, and what its `summary.json` says when it completed.

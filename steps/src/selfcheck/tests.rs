@@ -187,6 +187,8 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         holder_flavour: None,
         all_profiles: false,
         crosswise: false,
+        variations: Vec::new(),
+        no_variations: true,
     };
     let catalogue = Catalogue::load(&args.features).expect("catalogue");
     let defects = vec![
@@ -214,6 +216,7 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         catalogue,
         profile,
         defects,
+        variations: Vec::new(),
     };
     let report = assemble(
         &args,
@@ -359,5 +362,247 @@ async fn runs_in_this_process_keep_their_own_folders_and_verdicts() {
         assert!(console.contains("conformance: "), "{name}: {console}");
         assert!(dir.join("report.html").exists(), "{name} has its report");
     }
+    std::fs::remove_dir_all(&report_dir).ok();
+}
+
+// ------------------------------------------------------------------ variations
+
+/// Levels as a profile would give them: DCR-REQ-009 and DCR-REQ-086 SHOULD, the rest MUST.
+fn levels(id: &str) -> Option<crate::catalogue::Level> {
+    use crate::catalogue::Level;
+    Some(match id {
+        "DCR-REQ-009" | "DCR-REQ-086" => Level::Should,
+        _ => Level::Must,
+    })
+}
+
+#[test]
+fn a_variation_run_where_every_scenario_passes_is_accepted() {
+    let j = judge_variation(
+        &[mock_holder::Variation::PrettyJson],
+        &levels,
+        &run(vec![
+            scenario("REG-001", &["DCR-REQ-060"], Passed),
+            scenario("TOK-001", &["DCR-REQ-068"], Verdict::NotChecked),
+        ]),
+    );
+    assert_eq!(j.verdict(), VariationVerdict::Accepted);
+    assert!(j.false_failures.is_empty() && j.expected_warnings.is_empty());
+}
+
+#[test]
+fn a_failing_scenario_is_a_false_failure_naming_the_scenario_its_rules_and_the_clause() {
+    let v = mock_holder::Variation::MalformedBody415;
+    let j = judge_variation(
+        &[v],
+        &levels,
+        &run(vec![
+            scenario("REG-011", &["DCR-REQ-010"], Failed),
+            scenario("REG-011", &["DCR-REQ-010"], Failed),
+            scenario("REG-001", &["DCR-REQ-060"], Passed),
+        ]),
+    );
+    assert_eq!(j.verdict(), VariationVerdict::FalseFailure);
+    assert_eq!(
+        j.false_failures,
+        vec![FalseFailure {
+            scenario: "REG-011".into(),
+            verdict: "failed",
+            rules: rules(&["DCR-REQ-010"]),
+            allowed_by: vec![Allowance {
+                variation: v.name().into(),
+                clause: v.clause().into(),
+            }],
+        }],
+        "an outline's rows count once"
+    );
+    assert!(v.clause().contains("§8.24"));
+}
+
+#[test]
+fn a_warning_is_allowed_only_on_the_variations_own_rule_below_must() {
+    let own = mock_holder::Variation::UnsupportedMethod404;
+    let j = judge_variation(
+        &[own],
+        &levels,
+        &run(vec![
+            scenario("MGT-030", &["DCR-REQ-086"], Warning),
+            scenario("REG-010", &["DCR-REQ-009"], Warning),
+            scenario("MGT-040", &["DCR-REQ-086"], Skipped),
+        ]),
+    );
+    assert_eq!(j.expected_warnings, vec!["MGT-030"]);
+    let failed: Vec<&str> = j
+        .false_failures
+        .iter()
+        .map(|f| f.scenario.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["REG-010", "MGT-040"],
+        "a warning on a rule the variation does not name, and a skip, are false failures"
+    );
+    // A scenario meeting none of the run's variations names every variation of the run.
+    assert_eq!(j.false_failures[0].allowed_by.len(), 1);
+    assert_eq!(j.false_failures[0].allowed_by[0].variation, own.name());
+    let nothing = judge_variation(&[own], &levels, &run(vec![]));
+    assert_eq!(nothing.false_failures[0].scenario, "no scenario ran");
+}
+
+#[test]
+fn the_run_together_leaves_out_a_variation_incompatible_with_one_taken_before_it() {
+    use mock_holder::{Flavour, Variation};
+    let applicable = applicable_variations(Variation::ALL, Flavour::CdsAu);
+    assert!(applicable.contains(&Variation::RegistrationPathConnect));
+    assert!(
+        !applicable_variations(Variation::ALL, Flavour::Wso2Cds02)
+            .contains(&Variation::RegistrationPathConnect),
+        "a variation runs only in the flavours it applies to"
+    );
+    let set = together(&applicable);
+    assert!(set.contains(&Variation::Http1Only) && !set.contains(&Variation::Http2Only));
+    assert!(
+        set.contains(&Variation::TokenLifetime300) && !set.contains(&Variation::TokenLifetime3600)
+    );
+    Variation::check_set(&set, Flavour::CdsAu).expect("the set runs together");
+    assert!(
+        together(&[Variation::PrettyJson]).is_empty(),
+        "one alone is not run twice"
+    );
+}
+
+#[test]
+fn a_false_failure_fails_the_self_check_and_shows_in_the_twin_table() {
+    use mock_holder::Variation;
+    let args = SelfcheckArgs {
+        jobs: 2,
+        features: runner::default_features_dir(),
+        report_dir: std::env::temp_dir(),
+        profile: "cds-au".into(),
+        full: false,
+        defects: Vec::new(),
+        isolate: false,
+        run_timeout: 300,
+        holder_flavour: None,
+        all_profiles: false,
+        crosswise: false,
+        variations: Vec::new(),
+        no_variations: false,
+    };
+    let catalogue = Catalogue::load(&args.features).expect("catalogue");
+    let profile = catalogue.profile(&args.profile).expect("profile");
+    let variations = vec![Variation::PrettyJson, Variation::LowercaseBearer];
+    let mut runs = BTreeMap::from([
+        (
+            BASELINE.to_string(),
+            finished(vec![scenario("TOK-001", &["DCR-REQ-068"], Passed)]),
+        ),
+        (
+            RunSpec::variation_name(&[Variation::PrettyJson]),
+            finished(vec![scenario("TOK-001", &["DCR-REQ-068"], Passed)]),
+        ),
+        (
+            RunSpec::variation_name(&[Variation::LowercaseBearer]),
+            finished(vec![scenario("TOK-001", &["DCR-REQ-068"], Failed)]),
+        ),
+        (
+            RunSpec::variation_name(&variations),
+            finished(vec![scenario("TOK-001", &["DCR-REQ-068"], Failed)]),
+        ),
+    ]);
+    let prepared = Prepared {
+        holder: HolderSetup::for_profile(&profile).expect("holder"),
+        catalogue,
+        profile,
+        defects: Vec::new(),
+        variations,
+    };
+    let report = assemble(
+        &args,
+        &prepared,
+        &mut runs,
+        SystemTime::now(),
+        Duration::from_secs(9),
+    );
+    assert!(!report.passed(), "a false failure fails the self-check");
+    let c = &report.variation_counts;
+    assert_eq!(
+        (c.applicable, c.accepted, c.false_failures, c.errors),
+        (2, 1, 2, 0)
+    );
+    let names: Vec<&str> = report.variations.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "variation-pretty-json",
+            "variation-lowercase-bearer",
+            "variations-together"
+        ]
+    );
+    let lines = crate::selfcheck::console::variation_lines(&report).join("\n");
+    assert!(
+        lines.contains("variation-lowercase-bearer") && lines.contains("FALSE FAILURE: TOK-001"),
+        "{lines}"
+    );
+    let line = crate::selfcheck::console::closing_line(&report);
+    assert!(
+        line.contains("1/3 variation runs accepted, 2 false failures"),
+        "{line}"
+    );
+    let json = serde_json::to_value(&report).expect("json");
+    assert_eq!(json["variations"][1]["verdict"], "false_failure");
+    assert_eq!(
+        json["variations"][1]["false_failures"][0]["allowed_by"][0]["clause"],
+        Variation::LowercaseBearer.clause()
+    );
+    let page = crate::selfcheck::page::render_selfcheck(&report).expect("page");
+    assert!(page.contains("id=\"variations\"") && page.contains("false failure"));
+}
+
+/// Every rule a variation names exists in the catalogue.
+#[test]
+fn every_rule_a_variation_names_exists_in_the_catalogue() {
+    let catalogue = Catalogue::load(&runner::default_features_dir()).expect("catalogue");
+    for v in mock_holder::Variation::ALL {
+        for rule in v.rules() {
+            assert!(
+                catalogue.rule(rule).is_some(),
+                "{v}: {rule} is not in features/catalogue.yaml (mock-holder/variations.yaml)"
+            );
+        }
+    }
+}
+
+/// One variation runs as a full run in this process and is accepted: every scenario passes
+/// against a holder that writes its JSON pretty-printed and says `bearer` in lower case.
+#[tokio::test]
+async fn a_variation_run_in_this_process_is_accepted() {
+    use mock_holder::Variation;
+    let report_dir = std::env::temp_dir().join(format!("dcr-selfcheck-{}", uuid::Uuid::new_v4()));
+    let features = runner::default_features_dir();
+    let set = [Variation::PrettyJson, Variation::LowercaseBearer];
+    let spec = RunSpec {
+        rules: vec!["DCR-REQ-068".into(), "DCR-REQ-060".into()],
+        ..RunSpec::variation("mock-compat", &HolderSetup::correct(), &set)
+    };
+    assert_eq!(spec.holder.variations, set);
+    let finished = run_one(
+        &spec,
+        Isolation::InProcess,
+        &features,
+        &report_dir,
+        Duration::from_secs(120),
+    )
+    .await;
+    let digest = finished.digest.expect("the variation run completed");
+    assert!(!digest.scenarios.is_empty());
+    let j = judge_variation(&set, &|_| Some(crate::catalogue::Level::Must), &digest);
+    assert_eq!(
+        j.verdict(),
+        VariationVerdict::Accepted,
+        "{:?}",
+        j.false_failures
+    );
+    assert_eq!(finished.record.report_dir, "selfcheck/variations-together");
     std::fs::remove_dir_all(&report_dir).ok();
 }

@@ -328,7 +328,8 @@ step! {
     async fn wait_for_expiry(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         let env = w.ctx.env.clone();
         let client_id = w.client_id(r)?;
-        let shortened = env.shorten_token_lifetime(&client_id).is_some();
+        let given = env.shorten_token_lifetime(&client_id);
+        let shortened = given.is_some();
         for attempt in 1..=EXPIRY_ATTEMPTS {
             if shortened || !w.tokens.contains_key(&r) {
                 w.tokens.remove(&r);
@@ -339,16 +340,24 @@ step! {
                 .get(&r)
                 .cloned()
                 .with_context(|| format!("recipient {r} holds no token"))?;
-            let lifetime = token
-                .expires_in
-                .context("the token response gave no expires_in, so expiry cannot be awaited")?;
-            let limit = env.max_token_wait.as_secs();
+            // expires_in is RECOMMENDED, not required (RFC 6749 §5.1: when it is left out the
+            // lifetime is given by other means): the lifetime the environment gave the client
+            // stands in for it.
+            let lifetime = match (token.expires_in, given) {
+                (Some(seconds), _) => std::time::Duration::from_secs(seconds),
+                (None, Some(given)) => given,
+                (None, None) => bail!(
+                    "the token response gave no expires_in and the environment cannot shorten its lifetime, so expiry cannot be awaited"
+                ),
+            };
+            let limit = env.max_token_wait;
             if lifetime > limit {
                 bail!(
-                    "the token lives {lifetime} s, longer than the {limit} s this run may wait for it to expire (--max-token-wait)"
+                    "the token lives {} s, longer than the {} s this run may wait for it to expire (--max-token-wait)",
+                    lifetime.as_secs(),
+                    limit.as_secs()
                 );
             }
-            let lifetime = std::time::Duration::from_secs(lifetime);
             management::read_own(w, r).await?;
             let checked = token.obtained.elapsed();
             let last = w.last()?;
