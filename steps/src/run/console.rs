@@ -141,8 +141,8 @@ mod tests {
     #[test]
     fn clean_resolves_parent_components() {
         assert_eq!(
-            clean(Path::new("/work/main/steps/../features")),
-            PathBuf::from("/work/main/features")
+            clean(Path::new("/opt/dcr/steps/../features")),
+            PathBuf::from("/opt/dcr/features")
         );
     }
 
