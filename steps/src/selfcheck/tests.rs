@@ -173,9 +173,9 @@ fn finished(scenarios: Vec<RunScenario>) -> Finished {
     }
 }
 
-#[test]
-fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
-    let args = SelfcheckArgs {
+/// The options of a self-check of profile cds-au with every default.
+fn cds_au_args() -> SelfcheckArgs {
+    SelfcheckArgs {
         jobs: 2,
         features: runner::default_features_dir(),
         report_dir: std::env::temp_dir(),
@@ -188,7 +188,15 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         all_profiles: false,
         crosswise: false,
         variations: Vec::new(),
+        no_variations: false,
+    }
+}
+
+#[test]
+fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
+    let args = SelfcheckArgs {
         no_variations: true,
+        ..cds_au_args()
     };
     let catalogue = Catalogue::load(&args.features).expect("catalogue");
     let defects = vec![
@@ -474,21 +482,7 @@ fn the_run_together_leaves_out_a_variation_incompatible_with_one_taken_before_it
 #[test]
 fn a_false_failure_fails_the_self_check_and_shows_in_the_twin_table() {
     use mock_holder::Variation;
-    let args = SelfcheckArgs {
-        jobs: 2,
-        features: runner::default_features_dir(),
-        report_dir: std::env::temp_dir(),
-        profile: "cds-au".into(),
-        full: false,
-        defects: Vec::new(),
-        isolate: false,
-        run_timeout: 300,
-        holder_flavour: None,
-        all_profiles: false,
-        crosswise: false,
-        variations: Vec::new(),
-        no_variations: false,
-    };
+    let args = cds_au_args();
     let catalogue = Catalogue::load(&args.features).expect("catalogue");
     let profile = catalogue.profile(&args.profile).expect("profile");
     let variations = vec![Variation::PrettyJson, Variation::LowercaseBearer];
