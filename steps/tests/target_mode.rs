@@ -179,12 +179,17 @@ run:
 
     fn run(&self, target: &Path, extra: &[&str]) -> (Output, Value) {
         let reports = self.dir.join(format!("reports-{}", uuid::Uuid::new_v4()));
+        // The sandbox holder is another target than the embedded one whose answers the
+        // repository pins (its token step, for one, cannot shorten lifetimes): its own folder.
+        let snapshots = self.dir.join("snapshots");
         let mut args = vec![
             "run",
             "--target",
             target.to_str().expect("utf-8 path"),
             "--report-dir",
             reports.to_str().expect("utf-8 path"),
+            "--snapshots",
+            snapshots.to_str().expect("utf-8 path"),
             "--progress",
             "off",
         ];

@@ -15,6 +15,8 @@ use crate::environment::Environment;
 use crate::environment::target::Target;
 use crate::run::runner::{self, RunOptions};
 
+mod snapshots;
+
 /// Conformance suite for CDR Dynamic Client Registration (Data Holder side).
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
@@ -45,6 +47,9 @@ enum Command {
     /// scenario of each rule the defect breaks must fail), and report the kill matrix.
     /// Exit 0 every defect killed, 1 a defect survived or the baseline failed, 2 usage error.
     Selfcheck(crate::selfcheck::SelfcheckArgs),
+    /// The payloads a run wrote for review (`.snap.new`, when a holder's answer changed): list,
+    /// review one by one, accept or reject them. Exit 0 done, 2 a file could not be changed.
+    Snapshots(snapshots::SnapshotsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -122,6 +127,10 @@ struct RunArgs {
     /// Folder holding one snapshot folder per target.
     #[arg(long, value_name = "DIR", default_value_os_t = runner::default_snapshot_root())]
     snapshots: PathBuf,
+    /// Compare no snapshots (neither the named payload snapshots nor each scenario's
+    /// exchanges) and record none: for a run whose verdicts alone matter.
+    #[arg(long)]
+    no_snapshots: bool,
     /// Sign summary.json with this private JWK (PS256 or ES256, with kid and alg): writes the
     /// detached JWS summary.json.jws; check it with `verify-report`.
     #[arg(long, value_name = "JWK_FILE")]
@@ -202,6 +211,7 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
         }),
         Command::Selfcheck(args) => crate::selfcheck::selfcheck(args).await,
         Command::Profiles(args) => profiles(&args),
+        Command::Snapshots(args) => snapshots::command(&args),
     }
 }
 
@@ -360,7 +370,17 @@ async fn run(args: RunArgs) -> ExitCode {
         console: runner::Console::Stdout,
         // A holder showing variations is another target than the one whose snapshots are
         // stored (the self-check's variation runs): its snapshots are not compared.
-        snapshots: if args.holder_variation.is_empty() {
+        snapshots: if args.holder_variation.is_empty() && !args.no_snapshots {
+            crate::scenario::snapshot::SnapshotMode::Review
+        } else {
+            crate::scenario::snapshot::SnapshotMode::Skip
+        },
+        // The same for every scenario's exchanges; and a defect (the self-check's child runs)
+        // must be killed by its rules' checks, not by a payload that changed.
+        scenario_snapshots: if args.holder_variation.is_empty()
+            && args.holder_defect.is_none()
+            && !args.no_snapshots
+        {
             crate::scenario::snapshot::SnapshotMode::Review
         } else {
             crate::scenario::snapshot::SnapshotMode::Skip

@@ -71,6 +71,9 @@ pub struct RunOptions {
     pub console: Console,
     /// Whether snapshots go through insta (review) or are only compared.
     pub snapshots: SnapshotMode,
+    /// The same for the snapshot of every passed scenario's exchanges. The self-check skips
+    /// them: a defect must be killed by the checks of its rules, not by a payload that changed.
+    pub scenario_snapshots: SnapshotMode,
     /// Only the scenarios at these locations (file relative to the features folder, and
     /// line), when given: `--rerun-failed` (see [`crate::run::rerun`]).
     pub only: Option<std::collections::BTreeSet<String>>,
@@ -158,6 +161,7 @@ impl RunOptions {
             sign_with: None,
             console: Console::Stdout,
             snapshots: SnapshotMode::Review,
+            scenario_snapshots: SnapshotMode::Review,
             only: None,
         }
     }
@@ -230,7 +234,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         .snapshot_root
         .join(&env.target)
         .join(&profile.snapshots);
-    let plan = Plan::load(&opts.features, &catalogue)?;
+    let plan = Arc::new(Plan::load(&opts.features, &catalogue)?);
     if let Some(id) = profile
         .scenarios
         .keys()
@@ -275,6 +279,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         profile: profile.clone(),
         snapshot_dir,
         snapshots: opts.snapshots,
+        scenario_snapshots: opts.scenario_snapshots,
         new_snapshots: std::sync::Mutex::new(Vec::new()),
     });
 
@@ -307,7 +312,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         Console::File(_) => (writer::Coloring::Never, ProgressMode::Off),
     };
     let cucumber = DcrWorld::cucumber()
-        .after(after_scenario(exchanges, cleanup))
+        .after(after_scenario(exchanges, cleanup, plan.clone()))
         .with_writer(
             writer::Basic::raw(console.clone(), coloring, 0)
                 .summarized()

@@ -13,6 +13,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::http::{Exchange, Outcome};
+
 /// Members whose values vary per run (ids, times, signatures) and are replaced by a marker.
 const VOLATILE_MEMBERS: &[(&str, &str)] = &[
     ("client_id", "[client_id]"),
@@ -37,6 +39,16 @@ static UUID: LazyLock<Regex> = LazyLock::new(|| {
         .expect("regex")
 });
 static NUMBERS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b1[6-9]\d{8}\b").expect("regex"));
+/// RFC 3339 / ISO 8601 date-times (`2026-12-01T16:23:19Z`, `2026-12-01 16:23:19.123+10:00`).
+static ISO_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
+        .expect("regex")
+});
+/// HTTP dates (RFC 9110 §5.6.7: `Tue, 01 Dec 2026 16:23:19 GMT`).
+static HTTP_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b")
+        .expect("regex")
+});
 
 /// Replaces volatile and secret values so that a snapshot is stable across runs.
 pub fn redact(value: &mut Value) {
@@ -58,15 +70,134 @@ pub fn redact(value: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(redact),
-        Value::String(s) => {
-            let t = JWT.replace_all(s, "[jwt]");
-            let t = PORT.replace_all(&t, "$1:[port]");
-            let t = UUID.replace_all(&t, "[uuid]");
-            let t = NUMBERS.replace_all(&t, "[timestamp]");
-            *s = t.into_owned();
-        }
+        Value::String(s) => *s = redact_text(s),
         _ => {}
     }
+}
+
+/// A text with its volatile parts (JWTs, loopback ports, UUIDs, times) replaced by markers.
+fn redact_text(text: &str) -> String {
+    let t = JWT.replace_all(text, "[jwt]");
+    let t = PORT.replace_all(&t, "$1:[port]");
+    let t = UUID.replace_all(&t, "[uuid]");
+    let t = ISO_TIME.replace_all(&t, "[time]");
+    let t = HTTP_DATE.replace_all(&t, "[time]");
+    let t = NUMBERS.replace_all(&t, "[timestamp]");
+    t.into_owned()
+}
+
+/// Non-JSON bodies longer than this are cut in a scenario's snapshot (an HTML error page of a
+/// gateway says what it is in its first lines).
+const TEXT_BODY_LIMIT: usize = 2000;
+
+/// The document snapshotted for a scenario: for each of its exchanges, in order, the request
+/// line (method and path, the client IDs the holder issued in the scenario replaced by
+/// `[client_id]`), the certificate presented, and what came back: status, `Content-Type`,
+/// `WWW-Authenticate` and the body (JSON redacted as [`redact`] does, other text with its
+/// volatile parts replaced), or `"no response"`. What the suite sent is not part of it: the
+/// snapshot pins the holder's answers, which a suite upgrade does not change.
+///
+/// Consecutive exchanges with the same request line (a batch sent at once) are put in a
+/// stable order, as which of them the holder answered first is not the holder's payload.
+///
+/// `discovery_url`: in a scenario that does more than read the discovery document, reading it
+/// is the suite's lookup of the endpoints, and its body is left out (its status and type stay):
+/// the discovery scenarios pin the document, and one changed member should fail those, not
+/// every scenario.
+pub fn exchanges_document(exchanges: &[Exchange], discovery_url: Option<&str>) -> Value {
+    let issued = issued_client_ids(exchanges);
+    let is_lookup = |e: &Exchange| e.method == "GET" && Some(e.url.as_str()) == discovery_url;
+    let lookups_elided = !exchanges.iter().all(is_lookup);
+    let mut entries: Vec<(String, Value)> = exchanges
+        .iter()
+        .map(|e| {
+            let line = format!("{} {}", e.method, request_path(&e.url, &issued));
+            let mut entry = serde_json::Map::new();
+            entry.insert("request".into(), Value::String(line.clone()));
+            entry.insert("certificate".into(), Value::String(e.certificate.clone()));
+            match &e.outcome {
+                Outcome::Response { status, body, .. } => {
+                    entry.insert("status".into(), Value::from(*status));
+                    for header in ["content-type", "www-authenticate"] {
+                        if let Some(v) = e.header(header) {
+                            entry.insert(header.into(), Value::String(redact_text(v)));
+                        }
+                    }
+                    if lookups_elided && is_lookup(e) {
+                        entry.insert(
+                            "body".into(),
+                            Value::String("[the discovery document: see DISC scenarios]".into()),
+                        );
+                    } else if let Some(mut json) = e.json() {
+                        redact(&mut json);
+                        entry.insert("body".into(), json);
+                    } else if !body.trim().is_empty() {
+                        let mut text: String = body.chars().take(TEXT_BODY_LIMIT).collect();
+                        if text.len() < body.len() {
+                            text.push_str("[…]");
+                        }
+                        entry.insert(
+                            "body".into(),
+                            Value::String(replace_all(&redact_text(&text), &issued)),
+                        );
+                    }
+                }
+                Outcome::Transport { .. } => {
+                    entry.insert("response".into(), Value::String("no response".into()));
+                }
+            }
+            (line, Value::Object(entry))
+        })
+        .collect();
+    // Stable order within each run of identical request lines.
+    let mut start = 0;
+    while start < entries.len() {
+        let end = (start..entries.len())
+            .find(|i| entries[*i].0 != entries[start].0)
+            .unwrap_or(entries.len());
+        entries[start..end].sort_by_cached_key(|(_, v)| sorted(v).to_string());
+        start = end;
+    }
+    Value::Array(entries.into_iter().map(|(_, v)| v).collect())
+}
+
+/// Every `client_id` a JSON response of the scenario carried (RFC 7591 or camelCase name).
+fn issued_client_ids(exchanges: &[Exchange]) -> Vec<String> {
+    let mut ids: Vec<String> = exchanges
+        .iter()
+        .filter_map(Exchange::json)
+        .filter_map(|j| {
+            j.as_object()?
+                .iter()
+                .find(|(k, _)| loose_name(k) == "clientid")
+                .and_then(|(_, v)| v.as_str().map(str::to_string))
+        })
+        .filter(|id| !id.is_empty())
+        .collect();
+    // Longest first, so that an ID containing another is replaced whole.
+    ids.sort_by_key(|id| std::cmp::Reverse(id.len()));
+    ids.dedup();
+    ids
+}
+
+/// `text` with every one of `ids` replaced by `[client_id]`.
+fn replace_all(text: &str, ids: &[String]) -> String {
+    ids.iter().fold(text.to_string(), |t, id| {
+        t.replace(id.as_str(), "[client_id]")
+    })
+}
+
+/// The path and query of `url` (the host and port are the target's, not its answer), with
+/// issued client IDs and volatile parts replaced.
+fn request_path(url: &str, issued: &[String]) -> String {
+    let path = match reqwest::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    };
+    redact_text(&replace_all(&path, issued))
 }
 
 /// A member name without case and underscores: `client_id_issued_at` and `clientIdIssuedAt` meet.
@@ -198,9 +329,10 @@ fn compare_only(dir: &Path, name: &str, value: &Value) -> anyhow::Result<()> {
 /// written a `.snap.new`).
 fn mismatch(dir: &Path, name: &str, value: &Value, reviewed: bool) -> anyhow::Result<()> {
     let stored_path = dir.join(format!("{name}.snap"));
-    let new = serde_json::to_string_pretty(value)?;
+    // Sorted as the stored one is, so that the diff shows what changed, not the order.
+    let new = serde_json::to_string_pretty(&sorted(value))?;
     let review = if reviewed {
-        "review with `cargo insta review`, or accept with INSTA_UPDATE=always"
+        "review with `dcr-conformance snapshots review` or `cargo insta review`; accept every change with `dcr-conformance snapshots accept`"
     } else {
         "this run only compares snapshots and writes none"
     };
@@ -214,7 +346,7 @@ fn mismatch(dir: &Path, name: &str, value: &Value, reviewed: bool) -> anyhow::Re
             anyhow::bail!("the payload differs from snapshot {name:?} ({review}):\n{diff}")
         }
         Err(_) if reviewed => anyhow::bail!(
-            "no stored snapshot {name:?} in {} yet; the received payload was:\n{new}\n(review the written .snap.new with `cargo insta review`)",
+            "no stored snapshot {name:?} in {} yet; the received payload was:\n{new}\n(review the written .snap.new with `dcr-conformance snapshots review`)",
             dir.display()
         ),
         Err(_) => anyhow::bail!(
@@ -224,10 +356,203 @@ fn mismatch(dir: &Path, name: &str, value: &Value, reviewed: bool) -> anyhow::Re
     }
 }
 
+/// A payload insta wrote for review (`<name>.snap.new`) beside the snapshot it would replace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The `.snap.new` file.
+    pub new: std::path::PathBuf,
+    /// The `.snap` file it replaces (it may not exist yet).
+    pub stored: std::path::PathBuf,
+}
+
+impl Pending {
+    /// The snapshot's name and folder, relative to `root` (e.g. `mock-holder/cds-au/scenarios/REG-001`).
+    pub fn label(&self, root: &Path) -> String {
+        let stem = self.stored.with_extension("");
+        stem.strip_prefix(root)
+            .unwrap_or(&stem)
+            .display()
+            .to_string()
+    }
+
+    /// A unified diff from the stored payload to the pending one (the whole pending payload
+    /// when none is stored).
+    ///
+    /// # Errors
+    /// The pending file cannot be read.
+    pub fn diff(&self) -> anyhow::Result<String> {
+        use anyhow::Context as _;
+        let new = std::fs::read_to_string(&self.new)
+            .with_context(|| format!("cannot read {}", self.new.display()))?;
+        let old = std::fs::read_to_string(&self.stored).unwrap_or_default();
+        Ok(
+            similar::TextDiff::from_lines(stored_body(&old), stored_body(&new))
+                .unified_diff()
+                .header("stored", "received")
+                .to_string(),
+        )
+    }
+
+    /// Makes the pending payload the stored snapshot.
+    ///
+    /// # Errors
+    /// The file cannot be renamed.
+    pub fn accept(&self) -> anyhow::Result<()> {
+        use anyhow::Context as _;
+        std::fs::rename(&self.new, &self.stored)
+            .with_context(|| format!("cannot accept {}", self.new.display()))
+    }
+
+    /// Deletes the pending payload; the stored snapshot stays.
+    ///
+    /// # Errors
+    /// The file cannot be removed.
+    pub fn reject(&self) -> anyhow::Result<()> {
+        use anyhow::Context as _;
+        std::fs::remove_file(&self.new)
+            .with_context(|| format!("cannot remove {}", self.new.display()))
+    }
+}
+
+/// Every payload waiting for review under `root`, in path order.
+///
+/// # Errors
+/// A folder under `root` cannot be read (a missing `root` has nothing pending).
+pub fn pending(root: &Path) -> anyhow::Result<Vec<Pending>> {
+    use anyhow::Context as _;
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(dir) = folders.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        };
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("cannot read {}", dir.display()))?
+                .path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if let Some(stored) = path
+                .to_str()
+                .and_then(|p| p.strip_suffix(".snap.new"))
+                .map(|p| std::path::PathBuf::from(format!("{p}.snap")))
+            {
+                found.push(Pending { new: path, stored });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.new.cmp(&b.new));
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn exchange(method: &str, url: &str, status: u16, body: &str) -> Exchange {
+        Exchange {
+            method: method.into(),
+            url: url.into(),
+            request_headers: vec![("authorization".into(), "Bearer SECRET".into())],
+            request_body: Some("eyJa.eyJb.c".into()),
+            certificate: "recipient A".into(),
+            outcome: Outcome::Response {
+                status,
+                headers: vec![
+                    ("Content-Type".into(), "application/json".into()),
+                    ("Date".into(), "Tue, 01 Dec 2026 16:23:19 GMT".into()),
+                ],
+                body: body.into(),
+            },
+            elapsed_ms: 12.5,
+        }
+    }
+
+    const DISCOVERY: &str = "https://127.0.0.1:4433/.well-known/openid-configuration";
+
+    #[test]
+    fn a_scenario_document_pins_the_answers_not_what_was_sent() {
+        let exchanges = vec![
+            exchange(
+                "GET",
+                DISCOVERY,
+                200,
+                r#"{"issuer":"https://127.0.0.1:4433"}"#,
+            ),
+            exchange(
+                "POST",
+                "https://127.0.0.1:4433/register",
+                201,
+                r#"{"client_id":"c-17","client_id_issued_at":1760000000}"#,
+            ),
+            exchange("GET", "https://127.0.0.1:4433/register/c-17?x=1", 401, ""),
+            Exchange {
+                outcome: Outcome::Transport {
+                    failure: crate::http::TransportFailure::TlsRefused,
+                    message: "handshake failure at 2026-12-01T16:23:19Z".into(),
+                },
+                ..exchange("DELETE", "https://127.0.0.1:4433/register/c-17", 0, "")
+            },
+            exchange(
+                "PUT",
+                "https://127.0.0.1:4433/register/c-17",
+                502,
+                "<html>Bad gateway c-17 at 2026-12-01 16:23:19</html>",
+            ),
+        ];
+        let doc = exchanges_document(&exchanges, Some(DISCOVERY));
+        assert_eq!(
+            doc,
+            json!([
+                {"request": "GET /.well-known/openid-configuration", "certificate": "recipient A",
+                 "status": 200, "content-type": "application/json",
+                 "body": "[the discovery document: see DISC scenarios]"},
+                {"request": "POST /register", "certificate": "recipient A", "status": 201,
+                 "content-type": "application/json",
+                 "body": {"client_id": "[client_id]", "client_id_issued_at": "[timestamp]"}},
+                {"request": "GET /register/[client_id]?x=1", "certificate": "recipient A",
+                 "status": 401, "content-type": "application/json"},
+                {"request": "DELETE /register/[client_id]", "certificate": "recipient A",
+                 "response": "no response"},
+                {"request": "PUT /register/[client_id]", "certificate": "recipient A", "status": 502,
+                 "content-type": "application/json",
+                 "body": "<html>Bad gateway [client_id] at [time]</html>"}
+            ])
+        );
+        let text = doc.to_string();
+        assert!(!text.contains("SECRET") && !text.contains("eyJ"), "{text}");
+    }
+
+    #[test]
+    fn the_discovery_document_is_kept_where_it_is_the_subject() {
+        let body = r#"{"issuer":"https://127.0.0.1:4433","registration_endpoint":"https://127.0.0.1:4433/register"}"#;
+        let doc = exchanges_document(&[exchange("GET", DISCOVERY, 200, body)], Some(DISCOVERY));
+        assert_eq!(
+            doc[0]["body"]["registration_endpoint"],
+            "https://127.0.0.1:[port]/register"
+        );
+    }
+
+    #[test]
+    fn a_batch_of_one_request_is_put_in_a_stable_order() {
+        let url = "https://127.0.0.1:4433/register";
+        let won = exchange("POST", url, 201, r#"{"client_id":"a"}"#);
+        let lost = exchange("POST", url, 400, r#"{"error":"invalid_client_metadata"}"#);
+        let one = exchanges_document(&[won.clone(), lost.clone()], None);
+        let other = exchanges_document(&[lost, won], None);
+        assert_eq!(one, other);
+    }
+
+    #[test]
+    fn a_long_text_body_is_cut() {
+        let long = "x".repeat(TEXT_BODY_LIMIT + 50);
+        let doc = exchanges_document(&[exchange("GET", "https://h/p", 500, &long)], None);
+        let body = doc[0]["body"].as_str().expect("text");
+        assert!(body.ends_with("[…]") && body.len() < long.len(), "{body}");
+    }
 
     #[test]
     fn volatile_values_are_replaced() {
@@ -307,6 +632,10 @@ mod tests {
             let profile = profile.expect("entry").path();
             if profile.is_dir() {
                 seen += agree_in(&profile);
+                let scenarios = profile.join("scenarios");
+                if scenarios.is_dir() {
+                    seen += agree_in(&scenarios);
+                }
             }
         }
         assert!(

@@ -30,6 +30,9 @@ pub struct RunContext {
     /// Whether a changed or new payload goes through insta (which may write `.snap.new`) or is
     /// only compared with the stored snapshot.
     pub snapshots: SnapshotMode,
+    /// The same for each passed scenario's whole exchanges (see
+    /// [`crate::scenario::snapshot::exchanges_document`]).
+    pub scenario_snapshots: SnapshotMode,
     /// Snapshots this run recorded because none was stored yet (a first run's baseline).
     pub new_snapshots: std::sync::Mutex<Vec<PathBuf>>,
 }
@@ -79,6 +82,10 @@ pub struct DcrWorld {
     pub requests: HashMap<Recipient, PendingRequest>,
     /// Every exchange of the scenario, in order.
     pub exchanges: Vec<Exchange>,
+    /// Exchanges (index ranges of `exchanges`) left out of the scenario's snapshot: attempts a
+    /// step made again because the machine was too slow (how many there are is the machine's,
+    /// not the holder's).
+    pub unpinned: Vec<std::ops::Range<usize>>,
     /// The exchanges of the last batch of simultaneous requests.
     pub batch: Vec<Exchange>,
     /// Each recipient's registration as the holder returned it (POST or the last PUT).
@@ -135,6 +142,7 @@ impl DcrWorld {
             ssas: HashMap::new(),
             requests: HashMap::new(),
             exchanges: Vec::new(),
+            unpinned: Vec::new(),
             batch: Vec::new(),
             registrations: HashMap::new(),
             tokens: HashMap::new(),

@@ -155,6 +155,8 @@ async fn execute(spec: &RunSpec, dir: &Path, features: &Path) -> anyhow::Result<
         } else {
             SnapshotMode::Skip
         },
+        // A defect must be killed by its rules' checks, not by a payload that changed.
+        scenario_snapshots: SnapshotMode::Skip,
         ..RunOptions::new()
     };
     let outcome = runner::run(env, &options).await?;

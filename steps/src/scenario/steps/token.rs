@@ -331,6 +331,7 @@ step! {
         let given = env.shorten_token_lifetime(&client_id);
         let shortened = given.is_some();
         for attempt in 1..=EXPIRY_ATTEMPTS {
+            let attempt_started = w.exchanges.len();
             if shortened || !w.tokens.contains_key(&r) {
                 w.tokens.remove(&r);
                 obtain(w, r, "cdr:registration").await?;
@@ -374,6 +375,8 @@ step! {
                     last,
                 ));
             }
+            // The attempt's exchanges stay in the reports, not in the scenario's snapshot.
+            w.unpinned.push(attempt_started..w.exchanges.len());
         }
         bail!("no token could be checked within its lifetime in {EXPIRY_ATTEMPTS} attempts")
     }
