@@ -443,3 +443,40 @@ fn ssa_mutations_made_from_an_issued_ssa_catch_a_holder_that_skips_the_ssa_signa
         );
     }
 }
+
+/// A wait for a token to expire (the sandbox's tokens live 8 s) is counted down in the plain
+/// progress lines (doctor's own account of the wait is `doctor_says_how_long_the_expiry_checks_wait`).
+#[test]
+fn a_token_expiry_wait_is_counted_down() {
+    let sandbox = Sandbox::start("target-countdown");
+    let target = sandbox.sandbox_target();
+    let reports = sandbox.dir.join("countdown-reports");
+    let out = sandbox.suite(&[
+        "run",
+        "--target",
+        target.to_str().expect("path"),
+        "--report-dir",
+        reports.to_str().expect("path"),
+        "--snapshots",
+        sandbox.dir.join("snapshots").to_str().expect("path"),
+        "--progress",
+        "lines",
+        "--rule",
+        "DCR-REQ-089",
+    ]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let line = all
+        .lines()
+        .find(|l| {
+            l.starts_with("waiting ") && l.ends_with(" s for recipient A's access token to expire")
+        })
+        .unwrap_or_else(|| panic!("no countdown line:\n{all}"));
+    let seconds: u64 = line
+        .trim_start_matches("waiting ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no seconds in {line:?}"));
+    assert!((5..=10).contains(&seconds), "{line}");
+}

@@ -10,16 +10,23 @@
 //!   far: 0)`.
 //! * `off`: cucumber's transcript only.
 //!
+//! While a step waits for a token to expire, `bar` counts the wait down in its message and
+//! `lines` prints a line when a wait of 5 s or more begins and every 30 s while it lasts.
+//!
 //! Everything printed goes through `scrub` first, like every report.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, Step};
 use cucumber::{Event, World, cli, gherkin, parser, writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::redact::scrub;
+use crate::scenario::waits::{self, LineCountdown, Waits};
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -76,12 +83,53 @@ pub struct Progress {
     failed: usize,
     warnings: usize,
     running: HashMap<String, Running>,
+    /// The bar's message without the countdown (the ticker adds it).
+    counts: Arc<Mutex<String>>,
+    /// Stops the countdown's ticker thread.
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// How often the countdown is brought up to date.
+const TICK: Duration = Duration::from_millis(250);
+
+/// The countdown's ticker: every [`TICK`], the bar's message (counts and waits) or, without a
+/// bar, the countdown lines on stdout; until `stop`.
+fn tick(bar: Option<ProgressBar>, counts: Arc<Mutex<String>>, waits: Waits, stop: Arc<AtomicBool>) {
+    let mut lines = LineCountdown::default();
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(TICK);
+        let now = Instant::now();
+        let current = waits.current();
+        match &bar {
+            Some(bar) if bar.is_finished() => return,
+            Some(bar) => {
+                let counts = counts.lock().map(|c| c.clone()).unwrap_or_default();
+                bar.set_message(match waits::summary(&current, now) {
+                    Some(w) => format!("{counts}  {w}"),
+                    None => counts,
+                });
+            }
+            None => {
+                for line in lines.lines(&current, now) {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+        }
+    }
 }
 
 impl Progress {
     /// A progress writer for `mode` (resolved here); `strict` decides whether a SHOULD/REC
     /// failure counts as a failure or a warning.
-    pub fn new(mode: ProgressMode, strict: bool) -> Self {
+    /// `waits` are counted down (see the module docs).
+    pub fn new(mode: ProgressMode, strict: bool, waits: Waits) -> Self {
         let mode = mode.resolve();
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -96,6 +144,14 @@ impl Progress {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
+        let counts = Arc::new(Mutex::new("failed: 0  warnings: 0".to_string()));
+        let stop = Arc::new(AtomicBool::new(false));
+        if mode != ProgressMode::Off {
+            let (bar, counts, stop) = (bar.clone(), counts.clone(), stop.clone());
+            let _ = std::thread::Builder::new()
+                .name("progress countdown".into())
+                .spawn(move || tick(bar, counts, waits, stop));
+        }
         Self {
             mode,
             strict,
@@ -105,6 +161,8 @@ impl Progress {
             failed: 0,
             warnings: 0,
             running: HashMap::new(),
+            counts,
+            stop,
         }
     }
 
@@ -165,11 +223,19 @@ impl Progress {
                     ));
                 }
             }
-            Scenario::Hook(kind, event::Hook::Failed(..)) => {
+            Scenario::Hook(kind, event::Hook::Failed(_, info)) => {
                 if let Some(r) = self.running.get_mut(&key)
                     && r.failed_step.is_none()
                 {
-                    r.failed_step = Some((format!("{kind:?} hook"), "the hook panicked".into()));
+                    let message = info
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| info.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "the hook panicked".into());
+                    r.failed_step = Some((
+                        format!("{kind:?} hook"),
+                        crate::run::results::message(&message),
+                    ));
                 }
             }
             Scenario::Finished => {
@@ -192,10 +258,12 @@ impl Progress {
                 match &self.bar {
                     Some(bar) => {
                         bar.inc(1);
-                        bar.set_message(format!(
-                            "failed: {}  warnings: {}",
-                            self.failed, self.warnings
-                        ));
+                        let counts =
+                            format!("failed: {}  warnings: {}", self.failed, self.warnings);
+                        bar.set_message(counts.clone());
+                        if let Ok(mut c) = self.counts.lock() {
+                            *c = counts;
+                        }
                         if let Some((step, message)) = &done.failed_step {
                             let indented: String =
                                 message.lines().map(|l| format!("      {l}\n")).collect();
@@ -248,6 +316,7 @@ impl<W: World> writer::Writer<W> for Progress {
                 ),
             ) => self.on_scenario(feature, Some(rule), sc, event),
             Cucumber::Finished => {
+                self.stop.store(true, Ordering::Relaxed);
                 if let Some(bar) = &self.bar {
                     bar.finish_and_clear();
                 }

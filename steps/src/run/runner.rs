@@ -273,6 +273,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         only: opts.only.clone(),
         features_dir: opts.features.clone(),
     };
+    let waits = crate::scenario::waits::Waits::default();
     let context = Arc::new(RunContext {
         env: env.clone(),
         catalogue: catalogue.clone(),
@@ -280,6 +281,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         snapshot_dir,
         snapshots: opts.snapshots,
         scenario_snapshots: opts.scenario_snapshots,
+        waits: waits.clone(),
         new_snapshots: std::sync::Mutex::new(Vec::new()),
     });
 
@@ -319,7 +321,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
                 .tee::<DcrWorld, _>(writer::Json::for_tee(json))
                 .tee::<DcrWorld, _>(collector.discard_stats_writes().discard_arbitrary_writes())
                 .tee::<DcrWorld, _>(
-                    Progress::new(progress, opts.strict)
+                    Progress::new(progress, opts.strict, waits)
                         .discard_stats_writes()
                         .discard_arbitrary_writes(),
                 )

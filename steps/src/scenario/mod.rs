@@ -6,12 +6,14 @@
 //! * [`needs`]: what a step needs from the environment, declared where the step is defined,
 //!   and the needs of a whole scenario;
 //! * `steps`: step definitions, one module per domain concept;
-//! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted.
+//! * [`snapshot`]: insta snapshots of payloads with run-specific values redacted;
+//! * [`waits`]: waits in progress (a token's expiry), for the console's countdown.
 
 pub mod needs;
 pub mod params;
 pub mod snapshot;
 mod steps;
+pub mod waits;
 pub mod world;
 
 pub use steps::cleanup::cleanup as clean_up;

@@ -33,6 +33,8 @@ pub struct RunContext {
     /// The same for each passed scenario's whole exchanges (see
     /// [`crate::scenario::snapshot::exchanges_document`]).
     pub scenario_snapshots: SnapshotMode,
+    /// Waits in progress (token expiries), which the console counts down.
+    pub waits: crate::scenario::waits::Waits,
     /// Snapshots this run recorded because none was stored yet (a first run's baseline).
     pub new_snapshots: std::sync::Mutex<Vec<PathBuf>>,
 }

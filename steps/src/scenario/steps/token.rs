@@ -364,6 +364,10 @@ step! {
             let last = w.last()?;
             if last.status() == Some(200) {
                 let deadline = token.obtained + lifetime + env.token_expiry_margin;
+                let _wait = w
+                    .ctx
+                    .waits
+                    .begin(format!("recipient {r}'s access token to expire"), deadline);
                 tokio::time::sleep_until(deadline.into()).await;
                 return Ok(());
             }
