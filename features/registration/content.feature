@@ -37,6 +37,13 @@ Feature: The registration request body is a JWT sent as application/jwt
         | not base64url       | !!!.???.***                           |
         | JSON instead of JWT | {"software_statement":"x"}            |
 
+    # RFC 7591 §3.1 also allows an unsigned JSON request; the CDS takes only a signed JWT, so
+    # the same claims (a valid SSA among them) as plain JSON are refused.
+    @id:REG-013 @DCR-REQ-010 @MUST
+    Scenario: A registration sent as unsigned JSON claims is refused
+      When recipient A posts its registration claims unsigned, as JSON
+      Then the outcome is one that DCR-REQ-010 accepts
+
     @id:REG-012 @DCR-REQ-010 @REC
     Scenario: A 1 MiB registration body is refused, and the holder keeps serving
       When recipient A posts a registration body of 1024 KiB

@@ -35,11 +35,50 @@ Feature: Registration management tokens come from client_credentials with privat
         | lacks | exp              |
         | has   | expired          |
         | is    | wrongly-signed   |
+        | names | another-subject  |
+        | lacks | iss              |
+        | lacks | sub              |
+        | lacks | aud              |
+        | lacks | jti              |
+        | has   | a-future-nbf     |
+        | is    | unsigned         |
+        | is    | hs256-signed-with-the-public-key |
+
+    # A lenient matcher (prefix, suffix, case, trailing slash, dot segments) takes these for the
+    # client_id or the token endpoint. RFC 7519 §2 compares StringOrURI values as case-sensitive
+    # strings without canonicalisation, and iss and sub MUST be the client_id (CDS-CA); the
+    # client_id near misses change both, as a client claiming another identity would.
+    @id:TOK-007 @DCR-REQ-069 @MUST
+    Scenario Outline: A client assertion that <verb> <what> is refused as a near miss
+      When recipient A requests an access token with a client assertion that <verb> <what>
+      Then the outcome is one that DCR-REQ-069 accepts
+
+      Examples:
+        | verb  | what                                       |
+        | names | a-client-id-with-a-suffix                  |
+        | names | a-prefix-of-the-client-id                  |
+        | names | the-token-endpoint-with-a-trailing-slash   |
+        | names | the-token-endpoint-with-a-suffix           |
+        | names | a-prefix-of-the-token-endpoint             |
+        | names | the-token-endpoint-in-upper-case           |
+        | names | the-token-endpoint-with-a-dot-segment      |
 
     @id:TOK-003 @DCR-REQ-069 @MUST
     Scenario: A client assertion addressed to the issuer is accepted
       When recipient A requests an access token with a client assertion that names the-issuer
       Then the response status is 200
+
+    # The other side of each time boundary: an nbf already passed and an exp close ahead are
+    # valid (RFC 7519 §4.1.4, §4.1.5; RFC 7523 §3 lets the client send nbf).
+    @id:TOK-008 @DCR-REQ-069 @MUST
+    Scenario Outline: A client assertion that <verb> <what> is accepted
+      When recipient A requests an access token with a client assertion that <verb> <what>
+      Then the response status is 200
+
+      Examples:
+        | verb    | what          |
+        | has     | a-past-nbf    |
+        | expires | in-30-seconds |
 
     @id:TOK-004 @DCR-REQ-069 @MUST
     Scenario: A client assertion cannot be used twice

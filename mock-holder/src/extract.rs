@@ -76,7 +76,8 @@ impl FromRequest<AppState> for JwtBody {
     type Rejection = OAuthError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let expected = if state.defect(Defect::IgnoreContentType) {
+        let json_too = state.defect(Defect::AcceptJsonRegistration);
+        let expected = if state.defect(Defect::IgnoreContentType) || json_too {
             None
         } else {
             Some("application/jwt")
@@ -84,8 +85,24 @@ impl FromRequest<AppState> for JwtBody {
         let body = read_body(req, state, expected)
             .await
             .map_err(|e| state.policy().dialect.adapt(e))?;
-        text(body).map(JwtBody)
+        let body = text(body)?;
+        if json_too && body.trim_start().starts_with('{') {
+            return Ok(JwtBody(as_unsecured_jws(&body)));
+        }
+        Ok(JwtBody(body))
     }
+}
+
+/// Defect `accept-json-registration`: a plain JSON request (RFC 7591 §3.1's unsigned form)
+/// taken as an unsecured JWS of those claims, which the defect lets through unverified.
+fn as_unsecured_jws(json: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
+        URL_SAFE_NO_PAD.encode(json.trim())
+    )
 }
 
 /// A form-encoded body (`application/x-www-form-urlencoded`, the token endpoint's), as name →

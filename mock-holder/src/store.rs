@@ -214,6 +214,24 @@ impl Store {
             .transpose()
     }
 
+    /// A registration whose client_id starts with `text` or that `text` starts with (the
+    /// lenient lookup of defect `assertion-client-prefix-match`).
+    ///
+    /// # Errors
+    /// Fails on database errors or corrupt rows.
+    pub(crate) fn client_by_prefix(&self, text: &str) -> anyhow::Result<Option<StoredClient>> {
+        let row = self.with(|c| {
+            c.prepare_cached(
+                "SELECT client_id, software_id, issued_at, metadata FROM clients \
+                 WHERE substr(client_id, 1, length(?1)) = ?1 OR substr(?1, 1, length(client_id)) = client_id \
+                 ORDER BY client_id LIMIT 1",
+            )?
+            .query_row(params![text], |r| ClientRow::from_columns(r, 0))
+            .optional()
+        })?;
+        row.map(ClientRow::parse).transpose()
+    }
+
     /// The registration with `client_id`, if any, with its metadata as stored (unparsed).
     ///
     /// # Errors

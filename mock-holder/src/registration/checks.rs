@@ -56,7 +56,8 @@ pub(super) async fn request_signature(
     jwks_uri: Option<&str>,
 ) -> Result<Map<String, Value>, SignatureFailure> {
     let what = "registration request";
-    let unsigned = state.defect(Defect::AcceptAlgNoneRequest)
+    let unsigned = (state.defect(Defect::AcceptAlgNoneRequest)
+        || state.defect(Defect::AcceptJsonRegistration))
         && header.get("alg").and_then(Value::as_str) == Some("none");
     if unsigned || state.defect(Defect::SkipRequestSignature) {
         if !unsigned {

@@ -96,7 +96,15 @@ async fn replace(
         client: registered,
         bearer,
     } = managed;
-    let valid = registration::validate(&state, &body, Operation::Update).await?;
+    let valid = match registration::validate(&state, &body, Operation::Update).await {
+        Ok(valid) => valid,
+        Err(refusal) => {
+            if state.defect(Defect::PutAppliesRefusedUpdate) {
+                apply_unverified(&state, &registered, &body).await?;
+            }
+            return Err(refusal);
+        }
+    };
     if state.defect(Defect::PutRefusedAsDuplicate) {
         return Err(registration::duplicate(&state, &valid.software_id));
     }
@@ -135,6 +143,30 @@ async fn replace(
         StatusCode::OK
     };
     Ok((status, answer(&state, metadata, bearer.as_deref())))
+}
+
+/// Defect `put-applies-refused-update`: the members of a refused PUT's (unverified) claims that
+/// the registration has are stored before the refusal is answered.
+async fn apply_unverified(
+    state: &AppState,
+    registered: &crate::store::ClientRow,
+    body: &str,
+) -> Result<(), OAuthError> {
+    let Some((_, claims)) = crate::jose::split_jws(body.trim()) else {
+        return Ok(());
+    };
+    let Ok(mut metadata) = serde_json::from_str::<Map<String, Value>>(&registered.metadata_json)
+    else {
+        return Ok(());
+    };
+    for (name, value) in claims {
+        if metadata.contains_key(&name) && name != "client_id" {
+            metadata.insert(name, value);
+        }
+    }
+    let (store_state, id) = (state.clone(), registered.client_id.clone());
+    blocking(move || Ok(store_state.store().update_client(&id, &metadata)?)).await?;
+    Ok(())
 }
 
 async fn remove(

@@ -80,6 +80,7 @@ async fn register(
     let valid = registration::validate(&state, &body, Operation::Create).await?;
     let client_id = match requested_client_id(&state, &body) {
         Some(id) => id,
+        None if state.defect(Defect::ClientIdFromSoftwareId) => valid.software_id.clone(),
         None => uuid::Uuid::new_v4().to_string(),
     };
     let issued_at = if state.defect(Defect::ClientIdIssuedAtInMs) {

@@ -178,15 +178,29 @@ async fn token(
 async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient, OAuthError> {
     let (header, unverified) = split_jws(assertion.trim())
         .ok_or_else(|| client_error("The client_assertion is not a compact JWS"))?;
-    let (alg, kid) = header_alg_and_kid(&header, "client_assertion").map_err(client_error)?;
     let iss = str_claim(&unverified, "iss")
         .ok_or_else(|| client_error("The client_assertion has no iss"))?
         .to_string();
     let lookup = state.clone();
     let id = iss.clone();
-    let client = blocking(move || Ok(lookup.store().client(&id)?))
-        .await?
-        .ok_or_else(|| client_error("The client is unknown"))?;
+    let prefix_match = state.defect(Defect::AssertionClientPrefixMatch);
+    let client = blocking(move || {
+        let store = lookup.store();
+        Ok(match store.client(&id)? {
+            None if prefix_match => store.client_by_prefix(&id)?,
+            found => found,
+        })
+    })
+    .await?
+    .ok_or_else(|| client_error("The client is unknown"))?;
+    if state.defect(Defect::AcceptUnsignedAssertion)
+        && header.get("alg").and_then(Value::as_str) == Some("none")
+    {
+        let clock = state.clock();
+        check_claims(state, clock, &unverified, &iss)?;
+        return Ok(client);
+    }
+    let (alg, kid) = header_alg_and_kid(&header, "client_assertion").map_err(client_error)?;
     // OIDC Core §9 / RFC 7591: the client signs with the algorithm it registered (a flavour
     // where it is optional names the algorithms of a client that registered none).
     let registered_alg = client
@@ -221,9 +235,12 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .map_err(|e| client_error(format!("The client_assertion signature is not valid: {e}")))?;
     let clock = state.clock();
     let exp = check_claims(state, clock, &claims, &iss)?;
-    let jti = str_claim(&claims, "jti")
-        .ok_or_else(|| client_error("The client_assertion has no jti"))?
-        .to_string();
+    let Some(jti) = str_claim(&claims, "jti").map(str::to_string) else {
+        if state.defect(Defect::AssertionJtiOptional) {
+            return Ok(client);
+        }
+        return Err(client_error("The client_assertion has no jti"));
+    };
     let recorder = state.clone();
     let fresh = blocking(move || {
         Ok(recorder.store().record_jti(
@@ -252,18 +269,25 @@ fn check_claims(
     if str_claim(claims, "iss") != Some(iss) {
         return Err(client_error("The client_assertion iss changed"));
     }
-    if str_claim(claims, "sub") != Some(iss) {
+    if str_claim(claims, "sub") != Some(iss) && !state.defect(Defect::AssertionSubUnchecked) {
         return Err(client_error(
             "The client_assertion sub must equal its iss (the client_id)",
         ));
     }
     let urls = &state.urls();
     let accepted = [urls.issuer.as_str(), urls.token_endpoint.as_str()];
+    let matches = |a: &str| {
+        accepted.contains(&a)
+            || (state.defect(Defect::AssertionAudNormalised)
+                && accepted.iter().any(|u| loosely(u) == loosely(a)))
+            || (state.defect(Defect::AssertionAudPrefixMatch)
+                && accepted
+                    .iter()
+                    .any(|u| u.starts_with(a) || a.starts_with(u)))
+    };
     let aud_ok = match claims.get("aud") {
-        Some(Value::String(a)) => accepted.contains(&a.as_str()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .any(|a| a.as_str().is_some_and(|a| accepted.contains(&a))),
+        Some(Value::String(a)) => matches(a),
+        Some(Value::Array(items)) => items.iter().any(|a| a.as_str().is_some_and(matches)),
         _ => false,
     };
     if !aud_ok && !state.defect(Defect::SkipAssertionAud) {
@@ -275,6 +299,11 @@ fn check_claims(
     let now = clock.now;
     let time = |name: &str| numeric_date(claims, name, SUBJECT).map_err(client_error);
     let exp = time("exp")?.ok_or_else(|| client_error("The client_assertion has no exp"))?;
+    if state.defect(Defect::MinimumAssertionLifetime) && exp < now + 60 {
+        return Err(client_error(
+            "The client_assertion must be valid for at least 60 seconds",
+        ));
+    }
     if clock.is_past(exp) {
         return Err(client_error(format!(
             "The client_assertion has expired (exp {exp}, now {now})"
@@ -290,14 +319,27 @@ fn check_claims(
             "The client_assertion was issued in the future (iat {iat}, now {now})"
         )));
     }
+    if state.defect(Defect::RefuseAnyNbf) && claims.contains_key("nbf") {
+        return Err(client_error("The client_assertion must not carry nbf"));
+    }
     if let Some(nbf) = time("nbf")?
         && clock.is_future(nbf)
+        && !state.defect(Defect::AssertionNbfIgnored)
     {
         return Err(client_error(format!(
             "The client_assertion is not valid yet (nbf {nbf}, now {now})"
         )));
     }
     Ok(exp)
+}
+
+/// A URL as a lenient matcher sees it (defect `assertion-aud-normalised`): lower case, no
+/// `.` segments, no trailing slash.
+fn loosely(url: &str) -> String {
+    url.to_ascii_lowercase()
+        .replace("/./", "/")
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// How the assertion is named in messages about its times.

@@ -185,39 +185,127 @@ impl FromStr for RuleId {
     }
 }
 
-/// What is wrong with a client assertion: `{assertion_flaw}`.
+/// How a client assertion differs from a valid one: `{assertion_flaw}`. Each changes one
+/// thing and keeps the rest valid (signed with the client's registered key and algorithm, a
+/// fresh `jti`, `exp` five minutes ahead), so that a refusal is for that one reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Parameter)]
 #[param(
-    regex = "names another-issuer|names another-audience|names the-issuer|lacks exp|has expired|is wrongly-signed",
+    regex = "(?:names|lacks|has|is|expires) [a-z0-9-]+",
     name = "assertion_flaw"
 )]
 pub enum AssertionFlaw {
-    /// `iss` is not the client.
+    /// `iss` is not the client (`sub` still is).
     WrongIss,
+    /// `iss` and `sub` (both the client, RFC 7523 §3) are the client_id with a suffix: a
+    /// lookup that accepts what starts with a client_id finds the client.
+    IssWithSuffix,
+    /// `iss` and `sub` are the client_id without its last character: a lookup that accepts a
+    /// prefix finds the client.
+    IssPrefix,
+    /// `sub` is not the client (`iss` still is).
+    WrongSub,
     /// `aud` is neither the token endpoint nor the issuer.
     WrongAud,
+    /// `aud` is the token endpoint URL with a trailing slash.
+    AudTrailingSlash,
+    /// `aud` is the token endpoint URL with more after it.
+    AudWithSuffix,
+    /// `aud` is the token endpoint URL without its last character.
+    AudPrefix,
+    /// `aud` is the token endpoint URL with its path in upper case.
+    AudUpperCasePath,
+    /// `aud` is the token endpoint URL with a `.` segment (`/./token`).
+    AudDotSegment,
     /// `aud` is the holder's issuer (allowed).
     AudIssuer,
+    /// No `iss`.
+    NoIss,
+    /// No `sub`.
+    NoSub,
+    /// No `aud`.
+    NoAud,
+    /// No `jti`.
+    NoJti,
     /// No `exp`.
     NoExp,
-    /// `exp` in the past.
+    /// `exp` in the past (beyond any sane clock skew).
     Expired,
+    /// `nbf` in the future (beyond any sane clock skew).
+    NotYetValid,
+    /// `nbf` a little in the past (allowed).
+    PastNbf,
+    /// `exp` 30 seconds ahead (allowed: a short-lived assertion).
+    ShortLived,
     /// Signed with a key the client did not register.
     WrongKey,
+    /// `alg: none`, no signature.
+    Unsigned,
+    /// HS256 with the client's public key as the MAC secret (algorithm confusion).
+    Hs256WithPublicKey,
 }
+
+/// The phrase of each [`AssertionFlaw`] in feature files.
+const ASSERTION_FLAWS: &[(&str, AssertionFlaw)] = &[
+    ("names another-issuer", AssertionFlaw::WrongIss),
+    (
+        "names a-client-id-with-a-suffix",
+        AssertionFlaw::IssWithSuffix,
+    ),
+    ("names a-prefix-of-the-client-id", AssertionFlaw::IssPrefix),
+    ("names another-subject", AssertionFlaw::WrongSub),
+    ("names another-audience", AssertionFlaw::WrongAud),
+    (
+        "names the-token-endpoint-with-a-trailing-slash",
+        AssertionFlaw::AudTrailingSlash,
+    ),
+    (
+        "names the-token-endpoint-with-a-suffix",
+        AssertionFlaw::AudWithSuffix,
+    ),
+    (
+        "names a-prefix-of-the-token-endpoint",
+        AssertionFlaw::AudPrefix,
+    ),
+    (
+        "names the-token-endpoint-in-upper-case",
+        AssertionFlaw::AudUpperCasePath,
+    ),
+    (
+        "names the-token-endpoint-with-a-dot-segment",
+        AssertionFlaw::AudDotSegment,
+    ),
+    ("names the-issuer", AssertionFlaw::AudIssuer),
+    ("lacks iss", AssertionFlaw::NoIss),
+    ("lacks sub", AssertionFlaw::NoSub),
+    ("lacks aud", AssertionFlaw::NoAud),
+    ("lacks jti", AssertionFlaw::NoJti),
+    ("lacks exp", AssertionFlaw::NoExp),
+    ("has expired", AssertionFlaw::Expired),
+    ("has a-future-nbf", AssertionFlaw::NotYetValid),
+    ("has a-past-nbf", AssertionFlaw::PastNbf),
+    ("expires in-30-seconds", AssertionFlaw::ShortLived),
+    ("is wrongly-signed", AssertionFlaw::WrongKey),
+    ("is unsigned", AssertionFlaw::Unsigned),
+    (
+        "is hs256-signed-with-the-public-key",
+        AssertionFlaw::Hs256WithPublicKey,
+    ),
+];
 
 impl FromStr for AssertionFlaw {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "names another-issuer" => AssertionFlaw::WrongIss,
-            "names another-audience" => AssertionFlaw::WrongAud,
-            "names the-issuer" => AssertionFlaw::AudIssuer,
-            "lacks exp" => AssertionFlaw::NoExp,
-            "has expired" => AssertionFlaw::Expired,
-            "is wrongly-signed" => AssertionFlaw::WrongKey,
-            other => return Err(format!("unknown client assertion flaw {other:?}")),
-        })
+        ASSERTION_FLAWS
+            .iter()
+            .find(|(phrase, _)| *phrase == s)
+            .map(|(_, flaw)| *flaw)
+            .ok_or_else(|| {
+                let known: Vec<&str> = ASSERTION_FLAWS.iter().map(|(p, _)| *p).collect();
+                format!(
+                    "unknown client assertion flaw {s:?}; known: {}",
+                    known.join(", ")
+                )
+            })
     }
 }
 

@@ -94,6 +94,8 @@ pub struct DcrWorld {
     pub registrations: HashMap<Recipient, Map<String, Value>>,
     /// Each recipient's current access token.
     pub tokens: HashMap<Recipient, Token>,
+    /// The client_id of each recipient's registration deleted before it registered again.
+    pub deleted_client_ids: HashMap<Recipient, String>,
     /// The names of the mutations applied in this scenario (an SSA's or a request's), so that
     /// a profile's per-input outcomes can be found.
     pub mutations: Vec<String>,
@@ -145,6 +147,7 @@ impl DcrWorld {
             requests: HashMap::new(),
             exchanges: Vec::new(),
             unpinned: Vec::new(),
+            deleted_client_ids: HashMap::new(),
             batch: Vec::new(),
             registrations: HashMap::new(),
             tokens: HashMap::new(),

@@ -30,6 +30,20 @@ async fn manage(
     certificate: Certificate,
     body: Option<String>,
 ) -> anyhow::Result<()> {
+    let body = body.map(|b| (b, None));
+    manage_typed(w, method, caller, client_of, bearer, certificate, body).await
+}
+
+/// [`manage`] with the body's `Content-Type` given (`None`: the profile's).
+async fn manage_typed(
+    w: &mut DcrWorld,
+    method: reqwest::Method,
+    caller: Recipient,
+    client_of: Option<Recipient>,
+    bearer: Bearer,
+    certificate: Certificate,
+    body: Option<(String, Option<&str>)>,
+) -> anyhow::Result<()> {
     let endpoint = w.registration_endpoint().await?;
     let client_id = match client_of {
         Some(owner) => w.client_id(owner)?,
@@ -51,8 +65,10 @@ async fn manage(
     if let Some(token) = token {
         request = request.header("Authorization", format!("Bearer {token}"));
     }
-    if let Some(body) = body {
-        let content_type = w.registration_content_type().to_string();
+    if let Some((body, content_type)) = body {
+        let content_type = content_type
+            .map(str::to_string)
+            .unwrap_or_else(|| w.registration_content_type().to_string());
         request = request.header("Content-Type", content_type).body(body);
     }
     w.send(certificate, request).await?;
@@ -216,6 +232,22 @@ step! {
     async fn put_mutated(w: &mut DcrWorld, r: Recipient, m: RequestMutation) -> anyhow::Result<()> {
         registration::sign_with_mutation(w, r, m.0).await?;
         put(w, r, r, Bearer::Own, r.into()).await
+    }
+}
+
+step! {
+    needs [];
+    /// The claims of a fresh, valid update as a plain JSON object (RFC 7591's unsigned form),
+    /// sent as `application/json`: everything but the signature is what a valid PUT carries.
+    #[when(expr = "recipient {recipient} updates its registration with its claims unsigned, as JSON")]
+    async fn put_unsigned_json(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        registration::sign_valid(w, r).await?;
+        let body = serde_json::to_string(&w.requests[&r].claims)?;
+        if let Some(request) = w.requests.get_mut(&r) {
+            request.jwt.clear();
+        }
+        let body = Some((body, Some("application/json")));
+        manage_typed(w, reqwest::Method::PUT, r, Some(r), Bearer::Own, r.into(), body).await
     }
 }
 
@@ -416,6 +448,52 @@ step! {
         registration::mint(w, r).await?;
         registration::sign_valid(w, r).await?;
         registration::post_request(w, r, r.into()).await
+    }
+}
+
+step! {
+    needs [Need::Isolation];
+    /// Registers again after a DELETE and holds the new registration in place of the deleted
+    /// one, keeping the access token obtained before the DELETE (and the deleted client_id, for
+    /// comparison).
+    #[when(
+        expr = "recipient {recipient} registers again with the same software product, keeping the token it held"
+    )]
+    async fn register_again_keeping_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let deleted = w.client_id(r)?;
+        registration::mint(w, r).await?;
+        registration::sign_valid(w, r).await?;
+        registration::post_request(w, r, r.into()).await?;
+        let last = w.last()?;
+        match (last.status(), last.json()) {
+            (Some(201), Some(Value::Object(registration))) => {
+                w.registrations.insert(r, registration);
+                w.deleted_client_ids.insert(r, deleted);
+                Ok(())
+            }
+            _ => Err(fail(
+                "HTTP 201 with a registration: the software product registers again after DELETE (DCR-REQ-059), as this scenario needs",
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
+    #[then(expr = "recipient {recipient}'s new client_id differs from the deleted one")]
+    fn new_client_id_differs(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let deleted = w
+            .deleted_client_ids
+            .get(&r)
+            .with_context(|| format!("recipient {r} did not register again after a DELETE"))?;
+        if &w.client_id(r)? == deleted {
+            return Err(fail(
+                "a client_id other than the deleted registration's (RFC 7592 §2.3: a deleted client_id becomes invalid)",
+                w.last()?,
+            ));
+        }
+        Ok(())
     }
 }
 

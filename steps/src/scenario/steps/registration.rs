@@ -435,6 +435,25 @@ step! {
 
 step! {
     needs [Need::Isolation];
+    /// The claims of the prepared request as a plain JSON object (RFC 7591's unsigned form),
+    /// sent as `application/json`: everything but the signature is what a valid POST carries.
+    #[when(expr = "recipient {recipient} posts its registration claims unsigned, as JSON")]
+    async fn post_unsigned_json(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let Some(request) = w.requests.get(&r).cloned() else {
+            bail!("recipient {r} has not prepared a registration request");
+        };
+        let endpoint = w.registration_endpoint().await?;
+        let http = w
+            .registration_call(reqwest::Method::POST, endpoint)
+            .replace_header("Content-Type", "application/json")
+            .body(serde_json::to_string(&request.claims)?);
+        w.send(r, http).await?;
+        Ok(())
+    }
+}
+
+step! {
+    needs [Need::Isolation];
     #[when(expr = "recipient {recipient} posts {string} as the registration request")]
     async fn post_raw(w: &mut DcrWorld, r: Recipient, body: String) -> anyhow::Result<()> {
         post_body(w, r, body).await

@@ -16,22 +16,12 @@ use crate::scenario::world::{DcrWorld, Token};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-/// How a client assertion deviates from a valid one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Assertion {
-    Valid,
-    AudIssuer,
-    WrongIss,
-    WrongAud,
-    NoExp,
-    Expired,
-    WrongKey,
-}
-
+/// A client assertion of recipient `r` with `jti`: valid, or with one `flaw` (see
+/// [`AssertionFlaw`]: everything else stays valid).
 async fn assertion(
     w: &mut DcrWorld,
     r: Recipient,
-    kind: Assertion,
+    flaw: Option<AssertionFlaw>,
     jti: &str,
 ) -> anyhow::Result<String> {
     let client_id = w.client_id(r)?;
@@ -40,33 +30,119 @@ async fn assertion(
     let now = dcr_vectors::time::now();
     let mut claims = jose::client_assertion_claims(&client_id, &token_endpoint, now);
     claims.insert("jti".into(), jti.into());
-    match kind {
-        Assertion::Valid | Assertion::WrongKey => {}
-        Assertion::AudIssuer => {
-            claims.insert("aud".into(), issuer.into());
+    let mut set = |name: &str, value: Value| {
+        claims.insert(name.into(), value);
+    };
+    match flaw {
+        None | Some(AssertionFlaw::WrongKey | AssertionFlaw::Unsigned) => {}
+        Some(AssertionFlaw::Hs256WithPublicKey) => {}
+        Some(AssertionFlaw::AudIssuer) => set("aud", issuer.into()),
+        Some(AssertionFlaw::WrongIss) => set("iss", "someone-else".into()),
+        Some(AssertionFlaw::IssWithSuffix) => {
+            set("iss", format!("{client_id}x").into());
+            set("sub", format!("{client_id}x").into());
         }
-        Assertion::WrongIss => {
-            claims.insert("iss".into(), "someone-else".into());
+        Some(AssertionFlaw::IssPrefix) => {
+            set("iss", without_last_char(&client_id).into());
+            set("sub", without_last_char(&client_id).into());
         }
-        Assertion::WrongAud => {
-            claims.insert("aud".into(), "https://another-holder.example/token".into());
+        Some(AssertionFlaw::WrongSub) => set("sub", "someone-else".into()),
+        Some(AssertionFlaw::WrongAud) => set("aud", "https://another-holder.example/token".into()),
+        Some(AssertionFlaw::AudTrailingSlash) => set("aud", format!("{token_endpoint}/").into()),
+        Some(AssertionFlaw::AudWithSuffix) => set("aud", format!("{token_endpoint}x").into()),
+        Some(AssertionFlaw::AudPrefix) => set("aud", without_last_char(&token_endpoint).into()),
+        Some(AssertionFlaw::AudUpperCasePath) => {
+            set(
+                "aud",
+                near_miss_url(&token_endpoint, NearMiss::UpperCasePath)?.into(),
+            );
         }
-        Assertion::NoExp => {
+        Some(AssertionFlaw::AudDotSegment) => {
+            set(
+                "aud",
+                near_miss_url(&token_endpoint, NearMiss::DotSegment)?.into(),
+            );
+        }
+        Some(AssertionFlaw::NoIss) => {
+            claims.remove("iss");
+        }
+        Some(AssertionFlaw::NoSub) => {
+            claims.remove("sub");
+        }
+        Some(AssertionFlaw::NoAud) => {
+            claims.remove("aud");
+        }
+        Some(AssertionFlaw::NoJti) => {
+            claims.remove("jti");
+        }
+        Some(AssertionFlaw::NoExp) => {
             claims.remove("exp");
         }
-        Assertion::Expired => {
-            claims.insert("iat".into(), (now - 3600).into());
-            claims.insert("exp".into(), (now - 3000).into());
+        Some(AssertionFlaw::Expired) => {
+            set("iat", (now - 3600).into());
+            set("exp", (now - 3000).into());
         }
+        Some(AssertionFlaw::NotYetValid) => set("nbf", (now + 3000).into()),
+        Some(AssertionFlaw::PastNbf) => set("nbf", (now - 30).into()),
+        Some(AssertionFlaw::ShortLived) => set("exp", (now + 30).into()),
     }
     let env = w.ctx.env.clone();
     let identity = env.recipient(r.name())?;
-    let key = if kind == Assertion::WrongKey {
-        &identity.impostor
-    } else {
-        &identity.key
+    match flaw {
+        Some(AssertionFlaw::WrongKey) => jose::sign_claims(&claims, &identity.impostor),
+        Some(AssertionFlaw::Unsigned) => jose::unsecured(&claims, Some(identity.key.kid())),
+        Some(AssertionFlaw::Hs256WithPublicKey) => {
+            jose::hs256(&claims, &identity.key.public_pem()?, identity.key.kid())
+        }
+        _ => jose::sign_claims(&claims, &identity.key),
+    }
+}
+
+/// `text` without its last character.
+fn without_last_char(text: &str) -> &str {
+    text.char_indices().last().map_or(text, |(i, _)| &text[..i])
+}
+
+/// A URL that a lenient matcher takes for another but that differs from it as a string (RFC 7519
+/// §2: StringOrURI values are compared as case-sensitive strings, without canonicalisation).
+#[derive(Debug, Clone, Copy)]
+enum NearMiss {
+    /// The path in upper case.
+    UpperCasePath,
+    /// A `.` segment before the last path segment.
+    DotSegment,
+}
+
+/// `url` made into the near-miss `how`.
+///
+/// # Errors
+/// The URL does not parse, or its path has nothing the near-miss can change (no letters for
+/// upper case), so that the result would equal the URL.
+fn near_miss_url(url: &str, how: NearMiss) -> anyhow::Result<String> {
+    // The path as written (a parsed URL would have its own normalisation).
+    let after_scheme = url
+        .find("://")
+        .map(|i| i + 3)
+        .with_context(|| format!("the token endpoint {url:?} is not an absolute URL"))?;
+    let start = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    let end = url[start..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let path = if start == end { "/" } else { &url[start..end] };
+    let new_path = match how {
+        NearMiss::UpperCasePath => path.to_uppercase(),
+        NearMiss::DotSegment => match path.rsplit_once('/') {
+            Some((head, last)) => format!("{head}/./{last}"),
+            None => format!("/.{path}"),
+        },
     };
-    jose::sign_claims(&claims, key)
+    let near = format!("{}{new_path}{}", &url[..start], &url[end..]);
+    if near == url {
+        bail!("the token endpoint {url:?} has no path the {how:?} near-miss can change");
+    }
+    Ok(near)
 }
 
 /// Posts recipient `r`'s token request with `assertion` and `scope`, presenting `certificate`.
@@ -186,7 +262,7 @@ step! {
 /// Obtains an access token for `scope` with a valid client assertion of recipient `r`.
 pub(crate) async fn obtain(w: &mut DcrWorld, r: Recipient, scope: &str) -> anyhow::Result<()> {
     let jti = uuid::Uuid::new_v4().to_string();
-    let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
+    let assertion = assertion(w, r, None, &jti).await?;
     token_request(w, r, r.into(), &assertion, scope).await
 }
 
@@ -225,16 +301,8 @@ step! {
         r: Recipient,
         flaw: AssertionFlaw,
     ) -> anyhow::Result<()> {
-        let kind = match flaw {
-            AssertionFlaw::WrongIss => Assertion::WrongIss,
-            AssertionFlaw::WrongAud => Assertion::WrongAud,
-            AssertionFlaw::AudIssuer => Assertion::AudIssuer,
-            AssertionFlaw::NoExp => Assertion::NoExp,
-            AssertionFlaw::Expired => Assertion::Expired,
-            AssertionFlaw::WrongKey => Assertion::WrongKey,
-        };
         let jti = uuid::Uuid::new_v4().to_string();
-        let assertion = assertion(w, r, kind, &jti).await?;
+        let assertion = assertion(w, r, Some(flaw), &jti).await?;
         let scope = w.registration_scope();
         token_request(w, r, r.into(), &assertion, &scope).await
     }
@@ -245,7 +313,7 @@ step! {
     #[when(expr = "recipient {recipient} requests two access tokens with the same client assertion")]
     async fn replay_assertion(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         let jti = uuid::Uuid::new_v4().to_string();
-        let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
+        let assertion = assertion(w, r, None, &jti).await?;
         let scope = w.registration_scope();
         token_request(w, r, r.into(), &assertion, &scope).await?;
         if w.last()?.status() != Some(200) {
@@ -268,7 +336,7 @@ step! {
         transport: Transport,
     ) -> anyhow::Result<()> {
         let jti = uuid::Uuid::new_v4().to_string();
-        let assertion = assertion(w, r, Assertion::Valid, &jti).await?;
+        let assertion = assertion(w, r, None, &jti).await?;
         let scope = w.registration_scope();
         token_request(w, r, transport.0, &assertion, &scope).await
     }
@@ -383,5 +451,31 @@ step! {
             w.unpinned.push(attempt_started..w.exchanges.len());
         }
         bail!("no token could be checked within its lifetime in {EXPIRY_ATTEMPTS} attempts")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_differ_from_the_url_only_where_they_say() {
+        let url = "https://127.0.0.1:8443/connect/token?x=1";
+        assert_eq!(
+            near_miss_url(url, NearMiss::UpperCasePath).expect("upper"),
+            "https://127.0.0.1:8443/CONNECT/TOKEN?x=1"
+        );
+        assert_eq!(
+            near_miss_url(url, NearMiss::DotSegment).expect("dot"),
+            "https://127.0.0.1:8443/connect/./token?x=1"
+        );
+        assert_eq!(
+            near_miss_url("https://h.example", NearMiss::DotSegment).expect("root"),
+            "https://h.example/./"
+        );
+        assert!(near_miss_url("https://h.example/123", NearMiss::UpperCasePath).is_err());
+        assert!(near_miss_url("token", NearMiss::DotSegment).is_err());
+        assert_eq!(without_last_char("abc"), "ab");
+        assert_eq!(without_last_char(""), "");
     }
 }
