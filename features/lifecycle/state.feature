@@ -44,3 +44,12 @@ Feature: What a registration's life leaves behind: refused updates change nothin
       Then the outcome is one that DCR-REQ-088 accepts
       When recipient A registers again with the same software product, keeping the token it held
       Then recipient A's new client_id differs from the deleted one
+
+    # RFC 7592 §2.3: a client that does not exist is answered 401 (any refusal is accepted
+    # here, as in LIF-007); a DELETE is not a no-op the second time.
+    @id:LIF-011 @DCR-REQ-088 @MUST
+    Scenario: A second DELETE of the same registration is refused
+      When recipient A deletes its registration
+      Then the outcome is one that DCR-REQ-088 accepts
+      When recipient A deletes its registration
+      Then the response status is one of "400, 401, 403, 404, 410"

@@ -184,6 +184,7 @@ defects! {
     GetDropsIssuedAt => "get-drops-issued-at",
     DeleteIsANoOp => "delete-is-a-no-op",
     ClientIdFromSoftwareId => "client-id-from-software-id",
+    DeleteIsIdempotent => "delete-is-idempotent",
     PutSkipsSsaVerification => "put-skips-ssa-verification",
     PutAnswers201 => "put-answers-201",
     PutDropsIssuedAt => "put-drops-issued-at",

@@ -52,9 +52,23 @@ impl FromRequestParts<AppState> for ManagedClient {
         let Path(client_id) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let client = authorize(state, &parts.headers, &cert, &client_id)
-            .await
-            .map_err(|e| state.policy().dialect.adapt(e).into_response())?;
+        let client = match authorize(state, &parts.headers, &cert, &client_id).await {
+            Ok(client) => client,
+            // Defect `delete-is-idempotent`: a DELETE of a deleted registration "succeeds".
+            Err(OAuthError::UnknownClient)
+                if state.defect(Defect::DeleteIsIdempotent)
+                    && parts.method == axum::http::Method::DELETE
+                    && state
+                        .store()
+                        .deleted_at(&client_id)
+                        .ok()
+                        .flatten()
+                        .is_some() =>
+            {
+                return Err(axum::http::StatusCode::NO_CONTENT.into_response());
+            }
+            Err(e) => return Err(state.policy().dialect.adapt(e).into_response()),
+        };
         // Copied only where the flavour echoes it: the token is long, and GET is the hot path.
         let bearer = bearer(&parts.headers)
             .filter(|_| state.policy().echo_registration_access_token)

@@ -43,7 +43,8 @@ impl<T> AfterHook for T where
 }
 
 /// The `after` hook of every scenario: it hands the finished World's exchanges to `store`,
-/// compares a passed scenario's exchanges with its snapshot (see [`scenario_snapshot`]) and,
+/// fails a passed scenario in which the holder answered 500 ([`no_server_error`]), compares
+/// a passed scenario's exchanges with its snapshot (see [`scenario_snapshot`]) and,
 /// with `cleanup` (targets with fixed software statements), deletes what the scenario
 /// registered, outside the scenario's recorded exchanges.
 ///
@@ -65,7 +66,10 @@ pub fn after_scenario(store: ExchangeStore, cleanup: bool, plan: Arc<Plan>) -> i
         Box::pin(async move {
             let Some(world) = world else { return };
             let compared = match (&name, passed) {
-                (Some(name), true) => scenario_snapshot(world, name),
+                (Some(name), true) => {
+                    no_server_error(world).and_then(|()| scenario_snapshot(world, name))
+                }
+                (None, true) => no_server_error(world),
                 _ => Ok(()),
             };
             if cleanup {
@@ -75,6 +79,24 @@ pub fn after_scenario(store: ExchangeStore, cleanup: bool, plan: Arc<Plan>) -> i
                 panic!("{e:#}");
             }
         }) as LocalBoxFuture<'_, ()>
+    }
+}
+
+/// A passed scenario saw no HTTP 500: whatever the suite sent (a deliberately wrong request
+/// above all), a holder answers what it cannot accept with a 4xx; a 500 is its own failure
+/// (RFC 9110 §15.6.1), even where the step that sent the request accepted any refusal.
+///
+/// # Errors
+/// The first exchange answered 500.
+fn no_server_error(world: &DcrWorld) -> anyhow::Result<()> {
+    match world.exchanges.iter().find(|e| e.status() == Some(500)) {
+        Some(e) => Err(anyhow::anyhow!(
+            "HTTP 500 to {} {}: a holder answers a request it cannot accept with a 4xx, and a 500 is the holder's own failure (RFC 9110 §15.6.1)\n{}",
+            e.method,
+            e.url,
+            e.render()
+        )),
+        None => Ok(()),
     }
 }
 
