@@ -126,6 +126,7 @@ defects! {
     SkipSsaSignature => "skip-ssa-signature",
     SkipSsaIss => "skip-ssa-iss",
     AcceptExpiredSsa => "accept-expired-ssa",
+    ExpiredSsaAsClientMetadata => "expired-ssa-as-client-metadata",
     NoRegisterJwksRefresh => "no-register-jwks-refresh",
     SkipSsaRequiredClaims => "skip-ssa-required-claims",
     SkipRedirectCheck => "skip-redirect-check",
