@@ -565,8 +565,14 @@ step! {
     needs [Need::Isolation];
     #[when(expr = "recipient {recipient} posts a registration body of {int} KiB")]
     async fn post_oversized(w: &mut DcrWorld, r: Recipient, kib: usize) -> anyhow::Result<()> {
-        // Shaped like a compact JWS so that only its size is wrong.
+        // Shaped like a compact JWS so that only its size is wrong. Sent on a connection of its
+        // own: the holder may close it or leave the rest unread (World::send_alone).
         let filler = "A".repeat(kib * 1024);
-        post_body(w, r, format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig")).await
+        let endpoint = w.registration_endpoint().await?;
+        let request = w
+            .registration_call(reqwest::Method::POST, endpoint)
+            .body(format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig"));
+        w.send_alone(r, request).await?;
+        Ok(())
     }
 }
