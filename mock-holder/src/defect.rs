@@ -180,6 +180,7 @@ defects! {
     PutRefusedAsDuplicate => "put-refused-as-duplicate",
     PutNotStored => "put-not-stored",
     PutRebindsSoftwareId => "put-rebinds-software-id",
+    UnsupportedMethodCarriedOut => "unsupported-method-carried-out",
     MethodNotAllowed404 => "method-not-allowed-404",
     DeleteAnswers200 => "delete-answers-200",
     CaseInsensitiveRedirects => "case-insensitive-redirects",
