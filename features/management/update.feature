@@ -89,8 +89,8 @@ Feature: Updating a registration with PUT /register/{ClientId}
 
   Rule: DCR-REQ-086 registrations change only through PUT
 
-    @id:MGT-030 @DCR-REQ-086 @SHOULD
-    Scenario Outline: <method> on a registration is not allowed
+    @id:MGT-030 @DCR-REQ-086 @MUST
+    Scenario Outline: <method> on a registration is refused
       When recipient A sends <method> to its registration
       Then the outcome is one that DCR-REQ-086 accepts
 
@@ -99,10 +99,34 @@ Feature: Updating a registration with PUT /register/{ClientId}
         | PATCH  |
         | POST   |
 
-    @id:MGT-031 @DCR-REQ-086 @SHOULD
-    Scenario Outline: <method> on the registration endpoint is not allowed
+    @id:MGT-031 @DCR-REQ-086 @MUST
+    Scenario Outline: <method> on the registration endpoint is refused
       When recipient A sends <method> to the registration endpoint
       Then the outcome is one that DCR-REQ-086 accepts
+
+      Examples:
+        | method |
+        | GET    |
+        | PUT    |
+        | DELETE |
+        | PATCH  |
+
+  Rule: DCR-REQ-095 an unsupported method is answered 405
+
+    @id:MGT-033 @DCR-REQ-095 @SHOULD
+    Scenario Outline: <method> on a registration is answered 405
+      When recipient A sends <method> to its registration
+      Then the outcome is one that DCR-REQ-095 accepts
+
+      Examples:
+        | method |
+        | PATCH  |
+        | POST   |
+
+    @id:MGT-034 @DCR-REQ-095 @SHOULD
+    Scenario Outline: <method> on the registration endpoint is answered 405
+      When recipient A sends <method> to the registration endpoint
+      Then the outcome is one that DCR-REQ-095 accepts
 
       Examples:
         | method |

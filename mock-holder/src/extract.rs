@@ -190,6 +190,17 @@ async fn read_body(
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > limit as u64)
     {
+        if state.variation(Variation::OversizedKeepOpen) {
+            // Keep the body unread for the whole request time budget: over HTTP/1.1 the
+            // connection stays open and unread (hyper reads no further while the body is held),
+            // over HTTP/2 the stream's and the connection's flow-control windows stay spent.
+            let body = req.into_body();
+            let hold = state.settings().connections.request_timeout;
+            tokio::spawn(async move {
+                tokio::time::sleep(hold).await;
+                drop(body);
+            });
+        }
         return Err(too_large());
     }
     axum::body::to_bytes(req.into_body(), limit)

@@ -127,6 +127,7 @@ variations! {
     WrongContentType400 => "wrong-content-type-400",
     RegistrationPathConnect => "registration-path-connect",
     OversizedClose => "oversized-close",
+    OversizedKeepOpen => "oversized-keep-open",
 }
 
 impl Variation {

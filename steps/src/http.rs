@@ -398,6 +398,33 @@ pub fn client_trusting(
     identity_pem: Option<&str>,
     timeout: Duration,
 ) -> anyhow::Result<reqwest::Client> {
+    Ok(builder(ca_pem, identity_pem, timeout)?.build()?)
+}
+
+/// A client like [`client`] for `identity` that keeps no idle connection, so that each request
+/// it sends has a connection of its own, closed after it: for deliberately broken traffic,
+/// whose connection the holder may close or leave unread, so that no later request inherits it.
+///
+/// # Errors
+/// Fails when the PEM material does not parse.
+pub fn unpooled_client(
+    identity: &TlsIdentity,
+    timeout: Duration,
+) -> anyhow::Result<reqwest::Client> {
+    Ok(builder(
+        Some(&identity.ca_pem),
+        identity.identity_pem.as_deref(),
+        timeout,
+    )?
+    .pool_max_idle_per_host(0)
+    .build()?)
+}
+
+fn builder(
+    ca_pem: Option<&str>,
+    identity_pem: Option<&str>,
+    timeout: Duration,
+) -> anyhow::Result<reqwest::ClientBuilder> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
@@ -408,7 +435,7 @@ pub fn client_trusting(
     if let Some(pem) = identity_pem {
         builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes())?);
     }
-    Ok(builder.build()?)
+    Ok(builder)
 }
 
 /// Client-side TLS material for [`probe_tls`].

@@ -480,3 +480,154 @@ fn a_token_expiry_wait_is_counted_down() {
         .unwrap_or_else(|| panic!("no seconds in {line:?}"));
     assert!((5..=10).contains(&seconds), "{line}");
 }
+
+/// The first number before `word` in `text` (`"6 passed"`), or 0 when there is none.
+fn number_before(text: &str, word: &str) -> u64 {
+    regex::Regex::new(&format!(r"(\d+) {word}\b"))
+        .expect("regex")
+        .captures(text)
+        .map_or(0, |c| c[1].parse().expect("a number"))
+}
+
+/// The value of attribute `name` of the first `<tag ...>` in `xml`.
+fn attribute(xml: &str, tag: &str, name: &str) -> u64 {
+    regex::Regex::new(&format!(r#"<{tag} [^>]*\b{name}="(\d+)""#))
+        .expect("regex")
+        .captures(xml)
+        .unwrap_or_else(|| panic!("no {tag} with {name} in junit.xml"))[1]
+        .parse()
+        .expect("a number")
+}
+
+/// The closing line, cucumber's own summary, `summary.json`, `junit.xml` and `report.html`
+/// count the same scenarios: the same passed, failed, warned and skipped, and the same number
+/// run (a skipped scenario did not run, so cucumber does not see it; cucumber has no warnings
+/// and counts them as failed). The selection has all three kinds: a holder whose unsupported
+/// methods answer 404 (DCR-REQ-095, SHOULD: warnings; DCR-REQ-086 passes) and a target that
+/// declares no clock skew (DCR-REQ-018's skew-relative rows are skipped, its missing-exp row
+/// passes).
+#[test]
+fn every_output_counts_the_same_scenarios() {
+    let sandbox = Sandbox::start_with("target-counts", Some("method-not-allowed-404"));
+    let target = sandbox.sandbox_target();
+    let text_of_target = std::fs::read_to_string(&target).expect("target");
+    let without_skew = text_of_target.replace("  clock_skew_seconds: 60\n", "");
+    assert_ne!(without_skew, text_of_target, "the target declared a skew");
+    std::fs::write(&target, without_skew).expect("target");
+    let reports = sandbox.dir.join("reports-counts");
+    let out = sandbox.suite(&[
+        "run",
+        "--target",
+        target.to_str().expect("path"),
+        "--report-dir",
+        reports.to_str().expect("path"),
+        "--snapshots",
+        sandbox.dir.join("snapshots").to_str().expect("path"),
+        "--progress",
+        "off",
+        "--rule",
+        "DCR-REQ-018",
+        "--rule",
+        "DCR-REQ-086",
+        "--rule",
+        "DCR-REQ-095",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let out_text = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings do not fail a run\n{out_text}"
+    );
+    let read = |name: &str| std::fs::read_to_string(reports.join(name)).expect(name);
+
+    // The closing line.
+    let closing = stdout
+        .lines()
+        .find(|l| l.starts_with("conformance: "))
+        .unwrap_or_else(|| panic!("no closing line\n{out_text}"));
+    let count = |text: &str| {
+        [
+            number_before(text, "passed"),
+            number_before(text, "failed"),
+            number_before(text, "warn(?:ed|ing)"),
+            number_before(text, "skipped"),
+        ]
+    };
+    let console = count(closing);
+
+    // summary.json.
+    let summary: Value = serde_json::from_str(&read("summary.json")).expect("summary.json");
+    let c = &summary["counts"];
+    let n = |k: &str| c[k].as_u64().unwrap_or_else(|| panic!("counts.{k}"));
+    let json = [n("passed"), n("failed"), n("warning"), n("skipped")];
+    assert_eq!(n("not_checked"), 0);
+    let [passed, failed, warned, skipped] = json;
+    assert!(
+        passed > 0 && warned > 0 && skipped > 0,
+        "the selection has a pass, a warning and a skip: {c}\n{out_text}"
+    );
+    assert_eq!(n("scenarios"), passed + failed + warned + skipped, "{c}");
+    assert_eq!(
+        console, json,
+        "closing line {closing:?} against summary.json {c}"
+    );
+
+    // report.html: the verdict counts.
+    let html = read("report.html");
+    let html_count = |class: &str| {
+        regex::Regex::new(&format!(r#"class="count {class}">(\d+) "#))
+            .expect("regex")
+            .captures(&html)
+            .unwrap_or_else(|| panic!("no {class} count in report.html"))[1]
+            .parse::<u64>()
+            .expect("a number")
+    };
+    let page = [
+        html_count("passed"),
+        html_count("failed"),
+        html_count("warning"),
+        html_count("skipped"),
+    ];
+    assert_eq!(page, json, "report.html against summary.json");
+
+    // junit.xml: every scenario a test case; a failure is a MUST failure, a skip <skipped/>,
+    // a warning a test case with verdict warning.
+    let junit = read("junit.xml");
+    let tests = attribute(&junit, "testsuites", "tests");
+    let failures = attribute(&junit, "testsuites", "failures");
+    let errors = attribute(&junit, "testsuites", "errors");
+    let junit_skipped = attribute(&junit, "testsuites", "skipped");
+    let junit_warned = junit
+        .matches(r#"<property name="verdict" value="warning"/>"#)
+        .count() as u64;
+    let junit_passed = junit
+        .matches(r#"<property name="verdict" value="passed"/>"#)
+        .count() as u64;
+    assert_eq!(
+        [junit_passed, failures + errors, junit_warned, junit_skipped],
+        json,
+        "junit.xml against summary.json"
+    );
+    assert_eq!(tests, n("scenarios"));
+
+    // Cucumber's own summary counts the scenarios that ran: a skipped one never reached it,
+    // and a warning is a failed step to it.
+    let cucumber = stdout
+        .lines()
+        .find(|l| {
+            regex::Regex::new(r"^\d+ scenarios? \(")
+                .expect("regex")
+                .is_match(l)
+        })
+        .unwrap_or_else(|| panic!("no cucumber summary\n{out_text}"));
+    let ran = number_before(cucumber, "scenarios?");
+    assert_eq!(ran, passed + failed + warned, "{cucumber}");
+    assert_eq!(number_before(cucumber, "passed"), passed, "{cucumber}");
+    assert_eq!(
+        number_before(cucumber, "failed"),
+        failed + warned,
+        "{cucumber}"
+    );
+    assert_eq!(number_before(cucumber, "skipped"), 0, "{cucumber}");
+}

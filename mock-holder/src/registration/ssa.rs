@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::checks::{self, SignatureFailure};
-use super::{LifetimeChecks, Operation, check_lifetime, ssa_error};
+use super::{LifetimeChecks, Operation, check_lifetime, metadata_error, ssa_error};
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::jose::{split_jws, str_claim};
@@ -99,8 +99,13 @@ pub(super) async fn verify(
         check_expiry: !state.defect(Defect::AcceptExpiredSsa),
         ..LifetimeChecks::ALL
     };
-    check_lifetime(&claims, state.clock(), "software_statement", checks)
-        .map_err(|e| ssa_error(e.text))?;
+    check_lifetime(&claims, state.clock(), "software_statement", checks).map_err(|e| {
+        if state.defect(Defect::ExpiredSsaAsClientMetadata) {
+            metadata_error(e.text)
+        } else {
+            ssa_error(e.text)
+        }
+    })?;
     let required = if state.defect(Defect::SkipSsaRequiredClaims) {
         USED_SSA_CLAIMS
     } else {

@@ -29,12 +29,15 @@ pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
             .put(update)
             .delete(remove)
             .fallback(|State(state): State<AppState>| async move {
+                if state.defect(Defect::UnsupportedMethodCarriedOut) {
+                    return (StatusCode::OK, Json(Value::Object(Map::new()))).into_response();
+                }
                 if state.defect(Defect::MethodNotAllowed404)
                     || state.variation(Variation::UnsupportedMethod404)
                 {
-                    return OAuthError::NotFound;
+                    return OAuthError::NotFound.into_response();
                 }
-                OAuthError::MethodNotAllowed("GET, PUT, DELETE")
+                OAuthError::MethodNotAllowed("GET, PUT, DELETE").into_response()
             }),
     )
 }

@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, post};
 use axum::{Json, Router};
 use serde_json::Value;
@@ -23,12 +24,15 @@ use crate::variation::Variation;
 pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
     let route = || -> MethodRouter<AppState> {
         post(create).fallback(|State(state): State<AppState>| async move {
+            if state.defect(Defect::UnsupportedMethodCarriedOut) {
+                return (StatusCode::OK, Json(serde_json::json!({}))).into_response();
+            }
             if state.defect(Defect::MethodNotAllowed404)
                 || state.variation(Variation::UnsupportedMethod404)
             {
-                return OAuthError::NotFound;
+                return OAuthError::NotFound.into_response();
             }
-            OAuthError::MethodNotAllowed("POST")
+            OAuthError::MethodNotAllowed("POST").into_response()
         })
     };
     let router = Router::new().route(policy.registration_path, route());

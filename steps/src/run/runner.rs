@@ -191,8 +191,8 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart), and, when
-    /// any, `N not checked by this release`.
+    /// `conformance: N passed, N failed, N skipped`, and, when any, `N warned` and `N not
+    /// checked by this release` (see [`verdict::Assessment::closing_line`]).
     pub fn closing_line(&self) -> String {
         self.assessment.closing_line()
     }

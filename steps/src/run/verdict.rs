@@ -145,8 +145,9 @@ impl Assessment {
         !self.scenarios.is_empty() && self.count(Verdict::Failed) == 0
     }
 
-    /// `conformance: N passed, N failed, N skipped` (warnings are counted apart), and, when
-    /// any, `N not checked by this release`.
+    /// `conformance: N passed, N failed, N skipped`, and, when any, `N warned` (failures of a
+    /// rule below MUST, which do not fail the run) and `N not checked by this release`, so that
+    /// the line counts every scenario `summary.json`, `junit.xml` and `report.html` count.
     pub fn closing_line(&self) -> String {
         let mut line = format!(
             "conformance: {} passed, {} failed, {} skipped",
@@ -154,6 +155,10 @@ impl Assessment {
             self.count(Verdict::Failed),
             self.count(Verdict::Skipped)
         );
+        let warned = self.count(Verdict::Warning);
+        if warned > 0 {
+            line.push_str(&format!(", {warned} warned"));
+        }
         let not_checked = self.count(Verdict::NotChecked);
         if not_checked > 0 {
             line.push_str(&format!(", {not_checked} not checked by this release"));

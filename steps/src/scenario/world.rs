@@ -209,7 +209,7 @@ impl DcrWorld {
             .context("no request has been sent in this scenario")
     }
 
-    /// Sends a request presenting `certificate`.
+    /// Sends a request presenting `certificate`, on the run's pooled client of that identity.
     ///
     /// # Errors
     /// Fails when the environment has no such recipient.
@@ -218,12 +218,47 @@ impl DcrWorld {
         certificate: impl Into<Certificate>,
         request: Request,
     ) -> anyhow::Result<&Exchange> {
-        let certificate = certificate.into();
+        self.send_on(certificate.into(), request, false).await
+    }
+
+    /// Sends deliberately broken traffic (an oversized body) presenting `certificate`, on a
+    /// connection of its own that no other request uses, before or after. A holder may answer
+    /// such a request early and then close the connection, or keep it open with the rest of the
+    /// body unread (mock-holder variations `oversized-close`, `oversized-keep-open`); on a
+    /// pooled connection the next request, of this scenario or another, would then stall or
+    /// break, and one scenario's traffic would decide another's verdict.
+    ///
+    /// # Errors
+    /// Fails when the environment has no such recipient or its client cannot be built.
+    pub async fn send_alone(
+        &mut self,
+        certificate: impl Into<Certificate>,
+        request: Request,
+    ) -> anyhow::Result<&Exchange> {
+        self.send_on(certificate.into(), request, true).await
+    }
+
+    async fn send_on(
+        &mut self,
+        certificate: Certificate,
+        request: Request,
+        alone: bool,
+    ) -> anyhow::Result<&Exchange> {
         let env = self.ctx.env.clone();
-        let (client, label) = match certificate {
+        let (pooled, label) = match certificate {
             Certificate::None => (&env.anonymous, "none".to_string()),
             Certificate::Rogue => (&env.rogue, "issued by another CA".to_string()),
             Certificate::Of(r) => (&env.recipient(r.name())?.client, format!("recipient {r}")),
+        };
+        let own;
+        let client = if alone {
+            let identity = env.tls_identities.get(certificate.key()).with_context(|| {
+                format!("no TLS identity for certificate {}", certificate.key())
+            })?;
+            own = http::unpooled_client(identity, env.timeout)?;
+            &own
+        } else {
+            pooled
         };
         let url = request.url.clone();
         env.pace().await;

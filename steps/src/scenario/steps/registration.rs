@@ -254,6 +254,14 @@ async fn sign_request(
         "token_endpoint_auth_signing_alg".into(),
         identity.key.alg().as_str().into(),
     );
+    // The request follows the SSA it carries: an SSA without redirect_uris (SSA mutation
+    // missing-redirect_uris) leaves no listed URI to send, and sending the recipient's would
+    // add a second fault (URIs outside the SSA, invalid_redirect_uri) the holder could refuse
+    // for instead of the missing claim. Without the member the SSA's list applies
+    // (DCR-REQ-031), so the SSA's gap is the request's only difference from an accepted one.
+    if jose::decode_unverified(&ssa).is_ok_and(|t| !t.claims.contains_key("redirect_uris")) {
+        claims.remove("redirect_uris");
+    }
     // The profile's flavour registers with other metadata (e.g. the hybrid response type).
     let wire = &w.profile().wire.request;
     for (k, v) in &wire.set {
@@ -576,8 +584,14 @@ step! {
     needs [Need::Isolation];
     #[when(expr = "recipient {recipient} posts a registration body of {int} KiB")]
     async fn post_oversized(w: &mut DcrWorld, r: Recipient, kib: usize) -> anyhow::Result<()> {
-        // Shaped like a compact JWS so that only its size is wrong.
+        // Shaped like a compact JWS so that only its size is wrong. Sent on a connection of its
+        // own: the holder may close it or leave the rest unread (World::send_alone).
         let filler = "A".repeat(kib * 1024);
-        post_body(w, r, format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig")).await
+        let endpoint = w.registration_endpoint().await?;
+        let request = w
+            .registration_call(reqwest::Method::POST, endpoint)
+            .body(format!("eyJhbGciOiJQUzI1NiJ9.{filler}.sig"));
+        w.send_alone(r, request).await?;
+        Ok(())
     }
 }
