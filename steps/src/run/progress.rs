@@ -20,6 +20,7 @@ use cucumber::{Event, World, cli, gherkin, parser, writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::redact::scrub;
+use crate::run::console::Shown;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -76,12 +77,14 @@ pub struct Progress {
     failed: usize,
     warnings: usize,
     running: HashMap<String, Running>,
+    shown: Shown,
 }
 
 impl Progress {
     /// A progress writer for `mode` (resolved here); `strict` decides whether a SHOULD/REC
     /// failure counts as a failure or a warning.
-    pub fn new(mode: ProgressMode, strict: bool) -> Self {
+    /// `shown` names the feature files in failure lines.
+    pub fn new(mode: ProgressMode, strict: bool, shown: Shown) -> Self {
         let mode = mode.resolve();
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -105,6 +108,7 @@ impl Progress {
             failed: 0,
             warnings: 0,
             running: HashMap::new(),
+            shown,
         }
     }
 
@@ -204,7 +208,7 @@ impl Progress {
                                 if verdict == "warning" { "⚠" } else { "✘" },
                                 done.id,
                                 done.name,
-                                done.location
+                                self.shown.location(&done.location)
                             ));
                         }
                     }
