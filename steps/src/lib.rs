@@ -10,7 +10,8 @@
 //! * [`redact`]: removal of secrets before anything is shown or written, and the
 //!   pattern-based scrubber every written text goes through. Imports nothing.
 //! * [`catalogue`]: the requirement catalogue (`features/catalogue.yaml`), levels, profiles,
-//!   accepted outcomes. Imports nothing.
+//!   accepted outcomes, and where the features are read from (the tree built into the binary,
+//!   or `--features DIR`). Imports nothing.
 //! * [`http`]: sending requests and capturing exchanges, never panicking, never hanging, never
 //!   following a redirect; every reqwest client of the suite is built here. Imports `redact`.
 //! * [`environment`]: where a run executes: the embedded environment (mock Register, ADR JWKS

@@ -12,10 +12,11 @@
 //! compares every passed scenario's exchanges with the committed snapshots;
 //! `DCR_CONFORMANCE_SCENARIO_SNAPSHOTS=skip` compares none of them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use dcr_conformance::catalogue::source::FeaturesSource;
 use dcr_conformance::environment::Environment;
 use dcr_conformance::environment::embedded::HolderSetup;
 use dcr_conformance::run::runner::RunOptions;
@@ -32,7 +33,8 @@ async fn main() -> ExitCode {
         println!("conformance: 0 passed, 0 failed, 0 skipped (filtered out)");
         return ExitCode::SUCCESS;
     }
-    let features = dcr_conformance::run::runner::default_features_dir();
+    // The repository's folders, explicitly: cargo runs tests in `steps/`.
+    let features = Path::new(env!("CARGO_MANIFEST_DIR")).join("../features");
     let profiles: Vec<String> = match std::env::var("DCR_CONFORMANCE_PROFILES") {
         Err(_) => vec!["cds-au".to_string()],
         Ok(list) if list.trim() == "all" => {
@@ -76,6 +78,9 @@ async fn run_profile(features: &std::path::Path, profile: &str) -> ExitCode {
         }
     };
     let mut options = RunOptions::new();
+    options.features = FeaturesSource::Dir(features.to_path_buf());
+    // The committed snapshots of the embedded holder.
+    options.snapshot_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots");
     options.profile = profile.to_string();
     options.report_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("conformance-reports")

@@ -193,6 +193,8 @@ fn options(name: &str) -> RunOptions {
         progress: ProgressMode::Off,
         console: Console::File(dir.join("console.txt")),
         snapshots: SnapshotMode::CompareOnly,
+        // The committed snapshots of the embedded holder (cargo runs tests in `steps/`).
+        snapshot_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../snapshots"),
         ..RunOptions::new()
     }
 }

@@ -276,10 +276,14 @@ fn a_sandbox_target_gives_the_embedded_results() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let embedded_reports = sandbox.dir.join("embedded");
+    // The committed snapshots of the embedded holder (cargo runs tests in `steps/`).
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots");
     let embedded = sandbox.suite(&[
         "run",
         "--report-dir",
         embedded_reports.to_str().expect("path"),
+        "--snapshots",
+        committed.to_str().expect("path"),
         "--progress",
         "off",
     ]);

@@ -5,8 +5,11 @@
 //! profile) documents.
 //!
 //! * [`profile`]: profile files, `extends`, and a profile resolved against the catalogue.
+//! * [`source`]: where the features and the catalogue are read from: the tree built into the
+//!   binary, or `--features DIR`.
 
 pub mod profile;
+pub mod source;
 
 use std::collections::BTreeMap;
 use std::path::Path;

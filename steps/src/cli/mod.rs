@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use anyhow::Context as _;
 
+use crate::catalogue::source::FeaturesSource;
 use crate::environment::Environment;
 use crate::environment::target::Target;
 use crate::run::runner::{self, RunOptions};
@@ -50,6 +51,28 @@ enum Command {
     /// The payloads a run wrote for review (`.snap.new`, when a holder's answer changed): list,
     /// review one by one, accept or reject them. Exit 0 done, 2 a file could not be changed.
     Snapshots(snapshots::SnapshotsArgs),
+    /// The features built into this binary (feature files, catalogue.yaml, profiles/).
+    #[command(subcommand)]
+    Features(FeaturesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum FeaturesCommand {
+    /// Write an editable copy of the built-in features into DIR (created when missing), to
+    /// run with `run --features DIR`. Exit 0 written, 2 DIR not empty (without --force) or not
+    /// writable.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// The folder to write into: new or empty, unless --force.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Write into a folder that holds files already: the built-in features' files are
+    /// overwritten, any other file is kept (and listed).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,16 +96,18 @@ struct InspectArgs {
     /// Output: text for people, json for machines.
     #[arg(long, value_enum, default_value_t = crate::inspect::Format::Text)]
     format: crate::inspect::Format,
-    /// Folder holding catalogue.yaml.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
-    features: PathBuf,
+    /// Folder holding catalogue.yaml and profiles/ [default: the features built into this
+    /// binary; `dcr-conformance features export DIR` writes an editable copy].
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 struct ProfilesArgs {
-    /// Folder holding catalogue.yaml and profiles/.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
-    features: PathBuf,
+    /// Folder holding catalogue.yaml and profiles/ [default: the features built into this
+    /// binary; `dcr-conformance features export DIR` writes an editable copy].
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
     /// Also list every rule setting that differs from the catalogue.
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -118,15 +143,17 @@ struct RunArgs {
     /// provide are skipped with the reason.
     #[arg(long, value_name = "FILE")]
     target: Option<PathBuf>,
-    /// Folder of feature files and `catalogue.yaml`.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
-    features: PathBuf,
+    /// Folder of feature files, catalogue.yaml and profiles/ [default: the features built into
+    /// this binary; `dcr-conformance features export DIR` writes an editable copy].
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
     /// Where to write the reports (summary.json, junit.xml, cucumber.json, report.html).
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_report_dir())]
+    #[arg(long, value_name = "DIR", default_value = runner::DEFAULT_REPORT_DIR)]
     report_dir: PathBuf,
-    /// Folder holding one snapshot folder per target.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_snapshot_root())]
-    snapshots: PathBuf,
+    /// Folder holding one snapshot folder per target (<DIR>/<target>/<profile>/)
+    /// [default: snapshots/ beside the --target file, else ./snapshots].
+    #[arg(long, value_name = "DIR")]
+    snapshots: Option<PathBuf>,
     /// Compare no snapshots (neither the named payload snapshots nor each scenario's
     /// exchanges) and record none: for a run whose verdicts alone matter.
     #[arg(long)]
@@ -202,7 +229,7 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
         Command::VerifyReport(args) => verify_report(&args),
         Command::Inspect(args) => crate::inspect::command(&crate::inspect::Invocation {
             input: args.input,
-            features: args.features,
+            features: FeaturesSource::from(args.features),
             profile: args.profile,
             now: args.now,
             skew: args.skew,
@@ -212,20 +239,64 @@ pub async fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> Ex
         Command::Selfcheck(args) => crate::selfcheck::selfcheck(args).await,
         Command::Profiles(args) => profiles(&args),
         Command::Snapshots(args) => snapshots::command(&args),
+        Command::Features(FeaturesCommand::Export(args)) => export(&args),
+    }
+}
+
+/// `dcr-conformance features export DIR`.
+fn export(args: &ExportArgs) -> ExitCode {
+    match crate::catalogue::source::export(&args.dir, args.force) {
+        Ok(done) => {
+            let count = |ending: &str| {
+                done.written
+                    .iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == ending))
+                    .count()
+            };
+            println!(
+                "wrote the built-in features into {}: {} files ({} feature files, {} YAML files: catalogue.yaml and the profiles, {} READMEs)",
+                args.dir.display(),
+                done.written.len(),
+                count("feature"),
+                count("yaml"),
+                count("md"),
+            );
+            if !done.kept.is_empty() {
+                println!(
+                    "kept {} other file(s) that were there (any .feature among them runs too):",
+                    done.kept.len()
+                );
+                for path in &done.kept {
+                    println!("  {}", path.display());
+                }
+            }
+            println!(
+                "run them with: dcr-conformance run --features {}",
+                args.dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("dcr-conformance: {}", crate::redact::chain::chain(&e));
+            ExitCode::from(2)
+        }
     }
 }
 
 /// `dcr-conformance profiles`.
 fn profiles(args: &ProfilesArgs) -> ExitCode {
-    let listed = crate::catalogue::Catalogue::load(&args.features).and_then(|catalogue| {
-        let mut out = String::new();
-        for name in catalogue.profile_names() {
-            let profile = catalogue.profile(name)?;
-            out.push_str(&crate::catalogue::profile::describe(&profile, args.verbose));
-            out.push('\n');
-        }
-        Ok(out)
-    });
+    let listed = FeaturesSource::from(args.features.clone())
+        .dir()
+        .and_then(|dir| crate::catalogue::Catalogue::load(&dir))
+        .and_then(|catalogue| {
+            let mut out = String::new();
+            for name in catalogue.profile_names() {
+                let profile = catalogue.profile(name)?;
+                out.push_str(&crate::catalogue::profile::describe(&profile, args.verbose));
+                out.push('\n');
+            }
+            Ok(out)
+        });
     match listed {
         Ok(text) => {
             print!("{text}");
@@ -354,10 +425,13 @@ async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let snapshot_root = args
+        .snapshots
+        .unwrap_or_else(|| runner::default_snapshot_root(args.target.as_deref()));
     let options = RunOptions {
-        features: args.features,
+        features: FeaturesSource::from(args.features),
         report_dir: args.report_dir,
-        snapshot_root: args.snapshots,
+        snapshot_root,
         tags: args.tags,
         name: args.name,
         rules: args.rules,
@@ -369,11 +443,14 @@ async fn run(args: RunArgs) -> ExitCode {
         sign_with,
         console: runner::Console::Stdout,
         // A holder showing variations is another target than the one whose snapshots are
-        // stored (the self-check's variation runs): its snapshots are not compared.
-        snapshots: if args.holder_variation.is_empty() && !args.no_snapshots {
-            crate::scenario::snapshot::SnapshotMode::Review
-        } else {
+        // stored (the self-check's variation runs): its snapshots are not compared. A holder
+        // with a defect answers wrongly on purpose: its payloads are compared, never recorded.
+        snapshots: if !args.holder_variation.is_empty() || args.no_snapshots {
             crate::scenario::snapshot::SnapshotMode::Skip
+        } else if args.holder_defect.is_some() {
+            crate::scenario::snapshot::SnapshotMode::CompareOnly
+        } else {
+            crate::scenario::snapshot::SnapshotMode::Review
         },
         // The same for every scenario's exchanges; and a defect (the self-check's child runs)
         // must be killed by its rules' checks, not by a payload that changed.
@@ -436,11 +513,11 @@ async fn run(args: RunArgs) -> ExitCode {
 /// # Errors
 /// When the profile cannot be loaded, or names a flavour the mock holder does not emulate.
 fn embedded_holder(
-    features: &std::path::Path,
+    features: &FeaturesSource,
     profile: &str,
     defect: Option<mock_holder::Defect>,
 ) -> anyhow::Result<crate::environment::embedded::HolderSetup> {
-    let catalogue = crate::catalogue::Catalogue::load(features)?;
+    let catalogue = crate::catalogue::Catalogue::load(&features.dir()?)?;
     let profile = catalogue.profile(profile)?;
     Ok(crate::environment::embedded::HolderSetup {
         defect,
@@ -472,8 +549,9 @@ pub async fn run_in(env: std::sync::Arc<Environment>, options: &RunOptions) -> E
                     "snapshots: {} new, recorded as this target's baseline (none was stored); review them, they are compared from the next run on:",
                     outcome.new_snapshots.len()
                 );
+                let cwd = std::env::current_dir().unwrap_or_default();
                 for path in &outcome.new_snapshots {
-                    println!("  {}", path.display());
+                    println!("  {}", crate::run::console::shown(path, &cwd));
                 }
             }
             print!(

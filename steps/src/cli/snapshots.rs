@@ -27,9 +27,13 @@ pub(crate) struct SnapshotsArgs {
     /// list, review, accept or reject.
     #[arg(value_enum)]
     pub(crate) action: Action,
-    /// The snapshot folder the runs used (their `--snapshots`).
-    #[arg(long, value_name = "DIR", default_value_os_t = crate::run::runner::default_snapshot_root())]
-    pub(crate) snapshots: PathBuf,
+    /// The snapshot folder the runs used (their `--snapshots`) [default: snapshots/ beside the
+    /// --target file, else ./snapshots, as `run` chooses].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshots: Option<PathBuf>,
+    /// The target file the runs used, to find the snapshot folder as `run` does.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) target: Option<PathBuf>,
     /// Only the snapshots whose path (relative to the folder) contains this text, e.g. a
     /// target name, `cds-au/` or a scenario ID (repeatable: any of them).
     #[arg(long, value_name = "TEXT")]
@@ -62,7 +66,11 @@ pub(crate) fn execute(
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let root = args.snapshots.as_path();
+    let root = args
+        .snapshots
+        .clone()
+        .unwrap_or_else(|| crate::run::runner::default_snapshot_root(args.target.as_deref()));
+    let root = root.as_path();
     let all = snapshot::pending(root)?;
     let selected: Vec<Pending> = all
         .into_iter()
@@ -179,7 +187,8 @@ mod tests {
     fn args(root: &Path, action: Action) -> SnapshotsArgs {
         SnapshotsArgs {
             action,
-            snapshots: root.to_path_buf(),
+            snapshots: Some(root.to_path_buf()),
+            target: None,
             only: Vec::new(),
         }
     }

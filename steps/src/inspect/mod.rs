@@ -28,7 +28,6 @@ mod render;
 mod tests;
 mod time;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::catalogue::{Catalogue, Profile};
@@ -42,8 +41,8 @@ pub use time::parse_now;
 pub struct Invocation {
     /// A compact JWT, a file path, or `-`.
     pub input: String,
-    /// Folder holding `catalogue.yaml`.
-    pub features: PathBuf,
+    /// Where `catalogue.yaml` is read (the built-in features, or a folder).
+    pub features: crate::catalogue::source::FeaturesSource,
     /// Catalogue profile.
     pub profile: String,
     /// Time reference (Unix seconds); the system clock when `None`.
@@ -174,8 +173,11 @@ pub fn command(inv: &Invocation) -> ExitCode {
 }
 
 fn run(inv: &Invocation) -> Result<Report, InspectError> {
-    let catalogue =
-        Catalogue::load(&inv.features).map_err(|e| InspectError::Catalogue(format!("{e:#}")))?;
+    let catalogue = inv
+        .features
+        .dir()
+        .and_then(|dir| Catalogue::load(&dir))
+        .map_err(|e| InspectError::Catalogue(format!("{e:#}")))?;
     profile(&catalogue, &inv.profile)?;
     let (origin, text) = input::read(&inv.input)?;
     let settings = Settings {

@@ -26,6 +26,7 @@ use cucumber::{Event, World, cli, gherkin, parser, writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::redact::scrub;
+use crate::run::console::Shown;
 use crate::scenario::waits::{self, LineCountdown, Waits};
 
 /// How progress is shown.
@@ -83,6 +84,7 @@ pub struct Progress {
     failed: usize,
     warnings: usize,
     running: HashMap<String, Running>,
+    shown: Shown,
     /// The bar's message without the countdown (the ticker adds it).
     counts: Arc<Mutex<String>>,
     /// Stops the countdown's ticker thread.
@@ -128,8 +130,9 @@ fn tick(bar: Option<ProgressBar>, counts: Arc<Mutex<String>>, waits: Waits, stop
 impl Progress {
     /// A progress writer for `mode` (resolved here); `strict` decides whether a SHOULD/REC
     /// failure counts as a failure or a warning.
-    /// `waits` are counted down (see the module docs).
-    pub fn new(mode: ProgressMode, strict: bool, waits: Waits) -> Self {
+    /// `waits` are counted down (see the module docs); `shown` names the feature files in
+    /// failure lines.
+    pub fn new(mode: ProgressMode, strict: bool, waits: Waits, shown: Shown) -> Self {
         let mode = mode.resolve();
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -161,6 +164,7 @@ impl Progress {
             failed: 0,
             warnings: 0,
             running: HashMap::new(),
+            shown,
             counts,
             stop,
         }
@@ -272,7 +276,7 @@ impl Progress {
                                 if verdict == "warning" { "⚠" } else { "✘" },
                                 done.id,
                                 done.name,
-                                done.location
+                                self.shown.location(&done.location)
                             ));
                         }
                     }

@@ -11,11 +11,12 @@ use anyhow::Context;
 use clap::Parser as _;
 use cucumber::{World as _, WriterExt as _, writer};
 
+use crate::catalogue::source::FeaturesSource;
 use crate::catalogue::{Catalogue, Profile};
 use crate::environment::Environment;
 use crate::redact::scrub::LineScrubber;
 use crate::run::collect::{Collector, ExchangeStore};
-use crate::run::console::{Tidy, clean};
+use crate::run::console::{Shown, Tidy, clean};
 use crate::run::hooks::after_scenario;
 use crate::run::plan::Plan;
 use crate::run::progress::{Progress, ProgressMode};
@@ -25,26 +26,26 @@ use crate::run::verdict::{self, Assessment};
 pub use crate::scenario::snapshot::SnapshotMode;
 use crate::scenario::world::{DcrWorld, RunContext, with_context};
 
-/// The repository's `features/` folder (compile-time default).
-pub fn default_features_dir() -> PathBuf {
-    clean(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../features"))
-}
+/// Where reports go by default: `reports` in the current folder.
+pub const DEFAULT_REPORT_DIR: &str = "reports";
 
-/// The repository's `reports/` folder (compile-time default).
-pub fn default_report_dir() -> PathBuf {
-    clean(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../reports"))
-}
-
-/// The folder holding one snapshot folder per target.
-pub fn default_snapshot_root() -> PathBuf {
-    clean(&Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"))
+/// The snapshot root by default: `snapshots` beside the target file when there is one (a
+/// target's snapshots stay with its file), else in the current folder (the embedded holder's).
+pub fn default_snapshot_root(target_file: Option<&Path>) -> PathBuf {
+    let beside = target_file
+        .and_then(Path::parent)
+        .filter(|dir| !dir.as_os_str().is_empty());
+    match beside {
+        Some(dir) => dir.join("snapshots"),
+        None => PathBuf::from("snapshots"),
+    }
 }
 
 /// What to run and where to write.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Feature files folder; its `catalogue.yaml` is the catalogue.
-    pub features: PathBuf,
+    /// Where the feature files and the catalogue are read (the built-in ones, or a folder).
+    pub features: FeaturesSource,
     /// Where reports go.
     pub report_dir: PathBuf,
     /// Snapshot root; a target's snapshots under a profile are in `<root>/<target>/<profile>/`.
@@ -101,7 +102,12 @@ struct ConsoleOut {
 }
 
 impl ConsoleOut {
-    fn open(console: &Console, progress: ProgressMode, features: &Path) -> anyhow::Result<Self> {
+    fn open(
+        console: &Console,
+        progress: ProgressMode,
+        features: &Path,
+        built_in: bool,
+    ) -> anyhow::Result<Self> {
         let out: Box<dyn Write + Send> = match console {
             Console::Stdout if progress.resolve() == ProgressMode::Bar => Box::new(std::io::sink()),
             Console::Stdout => Box::new(std::io::stdout()),
@@ -111,7 +117,7 @@ impl ConsoleOut {
         };
         Ok(Self {
             transcript: Arc::new(std::sync::Mutex::new(LineScrubber::new(Box::new(
-                Tidy::new(out, features),
+                Tidy::new(out, features, built_in),
             )))),
             lines_to_stdout: *console == Console::Stdout,
         })
@@ -144,12 +150,13 @@ impl Write for ConsoleOut {
 }
 
 impl RunOptions {
-    /// Defaults: the repository's folders, everything selected.
+    /// Defaults: the built-in features, reports and snapshots in the current folder,
+    /// everything selected.
     pub fn new() -> Self {
         Self {
-            features: default_features_dir(),
-            report_dir: default_report_dir(),
-            snapshot_root: default_snapshot_root(),
+            features: FeaturesSource::Embedded,
+            report_dir: PathBuf::from(DEFAULT_REPORT_DIR),
+            snapshot_root: default_snapshot_root(None),
             tags: None,
             name: None,
             rules: Vec::new(),
@@ -228,13 +235,17 @@ fn check_selection(catalogue: &Catalogue, opts: &RunOptions) -> anyhow::Result<P
 /// # Errors
 /// Fails (a usage or configuration error) when the catalogue or the report folder is unusable.
 pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<RunOutcome> {
-    let catalogue = Arc::new(Catalogue::load(&opts.features)?);
+    let features = opts.features.dir()?;
+    let catalogue = Arc::new(Catalogue::load(&features)?);
     let profile = Arc::new(check_selection(&catalogue, opts)?);
-    let snapshot_dir = opts
-        .snapshot_root
-        .join(&env.target)
-        .join(&profile.snapshots);
-    let plan = Arc::new(Plan::load(&opts.features, &catalogue)?);
+    // Absolute: insta resolves a relative snapshot folder against the source file.
+    let snapshot_dir = clean(
+        &opts
+            .snapshot_root
+            .join(&env.target)
+            .join(&profile.snapshots),
+    );
+    let plan = Arc::new(Plan::load(&features, &catalogue)?);
     if let Some(id) = profile
         .scenarios
         .keys()
@@ -254,7 +265,8 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
 
     let (target, discovery_url) = (env.target.clone(), env.discovery_url.clone());
     let cleanup = !env.fresh_software_ids;
-    let mut console = ConsoleOut::open(&opts.console, opts.progress, &opts.features)?;
+    let built_in = opts.features.is_embedded();
+    let mut console = ConsoleOut::open(&opts.console, opts.progress, &features, built_in)?;
     for (need, why) in env.capabilities.unmet() {
         console.line(&format!(
             "target {target}: scenarios needing {} are skipped: {why}",
@@ -269,9 +281,9 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         rules: opts.rules.clone(),
         profile: profile.clone(),
         capabilities: env.capabilities.clone(),
-        profiles_dir: opts.features.join("profiles"),
+        profiles_dir: features.join("profiles"),
         only: opts.only.clone(),
-        features_dir: opts.features.clone(),
+        features_dir: features.clone(),
     };
     let waits = crate::scenario::waits::Waits::default();
     let context = Arc::new(RunContext {
@@ -321,16 +333,21 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
                 .tee::<DcrWorld, _>(writer::Json::for_tee(json))
                 .tee::<DcrWorld, _>(collector.discard_stats_writes().discard_arbitrary_writes())
                 .tee::<DcrWorld, _>(
-                    Progress::new(progress, opts.strict, waits)
-                        .discard_stats_writes()
-                        .discard_arbitrary_writes(),
+                    Progress::new(
+                        progress,
+                        opts.strict,
+                        waits,
+                        Shown::new(&features, built_in),
+                    )
+                    .discard_stats_writes()
+                    .discard_arbitrary_writes(),
                 )
                 .normalized(),
         )
         .fail_on_skipped()
         .with_cli(cli)
         .filter_run(
-            opts.features.clone(),
+            features.clone(),
             move |feature, rule, scenario| match selection.decide(feature, rule, scenario) {
                 Decision::Run => true,
                 Decision::Out => false,
@@ -354,7 +371,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
     let meta = RunMeta {
         target,
         discovery_url,
-        features_dir: opts.features.clone(),
+        features_dir: features.clone(),
         tags: opts.tags.clone(),
         name: opts.name.as_ref().map(|r| r.as_str().to_string()),
         rules: opts.rules.clone(),
@@ -382,20 +399,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_default_folders_are_printed_without_parent_components() {
-        for dir in [
-            default_features_dir(),
-            default_report_dir(),
-            default_snapshot_root(),
-        ] {
-            assert!(dir.is_absolute(), "{}", dir.display());
-            assert!(
-                !dir.components()
-                    .any(|c| matches!(c, std::path::Component::ParentDir)),
-                "{}",
-                dir.display()
-            );
-        }
-        assert!(default_features_dir().join("catalogue.yaml").exists());
+    fn the_default_folders_are_in_the_current_folder_or_beside_the_target_file() {
+        let opts = RunOptions::new();
+        assert_eq!(opts.features, FeaturesSource::Embedded);
+        assert_eq!(opts.report_dir, Path::new("reports"));
+        assert_eq!(opts.snapshot_root, Path::new("snapshots"));
+        assert_eq!(
+            default_snapshot_root(Some(Path::new("/banks/example/target.yaml"))),
+            Path::new("/banks/example/snapshots")
+        );
+        assert_eq!(
+            default_snapshot_root(Some(Path::new("target.yaml"))),
+            Path::new("snapshots")
+        );
+        assert_eq!(
+            default_snapshot_root(Some(Path::new("banks/target.yaml"))),
+            Path::new("banks/snapshots")
+        );
     }
 }

@@ -626,7 +626,7 @@ mod tests {
     /// changed fails both.
     #[test]
     fn compare_only_agrees_with_insta_on_every_stored_snapshot() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock-holder");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots/mock-holder");
         let mut seen = 0;
         for profile in std::fs::read_dir(&dir).expect("snapshots") {
             let profile = profile.expect("entry").path();

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use mock_holder::{Defect, Variation};
 
+use crate::catalogue::source::FeaturesSource;
 use crate::run::runner;
 
 /// `dcr-conformance selfcheck` options.
@@ -13,12 +14,13 @@ pub struct SelfcheckArgs {
     /// own in this process, or a child process with --isolate).
     #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub(crate) jobs: u16,
-    /// Folder of feature files and `catalogue.yaml`.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_features_dir())]
-    pub(crate) features: PathBuf,
+    /// Folder of feature files and `catalogue.yaml` [default: the features built into this
+    /// binary; `dcr-conformance features export DIR` writes an editable copy].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) features: Option<PathBuf>,
     /// Where to write selfcheck.json and selfcheck.html; each run's reports go to
     /// selfcheck/<defect>/ (the baseline's to selfcheck/baseline/) inside it.
-    #[arg(long, value_name = "DIR", default_value_os_t = runner::default_report_dir())]
+    #[arg(long, value_name = "DIR", default_value = runner::DEFAULT_REPORT_DIR)]
     pub(crate) report_dir: PathBuf,
     /// Catalogue profile of every run. mock-compat (the default) is cds-au plus the
     /// reference-implementation (IMPL) rules, so that IMPL defects can be caught too.
@@ -66,6 +68,11 @@ pub struct SelfcheckArgs {
 }
 
 impl SelfcheckArgs {
+    /// Where the features are read.
+    pub(crate) fn features(&self) -> FeaturesSource {
+        FeaturesSource::from(self.features.clone())
+    }
+
     /// How the runs are kept apart.
     pub(crate) fn isolation(&self) -> Isolation {
         if self.isolate {

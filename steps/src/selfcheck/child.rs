@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::catalogue::source::FeaturesSource;
 use crate::environment::embedded::HolderSetup;
 use crate::selfcheck::spec::{Finished, RunSpec, fresh_dir};
 
@@ -38,7 +39,7 @@ fn holder_args(holder: &HolderSetup) -> Vec<String> {
 pub(crate) async fn run_child(
     spec: &RunSpec,
     dir: &Path,
-    features: &Path,
+    features: &FeaturesSource,
     limit: Duration,
 ) -> Finished {
     let started = Instant::now();
@@ -52,7 +53,7 @@ pub(crate) async fn run_child(
 async fn spawn_and_wait(
     spec: &RunSpec,
     dir: &Path,
-    features: &Path,
+    features: &FeaturesSource,
     limit: Duration,
 ) -> anyhow::Result<Option<i32>> {
     fresh_dir(dir)?;
@@ -62,10 +63,12 @@ async fn spawn_and_wait(
     let mut command = tokio::process::Command::new(exe);
     command
         .arg("run")
-        .arg("--features")
-        .arg(features)
+        .args(features.args())
         .arg("--report-dir")
         .arg(dir)
+        // The embedded holder's own stored answers, built in with it.
+        .arg("--snapshots")
+        .arg(crate::selfcheck::snapshots::root()?)
         .args(["--progress", "off", "--profile", &spec.profile])
         .args(holder_args(&spec.holder));
     for rule in &spec.rules {

@@ -55,7 +55,7 @@ fn runnable_profiles(catalogue: &Catalogue) -> anyhow::Result<Runnable> {
 
 /// `selfcheck --all-profiles`: the self-check of every runnable profile, one after the other.
 pub(crate) async fn all_profiles(args: &SelfcheckArgs) -> ExitCode {
-    let catalogue = match Catalogue::load(&args.features) {
+    let catalogue = match args.features().dir().and_then(|dir| Catalogue::load(&dir)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("dcr-conformance: {e:#}");
@@ -156,7 +156,7 @@ async fn run_crosswise(args: &SelfcheckArgs) -> anyhow::Result<CrosswiseReport> 
     use anyhow::Context as _;
     let started_at = SystemTime::now();
     let clock = Instant::now();
-    let catalogue = Catalogue::load(&args.features)?;
+    let catalogue = Catalogue::load(&args.features().dir()?)?;
     let (profiles, left_out) = runnable_profiles(&catalogue)?;
     let mut jobs = Vec::new();
     for (name, holder) in &profiles {
@@ -188,7 +188,7 @@ async fn run_crosswise(args: &SelfcheckArgs) -> anyhow::Result<CrosswiseReport> 
             let finished = crate::selfcheck::run_one(
                 spec,
                 args.isolation(),
-                &args.features,
+                &args.features(),
                 &args.report_dir,
                 limit,
             )

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::catalogue::source::FeaturesSource;
 use crate::environment::Environment;
 use crate::run::progress::ProgressMode;
 use crate::run::runner::{self, Console, RunOptions, SnapshotMode};
@@ -80,13 +81,13 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 pub(crate) async fn run_in_process(
     spec: &RunSpec,
     dir: &Path,
-    features: &Path,
+    features: &FeaturesSource,
     limit: Duration,
 ) -> Finished {
     let started = Instant::now();
     let elapsed = || started.elapsed().as_millis() as u64;
     let (sender, receiver) = tokio::sync::oneshot::channel();
-    let job = (spec.clone(), dir.to_path_buf(), features.to_path_buf());
+    let job = (spec.clone(), dir.to_path_buf(), features.clone());
     let thread = std::thread::Builder::new()
         .name(format!("{THREAD_PREFIX}{}", spec.name))
         .spawn(move || {
@@ -136,14 +137,16 @@ pub(crate) async fn run_in_process(
 
 /// The run itself: what `dcr-conformance run` does with the same options, into `dir`. Its exit
 /// code as `run` would give it: 0 passed, 1 conformance failures (errors are `Err`).
-async fn execute(spec: &RunSpec, dir: &Path, features: &Path) -> anyhow::Result<i32> {
+async fn execute(spec: &RunSpec, dir: &Path, features: &FeaturesSource) -> anyhow::Result<i32> {
     fresh_dir(dir)?;
     let env: Arc<Environment> = Environment::embedded_with(REQUEST_TIMEOUT, &spec.holder)
         .await
         .context("cannot start the embedded environment")?;
     let options = RunOptions {
-        features: features.to_path_buf(),
+        features: features.clone(),
         report_dir: dir.to_path_buf(),
+        // The embedded holder's own stored answers, built in with it.
+        snapshot_root: crate::selfcheck::snapshots::root()?,
         rules: spec.rules.clone(),
         concurrency: CONCURRENCY,
         profile: spec.profile.clone(),

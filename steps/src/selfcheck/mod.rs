@@ -29,6 +29,7 @@ pub mod in_process;
 pub mod judge;
 pub mod model;
 mod page;
+mod snapshots;
 pub mod spec;
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,7 @@ use futures::StreamExt;
 use mock_holder::{Defect, Variation};
 
 use crate::catalogue::Catalogue;
+use crate::catalogue::source::FeaturesSource;
 use crate::environment::embedded::HolderSetup;
 use crate::run::plan::Plan;
 pub use crate::selfcheck::args::{Isolation, SelfcheckArgs};
@@ -62,7 +64,7 @@ use crate::selfcheck::spec::{Finished, Prepared};
 pub(crate) async fn run_one(
     spec: &RunSpec,
     isolation: Isolation,
-    features: &Path,
+    features: &FeaturesSource,
     report_dir: &Path,
     limit: Duration,
 ) -> Finished {
@@ -75,9 +77,10 @@ pub(crate) async fn run_one(
 
 /// Checks the options before anything runs.
 fn prepare(args: &SelfcheckArgs) -> anyhow::Result<Prepared> {
-    let catalogue = Catalogue::load(&args.features)?;
+    let features = args.features().dir()?;
+    let catalogue = Catalogue::load(&features)?;
     let profile = catalogue.profile(&args.profile)?;
-    Plan::load(&args.features, &catalogue)?;
+    Plan::load(&features, &catalogue)?;
     let mut holder = HolderSetup::for_profile(&profile)?;
     if let Some(flavour) = args.holder_flavour {
         holder.flavour = flavour;
@@ -213,7 +216,7 @@ async fn execute(args: &SelfcheckArgs, prepared: &Prepared) -> anyhow::Result<Se
         .map(|job| async move {
             (
                 job,
-                run_one(job, isolation, &args.features, &args.report_dir, limit).await,
+                run_one(job, isolation, &args.features(), &args.report_dir, limit).await,
             )
         })
         .buffer_unordered(args.jobs as usize);

@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::*;
-use crate::run::runner;
 use crate::run::verdict::Verdict;
 use crate::selfcheck::console::{human_duration, matrix_lines};
 use crate::selfcheck::judge::assemble;
@@ -173,11 +172,16 @@ fn finished(scenarios: Vec<RunScenario>) -> Finished {
     }
 }
 
+/// The repository's features folder.
+fn repo_features() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../features")
+}
+
 /// The options of a self-check of profile cds-au with every default.
 fn cds_au_args() -> SelfcheckArgs {
     SelfcheckArgs {
         jobs: 2,
-        features: runner::default_features_dir(),
+        features: Some(repo_features()),
         report_dir: std::env::temp_dir(),
         profile: "cds-au".into(),
         full: false,
@@ -198,7 +202,7 @@ fn a_survivor_fails_the_self_check_and_names_its_rule_everywhere() {
         no_variations: true,
         ..cds_au_args()
     };
-    let catalogue = Catalogue::load(&args.features).expect("catalogue");
+    let catalogue = Catalogue::load(&args.features().dir().expect("features")).expect("catalogue");
     let defects = vec![
         Defect::AuthorizationCodeGrantOptional,
         Defect::SkipHolderOfKey,
@@ -273,7 +277,7 @@ fn durations_read_as_people_write_them() {
 /// Every rule a defect breaks, and every exclusion, names a rule of the catalogue.
 #[test]
 fn every_rule_a_defect_names_exists_in_the_catalogue() {
-    let catalogue = Catalogue::load(&runner::default_features_dir()).expect("catalogue");
+    let catalogue = Catalogue::load(&repo_features()).expect("catalogue");
     let named = Defect::ALL
         .iter()
         .flat_map(|d| d.rules().iter().map(move |r| (d.name(), r.as_str())))
@@ -290,7 +294,7 @@ fn every_rule_a_defect_names_exists_in_the_catalogue() {
 /// cds-au has a defect, or an exclusion in `defects.yaml` saying why not.
 #[test]
 fn every_testable_must_and_should_rule_of_cds_au_has_a_defect_or_a_stated_exclusion() {
-    let catalogue = Catalogue::load(&runner::default_features_dir()).expect("catalogue");
+    let catalogue = Catalogue::load(&repo_features()).expect("catalogue");
     let profile = catalogue.profile("cds-au").expect("cds-au");
     let broken: std::collections::BTreeSet<&str> = Defect::ALL
         .iter()
@@ -328,7 +332,7 @@ fn every_testable_must_and_should_rule_of_cds_au_has_a_defect_or_a_stated_exclus
 #[tokio::test]
 async fn runs_in_this_process_keep_their_own_folders_and_verdicts() {
     let report_dir = std::env::temp_dir().join(format!("dcr-selfcheck-{}", uuid::Uuid::new_v4()));
-    let features = runner::default_features_dir();
+    let features = FeaturesSource::Dir(repo_features());
     let baseline = RunSpec {
         rules: vec!["DCR-REQ-073".into()],
         ..RunSpec::baseline("mock-compat", &HolderSetup::correct())
@@ -484,7 +488,7 @@ fn the_run_together_leaves_out_a_variation_incompatible_with_one_taken_before_it
 fn a_false_failure_fails_the_self_check_and_shows_in_the_twin_table() {
     use mock_holder::Variation;
     let args = cds_au_args();
-    let catalogue = Catalogue::load(&args.features).expect("catalogue");
+    let catalogue = Catalogue::load(&args.features().dir().expect("features")).expect("catalogue");
     let profile = catalogue.profile(&args.profile).expect("profile");
     let variations = vec![Variation::PrettyJson, Variation::LowercaseBearer];
     let mut runs = BTreeMap::from([
@@ -557,7 +561,7 @@ fn a_false_failure_fails_the_self_check_and_shows_in_the_twin_table() {
 /// Every rule a variation names exists in the catalogue.
 #[test]
 fn every_rule_a_variation_names_exists_in_the_catalogue() {
-    let catalogue = Catalogue::load(&runner::default_features_dir()).expect("catalogue");
+    let catalogue = Catalogue::load(&repo_features()).expect("catalogue");
     for v in mock_holder::Variation::ALL {
         for rule in v.rules() {
             assert!(
@@ -574,7 +578,7 @@ fn every_rule_a_variation_names_exists_in_the_catalogue() {
 async fn a_variation_run_in_this_process_is_accepted() {
     use mock_holder::Variation;
     let report_dir = std::env::temp_dir().join(format!("dcr-selfcheck-{}", uuid::Uuid::new_v4()));
-    let features = runner::default_features_dir();
+    let features = FeaturesSource::Dir(repo_features());
     let set = [Variation::PrettyJson, Variation::LowercaseBearer];
     let spec = RunSpec {
         rules: vec!["DCR-REQ-068".into(), "DCR-REQ-060".into()],
