@@ -96,7 +96,17 @@ fn the_copied_binary_runs_from_an_empty_folder_with_its_built_in_features() {
     let first_text = text(&first);
     assert_eq!(first.status.code(), Some(0), "{first_text}");
     let stdout = String::from_utf8_lossy(&first.stdout);
-    assert!(stdout.contains("snapshots: 1 new"), "{first_text}");
+    // The named payload snapshot and each passed scenario's exchanges.
+    assert!(stdout.contains("snapshots: "), "{first_text}");
+    assert!(
+        stdout.contains(" new, recorded as this target's baseline"),
+        "{first_text}"
+    );
+    assert!(
+        work.join("snapshots/mock-holder/cds-au/scenarios/REG-001.snap")
+            .is_file(),
+        "{first_text}"
+    );
     // Named relative to the folder it runs in.
     assert!(
         stdout
