@@ -60,6 +60,15 @@ Feature: Client metadata values follow the CDS profile
         | grant-types-password |
         | grant-types-implicit |
 
+    # grant_types is a set of values (RFC 7591 §2 gives the array no order): the accepted grant
+    # types in another order are registered, and answered as requested (compared as a set).
+    @id:MET-034 @DCR-REQ-034 @MUST
+    Scenario: The accepted grant types in another order are registered
+      Given recipient A signs a registration request with mutation "grant-types-reordered"
+      When recipient A posts the registration request
+      Then the response status is 201
+      And the response "grant_types" is what recipient A requested
+
   Rule: DCR-REQ-035 grant_types must contain authorization_code (reference implementation)
 
     @id:MET-014 @DCR-REQ-035 @IMPL

@@ -135,6 +135,7 @@ defects! {
     AnyAuthMethod => "any-auth-method",
     AnyAuthSigningAlg => "any-auth-signing-alg",
     AnyGrantType => "any-grant-type",
+    GrantTypesOrderSensitive => "grant-types-order-sensitive",
     AuthorizationCodeGrantOptional => "authorization-code-grant-optional",
     OptionalResponseTypes => "optional-response-types",
     AcceptHybrid => "accept-hybrid",

@@ -234,6 +234,17 @@ fn grant_types(state: &AppState, request: &Map<String, Value>) -> Result<Vec<Str
             "grant_types value {bad} is not supported"
         )));
     }
+    if state.defect(Defect::GrantTypesOrderSensitive)
+        && grant_types
+            .iter()
+            .map(String::as_str)
+            .ne(GRANT_TYPES.iter().copied())
+    {
+        return Err(metadata_error(format!(
+            "grant_types must be {}",
+            GRANT_TYPES.join(", ")
+        )));
+    }
     if !grant_types.iter().any(|g| g == "authorization_code")
         && !state.defect(Defect::AuthorizationCodeGrantOptional)
     {
