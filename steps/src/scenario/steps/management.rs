@@ -445,10 +445,15 @@ step! {
     needs [Need::Isolation];
     #[when(expr = "recipient {recipient} registers again with the same software product")]
     async fn register_again(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-        registration::mint(w, r).await?;
-        registration::sign_valid(w, r).await?;
-        registration::post_request(w, r, r.into()).await
+        post_again(w, r).await
     }
+}
+
+/// Recipient `r` registers its software product again: a fresh SSA, a signed request, a POST.
+async fn post_again(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+    registration::mint(w, r).await?;
+    registration::sign_valid(w, r).await?;
+    registration::post_request(w, r, r.into()).await
 }
 
 step! {
@@ -461,9 +466,7 @@ step! {
     )]
     async fn register_again_keeping_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         let deleted = w.client_id(r)?;
-        registration::mint(w, r).await?;
-        registration::sign_valid(w, r).await?;
-        registration::post_request(w, r, r.into()).await?;
+        post_again(w, r).await?;
         let last = w.last()?;
         match (last.status(), last.json()) {
             (Some(201), Some(Value::Object(registration))) => {
