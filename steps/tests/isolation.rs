@@ -48,14 +48,14 @@ async fn register(env: &Environment) -> String {
     let register = env.register.as_ref().expect("the embedded Register");
     let software_id = uuid::Uuid::new_v4().to_string();
     let now = dcr_vectors::time::now();
-    let mut ssa = env
-        .ssa_template
+    let mut ssa = dcr_vectors::SsaTemplate::load()
+        .expect("the CDS SSA template")
         .claims(&a.product, &a.jwks_uri, &a.base_uri, now)
         .expect("ssa claims");
     ssa.insert("software_id".into(), software_id.clone().into());
     let ssa = dcr_vectors::jose::sign_claims(&ssa, &register.key).expect("ssa");
-    let mut request = env
-        .registration_template
+    let mut request = dcr_vectors::RegistrationTemplate::load()
+        .expect("the CDS registration template")
         .claims(
             &software_id,
             &member(&doc, "issuer"),

@@ -1,6 +1,7 @@
 //! Every check on every operation it applies to: each registration-request and SSA mutation
-//! that a POST scenario refuses at MUST has a row in the PUT outlines (MGT-041, MGT-042) under
-//! the same rule, so that a new POST case cannot be added without its PUT twin.
+//! that a POST scenario refuses at MUST has a row in the PUT outlines (MGT-041 and MGT-042 for
+//! the CDS, UK-MGT-050 to UK-MGT-053 for UK DCR) under the same rule, so that a new POST case
+//! cannot be added without its PUT twin.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ fn mutation_and_rule(scenario: &Scenario) -> Option<(&'static str, String, Strin
         quoted(s, "signs a registration request with mutation ")
             .map(|m| ("request", m))
             .or_else(|| quoted(s, "with a software statement with mutation ").map(|m| ("ssa", m)))
+            .or_else(|| quoted(s, "and a software statement with mutation ").map(|m| ("ssa", m)))
             .or_else(|| quoted(s, "holds a software statement with mutation ").map(|m| ("ssa", m)))
             .or_else(|| {
                 quoted(s, "updates its registration with mutation ").map(|m| ("request", m))
@@ -76,6 +78,16 @@ fn cases(scenario: &Scenario) -> Vec<(&'static str, String, String)> {
     out
 }
 
+/// The PUT outlines that mirror the POST cases: the CDS's and the UK's.
+const PUT_OUTLINES: [&str; 6] = [
+    "id:MGT-041",
+    "id:MGT-042",
+    "id:UK-MGT-050",
+    "id:UK-MGT-051",
+    "id:UK-MGT-052",
+    "id:UK-MGT-053",
+];
+
 #[test]
 fn every_mutation_post_refuses_is_refused_on_put_too() {
     let mut files = Vec::new();
@@ -93,7 +105,7 @@ fn every_mutation_post_refuses_is_refused_on_put_too() {
                 .steps
                 .iter()
                 .any(|s| s.value.contains("updates its registration"));
-            if is("id:MGT-041") || is("id:MGT-042") {
+            if PUT_OUTLINES.iter().any(|id| is(id)) {
                 put.extend(cases(scenario));
             } else if is("MUST") && !sends_put {
                 post.extend(cases(scenario));
@@ -104,6 +116,6 @@ fn every_mutation_post_refuses_is_refused_on_put_too() {
     let missing: Vec<_> = post.difference(&put).collect();
     assert!(
         missing.is_empty(),
-        "POST refuses these at MUST but MGT-041/MGT-042 have no row for them (kind, rule, mutation): {missing:#?}"
+        "POST refuses these at MUST but no PUT outline ({PUT_OUTLINES:?}) has a row for them (kind, rule, mutation): {missing:#?}"
     );
 }

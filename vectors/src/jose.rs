@@ -80,6 +80,21 @@ pub fn sign_claims(claims: &Map<String, Value>, key: &SigningKey) -> anyhow::Res
     )
 }
 
+/// Signs a JSON claims object with `key`, with a header that names no `kid` (`alg` and `typ`
+/// only): the verifier has to find the key among the signer's.
+///
+/// # Errors
+/// Fails only for a malformed key.
+pub fn sign_claims_without_kid(
+    claims: &Map<String, Value>,
+    key: &SigningKey,
+) -> anyhow::Result<String> {
+    let signer = key.signer()?;
+    let mut header = header_for(key);
+    header.remove("kid");
+    sign_compact(&header, &serde_json::to_vec(claims)?, signer.as_ref())
+}
+
 /// An unsecured JWS (`alg: none`, empty signature), RFC 7515 appendix A.5.
 ///
 /// # Errors

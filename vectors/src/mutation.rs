@@ -18,6 +18,8 @@ use serde_json::{Map, Value};
 
 const SSA_YAML: &str = include_str!("../mutations/ssa.yaml");
 const REGISTRATION_YAML: &str = include_str!("../mutations/registration.yaml");
+const UK_SSA_YAML: &str = include_str!("../mutations/ssa-ob-directory.yaml");
+const UK_REGISTRATION_YAML: &str = include_str!("../mutations/registration-uk-obie.yaml");
 
 /// What the mutated input is expected to be, as the vector's author classifies it (a hint for
 /// readers and reports; scenarios take their expectations from the catalogue).
@@ -131,6 +133,41 @@ impl MutationFile {
     /// Only if the embedded file is malformed (caught by the unit tests).
     pub fn registration() -> anyhow::Result<Self> {
         Self::parse(REGISTRATION_YAML, "registration.yaml")
+    }
+
+    /// The mutations of an OB Directory SSA (UK Open Banking): the changes only such an SSA
+    /// can have. Their ids differ from every id of [`MutationFile::ssa`], so a scenario names
+    /// either kind the same way.
+    ///
+    /// # Errors
+    /// Only if the embedded file is malformed (caught by the unit tests).
+    pub fn uk_ssa() -> anyhow::Result<Self> {
+        Self::parse(UK_SSA_YAML, "ssa-ob-directory.yaml")
+    }
+
+    /// The mutations of a UK OBIE registration request (the changes only its claims can have);
+    /// ids unique beside [`MutationFile::registration`]'s.
+    ///
+    /// # Errors
+    /// Only if the embedded file is malformed (caught by the unit tests).
+    pub fn uk_registration() -> anyhow::Result<Self> {
+        Self::parse(UK_REGISTRATION_YAML, "registration-uk-obie.yaml")
+    }
+
+    /// Every SSA mutation file, the CDS's first.
+    ///
+    /// # Errors
+    /// Only if an embedded file is malformed.
+    pub fn all_ssa() -> anyhow::Result<Vec<Self>> {
+        Ok(vec![Self::ssa()?, Self::uk_ssa()?])
+    }
+
+    /// Every registration request mutation file, the CDS's first.
+    ///
+    /// # Errors
+    /// Only if an embedded file is malformed.
+    pub fn all_registration() -> anyhow::Result<Vec<Self>> {
+        Ok(vec![Self::registration()?, Self::uk_registration()?])
     }
 
     /// The mutation called `id`.
@@ -321,6 +358,21 @@ mod tests {
         assert_eq!(ssa.applies_to, "software_statement");
         assert_eq!(reg.applies_to, "registration_request");
         assert!(ssa.get("expired").is_ok() && reg.get("alg-none").is_ok());
+        let uk_ssa = MutationFile::uk_ssa().expect("uk ssa");
+        let uk_reg = MutationFile::uk_registration().expect("uk registration");
+        assert_eq!(uk_ssa.applies_to, "software_statement");
+        assert_eq!(uk_reg.applies_to, "registration_request");
+        // Ids are unique across the CDS and UK files, so a scenario names either kind alike.
+        for (a, b) in [(&ssa, &uk_ssa), (&reg, &uk_reg)] {
+            for m in &b.tests {
+                assert!(
+                    a.get(&m.id).is_err(),
+                    "{} is in both {} files",
+                    m.id,
+                    a.applies_to
+                );
+            }
+        }
     }
 
     #[rstest]

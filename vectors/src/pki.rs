@@ -25,6 +25,9 @@ pub struct CertAndKey {
     pub key_pem: String,
     /// The certificate's DER bytes (for thumbprints).
     pub cert_der: Vec<u8>,
+    /// The subject's distinguished name as an RFC 4514 string (the last RDN of the DER
+    /// sequence first), as a `tls_client_auth_subject_dn` names it (RFC 8705 §2.1.2).
+    pub subject_dn: String,
 }
 
 impl std::fmt::Debug for CertAndKey {
@@ -46,6 +49,51 @@ impl CertAndKey {
     pub fn identity_pem(&self) -> String {
         format!("{}{}", self.cert_pem, self.key_pem)
     }
+}
+
+/// The subject of a DER certificate as an RFC 4514 string: RDNs from the last of the DER
+/// sequence to the first, attribute types by their short names (CN, O, OU, C, L, ST, ...) or
+/// dotted OIDs, values escaped as RFC 4514 §2.4 says.
+///
+/// # Errors
+/// The bytes are not an X.509 certificate, or an attribute value is not a string.
+pub fn subject_dn(cert_der: &[u8]) -> anyhow::Result<String> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(cert_der)
+        .map_err(|e| anyhow::anyhow!("not an X.509 certificate: {e}"))?;
+    let registry = x509_parser::objects::oid_registry();
+    let mut rdns = Vec::new();
+    for rdn in cert.subject().iter_rdn() {
+        let mut attrs = Vec::new();
+        for attr in rdn.iter() {
+            let kind = x509_parser::objects::oid2abbrev(attr.attr_type(), registry)
+                .map(str::to_string)
+                .unwrap_or_else(|_| attr.attr_type().to_id_string());
+            let value = attr
+                .as_str()
+                .map_err(|e| anyhow::anyhow!("the subject's {kind} is not a string: {e}"))?;
+            attrs.push(format!("{kind}={}", escape_dn_value(value)));
+        }
+        rdns.push(attrs.join("+"));
+    }
+    rdns.reverse();
+    Ok(rdns.join(","))
+}
+
+/// `value` escaped for an RFC 4514 string (§2.4).
+fn escape_dn_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
+            || (i == 0 && matches!(c, '#' | ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// RFC 8705 `x5t#S256` of a DER certificate.
@@ -147,6 +195,7 @@ fn new_ca(name: &str) -> anyhow::Result<(CertAndKey, Issuer<'static, KeyPair>)> 
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),
         cert_der: cert.der().to_vec(),
+        subject_dn: subject_dn(cert.der())?,
     };
     Ok((out, Issuer::new(params, key)))
 }
@@ -158,7 +207,18 @@ fn leaf(
     usage: ExtendedKeyUsagePurpose,
 ) -> anyhow::Result<CertAndKey> {
     let mut params = CertificateParams::new(sans)?;
-    params.distinguished_name = dn(cn);
+    // A recipient's transport certificate names its organisation and country too, as the UK
+    // Directory's do (C, O, then CN in the DER sequence): a holder that matches a registered
+    // tls_client_auth_subject_dn has more than one attribute to compare.
+    if usage == ExtendedKeyUsagePurpose::ClientAuth {
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, "GB");
+        dn.push(DnType::OrganizationName, RECIPIENT_ORGANISATION);
+        dn.push(DnType::CommonName, cn);
+        params.distinguished_name = dn;
+    } else {
+        params.distinguished_name = dn(cn);
+    }
     params.extended_key_usages.push(usage);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     let key = KeyPair::generate()?;
@@ -167,8 +227,12 @@ fn leaf(
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),
         cert_der: cert.der().to_vec(),
+        subject_dn: subject_dn(cert.der())?,
     })
 }
+
+/// The organisation (O) of the recipients' transport certificates.
+const RECIPIENT_ORGANISATION: &str = "dcr-conformance test recipients";
 
 fn dn(cn: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
@@ -191,6 +255,22 @@ mod tests {
                 .starts_with("-----BEGIN CERTIFICATE-----")
         );
         assert!(pki.client_a.key_pem.contains("PRIVATE KEY"));
+    }
+
+    #[test]
+    fn subject_dns_are_rfc_4514_strings() {
+        let pki = TestPki::generate(&[]).expect("pki");
+        assert_eq!(
+            pki.client_a.subject_dn,
+            "CN=recipient A,O=dcr-conformance test recipients,C=GB"
+        );
+        assert_eq!(
+            subject_dn(&pki.ca.cert_der).expect("dn"),
+            "CN=dcr-conformance test CA"
+        );
+        assert_eq!(escape_dn_value("a,b+c"), "a\\,b\\+c");
+        assert_eq!(escape_dn_value(" #x "), "\\ #x\\ ");
+        assert!(subject_dn(b"junk").is_err());
     }
 
     #[test]

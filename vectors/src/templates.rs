@@ -12,8 +12,55 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 const RECIPIENTS_YAML: &str = include_str!("../templates/recipients.yaml");
-const SSA_YAML: &str = include_str!("../templates/ssa.yaml");
-const REGISTRATION_YAML: &str = include_str!("../templates/registration.yaml");
+/// The SSA templates, by name: the CDR Register's (the default) and the UK Open Banking
+/// Directory's.
+const SSA_TEMPLATES: &[(&str, &str)] = &[
+    ("cdr-register", include_str!("../templates/ssa.yaml")),
+    (
+        "ob-directory",
+        include_str!("../templates/ssa-ob-directory.yaml"),
+    ),
+];
+/// The registration request templates, by name: the CDS's (the default) and UK OBIE DCR's.
+const REGISTRATION_TEMPLATES: &[(&str, &str)] = &[
+    ("cds", include_str!("../templates/registration.yaml")),
+    (
+        "uk-obie",
+        include_str!("../templates/registration-uk-obie.yaml"),
+    ),
+];
+
+/// The name of the default SSA template (the CDR Register's).
+pub const DEFAULT_SSA_TEMPLATE: &str = "cdr-register";
+/// The name of the default registration request template (the CDS's).
+pub const DEFAULT_REGISTRATION_TEMPLATE: &str = "cds";
+
+/// The YAML of template `name` in `list`, or an error naming the templates there are.
+fn template_text(
+    list: &[(&str, &'static str)],
+    what: &str,
+    name: &str,
+) -> anyhow::Result<&'static str> {
+    list.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .with_context(|| {
+            format!(
+                "no {what} template named {name:?}; the templates are {}",
+                list.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
+/// Whether `name` is an SSA template.
+pub fn is_ssa_template(name: &str) -> bool {
+    SSA_TEMPLATES.iter().any(|(n, _)| *n == name)
+}
+
+/// Whether `name` is a registration request template.
+pub fn is_registration_template(name: &str) -> bool {
+    REGISTRATION_TEMPLATES.iter().any(|(n, _)| *n == name)
+}
 
 /// A Data Recipient software product as the Register knows it.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,6 +73,8 @@ pub struct SoftwareProduct {
     pub org_id: String,
     /// Brand name.
     pub org_name: String,
+    /// The organisation's id in the UK Open Banking Directory (Directory-style SSAs).
+    pub ob_org_id: String,
     /// Legal entity id.
     pub legal_entity_id: String,
     /// Legal entity name.
@@ -56,8 +105,46 @@ pub fn software_products() -> anyhow::Result<Vec<SoftwareProduct>> {
 #[derive(Debug, Clone, Deserialize)]
 struct JwtTemplate {
     header: Map<String, Value>,
-    lifetime_seconds: i64,
+    /// `exp` is `iat` plus this; without it the JWT has no `exp` (OB Directory SSAs).
+    #[serde(default)]
+    lifetime_seconds: Option<i64>,
+    /// How fresh software ids for this issuer are written.
+    #[serde(default)]
+    software_ids: SoftwareIds,
     claims: Map<String, Value>,
+}
+
+/// How the software ids an issuer assigns are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SoftwareIds {
+    /// A UUID (CDR Register Software Product IDs).
+    #[default]
+    Uuid,
+    /// Base62, 22 characters (UK OB Directory software ids: `^[0-9a-zA-Z]{1,22}$`).
+    Base62,
+}
+
+impl SoftwareIds {
+    /// A fresh, random software id in this form.
+    pub fn fresh(self) -> String {
+        let id = uuid::Uuid::new_v4();
+        match self {
+            SoftwareIds::Uuid => id.to_string(),
+            SoftwareIds::Base62 => {
+                const DIGITS: &[u8] =
+                    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+                let mut n = id.as_u128();
+                let mut out = Vec::with_capacity(22);
+                for _ in 0..22 {
+                    out.push(DIGITS[(n % 62) as usize]);
+                    n /= 62;
+                }
+                out.reverse();
+                String::from_utf8(out).unwrap_or_default()
+            }
+        }
+    }
 }
 
 /// Inputs for `${name}` substitution.
@@ -111,29 +198,46 @@ fn instantiate(t: &JwtTemplate, inputs: &Inputs, now: i64) -> anyhow::Result<Map
         bail!("template claims are not an object")
     };
     claims.insert("iat".into(), now.into());
-    claims.insert("exp".into(), (now + t.lifetime_seconds).into());
+    if let Some(lifetime) = t.lifetime_seconds {
+        claims.insert("exp".into(), (now + lifetime).into());
+    }
     claims.insert("jti".into(), uuid::Uuid::new_v4().to_string().into());
     Ok(claims)
 }
 
-/// The SSA template (`templates/ssa.yaml`).
+/// An SSA template (`templates/ssa*.yaml`).
 #[derive(Debug, Clone)]
 pub struct SsaTemplate(JwtTemplate);
 
 impl SsaTemplate {
-    /// Loads the embedded template.
+    /// Loads the embedded default template (the CDR Register's, `templates/ssa.yaml`).
     ///
     /// # Errors
     /// Fails only if the embedded file is malformed.
     pub fn load() -> anyhow::Result<Self> {
+        Self::named(DEFAULT_SSA_TEMPLATE)
+    }
+
+    /// Loads the embedded template `name` (`cdr-register`, `ob-directory`).
+    ///
+    /// # Errors
+    /// An unknown name, or a malformed embedded file.
+    pub fn named(name: &str) -> anyhow::Result<Self> {
+        let text = template_text(SSA_TEMPLATES, "SSA", name)?;
         Ok(Self(
-            serde_yaml::from_str(SSA_YAML).context("templates/ssa.yaml")?,
+            serde_yaml::from_str(text).with_context(|| format!("SSA template {name}"))?,
         ))
     }
 
-    /// SSA lifetime in seconds (10 minutes in the CDS).
-    pub fn lifetime(&self) -> i64 {
+    /// SSA lifetime in seconds (10 minutes in the CDS); `None` when the issuer's SSAs have no
+    /// `exp` (the OB Directory's).
+    pub fn lifetime(&self) -> Option<i64> {
         self.0.lifetime_seconds
+    }
+
+    /// How this issuer writes software ids.
+    pub fn software_ids(&self) -> SoftwareIds {
+        self.0.software_ids
     }
 
     /// Claims of an SSA for `product`, whose keys are published at `jwks_uri` and whose
@@ -153,6 +257,7 @@ impl SsaTemplate {
             ("software_id", &product.software_id),
             ("org_id", &product.org_id),
             ("org_name", &product.org_name),
+            ("ob_org_id", &product.ob_org_id),
             ("legal_entity_id", &product.legal_entity_id),
             ("legal_entity_name", &product.legal_entity_name),
             ("client_name", &product.client_name),
@@ -173,24 +278,37 @@ impl SsaTemplate {
     }
 }
 
-/// The registration request template (`templates/registration.yaml`).
+/// A registration request template (`templates/registration*.yaml`).
 #[derive(Debug, Clone)]
 pub struct RegistrationTemplate(JwtTemplate);
 
 impl RegistrationTemplate {
-    /// Loads the embedded template.
+    /// Loads the embedded default template (the CDS's, `templates/registration.yaml`).
     ///
     /// # Errors
     /// Fails only if the embedded file is malformed.
     pub fn load() -> anyhow::Result<Self> {
-        Ok(Self(
-            serde_yaml::from_str(REGISTRATION_YAML).context("templates/registration.yaml")?,
-        ))
+        Self::named(DEFAULT_REGISTRATION_TEMPLATE)
+    }
+
+    /// Loads the embedded template `name` (`cds`, `uk-obie`).
+    ///
+    /// # Errors
+    /// An unknown name, a malformed embedded file, or a template without a lifetime (a
+    /// registration request always has an `exp`).
+    pub fn named(name: &str) -> anyhow::Result<Self> {
+        let text = template_text(REGISTRATION_TEMPLATES, "registration request", name)?;
+        let t: JwtTemplate = serde_yaml::from_str(text)
+            .with_context(|| format!("registration request template {name}"))?;
+        if t.lifetime_seconds.is_none() {
+            bail!("registration request template {name}: lifetime_seconds is missing");
+        }
+        Ok(Self(t))
     }
 
     /// Request lifetime in seconds.
     pub fn lifetime(&self) -> i64 {
-        self.0.lifetime_seconds
+        self.0.lifetime_seconds.unwrap_or_default()
     }
 
     /// The template's JWS header (before the signing key's `kid` is added).
@@ -231,7 +349,21 @@ mod tests {
     #[test]
     fn embedded_templates_load() {
         assert_eq!(software_products().expect("recipients").len(), 2);
-        assert_eq!(SsaTemplate::load().expect("ssa").lifetime(), 600);
+        assert_eq!(SsaTemplate::load().expect("ssa").lifetime(), Some(600));
+        let directory = SsaTemplate::named("ob-directory").expect("ob-directory");
+        assert_eq!(directory.lifetime(), None);
+        assert_eq!(directory.software_ids(), SoftwareIds::Base62);
+        assert!(
+            RegistrationTemplate::named("uk-obie")
+                .expect("uk")
+                .lifetime()
+                > 0
+        );
+        let err = SsaTemplate::named("nope").expect_err("unknown");
+        assert!(
+            err.to_string().contains("cdr-register, ob-directory"),
+            "{err}"
+        );
         assert!(
             RegistrationTemplate::load()
                 .expect("registration")
@@ -255,6 +387,30 @@ mod tests {
             !serde_json::to_string(&c).expect("json").contains("${"),
             "unsubstituted input: {c:?}"
         );
+    }
+
+    #[test]
+    fn directory_ssas_have_no_exp_and_base62_software_ids() {
+        let r = software_products().expect("recipients").remove(0);
+        let t = SsaTemplate::named("ob-directory").expect("t");
+        let mut product = r.clone();
+        product.software_id = t.software_ids().fresh();
+        assert_eq!(product.software_id.len(), 22);
+        assert!(
+            product
+                .software_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric())
+        );
+        let c = t
+            .claims(&product, "https://jwks", "https://base", 1000)
+            .expect("claims");
+        assert_eq!(c["iss"], json!("OpenBanking Ltd"));
+        assert_eq!(c["software_redirect_uris"], json!(r.redirect_uris));
+        assert_eq!(c["software_roles"], json!(["AISP", "PISP", "CBPII"]));
+        assert_eq!(c["org_id"], json!(r.ob_org_id));
+        assert!(c.get("exp").is_none() && c["iat"] == json!(1000));
+        assert!(!serde_json::to_string(&c).expect("json").contains("${"));
     }
 
     #[test]

@@ -180,12 +180,18 @@ struct File {
     rules: Vec<Rule>,
 }
 
-/// The loaded catalogue and profiles.
+/// The loaded catalogues and profiles.
+///
+/// The features folder holds one catalogue per family of standards: `catalogue.yaml` at its
+/// root (the CDS family, [`DEFAULT_CATALOGUE`]) and `<family>/catalogue.yaml` in a folder of its
+/// own (e.g. `uk-obie/catalogue.yaml`: UK Open Banking). A profile checks the rules of one
+/// family (its `catalogue:` key); rule IDs are unique across all of them, so a scenario's tags
+/// say which family it belongs to.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
-    /// The catalogue's own rules.
-    base: BTreeMap<String, Rule>,
-    /// The catalogue's rules and every profile's own rules.
+    /// Each family's own rules, by family name.
+    families: BTreeMap<String, BTreeMap<String, Rule>>,
+    /// Every family's rules and every profile's own rules.
     rules: BTreeMap<String, Rule>,
     /// The profile files.
     profiles: ProfileFiles,
@@ -194,18 +200,79 @@ pub struct Catalogue {
 /// The profile a run checks when none is named.
 pub const DEFAULT_PROFILE: &str = "cds-au";
 
+/// The family of the root `catalogue.yaml` (the Consumer Data Standards), which a profile
+/// without a `catalogue:` key checks.
+pub const DEFAULT_CATALOGUE: &str = "cds";
+
 impl Catalogue {
-    /// Loads `catalogue.yaml` and the profiles of `profiles/` from the features folder `dir`.
+    /// Loads `catalogue.yaml`, every `<family>/catalogue.yaml` one folder down, and the profiles
+    /// of `profiles/` from the features folder `dir`.
     ///
     /// # Errors
-    /// Fails when a file is missing or malformed, or an ID is duplicated.
+    /// Fails when a file is missing or malformed, or an ID is duplicated (within a file or
+    /// across families).
     pub fn load(dir: &Path) -> anyhow::Result<Self> {
         let path = dir.join("catalogue.yaml");
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read catalogue {}", path.display()))?;
-        let catalogue =
+        let mut catalogue =
             Self::parse(&text).with_context(|| format!("catalogue {}", path.display()))?;
+        let mut folders: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read features folder {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir() && p.join("catalogue.yaml").is_file())
+            .collect();
+        folders.sort();
+        for folder in folders {
+            let family = folder
+                .file_name()
+                .and_then(|n| n.to_str())
+                .context("a catalogue folder's name is not UTF-8")?
+                .to_string();
+            let path = folder.join("catalogue.yaml");
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read catalogue {}", path.display()))?;
+            let other =
+                Self::parse(&text).with_context(|| format!("catalogue {}", path.display()))?;
+            catalogue
+                .add_family(&family, other)
+                .with_context(|| format!("catalogue {}", path.display()))?;
+        }
         catalogue.with_profiles(ProfileFiles::read_dir(&dir.join("profiles"))?)
+    }
+
+    /// Adds the rules of `other` (parsed alone, as the default family) as family `family`.
+    ///
+    /// # Errors
+    /// The family exists already, or one of its IDs is another family's.
+    pub fn add_family(&mut self, family: &str, other: Catalogue) -> anyhow::Result<()> {
+        if self.families.contains_key(family) {
+            bail!("catalogue family {family} is defined twice");
+        }
+        let rules = other.families.into_values().next().unwrap_or_default();
+        for (id, rule) in &rules {
+            if self.rules.insert(id.clone(), rule.clone()).is_some() {
+                bail!(
+                    "rule {id} is defined in two catalogues; rule IDs are unique across families"
+                );
+            }
+        }
+        self.families.insert(family.to_string(), rules);
+        Ok(())
+    }
+
+    /// The names of the catalogue families, in order.
+    pub fn families(&self) -> impl Iterator<Item = &str> {
+        self.families.keys().map(String::as_str)
+    }
+
+    /// The rules of family `family` (without any profile's own), in ID order.
+    pub fn family_rules(&self, family: &str) -> impl Iterator<Item = &Rule> {
+        self.families
+            .get(family)
+            .into_iter()
+            .flat_map(|r| r.values())
     }
 
     /// Adds `profiles`, and every profile's own rules to the rules scenarios may name.
@@ -250,7 +317,7 @@ impl Catalogue {
             }
         }
         Ok(Self {
-            base: rules.clone(),
+            families: BTreeMap::from([(DEFAULT_CATALOGUE.to_string(), rules.clone())]),
             rules,
             profiles: ProfileFiles::default(),
         })
@@ -267,7 +334,7 @@ impl Catalogue {
                 self.profile_names().collect::<Vec<_>>().join(", ")
             );
         }
-        self.profiles.resolve(name, &self.base)
+        self.profiles.resolve(name, &self.families)
     }
 
     /// The names of the profiles, in order.
@@ -285,11 +352,10 @@ impl Catalogue {
         self.rules.values()
     }
 
-    /// The rules of a requirement matrix under `profile`: the catalogue's, then the profile's
-    /// own.
+    /// The rules of a requirement matrix under `profile`: its catalogue family's, then the
+    /// profile's own.
     pub fn matrix_rules<'a>(&'a self, profile: &'a Profile) -> impl Iterator<Item = &'a Rule> {
-        self.base
-            .values()
+        self.family_rules(&profile.catalogue)
             .chain(profile.rules().filter(|c| c.own).map(|c| &c.rule))
     }
 }

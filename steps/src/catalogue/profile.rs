@@ -39,6 +39,8 @@ struct File {
     #[serde(default)]
     extends: Option<String>,
     #[serde(default)]
+    catalogue: Option<String>,
+    #[serde(default)]
     flavour: Option<String>,
     #[serde(default)]
     snapshots: Option<String>,
@@ -331,6 +333,10 @@ impl Default for Wire {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestWire {
+    /// The registration request template (`vectors/templates/`): `cds` (the default) or
+    /// `uk-obie`.
+    #[serde(default = "default_registration_template")]
+    pub template: String,
     /// `Content-Type` of a registration request.
     #[serde(default = "jwt_content_type")]
     pub content_type: String,
@@ -352,6 +358,7 @@ fn jwt_content_type() -> String {
 impl Default for RequestWire {
     fn default() -> Self {
         Self {
+            template: default_registration_template(),
             content_type: jwt_content_type(),
             headers: BTreeMap::new(),
             set: serde_json::Map::new(),
@@ -361,13 +368,34 @@ impl Default for RequestWire {
 }
 
 /// Software statements the suite mints (with the Register's key).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SsaWire {
+    /// The SSA template the suite mints from (`vectors/templates/`): `cdr-register` (the
+    /// default) or `ob-directory` (UK Open Banking Directory).
+    #[serde(default = "default_ssa_template")]
+    pub template: String,
     /// Claims added with the value of another claim (`new: existing`), for a release that reads
     /// a claim under another name (e.g. `software_jwks_endpoint` for `jwks_uri`).
     #[serde(default)]
     pub copy: BTreeMap<String, String>,
+}
+
+fn default_ssa_template() -> String {
+    dcr_vectors::templates::DEFAULT_SSA_TEMPLATE.into()
+}
+
+fn default_registration_template() -> String {
+    dcr_vectors::templates::DEFAULT_REGISTRATION_TEMPLATE.into()
+}
+
+impl Default for SsaWire {
+    fn default() -> Self {
+        Self {
+            template: default_ssa_template(),
+            copy: BTreeMap::new(),
+        }
+    }
 }
 
 /// The client-credentials token of management calls.
@@ -474,6 +502,8 @@ pub struct Profile {
     pub standard: Standard,
     /// The profile it extends.
     pub extends: Option<String>,
+    /// The catalogue family whose rules it checks (`cds`, `uk-obie`).
+    pub catalogue: String,
     /// The mock holder flavour an embedded run of this profile starts.
     pub flavour: String,
     /// The folder (inside the target's snapshot folder) holding this profile's snapshots:
@@ -488,6 +518,17 @@ pub struct Profile {
     pub scenarios: BTreeMap<String, ScenarioSetting>,
     /// How the suite talks to such a holder.
     pub wire: Wire,
+    /// The templates of `wire.ssa.template` and `wire.request.template`, loaded.
+    pub templates: Templates,
+}
+
+/// The SSA and registration request templates a profile's requests are built from.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    /// Software statements the suite mints.
+    pub ssa: dcr_vectors::SsaTemplate,
+    /// Registration requests.
+    pub registration: dcr_vectors::RegistrationTemplate,
 }
 
 impl Profile {
@@ -744,7 +785,11 @@ impl ProfileFiles {
     /// # Errors
     /// Every problem with its file and field: an unknown key, a rule ID the catalogue does not
     /// know, an `extends` circle, a setting that contradicts itself.
-    pub fn resolve(&self, name: &str, rules: &BTreeMap<String, Rule>) -> anyhow::Result<Profile> {
+    pub fn resolve(
+        &self,
+        name: &str,
+        families: &BTreeMap<String, BTreeMap<String, Rule>>,
+    ) -> anyhow::Result<Profile> {
         let (value, chain) = self.merged(name)?;
         let origin = self.origin(name);
         let file: File = serde_path_to_error::deserialize(value).map_err(|e| {
@@ -756,6 +801,22 @@ impl ProfileFiles {
             )
         })?;
         let mut problems = Vec::new();
+        let family = file
+            .catalogue
+            .clone()
+            .unwrap_or_else(|| super::DEFAULT_CATALOGUE.to_string());
+        let empty = BTreeMap::new();
+        let rules = match families.get(&family) {
+            Some(rules) => rules,
+            None => {
+                problems.push(format!(
+                    "catalogue: {family:?}; the catalogues are {} (features/<name>/catalogue.yaml)",
+                    families.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+                &empty
+            }
+        };
+        let foreign = |id: &str| families.values().any(|f| f.contains_key(id));
         if file.schema != SCHEMA {
             problems.push(format!("schema: {:?}; expected {SCHEMA}", file.schema));
         }
@@ -771,7 +832,7 @@ impl ProfileFiles {
             .map(|r| (r.id.clone(), r.clone()))
             .collect();
         for r in &file.profile_rules {
-            if rules.contains_key(&r.id) {
+            if foreign(&r.id) {
                 problems.push(format!(
                     "profile_rules: {} is a catalogue rule; a profile's own rule needs an ID of its own",
                     r.id
@@ -819,11 +880,12 @@ impl ProfileFiles {
             );
         }
         let mutations: BTreeSet<String> = [
-            dcr_vectors::mutation::MutationFile::ssa(),
-            dcr_vectors::mutation::MutationFile::registration(),
+            dcr_vectors::mutation::MutationFile::all_ssa(),
+            dcr_vectors::mutation::MutationFile::all_registration(),
         ]
         .into_iter()
         .filter_map(Result::ok)
+        .flatten()
         .flat_map(|f| f.tests.into_iter().map(|m| m.id))
         .collect();
         for (id, setting) in &file.rules.set {
@@ -836,7 +898,7 @@ impl ProfileFiles {
             }
             if !rules.contains_key(id) && !own.contains_key(id) {
                 problems.push(format!(
-                    "rules.set.{id}: no such rule in the catalogue or in profile_rules"
+                    "rules.set.{id}: no such rule in catalogue {family} or in profile_rules"
                 ));
             }
             if setting.off.is_some()
@@ -875,6 +937,13 @@ impl ProfileFiles {
                 "wire.registration_endpoint.path: {p:?}; expected an absolute path such as /open-banking/0.2/register"
             ));
         }
+        let ssa_template = dcr_vectors::SsaTemplate::named(&file.wire.ssa.template)
+            .map_err(|e| problems.push(format!("wire.ssa.template: {e:#}")))
+            .ok();
+        let registration_template =
+            dcr_vectors::RegistrationTemplate::named(&file.wire.request.template)
+                .map_err(|e| problems.push(format!("wire.request.template: {e:#}")))
+                .ok();
         if file.wire.errors.shapes.is_empty() {
             problems.push("wire.errors.shapes: empty; expected oauth and/or gateway".into());
         }
@@ -884,7 +953,12 @@ impl ProfileFiles {
                 problems.join("\n  ")
             );
         }
+        let (Some(ssa), Some(registration)) = (ssa_template, registration_template) else {
+            bail!("profile {origin}: its templates did not load");
+        };
         Ok(Profile {
+            templates: Templates { ssa, registration },
+            catalogue: family,
             flavour: file.flavour.unwrap_or_else(|| name.to_string()),
             snapshots: file.snapshots.unwrap_or_else(|| name.to_string()),
             name: file.name,
@@ -923,15 +997,45 @@ impl ProfileFiles {
 mod tests {
     use super::*;
 
-    fn rules() -> BTreeMap<String, Rule> {
-        let yaml = "- {id: R-001, area: a, level: MUST, rule: r1, testable: true, accepts: {status: [400], error: [x]}}\n\
-                    - {id: R-002, area: a, level: SHOULD, rule: r2, testable: true}\n\
-                    - {id: R-003, area: a, level: IMPL, rule: r3, testable: true}\n";
+    fn family(yaml: &str) -> BTreeMap<String, Rule> {
         serde_yaml::from_str::<Vec<Rule>>(yaml)
             .expect("rules")
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect()
+    }
+
+    /// Two families: the default one (R-001..003) and `other` (O-001).
+    fn rules() -> BTreeMap<String, BTreeMap<String, Rule>> {
+        let cds = "- {id: R-001, area: a, level: MUST, rule: r1, testable: true, accepts: {status: [400], error: [x]}}\n\
+                    - {id: R-002, area: a, level: SHOULD, rule: r2, testable: true}\n\
+                    - {id: R-003, area: a, level: IMPL, rule: r3, testable: true}\n";
+        let other = "- {id: O-001, area: a, level: MUST, rule: o1, testable: true}\n";
+        BTreeMap::from([
+            (crate::catalogue::DEFAULT_CATALOGUE.to_string(), family(cds)),
+            ("other".to_string(), family(other)),
+        ])
+    }
+
+    #[test]
+    fn a_profile_checks_the_rules_of_its_catalogue_family_only() {
+        let head = "schema: dcr-conformance/profile\nversion: 1\ntitle: t\nstandard: {name: s, version: '1'}\nrules: {include: [MUST, SHOULD]}\n";
+        let files = files(&[
+            ("base", &format!("{head}name: base\n")),
+            ("uk", &format!("{head}name: uk\ncatalogue: other\n")),
+            ("bad", &format!("{head}name: bad\ncatalogue: nowhere\n")),
+        ]);
+        let base = files.resolve("base", &rules()).expect("base");
+        assert_eq!(base.catalogue, "cds");
+        assert!(base.applies("R-001") && !base.applies("O-001"));
+        let uk = files.resolve("uk", &rules()).expect("uk");
+        assert_eq!(uk.catalogue, "other");
+        assert!(uk.applies("O-001") && !uk.applies("R-001") && !uk.applies("R-002"));
+        let err = files.resolve("bad", &rules()).expect_err("unknown family");
+        assert!(
+            format!("{err:#}").contains("catalogue: \"nowhere\"; the catalogues are cds, other"),
+            "{err:#}"
+        );
     }
 
     fn files(list: &[(&str, &str)]) -> ProfileFiles {

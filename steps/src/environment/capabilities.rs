@@ -16,6 +16,10 @@ pub enum Need {
     RegisterJwksHost,
     /// Acts as two Data Recipients (cross-client and certificate-binding checks).
     SecondRecipient,
+    /// Reads a registration (the holder must offer GET; optional in UK DCR).
+    Read,
+    /// Updates a registration (the holder must offer PUT; optional in UK DCR).
+    Update,
     /// Deletes a registration (the holder must support DELETE).
     Delete,
     /// Builds requests relative to the holder's allowed clock skew, which must be declared.
@@ -32,10 +36,12 @@ pub enum Need {
 
 impl Need {
     /// Every need, in order.
-    pub const ALL: [Need; 8] = [
+    pub const ALL: [Need; 10] = [
         Need::RegisterKey,
         Need::RegisterJwksHost,
         Need::SecondRecipient,
+        Need::Read,
+        Need::Update,
         Need::Delete,
         Need::ClockSkew,
         Need::TokenExpiry,
@@ -49,6 +55,8 @@ impl Need {
             Need::RegisterKey => "register-key",
             Need::RegisterJwksHost => "register-jwks-host",
             Need::SecondRecipient => "second-recipient",
+            Need::Read => "read",
+            Need::Update => "update",
             Need::Delete => "delete",
             Need::ClockSkew => "clock-skew",
             Need::TokenExpiry => "token-expiry",

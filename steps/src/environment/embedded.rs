@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use dcr_vectors::templates::{self, SoftwareProduct};
-use dcr_vectors::{RegistrationTemplate, SigningAlg, SigningKey, SsaTemplate, TestPki};
+use dcr_vectors::{SigningAlg, SigningKey, TestPki};
 use wiremock::MockServer;
 
 use crate::environment::capabilities::Capabilities;
@@ -262,6 +262,7 @@ impl Environment {
                 base_uri: format!("https://{lower}.recipient.example"),
                 client: clients.recipient(&product.name, &cert.identity_pem())?,
                 thumbprint: cert.thumbprint(),
+                subject_dn: cert.subject_dn.clone(),
                 product,
                 key: key.clone(),
                 impostor: impostor.clone(),
@@ -285,13 +286,12 @@ impl Environment {
             target: "mock-holder".into(),
             discovery_url: format!("{}/.well-known/openid-configuration", holder.urls.issuer),
             registration_endpoint: None,
+            registration_aud: None,
             anonymous: clients.anonymous,
             rogue: clients.rogue,
             recipients,
             tls_identities: clients.tls_identities,
             register: Some(register),
-            ssa_template: SsaTemplate::load()?,
-            registration_template: RegistrationTemplate::load()?,
             timeout,
             fresh_software_ids: true,
             max_token_wait: Duration::from_secs(30),

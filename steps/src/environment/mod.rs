@@ -18,9 +18,9 @@ pub mod targeted;
 use std::time::Duration;
 
 use anyhow::Context;
+use dcr_vectors::SigningKey;
 use dcr_vectors::keys::public_jwks;
 use dcr_vectors::templates::SoftwareProduct;
-use dcr_vectors::{RegistrationTemplate, SigningKey, SsaTemplate};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -49,6 +49,9 @@ pub struct RecipientIdentity {
     pub ssa: Option<String>,
     /// RFC 8705 thumbprint of its transport certificate.
     pub thumbprint: String,
+    /// Its transport certificate's subject, as an RFC 4514 string (what a
+    /// `tls_client_auth_subject_dn` registers, RFC 8705 §2.1.2).
+    pub subject_dn: String,
 }
 
 /// The run's environment, shared by every scenario.
@@ -60,6 +63,10 @@ pub struct Environment {
     /// The registration endpoint, when the target file names it (a holder whose discovery
     /// document does not advertise the endpoint the profile uses).
     pub registration_endpoint: Option<String>,
+    /// The `aud` registration requests carry, when the target file sets it
+    /// (`holder.registration_aud`: a UK ASPSP's Directory organisation id); otherwise the
+    /// holder's issuer from discovery.
+    pub registration_aud: Option<String>,
     /// The recipients, "A" first.
     pub recipients: Vec<RecipientIdentity>,
     /// The Register, when the suite holds its key (embedded run).
@@ -70,10 +77,6 @@ pub struct Environment {
     pub rogue: reqwest::Client,
     /// TLS material per certificate name ("A", "B", "none", "rogue"), for TLS probes.
     pub tls_identities: std::collections::HashMap<String, http::TlsIdentity>,
-    /// SSA template.
-    pub ssa_template: SsaTemplate,
-    /// Registration request template.
-    pub registration_template: RegistrationTemplate,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Longest wait for an access token to expire (expired-token scenarios).

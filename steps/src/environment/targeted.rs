@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use dcr_vectors::templates::{self, SoftwareProduct};
-use dcr_vectors::{RegistrationTemplate, SigningKey, SsaTemplate, TestPki};
+use dcr_vectors::{SigningKey, TestPki};
 
 use crate::environment::register::{Register, fetch_ssa};
 use crate::environment::target::{Jwks, Target};
@@ -144,14 +144,13 @@ impl Environment {
             target: target.name,
             discovery_url: target.discovery_url,
             registration_endpoint: target.registration_endpoint,
+            registration_aud: target.registration_aud.clone(),
             anonymous: clients.anonymous,
             rogue: clients.rogue,
             recipients,
             tls_identities: clients.tls_identities,
             fresh_software_ids: register.is_some(),
             register,
-            ssa_template: SsaTemplate::load()?,
-            registration_template: RegistrationTemplate::load()?,
             timeout,
             max_token_wait: target.max_token_wait,
             token_expiry_margin: TARGET_EXPIRY_MARGIN,
@@ -250,6 +249,7 @@ async fn recipient(
         base_uri,
         client,
         thumbprint: r.thumbprint,
+        subject_dn: r.subject_dn,
         impostor,
         key: r.key,
         product,
@@ -257,17 +257,25 @@ async fn recipient(
     })
 }
 
-/// The recipient a fixed SSA describes, and its `recipient_base_uri`.
+/// The recipient a fixed SSA describes, and its `recipient_base_uri`. A CDR Register SSA names
+/// its members as RFC 7591 does (`redirect_uris`, `client_name`); an OB Directory SSA as the
+/// Directory does (`software_redirect_uris`, `software_client_name`, `software_client_uri`):
+/// either is read.
 fn product_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(SoftwareProduct, String)> {
     let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
     let text = |claim: &str| -> anyhow::Result<String> {
-        match claims.get(claim).and_then(serde_json::Value::as_str) {
+        let directory = format!("software_{claim}");
+        match [claim, directory.as_str()]
+            .iter()
+            .find_map(|c| claims.get(*c).and_then(serde_json::Value::as_str))
+        {
             Some(v) => Ok(v.to_string()),
             None => bail!("the SSA of recipient {name} has no string claim {claim:?}"),
         }
     };
     let redirect_uris = claims
         .get("redirect_uris")
+        .or_else(|| claims.get("software_redirect_uris"))
         .and_then(serde_json::Value::as_array)
         .map(|a| {
             a.iter()
@@ -275,17 +283,23 @@ fn product_from_ssa(name: &str, ssa: &str) -> anyhow::Result<(SoftwareProduct, S
                 .collect::<Vec<_>>()
         })
         .filter(|v| !v.is_empty())
-        .with_context(|| format!("the SSA of recipient {name} has no redirect_uris"))?;
+        .with_context(|| {
+            format!("the SSA of recipient {name} has no redirect_uris (nor software_redirect_uris)")
+        })?;
     let product = SoftwareProduct {
         name: name.to_string(),
         software_id: text("software_id")?,
         org_id: text("org_id").unwrap_or_default(),
         org_name: text("org_name").unwrap_or_default(),
+        ob_org_id: text("org_id").unwrap_or_default(),
         legal_entity_id: text("legal_entity_id").unwrap_or_default(),
         legal_entity_name: text("legal_entity_name").unwrap_or_default(),
         client_name: text("client_name").unwrap_or_default(),
         client_description: text("client_description").unwrap_or_default(),
         redirect_uris,
     };
-    Ok((product, text("recipient_base_uri").unwrap_or_default()))
+    let base = text("recipient_base_uri")
+        .or_else(|_| text("client_uri"))
+        .unwrap_or_default();
+    Ok((product, base))
 }

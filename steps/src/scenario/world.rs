@@ -178,7 +178,7 @@ impl DcrWorld {
             return Ok(id.clone());
         }
         let id = if self.ctx.env.fresh_software_ids {
-            uuid::Uuid::new_v4().to_string()
+            self.profile().templates.ssa.software_ids().fresh()
         } else {
             self.recipient(r)?.product.software_id.clone()
         };

@@ -55,6 +55,12 @@ impl Target {
         if !self.supports_delete {
             caps.lacks(Need::Delete, "holder.supports_delete is false");
         }
+        if !self.supports_read {
+            caps.lacks(Need::Read, "holder.supports_read is false");
+        }
+        if !self.supports_update {
+            caps.lacks(Need::Update, "holder.supports_update is false");
+        }
         if self.clock_skew.is_none() {
             caps.lacks(
                 Need::ClockSkew,

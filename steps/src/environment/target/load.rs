@@ -216,7 +216,7 @@ impl Loader<'_> {
         }
     }
 
-    fn identity(&mut self, field: &str, r: &RecipientSection) -> Option<(String, String)> {
+    fn identity(&mut self, field: &str, r: &RecipientSection) -> Option<(String, String, String)> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         let cert = self.material(
@@ -274,7 +274,16 @@ impl Loader<'_> {
             ));
             return None;
         }
-        Some((identity, dcr_vectors::pki::thumbprint(&der)))
+        let subject_dn = match dcr_vectors::pki::subject_dn(&der) {
+            Ok(dn) => dn,
+            Err(e) => {
+                self.problems.push(format!(
+                    "{field}.certificate: its subject cannot be read ({e:#}); give an X.509 certificate whose subject attributes are strings"
+                ));
+                return None;
+            }
+        };
+        Some((identity, dcr_vectors::pki::thumbprint(&der), subject_dn))
     }
 
     fn ssa(
@@ -462,12 +471,14 @@ impl Target {
                 }
             };
             let ssa = l.ssa(&format!("{field}.ssa"), r.ssa.as_ref(), minted);
-            if let (Some((identity_pem, thumbprint)), Some(key), Some(jwks)) = (identity, key, jwks)
+            if let (Some((identity_pem, thumbprint, subject_dn)), Some(key), Some(jwks)) =
+                (identity, key, jwks)
             {
                 recipients.push(TargetRecipient {
                     name: r.name.clone(),
                     identity_pem,
                     thumbprint,
+                    subject_dn,
                     key,
                     jwks,
                     ssa,
@@ -527,7 +538,10 @@ impl Target {
             name: file.name,
             discovery_url: discovery_url.to_string(),
             registration_endpoint: registration_endpoint.map(|u| u.to_string()),
+            supports_read: file.holder.supports_read,
+            supports_update: file.holder.supports_update,
             supports_delete: file.holder.supports_delete,
+            registration_aud: file.holder.registration_aud.clone(),
             clock_skew: file.holder.clock_skew_seconds.map(Duration::from_secs),
             token_lifetime: file.holder.token_lifetime_seconds.map(Duration::from_secs),
             ca_pem,

@@ -34,8 +34,15 @@ pub struct Target {
     /// The registration endpoint, when the file names it (instead of discovery or the
     /// profile's fixed path).
     pub registration_endpoint: Option<String>,
+    /// Whether the holder offers GET /register/{ClientId} (optional in UK DCR).
+    pub supports_read: bool,
+    /// Whether the holder offers PUT /register/{ClientId} (optional in UK DCR).
+    pub supports_update: bool,
     /// Whether the holder supports DELETE /register/{ClientId}.
     pub supports_delete: bool,
+    /// The `aud` of registration requests, when the file sets it (a UK ASPSP's Directory
+    /// organisation id); otherwise the holder's issuer from discovery.
+    pub registration_aud: Option<String>,
     /// The holder's allowed clock skew, when declared.
     pub clock_skew: Option<Duration>,
     /// The holder's access-token lifetime, when declared.
@@ -137,6 +144,8 @@ pub struct TargetRecipient {
     pub identity_pem: String,
     /// RFC 8705 thumbprint of the certificate.
     pub thumbprint: String,
+    /// The certificate's subject, an RFC 4514 string.
+    pub subject_dn: String,
     /// Request-signing key.
     pub key: SigningKey,
     /// Where its JWKS is.

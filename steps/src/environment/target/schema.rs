@@ -10,7 +10,9 @@ pub(super) struct File {
     pub(super) name: String,
     pub(super) holder: HolderSection,
     pub(super) tls: TlsSection,
-    #[serde(default)]
+    /// The SSA issuer the suite acts for: the CDR Register, or (`directory:`, the same keys)
+    /// the UK Open Banking Directory.
+    #[serde(default, alias = "directory")]
     pub(super) register: Option<RegisterSection>,
     pub(super) recipients: Vec<RecipientSection>,
     #[serde(default)]
@@ -24,7 +26,13 @@ pub(super) struct HolderSection {
     #[serde(default)]
     pub(super) registration_endpoint: Option<String>,
     #[serde(default = "yes")]
+    pub(super) supports_read: bool,
+    #[serde(default = "yes")]
+    pub(super) supports_update: bool,
+    #[serde(default = "yes")]
     pub(super) supports_delete: bool,
+    #[serde(default)]
+    pub(super) registration_aud: Option<String>,
     #[serde(default)]
     pub(super) clock_skew_seconds: Option<u64>,
     #[serde(default)]

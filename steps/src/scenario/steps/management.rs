@@ -18,6 +18,9 @@ use crate::scenario::world::DcrWorld;
 enum Bearer {
     Own,
     None,
+    /// `Authorization: Bearer ` with nothing after the scheme (the UK conformance tool's
+    /// DCR-007).
+    Empty,
     Forged,
 }
 
@@ -60,6 +63,7 @@ async fn manage_typed(
                 .clone(),
         ),
         Bearer::None => None,
+        Bearer::Empty => Some(String::new()),
         Bearer::Forged => Some(forged_token(w, caller)?),
     };
     if let Some(token) = token {
@@ -132,6 +136,14 @@ step! {
     #[when(expr = "recipient {recipient} {operation} its registration without a token")]
     async fn own_without_token(w: &mut DcrWorld, r: Recipient, op: Operation) -> anyhow::Result<()> {
         act(w, r, r, op, Bearer::None, r.into()).await
+    }
+}
+
+step! {
+    needs [];
+    #[when(expr = "recipient {recipient} {operation} its registration with an empty bearer token")]
+    async fn own_with_empty(w: &mut DcrWorld, r: Recipient, op: Operation) -> anyhow::Result<()> {
+        act(w, r, r, op, Bearer::Empty, r.into()).await
     }
 }
 
@@ -227,7 +239,7 @@ async fn put(
 }
 
 step! {
-    needs [];
+    needs [Need::Update];
     #[when(expr = "recipient {recipient} updates its registration with mutation {request_mutation}")]
     async fn put_mutated(w: &mut DcrWorld, r: Recipient, m: RequestMutation) -> anyhow::Result<()> {
         registration::sign_with_mutation(w, r, m.0).await?;
@@ -236,7 +248,7 @@ step! {
 }
 
 step! {
-    needs [];
+    needs [Need::Update];
     /// The claims of a fresh, valid update as a plain JSON object (RFC 7591's unsigned form),
     /// sent as `application/json`: everything but the signature is what a valid PUT carries.
     #[when(expr = "recipient {recipient} updates its registration with its claims unsigned, as JSON")]
@@ -252,7 +264,7 @@ step! {
 }
 
 step! {
-    needs [];
+    needs [Need::Update];
     #[when(
         expr = "recipient {recipient} updates its registration with a software statement with mutation {ssa_mutation}"
     )]
@@ -264,7 +276,26 @@ step! {
 }
 
 step! {
-    needs [];
+    needs [Need::Update];
+    /// A PUT with a fresh SSA with `ssa` and a request with `request` (the pair a POST case
+    /// sends, e.g. an http redirect URI the SSA lists).
+    #[when(
+        expr = "recipient {recipient} updates its registration with mutation {request_mutation} and a software statement with mutation {ssa_mutation}"
+    )]
+    async fn put_both_mutated(
+        w: &mut DcrWorld,
+        r: Recipient,
+        request: RequestMutation,
+        ssa: SsaMutation,
+    ) -> anyhow::Result<()> {
+        registration::mint_with_mutation(w, r, ssa.0).await?;
+        registration::sign_with_mutation(w, r, request.0).await?;
+        put(w, r, r, Bearer::Own, r.into()).await
+    }
+}
+
+step! {
+    needs [Need::Update];
     #[when(expr = "recipient {recipient} sends the same update twice")]
     async fn put_twice(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         registration::sign_valid(w, r).await?;
@@ -427,14 +458,15 @@ step! {
 }
 
 step! {
-    needs [Need::RegisterKey];
+    needs [Need::RegisterKey, Need::Update];
     #[when(
         expr = "recipient {recipient} updates its registration with a software statement for another software product"
     )]
     async fn put_other_product(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         // The SSA and request are for a different software_id (iss matches it, so only the
         // software product differs from the registered client's).
-        w.software_ids.insert(r, uuid::Uuid::new_v4().to_string());
+        let other = w.profile().templates.ssa.software_ids().fresh();
+        w.software_ids.insert(r, other);
         registration::mint(w, r).await?;
         registration::sign_valid(w, r).await?;
         put(w, r, r, Bearer::Own, r.into()).await

@@ -38,6 +38,10 @@ async fn vars(w: &mut DcrWorld, r: Recipient, needs_skew: bool) -> anyhow::Resul
         "issuer".into(),
         Value::String(w.discovered("issuer").await?),
     );
+    vars.values.insert(
+        "subject_dn".into(),
+        Value::String(w.recipient(r)?.subject_dn.clone()),
+    );
     Ok(vars)
 }
 
@@ -60,6 +64,13 @@ fn sign(
     match signer {
         "register" | "recipient" => signed_by(legit, header),
         "impostor" => signed_by(impostor, header),
+        // The impostor's public key carried in the header (RFC 7515 §4.1.3 `jwk`), as if the
+        // header could vouch for its own key.
+        "impostor-embedded-jwk" => {
+            let jwk: Value = serde_json::from_str(&impostor.public_jwk()?.to_string())?;
+            header.insert("jwk".into(), jwk);
+            signed_by(impostor, header)
+        }
         "next" => {
             let key = unpublished_or_next(unpublished, "next")?;
             header.insert("kid".into(), key.kid().into());
@@ -195,9 +206,12 @@ async fn mint_ssa(
     let identity = env.recipient(r.name())?;
     let mut product = identity.product.clone();
     product.software_id = software_id;
-    let mut claims =
-        env.ssa_template
-            .claims(&product, &identity.jwks_uri, &identity.base_uri, vars.now)?;
+    let mut claims = w.profile().templates.ssa.claims(
+        &product,
+        &identity.jwks_uri,
+        &identity.base_uri,
+        vars.now,
+    )?;
     // The profile's release reads some claims under other names.
     for (new, existing) in &w.profile().wire.ssa.copy {
         if let Some(value) = claims.get(existing).cloned() {
@@ -237,11 +251,14 @@ async fn sign_request(
         .cloned()
         .with_context(|| format!("recipient {r} holds no software statement"))?;
     let vars = vars(w, r, mutation.is_some_and(Mutation::uses_skew)).await?;
-    let issuer = w.discovered("issuer").await?;
+    let issuer = match &w.ctx.env.registration_aud {
+        Some(aud) => aud.clone(),
+        None => w.discovered("issuer").await?,
+    };
     let software_id = w.software_id(r)?;
     let env = w.ctx.env.clone();
     let identity = env.recipient(r.name())?;
-    let mut claims = env.registration_template.claims(
+    let mut claims = w.profile().templates.registration.claims(
         &software_id,
         &issuer,
         &identity.product.redirect_uris,
@@ -280,7 +297,7 @@ async fn sign_request(
             claims.insert(k.clone(), v.clone());
         }
     }
-    let mut header = env.registration_template.header().clone();
+    let mut header = w.profile().templates.registration.header().clone();
     header.insert("kid".into(), identity.key.kid().into());
     let jwt = finish(
         mutation,
@@ -300,6 +317,16 @@ step! {
     needs [];
     #[given(expr = "recipient {recipient} holds a software statement issued by the Register")]
     async fn ssa_from_register(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        mint_ssa(w, r, None).await
+    }
+}
+
+step! {
+    needs [];
+    /// The UK profiles' wording of the step above: their SSA issuer is the Open Banking
+    /// Directory (the profile's `wire.ssa.template` says whose SSAs are minted).
+    #[given(expr = "recipient {recipient} holds a software statement issued by the OB Directory")]
+    async fn ssa_from_directory(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
         mint_ssa(w, r, None).await
     }
 }

@@ -417,8 +417,10 @@ step! {
     fn member_from_ssa(w: &mut DcrWorld, name: String, recipient: Recipient) -> anyhow::Result<()> {
         let ssa = w.ssas.get(&recipient).context("no software statement")?;
         let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
+        // An OB Directory SSA names its members software_* (software_redirect_uris).
         let want = claims
             .get(&name)
+            .or_else(|| claims.get(&format!("software_{name}")))
             .cloned()
             .with_context(|| format!("the software statement has no {name:?}"))?;
         let last = w.last()?;
@@ -658,5 +660,192 @@ step! {
             ));
         }
         Ok(())
+    }
+}
+
+/// The JSON type a member must have (`{json_type}`).
+fn json_type_is(value: &Value, kind: &str) -> anyhow::Result<bool> {
+    Ok(match kind {
+        "string" => value.is_string(),
+        "array" => value.is_array(),
+        "array of strings" => value
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_string)),
+        "integer" => value.is_i64() || value.is_u64(),
+        "boolean" => value.is_boolean(),
+        "object" => value.is_object(),
+        other => bail!(
+            "unknown JSON type {other:?}; expected string, array, array of strings, integer, boolean or object"
+        ),
+    })
+}
+
+step! {
+    needs [];
+    /// The member is present with this JSON type (RFC 8259: a number written without a
+    /// fraction or exponent for an integer).
+    #[then(expr = "the response {string} is a JSON {word}")]
+    fn member_type(w: &mut DcrWorld, name: String, kind: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        match member(w, last, &name) {
+            Some(v) if json_type_is(&v, &kind)? => Ok(()),
+            got => Err(fail(
+                &format!(
+                    "{name:?} as a JSON {kind}, got {}",
+                    got.map_or("nothing".into(), |g| g.to_string())
+                ),
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
+    #[then(expr = "the response {string}, if present, is a JSON {word}")]
+    fn optional_member_type(w: &mut DcrWorld, name: String, kind: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        match member(w, last, &name) {
+            None => Ok(()),
+            Some(v) if json_type_is(&v, &kind)? => Ok(()),
+            Some(v) => Err(fail(
+                &format!("{name:?}, when present, as a JSON {kind}; got {v}"),
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
+    #[then(expr = "the response {string} is a JSON array of strings")]
+    fn member_string_array(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        match member(w, last, &name) {
+            Some(v) if json_type_is(&v, "array of strings")? => Ok(()),
+            got => Err(fail(
+                &format!(
+                    "{name:?} as a JSON array of strings, got {}",
+                    got.map_or("nothing".into(), |g| g.to_string())
+                ),
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
+    /// Only a registration that was made (HTTP 201) must carry the member: a holder may
+    /// refuse the request instead (the scenario's outcome step says which answers pass).
+    #[then(expr = "a registration the holder created has a non-empty {string}")]
+    fn created_has(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if !made_registration(last) {
+            return Ok(());
+        }
+        if is_empty_value(member(w, last, &name).as_ref()) {
+            return Err(fail(
+                &format!("a non-empty {name:?} member in the 201 registration"),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `exchange` answered with a registration the holder made: 201 to a POST, 200 to a
+/// PUT (the steps named "a registration the holder created ..." check such an answer and pass
+/// any other, whose status the scenario's outcome step judges).
+fn made_registration(exchange: &Exchange) -> bool {
+    match exchange.method.as_str() {
+        "PUT" => exchange.status() == Some(200),
+        _ => exchange.status() == Some(201),
+    }
+}
+
+/// The comma-separated values of a step's `"a, b, c"` argument.
+fn listed(values: &str) -> Vec<String> {
+    values.split(',').map(|v| v.trim().to_string()).collect()
+}
+
+step! {
+    needs [];
+    /// Where a holder may refuse a value or register another in its place (UK DCR 3.2 data
+    /// dictionary: "reject ... or accept and replace it with one it supports, returning the
+    /// changed value"), a registration it made carries one of the values allowed.
+    #[then(expr = "a registration the holder created has {string} one of {string}")]
+    fn created_one_of(w: &mut DcrWorld, name: String, allowed: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if !made_registration(last) {
+            return Ok(());
+        }
+        let allowed = listed(&allowed);
+        match member(w, last, &name) {
+            Some(Value::String(v)) if allowed.contains(&v) => Ok(()),
+            got => Err(fail(
+                &format!(
+                    "the registration's {name:?} one of {allowed:?} (the value registered in place of the one refused), got {}",
+                    got.map_or("nothing".into(), |g| g.to_string())
+                ),
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
+    /// [`created_one_of`] for a list-valued member: non-empty, and each value allowed.
+    #[then(expr = "a registration the holder created has {string} holding only values from {string}")]
+    fn created_only_from(w: &mut DcrWorld, name: String, allowed: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if !made_registration(last) {
+            return Ok(());
+        }
+        let allowed = listed(&allowed);
+        let got = member(w, last, &name);
+        let values: Option<Vec<String>> = match &got {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            // A space-separated string (scope).
+            Some(Value::String(s)) => Some(s.split_whitespace().map(str::to_string).collect()),
+            _ => None,
+        };
+        match values {
+            Some(v) if !v.is_empty() && v.iter().all(|x| allowed.contains(x)) => Ok(()),
+            _ => Err(fail(
+                &format!(
+                    "the registration's {name:?} non-empty and holding only {allowed:?}, got {}",
+                    got.map_or("nothing".into(), |g| g.to_string())
+                ),
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
+    /// [`created_only_from`] with the values of the SSA's member of that name (or, in an OB
+    /// Directory SSA, `software_<name>`).
+    #[then(
+        expr = "a registration the holder created has {string} holding only values the software statement of recipient {recipient} lists"
+    )]
+    fn created_only_from_ssa(w: &mut DcrWorld, name: String, r: Recipient) -> anyhow::Result<()> {
+        let ssa = w.ssas.get(&r).context("no software statement")?;
+        let claims = dcr_vectors::jose::decode_unverified(ssa)?.claims;
+        let listed = claims
+            .get(&name)
+            .or_else(|| claims.get(&format!("software_{name}")))
+            .and_then(Value::as_array)
+            .with_context(|| format!("the software statement lists no {name:?}"))?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        created_only_from(w, name, listed)
     }
 }

@@ -34,7 +34,7 @@ async fn assertion(
         claims.insert(name.into(), value);
     };
     match flaw {
-        None | Some(AssertionFlaw::WrongKey | AssertionFlaw::Unsigned) => {}
+        None | Some(AssertionFlaw::WrongKey | AssertionFlaw::Unsigned | AssertionFlaw::NoKid) => {}
         Some(AssertionFlaw::Hs256WithPublicKey) => {}
         Some(AssertionFlaw::AudIssuer) => set("aud", issuer.into()),
         Some(AssertionFlaw::WrongIss) => set("iss", "someone-else".into()),
@@ -90,6 +90,7 @@ async fn assertion(
     let identity = env.recipient(r.name())?;
     match flaw {
         Some(AssertionFlaw::WrongKey) => jose::sign_claims(&claims, &identity.impostor),
+        Some(AssertionFlaw::NoKid) => jose::sign_claims_without_kid(&claims, &identity.key),
         Some(AssertionFlaw::Unsigned) => jose::unsecured(&claims, Some(identity.key.kid())),
         Some(AssertionFlaw::Hs256WithPublicKey) => {
             jose::hs256(&claims, &identity.key.public_pem()?, identity.key.kid())
@@ -145,7 +146,50 @@ fn near_miss_url(url: &str, how: NearMiss) -> anyhow::Result<String> {
     Ok(near)
 }
 
+/// How recipient `r` authenticates at the token endpoint: as it registered
+/// (`token_endpoint_auth_method` in its registration; `private_key_jwt` when it registered
+/// none, as every CDS client does).
+enum ClientAuthentication {
+    /// `private_key_jwt` (RFC 7523 §2.2): the client assertion.
+    PrivateKeyJwt,
+    /// `tls_client_auth` (RFC 8705 §2.1.1): the `client_id` form member and the certificate.
+    TlsClientAuth(String),
+    /// `client_secret_basic` (RFC 6749 §2.3.1): HTTP Basic with the issued secret.
+    ClientSecretBasic(String, String),
+}
+
+fn client_auth(w: &DcrWorld, r: Recipient) -> anyhow::Result<ClientAuthentication> {
+    let Some(registration) = w.registrations.get(&r) else {
+        return Ok(ClientAuthentication::PrivateKeyJwt);
+    };
+    let member = |name: &str| {
+        registration
+            .get(&w.wire_name(name))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    Ok(
+        match member("token_endpoint_auth_method").as_deref() {
+            Some("tls_client_auth") => ClientAuthentication::TlsClientAuth(w.client_id(r)?),
+            Some("client_secret_basic") => ClientAuthentication::ClientSecretBasic(
+                w.client_id(r)?,
+                member("client_secret").with_context(|| {
+                    format!("recipient {r} registered client_secret_basic but its registration has no client_secret")
+                })?,
+            ),
+            _ => ClientAuthentication::PrivateKeyJwt,
+        },
+    )
+}
+
+/// `text` form-urlencoded.
+fn form_encoded(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// Posts recipient `r`'s token request with `assertion` and `scope`, presenting `certificate`.
+/// A client that registered `tls_client_auth` or `client_secret_basic` authenticates so
+/// instead of with the assertion.
 async fn token_request(
     w: &mut DcrWorld,
     r: Recipient,
@@ -154,26 +198,37 @@ async fn token_request(
     scope: &str,
 ) -> anyhow::Result<()> {
     let endpoint = w.discovered("token_endpoint").await?;
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_assertion_type", ASSERTION_TYPE),
-        ("client_assertion", assertion),
-        ("scope", scope),
-    ];
+    let auth = client_auth(w, r)?;
+    let mut form = vec![("grant_type", "client_credentials")];
+    let mut basic = None;
+    match &auth {
+        ClientAuthentication::PrivateKeyJwt => {
+            form.push(("client_assertion_type", ASSERTION_TYPE));
+            form.push(("client_assertion", assertion));
+        }
+        ClientAuthentication::TlsClientAuth(client_id) => form.push(("client_id", client_id)),
+        ClientAuthentication::ClientSecretBasic(client_id, secret) => {
+            // RFC 6749 §2.3.1: both form-urlencoded before they are joined.
+            let pair = format!("{}:{}", form_encoded(client_id), form_encoded(secret));
+            basic = Some(format!(
+                "Basic {}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pair)
+            ));
+        }
+    }
+    form.push(("scope", scope));
     let body = form
         .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}={}",
-                url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
-            )
-        })
+        .map(|(k, v)| format!("{k}={}", form_encoded(v)))
         .collect::<Vec<_>>()
         .join("&");
-    let request = Request::new(reqwest::Method::POST, endpoint)
+    let mut request = Request::new(reqwest::Method::POST, endpoint)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .header("Accept", "application/json")
         .body(body);
+    if let Some(basic) = basic {
+        request = request.header("Authorization", &basic);
+    }
     w.send(certificate, request).await?;
     let last = w.last()?;
     if last.status() == Some(200)
@@ -343,6 +398,25 @@ step! {
 }
 
 step! {
+    needs [Need::SecondRecipient];
+    /// Recipient `r`'s token request (its valid assertion, or its `tls_client_auth` client_id)
+    /// presenting recipient `other`'s transport certificate.
+    #[when(
+        expr = "a token request for recipient {recipient} is sent over the certificate of recipient {recipient}"
+    )]
+    async fn token_over_other_cert(
+        w: &mut DcrWorld,
+        r: Recipient,
+        other: Recipient,
+    ) -> anyhow::Result<()> {
+        let jti = uuid::Uuid::new_v4().to_string();
+        let assertion = assertion(w, r, None, &jti).await?;
+        let scope = w.registration_scope();
+        token_request(w, r, other.into(), &assertion, &scope).await
+    }
+}
+
+step! {
     needs [];
     #[then("the token response is a bearer token")]
     fn bearer_token(w: &mut DcrWorld) -> anyhow::Result<()> {
@@ -402,7 +476,8 @@ step! {
             let attempt_started = w.exchanges.len();
             if shortened || !w.tokens.contains_key(&r) {
                 w.tokens.remove(&r);
-                obtain(w, r, "cdr:registration").await?;
+                let scope = w.registration_scope();
+                obtain(w, r, &scope).await?;
             }
             let token = w
                 .tokens
