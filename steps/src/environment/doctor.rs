@@ -412,7 +412,8 @@ async fn jwks(
     }
 }
 
-/// A fixed SSA decodes, is the Register's, is not expired, and names this JWKS.
+/// A fixed SSA decodes, is its issuer's (the CDR Register, or the OB Directory for an SSA in
+/// the Directory's format), is not expired, and names this JWKS.
 fn ssa(identity: &crate::environment::RecipientIdentity, report: &mut Report) {
     let name = format!("ssa {}", identity.product.name);
     let Some(ssa) = &identity.ssa else {
@@ -435,35 +436,51 @@ fn ssa(identity: &crate::environment::RecipientIdentity, report: &mut Report) {
         }
     };
     let now = dcr_vectors::time::now();
+    // An OB Directory SSA (UK) names its recipient's keys software_jwks_endpoint and carries no
+    // exp; a CDR Register SSA names them jwks_uri and expires within minutes.
+    let directory = claims.contains_key("software_jwks_endpoint");
     let exp = claims.get("exp").and_then(Value::as_i64);
     let mut problems = Vec::new();
     match exp {
+        None if directory => {}
         None => problems.push("no exp".to_string()),
         Some(exp) if exp <= now => problems.push(format!("expired {} s ago", now - exp)),
         Some(_) => {}
     }
-    if claims.get("iss").and_then(Value::as_str) != Some("cdr-register") {
-        problems.push(format!(
-            "iss is {:?}, not \"cdr-register\"",
-            claims.get("iss")
-        ));
+    let (issuer, jwks_claim) = if directory {
+        ("OpenBanking Ltd", "software_jwks_endpoint")
+    } else {
+        ("cdr-register", "jwks_uri")
+    };
+    if claims.get("iss").and_then(Value::as_str) != Some(issuer) {
+        problems.push(format!("iss is {:?}, not {issuer:?}", claims.get("iss")));
     }
-    let ssa_jwks = claims.get("jwks_uri").and_then(Value::as_str).unwrap_or("");
+    let ssa_jwks = claims.get(jwks_claim).and_then(Value::as_str).unwrap_or("");
     if ssa_jwks != identity.jwks_uri {
         problems.push(format!(
-            "its jwks_uri {ssa_jwks:?} is not the target file's {:?}",
+            "its {jwks_claim} {ssa_jwks:?} is not the target file's {:?}",
             identity.jwks_uri
         ));
     }
     if problems.is_empty() {
+        let age = match (exp, claims.get("iat").and_then(Value::as_i64)) {
+            (Some(exp), _) => format!("expires in {} s", exp - now),
+            (None, Some(iat)) => format!(
+                "issued {} s ago, no exp (the holder applies its own window to iat)",
+                now - iat
+            ),
+            (None, None) => "no iat and no exp".to_string(),
+        };
         report.add(
             Mark::Pass,
             name,
-            format!(
-                "software_id {}, expires in {} s",
-                identity.product.software_id,
-                exp.unwrap_or(now) - now
-            ),
+            format!("software_id {}, {age}", identity.product.software_id),
+        );
+    } else if directory {
+        report.fail(
+            name,
+            problems.join("; "),
+            "obtain a fresh SSA from the OB Directory for this software statement, and use the software_jwks_endpoint it names",
         );
     } else {
         report.fail(

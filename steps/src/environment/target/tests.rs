@@ -299,3 +299,76 @@ fn the_example_target_file_loads_with_its_commented_settings_uncommented() {
         );
     }
 }
+
+#[test]
+fn the_uk_example_target_file_loads() {
+    let dir = std::env::temp_dir().join(format!("dcr-example-uk-{}", uuid::Uuid::new_v4()));
+    let _guard = Dir(dir.clone());
+    for sub in ["certs", "keys", "ssa"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("dir");
+    }
+    let pki = dcr_vectors::TestPki::generate(&[]).expect("pki");
+    let a = SigningKey::generate(SigningAlg::Ps256, "tpp-a-sig-2026").expect("key");
+    let directory = SigningKey::generate(SigningAlg::Ps256, "directory-1").expect("key");
+    let ssa = dcr_vectors::jose::sign_claims(
+        serde_json::json!({
+            "iss": "OpenBanking Ltd", "iat": 1, "jti": "x", "software_id": "A67kE8qMNgz0F36clmFWbg",
+            "org_id": "0015800001041RbAAI", "software_client_name": "TPP A",
+            "software_redirect_uris": ["https://tpp-a.example/cb"],
+            "software_client_uri": "https://tpp-a.example",
+            "software_jwks_endpoint": "https://keystore.openbankingtest.org.uk/0015800001041RbAAI/A67kE8qMNgz0F36clmFWbg.jwks"
+        })
+        .as_object()
+        .expect("claims"),
+        &directory,
+    )
+    .expect("ssa");
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/targets/example-uk-aspsp.yaml"),
+    )
+    .expect("example");
+    for (file, body) in [
+        ("certs/aspsp-ca.pem", pki.ca.cert_pem.clone()),
+        ("certs/tpp-a-transport.pem", pki.client_a.cert_pem.clone()),
+        ("keys/tpp-a-signing.pem", a.private_pem().expect("pem")),
+        ("ssa/tpp-a.jwt", ssa),
+        ("example-uk-aspsp.yaml", text.clone()),
+    ] {
+        std::fs::write(dir.join(file), body).expect("write");
+    }
+    let env = env_of(&[("TPP_A_TRANSPORT_KEY", &pki.client_a.key_pem)]);
+    let target = Target::load_with_env(&dir.join("example-uk-aspsp.yaml"), &env)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(target.profile.as_deref(), Some("uk-obie-3.3"));
+    assert_eq!(
+        target.registration_aud.as_deref(),
+        Some("0015800001ZEZ1AAAX")
+    );
+    assert!(target.supports_read && target.supports_update && target.supports_delete);
+    assert_eq!(
+        target.recipients[0].subject_dn,
+        "CN=recipient A,O=dcr-conformance test recipients,C=GB"
+    );
+    // The commented-out directory section parses as the register section it aliases (a
+    // minted SSA per scenario, so without the recipient's fixed one).
+    let uncommented_text: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("ssa:"))
+        .map(|l| uncommented(l).unwrap_or_else(|| l.to_string()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("example-uk-aspsp.yaml"), uncommented_text).expect("write");
+    let env = env_of(&[
+        ("TPP_A_TRANSPORT_KEY", &pki.client_a.key_pem),
+        (
+            "SANDBOX_DIRECTORY_JWK",
+            &directory.private_jwk_json().expect("jwk"),
+        ),
+    ]);
+    let target = Target::load_with_env(&dir.join("example-uk-aspsp.yaml"), &env)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        target.register.is_some(),
+        "directory: is the register section"
+    );
+}
