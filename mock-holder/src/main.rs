@@ -23,7 +23,8 @@ enum Command {
         /// YAML config file (unknown fields are errors). Fields, with defaults:
         ///
         ///   listen.public, listen.mtls      socket addresses (required), e.g. 127.0.0.1:8443
-        ///   register_jwks_uri               the CDR Register's JWKS URL (required)
+        ///   register_jwks_uri               the JWKS verifying SSAs (required): the CDR Register's,
+        ///                                   or the OB Directory keystore (uk-obie-* flavours)
         ///   tls.ca + tls.cert + tls.key     PEM files, or tls.generate: DIR (writes a test PKI)
         ///   public_base_url, mtls_base_url  advertised https base URLs (default: the listen addresses)
         ///   database                        SQLite file (default mock-holder.db)
@@ -40,6 +41,11 @@ enum Command {
         ///   defect                          break one rule on purpose (default: none; see --defect)
         ///   variations                      allowed behaviours to show (default: none; see --variation)
         ///   max_jwt_lifetime_seconds        longest exp accepted beyond now (default 86400)
+        ///   ob_organisation_id              uk-obie-*: our OB org id, an accepted request aud
+        ///                                   (default 0015800001MockHAAX)
+        ///   ssa_max_age_seconds             uk-obie-*: oldest SSA accepted by iat (default 1800)
+        ///   operations.get/.put/.delete     management operations served (default true each;
+        ///                                   one switched off answers 405)
         ///   connections.max_connections     open connections per listener (default 1024)
         ///   connections.*_timeout_ms        tls_handshake 10000, header_read 10000,
         ///                                   request 30000, idle 60000
