@@ -935,44 +935,539 @@ async fn the_uk_request_variations() {
     );
 }
 
-/// A few UK defects, each letting through what the holder refuses (the self-check runs them
-/// all against the suite).
+/// A request signed by `key` (PS256) over `claims`, with `header` changed by `tweak`.
+fn signed_by(
+    key: &SigningKey,
+    claims: &Map<String, Value>,
+    tweak: impl FnOnce(&mut Map<String, Value>),
+) -> String {
+    let mut header = header_for(key);
+    tweak(&mut header);
+    let signer = key.signer().unwrap();
+    sign_compact(
+        &header,
+        &serde_json::to_vec(claims).unwrap(),
+        signer.as_ref(),
+    )
+    .unwrap()
+}
+
+fn claims_for(app: &TestApp, sid: &str) -> Map<String, Value> {
+    request_claims(sid, &app.sign_ssa(&ssa_claims(app, sid)))
+}
+
+fn mutated(
+    app: &TestApp,
+    sid: &str,
+    ssa: impl FnOnce(&mut Map<String, Value>),
+    req: impl FnOnce(&mut Map<String, Value>),
+) -> String {
+    jwt_with(app, sid, ssa, req)
+}
+
+type Request = fn(&TestApp, &str) -> String;
+
+/// Every UK defect of the registration pipeline lets through a request the correct holder
+/// refuses (so that none is dead code; the self-check then proves the suite catches each).
 #[tokio::test]
-async fn uk_defects_break_their_rules() {
+async fn each_uk_request_defect_lets_its_request_through() {
     use mock_holder::Defect;
-    type Claims = fn(&mut Map<String, Value>, &mut Map<String, Value>);
-    let cases: Vec<(Defect, Claims)> = vec![
-        (Defect::UkAnySsaIssuer, |s, _| {
-            s.insert("iss".into(), json!("Some Directory"));
+    let cases: Vec<(Defect, Flavour, Request)> = vec![
+        (Defect::UkRs256Accepted, Flavour::UkObie32, |app, sid| {
+            let pem = app.recipient_key.private_pem().unwrap();
+            let rs256 = josekit::jws::RS256.signer_from_pem(pem.as_bytes()).unwrap();
+            let mut header = header_for(&app.recipient_key);
+            header.insert("alg".into(), json!("RS256"));
+            let body = serde_json::to_vec(&claims_for(app, sid)).unwrap();
+            sign_compact(&header, &body, &rs256).unwrap()
         }),
-        (Defect::UkStaleSsaAccepted, |s, _| {
-            s.insert("iat".into(), json!(time::now() - 3600));
+        (
+            Defect::UkRequestSignatureUnchecked,
+            Flavour::UkObie32,
+            |app, sid| {
+                let stranger =
+                    SigningKey::generate(SigningAlg::Ps256, app.recipient_key.kid()).unwrap();
+                signed_by(&stranger, &claims_for(app, sid), |_| {})
+            },
+        ),
+        (Defect::UkHeaderJwkUsed, Flavour::UkObie32, |app, sid| {
+            let attacker =
+                SigningKey::generate(SigningAlg::Ps256, app.recipient_key.kid()).unwrap();
+            let jwk: Value =
+                serde_json::from_str(&attacker.public_jwk().unwrap().to_string()).unwrap();
+            signed_by(&attacker, &claims_for(app, sid), |h| {
+                h.insert("jwk".into(), jwk);
+            })
         }),
-        (Defect::UkRequestIssUnchecked, |_, r| {
-            r.insert("iss".into(), json!("foo.is/invalid"));
+        (
+            Defect::UkRequestIssUnchecked,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.insert("iss".into(), json!("foo.is/invalid"));
+                    },
+                )
+            },
+        ),
+        (
+            Defect::UkRequestIatOptional,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.remove("iat");
+                    },
+                )
+            },
+        ),
+        (
+            Defect::UkRequestExpUnchecked,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.insert("exp".into(), json!(time::now() - 3600));
+                    },
+                )
+            },
+        ),
+        (
+            Defect::UkRequestJtiOptional,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.remove("jti");
+                    },
+                )
+            },
+        ),
+        (
+            Defect::UkRequestAudOptional,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.remove("aud");
+                    },
+                )
+            },
+        ),
+        (
+            Defect::UkSsaSignatureUnchecked,
+            Flavour::UkObie32,
+            |app, sid| {
+                let impostor =
+                    SigningKey::generate(SigningAlg::Ps256, app.register_key.kid()).unwrap();
+                let forged = sign_claims(&ssa_claims(app, sid), &impostor).unwrap();
+                app.sign_request(&request_claims(sid, &forged))
+            },
+        ),
+        (Defect::UkAnySsaIssuer, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |s| {
+                    s.insert("iss".into(), json!("Some Directory"));
+                },
+                |_| {},
+            )
         }),
-        (Defect::UkRedirectNotInSsa, |_, r| {
-            r.insert(
-                "redirect_uris".into(),
-                json!(["https://elsewhere.example/cb"]),
-            );
+        (
+            Defect::UkUnsignedSsaAccepted,
+            Flavour::UkObie32,
+            |app, sid| {
+                let unsigned = dcr_vectors::jose::unsecured(&ssa_claims(app, sid), None).unwrap();
+                app.sign_request(&request_claims(sid, &unsigned))
+            },
+        ),
+        (Defect::UkStaleSsaAccepted, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |s| {
+                    s.insert("iat".into(), json!(time::now() - 3600));
+                },
+                |_| {},
+            )
         }),
-        (Defect::UkScopeBeyondRoles, |_, r| {
-            r.insert("scope".into(), json!("openid fundsconfirmations"));
+        (
+            Defect::UkSoftwareIdMismatchAccepted,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.insert("software_id".into(), json!("AnotherSoftwareId0000"));
+                    },
+                )
+            },
+        ),
+        (
+            Defect::UkRedirectHttpAllowed,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |s| {
+                        s.insert(
+                            "software_redirect_uris".into(),
+                            json!(["http://localhost/cb"]),
+                        );
+                    },
+                    |r| {
+                        r.insert("redirect_uris".into(), json!(["http://localhost/cb"]));
+                    },
+                )
+            },
+        ),
+        (Defect::UkRedirectNotInSsa, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.insert(
+                        "redirect_uris".into(),
+                        json!(["https://elsewhere.example/cb"]),
+                    );
+                },
+            )
         }),
-        (Defect::UkApplicationTypeUnchecked, |_, r| {
-            r.insert("application_type".into(), json!("native"));
+        (Defect::UkAnyAuthMethod, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.insert(
+                        "token_endpoint_auth_method".into(),
+                        json!("client_secret_post"),
+                    );
+                },
+            )
+        }),
+        (Defect::UkAuthAlgUnchecked, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.remove("token_endpoint_auth_signing_alg");
+                },
+            )
+        }),
+        (
+            Defect::UkDnRequiredUnchecked,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.insert(
+                            "token_endpoint_auth_method".into(),
+                            json!("tls_client_auth"),
+                        );
+                    },
+                )
+            },
+        ),
+        (Defect::UkAnyGrantType, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.insert("grant_types".into(), json!(["implicit"]));
+                },
+            )
+        }),
+        (Defect::UkAnyResponseType, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.insert("response_types".into(), json!(["id_token", "token"]));
+                },
+            )
+        }),
+        (Defect::UkScopeOptional, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.remove("scope");
+                },
+            )
+        }),
+        (Defect::UkScopeBeyondRoles, Flavour::UkObie32, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.insert("scope".into(), json!("openid fundsconfirmations"));
+                },
+            )
+        }),
+        (
+            Defect::UkApplicationTypeUnchecked,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.insert("application_type".into(), json!("native"));
+                    },
+                )
+            },
+        ),
+        (
+            Defect::UkRs256MetadataAccepted,
+            Flavour::UkObie32,
+            |app, sid| {
+                mutated(
+                    app,
+                    sid,
+                    |_| {},
+                    |r| {
+                        r.insert("id_token_signed_response_alg".into(), json!("RS256"));
+                    },
+                )
+            },
+        ),
+        (Defect::UkCibaUnchecked, Flavour::UkObie33, |app, sid| {
+            mutated(
+                app,
+                sid,
+                |_| {},
+                |r| {
+                    r.insert("grant_types".into(), json!(["client_credentials", CIBA]));
+                    r.insert("backchannel_token_delivery_mode".into(), json!("push"));
+                },
+            )
         }),
     ];
-    for (defect, mutate) in cases {
-        assert!(defect.applies_to(Flavour::UkObie32) && !defect.applies_to(Flavour::CdsAu));
-        let app = spawn_flavour_with(Flavour::UkObie32, |s| s.defect = Some(defect)).await;
-        let sid = software_id();
-        let mut s = ssa_claims(&app, &sid);
-        let mut r = request_claims(&sid, "");
-        mutate(&mut s, &mut r);
-        r.insert("software_statement".into(), json!(app.sign_ssa(&s)));
-        let resp = post_jose(&app, &app.sign_request(&r)).await;
+    for (defect, flavour, request) in cases {
+        assert!(defect.applies_to(flavour) && !defect.applies_to(Flavour::CdsAu));
+        let correct = spawn_uk(flavour).await;
+        let refused = post_jose(&correct, &request(&correct, &software_id())).await;
+        assert_eq!(
+            refused.status(),
+            400,
+            "{defect}: the correct holder refuses it"
+        );
+        let app = spawn_flavour_with(flavour, |s| s.defect = Some(defect)).await;
+        let resp = post_jose(&app, &request(&app, &software_id())).await;
         assert_eq!(resp.status(), 201, "{defect}");
+    }
+}
+
+/// The UK defects of content types, responses, the token endpoint and management, each seen
+/// where it acts.
+#[tokio::test]
+async fn each_uk_answer_defect_shows() {
+    use mock_holder::Defect;
+    let with = |d: Defect| spawn_flavour_with(Flavour::UkObie32, move |s| s.defect = Some(d));
+
+    let app = with(Defect::UkJoseRefused).await;
+    assert_eq!(
+        post_jose(&app, &jwt(&app, &software_id())).await.status(),
+        415
+    );
+    let app = with(Defect::UkJwtRefused).await;
+    let r = post(&app, &jwt(&app, &software_id()), "application/jwt").await;
+    assert_eq!(r.status(), 415);
+    let app = with(Defect::UkRegisterAnswers200).await;
+    assert_eq!(
+        post_jose(&app, &jwt(&app, &software_id())).await.status(),
+        200
+    );
+
+    let app = with(Defect::UkResponseMissingRequired).await;
+    assert!(
+        register(&app, &jwt(&app, &software_id()))
+            .await
+            .get("application_type")
+            .is_none()
+    );
+    let app = with(Defect::UkScopeStringAsArray).await;
+    let body = register(&app, &jwt(&app, &software_id())).await;
+    assert_eq!(body["scope"], json!(["accounts", "openid"]));
+    let app = with(Defect::UkResponseTypesDefaultMissing).await;
+    assert!(
+        register(&app, &jwt(&app, &software_id()))
+            .await
+            .get("response_types")
+            .is_none()
+    );
+    let app = with(Defect::UkSecretNotReturned).await;
+    let request = jwt_with(
+        &app,
+        &software_id(),
+        |_| {},
+        |r| {
+            r.insert(
+                "token_endpoint_auth_method".into(),
+                json!("client_secret_basic"),
+            );
+        },
+    );
+    assert!(
+        register(&app, &request)
+            .await
+            .get("client_secret")
+            .is_none()
+    );
+
+    let app = with(Defect::UkKidlessAssertionRefused).await;
+    let id = register(&app, &jwt(&app, &software_id())).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post_token(&form(&[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", crate::helpers::JWT_BEARER),
+            ("client_assertion", &kidless_assertion(&app, &id)),
+        ]))
+        .await;
+    assert_eq!(r.status(), 400);
+
+    let app = with(Defect::UkTlsClientAuthDnUnchecked).await;
+    let request = jwt_with(
+        &app,
+        &software_id(),
+        |_| {},
+        |r| {
+            r.insert(
+                "token_endpoint_auth_method".into(),
+                json!("tls_client_auth"),
+            );
+            r.insert("tls_client_auth_subject_dn".into(), json!("CN=recipient A"));
+        },
+    );
+    let id = register(&app, &request).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tls_form = form(&[("grant_type", "client_credentials"), ("client_id", &id)]);
+    assert_eq!(
+        app.post_token_with(&app.client_b, &tls_form).await.status(),
+        200
+    );
+
+    let app = with(Defect::UkManagementNeedsScope).await;
+    let id = register(&app, &jwt(&app, &software_id())).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = management_token(&app, &id).await;
+    assert_eq!(get(&app, &app.client_a, &id, &token).await.status(), 403);
+
+    for (defect, want_after) in [
+        (Defect::UkUnknownClientNoRevoke, 200),
+        (Defect::UkUnknownClient404, 401),
+    ] {
+        let app = with(defect).await;
+        let id = register(&app, &jwt(&app, &software_id())).await["client_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let token = management_token(&app, &id).await;
+        let unknown = get(&app, &app.client_a, "no-such-client", &token)
+            .await
+            .status();
+        let after = get(&app, &app.client_a, &id, &token).await.status();
+        let want_unknown = if defect == Defect::UkUnknownClient404 {
+            404
+        } else {
+            401
+        };
+        assert_eq!(
+            (unknown.as_u16(), after.as_u16()),
+            (want_unknown, want_after),
+            "{defect}"
+        );
+    }
+
+    let app = with(Defect::UkOtherClientAllowed).await;
+    let a = register(&app, &jwt(&app, &software_id())).await;
+    let b = register(&app, &jwt(&app, &software_id())).await;
+    let token = management_token(&app, a["client_id"].as_str().unwrap()).await;
+    let r = get(
+        &app,
+        &app.client_a,
+        b["client_id"].as_str().unwrap(),
+        &token,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+
+    let app = with(Defect::UkPutClientIdChanges).await;
+    let sid = software_id();
+    let id = register(&app, &jwt(&app, &sid)).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = management_token(&app, &id).await;
+    let r = app
+        .client_a
+        .put(app.client_url(&id))
+        .bearer_auth(&token)
+        .header("content-type", "application/jose")
+        .body(jwt(&app, &sid))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_ne!(body["client_id"], json!(id));
+
+    let app = with(Defect::UkDeleteKeepsClient).await;
+    let id = register(&app, &jwt(&app, &software_id())).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = management_token(&app, &id).await;
+    assert_eq!(app.delete_registration(&id, &token).await.status(), 204);
+    assert_eq!(get(&app, &app.client_a, &id, &token).await.status(), 200);
+}
+
+/// Every UK defect is exercised by one of the two tests above.
+#[test]
+fn every_uk_defect_is_exercised_here() {
+    let text = include_str!("flavour_uk.rs");
+    for d in mock_holder::Defect::ALL {
+        if d.rules().iter().all(|r| r.starts_with("UK-REQ-")) {
+            assert!(
+                text.contains(&format!("Defect::{d:?}")),
+                "{d} is not exercised"
+            );
+        }
     }
 }
