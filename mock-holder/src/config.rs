@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::defect::Defect;
 use crate::flavour::{Flavour, Policy};
 use crate::limits::ConnectionLimits;
-use crate::settings::{self, Settings};
+use crate::settings::{self, Operations, Settings};
 use crate::tls::TlsMaterial;
 use crate::variation::Variation;
 
@@ -80,6 +80,42 @@ pub struct Config {
     /// Connection limits and timeouts (see [`ConnectionsFile`]).
     #[serde(default)]
     pub(crate) connections: ConnectionsFile,
+    /// UK flavours: the holder's OB Directory organisation id, accepted as a registration
+    /// request's `aud` beside the issuer URL (default `0015800001MockHAAX`; 1 to 35
+    /// characters 0-9 a-z A-Z).
+    #[serde(default = "default_ob_organisation_id")]
+    pub(crate) ob_organisation_id: String,
+    /// UK flavours: the oldest OB Directory SSA accepted, in seconds after its `iat`
+    /// (default 1800; 60..=86400).
+    #[serde(default = "default_ssa_max_age")]
+    pub(crate) ssa_max_age_seconds: u64,
+    /// The registration management operations served (see [`OperationsFile`]).
+    #[serde(default)]
+    pub(crate) operations: OperationsFile,
+}
+
+/// The `operations` block: which of GET, PUT and DELETE `{registration path}/{ClientId}` the
+/// holder serves (each default true); one switched off is answered 405.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct OperationsFile {
+    /// Serve GET (default true).
+    pub(crate) get: bool,
+    /// Serve PUT (default true).
+    pub(crate) put: bool,
+    /// Serve DELETE (default true).
+    pub(crate) delete: bool,
+}
+
+impl Default for OperationsFile {
+    fn default() -> Self {
+        let d = Operations::default();
+        Self {
+            get: d.get,
+            put: d.put,
+            delete: d.delete,
+        }
+    }
 }
 
 /// The `connections` block: limits and timeouts of both listeners, each optional (default:
@@ -192,6 +228,12 @@ fn default_ssa_signature_validation() -> bool {
 fn default_max_jwt_lifetime() -> u64 {
     settings::DEFAULT_MAX_JWT_LIFETIME.as_secs()
 }
+fn default_ob_organisation_id() -> String {
+    settings::DEFAULT_OB_ORGANISATION_ID.to_string()
+}
+fn default_ssa_max_age() -> u64 {
+    settings::DEFAULT_SSA_MAX_AGE.as_secs()
+}
 
 /// Fails with "`field`: must be between `min` and `max` `unit`, got `value`".
 fn in_range<T: PartialOrd + std::fmt::Display>(
@@ -302,18 +344,30 @@ impl Config {
         {
             bail!("supported_scopes: each entry is one scope without spaces, got {bad:?}");
         }
-        if !self
-            .supported_scopes
-            .iter()
-            .any(|s| s == "cdr:registration")
-        {
+        in_range(
+            "ssa_max_age_seconds",
+            self.ssa_max_age_seconds,
+            60,
+            86_400,
+            "seconds",
+        )?;
+        let id = &self.ob_organisation_id;
+        if id.is_empty() || id.len() > 35 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             bail!(
-                "supported_scopes: must contain cdr:registration (registration management needs it); add it to the list"
+                "ob_organisation_id: expected 1 to 35 characters 0-9 a-z A-Z (an OB Directory organisation id such as 0015800001MockHAAX), got {id:?}"
             );
         }
         self.parsed_defect()?;
         let flavour = self.parsed_flavour()?;
-        Policy::new(flavour, self.ssa_signature_validation).map_err(anyhow::Error::msg)?;
+        let policy =
+            Policy::new(flavour, self.ssa_signature_validation).map_err(anyhow::Error::msg)?;
+        if let Some(scope) = policy.management.scope
+            && !self.supported_scopes.iter().any(|s| s == scope)
+        {
+            bail!(
+                "supported_scopes: must contain {scope} (registration management needs it); add it to the list"
+            );
+        }
         Variation::check_set(&self.parsed_variations()?, flavour)
             .map_err(|e| anyhow::anyhow!("variations: {e}; remove one of them"))?;
         let t = &self.tls;
@@ -452,6 +506,13 @@ impl Config {
         s.variations = variations;
         s.max_jwt_lifetime = Duration::from_secs(self.max_jwt_lifetime_seconds);
         s.connections = self.connections.limits();
+        s.ob_organisation_id = self.ob_organisation_id;
+        s.ssa_max_age = Duration::from_secs(self.ssa_max_age_seconds);
+        s.operations = Operations {
+            get: self.operations.get,
+            put: self.operations.put,
+            delete: self.operations.delete,
+        };
         Ok(s)
     }
 }
@@ -512,6 +573,9 @@ mod tests {
         );
         assert_eq!(from_file.max_jwt_lifetime, embedded.max_jwt_lifetime);
         assert_eq!(from_file.connections, embedded.connections);
+        assert_eq!(from_file.ob_organisation_id, embedded.ob_organisation_id);
+        assert_eq!(from_file.ssa_max_age, embedded.ssa_max_age);
+        assert_eq!(from_file.operations, embedded.operations);
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -574,6 +638,36 @@ mod tests {
     }
 
     #[test]
+    fn the_uk_settings_reach_the_settings_and_need_no_cdr_registration_scope() {
+        let yaml = format!(
+            "{GOOD}flavour: uk-obie-3.3\nsupported_scopes: [openid]\nob_organisation_id: 0015800001ABCDEAAX\nssa_max_age_seconds: 60\noperations: {{put: false}}\n"
+        );
+        let c: Config = serde_yaml::from_str(&yaml).expect("parse");
+        c.check().expect("valid");
+        let dir = std::env::temp_dir().join(format!("mh-cfg-{}", uuid::Uuid::new_v4()));
+        let c = Config {
+            tls: TlsFiles {
+                generate: Some(dir.clone()),
+                ..c.tls
+            },
+            ..c
+        };
+        let s = c.into_settings().expect("settings");
+        assert_eq!(s.flavour, Flavour::UkObie33);
+        assert_eq!(s.ob_organisation_id, "0015800001ABCDEAAX");
+        assert_eq!(s.ssa_max_age, Duration::from_secs(60));
+        assert_eq!(
+            s.operations,
+            Operations {
+                get: true,
+                put: false,
+                delete: true
+            }
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_named_flavour_and_its_switch_reach_the_settings() {
         let yaml = format!("{GOOD}flavour: wso2-ob20-au-0.1\nssa_signature_validation: true\n");
         let c: Config = serde_yaml::from_str(&yaml).expect("parse");
@@ -600,6 +694,10 @@ mod tests {
     #[case::unknown_connections_field(
         "listen: {public: '127.0.0.1:0', mtls: '127.0.0.1:0'}\ntls: {generate: /tmp/x}\nregister_jwks_uri: http://x/\nconnections: {max: 1}\n",
         "max"
+    )]
+    #[case::unknown_operation(
+        "listen: {public: '127.0.0.1:0', mtls: '127.0.0.1:0'}\ntls: {generate: /tmp/x}\nregister_jwks_uri: http://x/\noperations: {patch: true}\n",
+        "patch"
     )]
     #[case::bad_address(
         "listen: {public: 'nope', mtls: '127.0.0.1:0'}\ntls: {generate: /tmp/x}\nregister_jwks_uri: http://x/\n",
@@ -666,7 +764,15 @@ mod tests {
         "register_jwks_uri: http://x/\nvariations: [http1-only, http2-only]\n",
         "variations"
     )]
-    #[case::unknown_flavour("register_jwks_uri: http://x/\nflavour: uk-obie-3.2\n", "flavour")]
+    #[case::unknown_flavour("register_jwks_uri: http://x/\nflavour: uk-obie-3.4\n", "flavour")]
+    #[case::bad_org_id(
+        "register_jwks_uri: http://x/\nob_organisation_id: 'not an id'\n",
+        "ob_organisation_id"
+    )]
+    #[case::short_ssa_age(
+        "register_jwks_uri: http://x/\nssa_max_age_seconds: 5\n",
+        "ssa_max_age_seconds"
+    )]
     #[case::switch_of_another_flavour(
         "register_jwks_uri: http://x/\nflavour: wso2-cds-0.2\nssa_signature_validation: true\n",
         "ssa_signature_validation"

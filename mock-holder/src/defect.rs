@@ -12,7 +12,8 @@
 //! YAML, [`Defect::applies_to`]): the WSO2 flavours run their own validation pipelines, which
 //! wire in some defects and not others, and a defect whose branch a flavour never reaches (or
 //! whose rule that flavour does not have) would survive any suite. Every defect applies to
-//! `cds-au`.
+//! `cds-au`, except the UK ones (`uk-*`), which break rules of the UK OBIE DCR (`UK-REQ-*`,
+//! uk-dcr.md §6) and apply to the UK flavours only.
 
 use std::fmt;
 use std::str::FromStr;
@@ -202,6 +203,46 @@ defects! {
     DeleteAnswers200 => "delete-answers-200",
     CaseInsensitiveRedirects => "case-insensitive-redirects",
     RecipientJwksFailure500 => "recipient-jwks-failure-500",
+    UkJoseRefused => "uk-jose-refused",
+    UkJwtRefused => "uk-jwt-refused",
+    UkRs256Accepted => "uk-rs256-accepted",
+    UkRequestSignatureUnchecked => "uk-request-signature-unchecked",
+    UkHeaderJwkUsed => "uk-header-jwk-used",
+    UkRequestIssUnchecked => "uk-request-iss-unchecked",
+    UkRequestIatOptional => "uk-request-iat-optional",
+    UkRequestExpUnchecked => "uk-request-exp-unchecked",
+    UkRequestJtiOptional => "uk-request-jti-optional",
+    UkRequestAudOptional => "uk-request-aud-optional",
+    UkSsaSignatureUnchecked => "uk-ssa-signature-unchecked",
+    UkAnySsaIssuer => "uk-any-ssa-issuer",
+    UkUnsignedSsaAccepted => "uk-unsigned-ssa-accepted",
+    UkStaleSsaAccepted => "uk-stale-ssa-accepted",
+    UkSoftwareIdMismatchAccepted => "uk-software-id-mismatch-accepted",
+    UkRedirectHttpAllowed => "uk-redirect-http-allowed",
+    UkRedirectNotInSsa => "uk-redirect-not-in-ssa",
+    UkAnyAuthMethod => "uk-any-auth-method",
+    UkAuthAlgUnchecked => "uk-auth-alg-unchecked",
+    UkDnRequiredUnchecked => "uk-dn-required-unchecked",
+    UkAnyGrantType => "uk-any-grant-type",
+    UkAnyResponseType => "uk-any-response-type",
+    UkResponseTypesDefaultMissing => "uk-response-types-default-missing",
+    UkScopeOptional => "uk-scope-optional",
+    UkScopeBeyondRoles => "uk-scope-beyond-roles",
+    UkApplicationTypeUnchecked => "uk-application-type-unchecked",
+    UkRs256MetadataAccepted => "uk-rs256-metadata-accepted",
+    UkCibaUnchecked => "uk-ciba-unchecked",
+    UkRegisterAnswers200 => "uk-register-answers-200",
+    UkResponseMissingRequired => "uk-response-missing-required",
+    UkScopeStringAsArray => "uk-scope-string-as-array",
+    UkSecretNotReturned => "uk-secret-not-returned",
+    UkManagementNeedsScope => "uk-management-needs-scope",
+    UkKidlessAssertionRefused => "uk-kidless-assertion-refused",
+    UkTlsClientAuthDnUnchecked => "uk-tls-client-auth-dn-unchecked",
+    UkUnknownClientNoRevoke => "uk-unknown-client-no-revoke",
+    UkUnknownClient404 => "uk-unknown-client-404",
+    UkOtherClientAllowed => "uk-other-client-allowed",
+    UkPutClientIdChanges => "uk-put-client-id-changes",
+    UkDeleteKeepsClient => "uk-delete-keeps-client",
 }
 
 impl Defect {
@@ -360,11 +401,54 @@ mod tests {
             }
         }
         for d in Defect::ALL {
+            let flavours = d.flavours();
+            if d.rules().iter().all(|r| r.starts_with("UK-REQ-")) {
+                assert!(
+                    !flavours.is_empty() && flavours.iter().all(|f| is_uk(*f)),
+                    "{d}: a UK defect applies to UK flavours only"
+                );
+                continue;
+            }
             assert!(
                 d.applies_to(Flavour::CdsAu),
                 "{d}: every defect works in cds-au"
             );
-            assert_eq!(d.flavours().first(), Some(&Flavour::CdsAu));
+            assert_eq!(flavours.first(), Some(&Flavour::CdsAu));
+            assert!(
+                !flavours.iter().any(|f| is_uk(*f)),
+                "{d}: the UK profiles have other rules"
+            );
+        }
+    }
+
+    fn is_uk(f: Flavour) -> bool {
+        matches!(f, Flavour::UkObie32 | Flavour::UkObie33)
+    }
+
+    /// The UK rules a defect names are the digest's (uk-dcr.md §6, UK-REQ-001..074): those of
+    /// `features/uk-obie/catalogue.yaml` once that file exists, else the digest's numbering.
+    #[test]
+    fn every_uk_rule_a_defect_names_is_a_uk_catalogue_rule() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../features/uk-obie/catalogue.yaml");
+        let catalogue = std::fs::read_to_string(&file).ok();
+        for d in Defect::ALL {
+            for rule in d.rules().iter().filter(|r| r.starts_with("UK-REQ-")) {
+                match &catalogue {
+                    Some(text) => assert!(
+                        text.contains(&format!("id: {rule}")),
+                        "{d}: {rule} is not in {}",
+                        file.display()
+                    ),
+                    None => {
+                        let n: u32 = rule["UK-REQ-".len()..].parse().expect("a number");
+                        assert!(
+                            rule.len() == "UK-REQ-000".len() && (1..=74).contains(&n),
+                            "{d}: {rule} is not a UK-REQ-001..074 rule"
+                        );
+                    }
+                }
+            }
         }
     }
 }

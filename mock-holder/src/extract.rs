@@ -81,8 +81,9 @@ impl FromRequestParts<AppState> for ManagedClient {
     }
 }
 
-/// A request body sent as `Content-Type: application/jwt` (CDS registration request), as text.
-/// Its rejections (415, 413) are in the flavour's words.
+/// A request body sent as one of the flavour's registration media types (CDS:
+/// `application/jwt`; UK: `application/jose` or `application/jwt`), as text. Its rejections
+/// (415, 413) are in the flavour's words.
 #[derive(Debug)]
 pub(crate) struct JwtBody(pub String);
 
@@ -91,10 +92,19 @@ impl FromRequest<AppState> for JwtBody {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let json_too = state.defect(Defect::AcceptJsonRegistration);
+        let types = state.policy().request_media_types;
+        // Defects `uk-jose-refused` / `uk-jwt-refused`: one of the two UK types refused.
+        let types: &[&str] = if state.defect(Defect::UkJoseRefused) {
+            &["application/jwt"]
+        } else if state.defect(Defect::UkJwtRefused) {
+            &["application/jose"]
+        } else {
+            types
+        };
         let expected = if state.defect(Defect::IgnoreContentType) || json_too {
             None
         } else {
-            Some("application/jwt")
+            Some(types)
         };
         let body = read_body(req, state, expected)
             .await
@@ -128,7 +138,7 @@ impl FromRequest<AppState> for FormBody {
     type Rejection = OAuthError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let body = read_body(req, state, Some("application/x-www-form-urlencoded")).await?;
+        let body = read_body(req, state, Some(&["application/x-www-form-urlencoded"])).await?;
         let mut out = HashMap::new();
         for (name, value) in url::form_urlencoded::parse(&body) {
             if out.insert(name.to_string(), value.to_string()).is_some() {
@@ -160,13 +170,14 @@ fn media_type(req: &Request) -> Option<String> {
 async fn read_body(
     req: Request,
     state: &AppState,
-    expected: Option<&str>,
+    expected: Option<&[&str]>,
 ) -> Result<Bytes, OAuthError> {
     let content_type = media_type(&req);
-    if let Some(expected) = expected
-        && content_type.as_deref() != Some(expected)
+    if let Some(types) = expected
+        && !content_type.as_deref().is_some_and(|t| types.contains(&t))
     {
-        if expected == "application/jwt" && state.variation(Variation::WrongContentType400) {
+        let expected = types.join(" or ");
+        if types.contains(&"application/jwt") && state.variation(Variation::WrongContentType400) {
             return Err(OAuthError::InvalidClientMetadata(format!(
                 "The request body must be sent as {expected}"
             )));

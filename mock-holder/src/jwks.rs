@@ -237,6 +237,69 @@ impl JwksCache {
         }
     }
 
+    /// Every (cached) verifier for `alg` of the JWKS at `url`, fetching the document when it is
+    /// missing or stale: for a JWS without `kid` (UK DCR client assertions, uk-dcr.md §1.3),
+    /// which is tried with each.
+    ///
+    /// # Errors
+    /// Why the JWKS could not be used.
+    pub(crate) async fn verifiers_for_alg(
+        &self,
+        url: &str,
+        alg: &str,
+    ) -> Result<Vec<Arc<dyn JwsVerifier>>, JwksError> {
+        // No key has an empty `kid`: this fetches the document unless a fresh one is cached,
+        // through the single flight, without a refresh for the missing kid.
+        match self.lookup(url, "", alg, false).await {
+            Ok(_) | Err(JwksError::UnknownKid { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let urls = self.0.urls.lock().map_err(|_| JwksError::Unreachable {
+            url: url.to_string(),
+            reason: "the JWKS cache is unusable".into(),
+        })?;
+        let keys = urls
+            .get(url)
+            .and_then(|state| state.document.as_ref())
+            .map(|(_, document)| document.keys.clone())
+            .unwrap_or_default();
+        drop(urls);
+        // Verifiers without a key id: josekit refuses a JWS without `kid` for a verifier
+        // that has one.
+        let bare: Vec<Jwk> = keys
+            .iter()
+            .filter_map(|k| {
+                let mut k = k.clone();
+                k.set_parameter("kid", None).ok()?;
+                Some(k)
+            })
+            .collect();
+        Ok(bare
+            .iter()
+            .filter_map(|jwk| {
+                let (a, verifier): (&str, Option<Arc<dyn JwsVerifier>>) =
+                    match (jwk.algorithm(), jwk.key_type()) {
+                        (Some("PS256"), _) | (None, "RSA") => (
+                            "PS256",
+                            PS256
+                                .verifier_from_jwk(jwk)
+                                .ok()
+                                .map(|v| Arc::new(v) as Arc<dyn JwsVerifier>),
+                        ),
+                        (Some("ES256"), _) | (None, "EC") => (
+                            "ES256",
+                            ES256
+                                .verifier_from_jwk(jwk)
+                                .ok()
+                                .map(|v| Arc::new(v) as Arc<dyn JwsVerifier>),
+                        ),
+                        _ => return None,
+                    };
+                verifier.filter(|_| a == alg)
+            })
+            .collect())
+    }
+
     async fn lookup(
         &self,
         url: &str,

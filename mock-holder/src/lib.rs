@@ -1,7 +1,8 @@
 //! A mock CDR Data Holder: the Dynamic Client Registration endpoints of the Consumer Data
 //! Standards (v1.36, Authorization Code Flow + JARM, DCR unversioned) over mutual TLS, and
 //! the older and vendor flavours of them that real Data Holders run ([`Flavour`]: the CDS of
-//! the hybrid era, WSO2 Open Banking 1.4 / 2.0 DCR 0.1, the WSO2 CDS toolkit's DCR 0.2).
+//! the hybrid era, WSO2 Open Banking 1.4 / 2.0 DCR 0.1, the WSO2 CDS toolkit's DCR 0.2; the UK
+//! Open Banking DCR 3.2 / 3.3 with OB Directory SSAs).
 //!
 //! It is the conformance suite's default target and reference, and a local Data Holder for Data
 //! Recipient developers. It verifies everything for real: the SSA against the CDR Register's
@@ -53,6 +54,8 @@
 //!   timeouts, HTTP/2 limits), their defaults and their validation.
 //! * [`tls`]: rustls configs for the public and mTLS listeners; the client certificate's
 //!   thumbprint made available to handlers.
+//! * `dn`: distinguished names (a registered `tls_client_auth_subject_dn`, a certificate's
+//!   subject) compared attribute by attribute, whatever their order and spelling.
 //! * `jose`: compact-JWS helpers (split, verify, `alg`/`kid`, claim readers).
 //! * `lifetime`: time claims (`iat`, `nbf`, `exp`) read as NumericDates and compared with
 //!   saturating arithmetic against a `Clock` (now, skew, longest lifetime accepted).
@@ -79,6 +82,7 @@
 pub mod config;
 mod connection;
 mod defect;
+mod dn;
 mod error;
 mod extract;
 mod flavour;
@@ -102,6 +106,6 @@ pub use defect::{Defect, UnknownDefect};
 pub use flavour::{Flavour, UnknownFlavour};
 pub use limits::ConnectionLimits;
 pub use server::{RunningHolder, start};
-pub use settings::Settings;
+pub use settings::{Operations, Settings};
 pub use state::Urls;
 pub use variation::{UnknownVariation, Variation};

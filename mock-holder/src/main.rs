@@ -23,7 +23,8 @@ enum Command {
         /// YAML config file (unknown fields are errors). Fields, with defaults:
         ///
         ///   listen.public, listen.mtls      socket addresses (required), e.g. 127.0.0.1:8443
-        ///   register_jwks_uri               the CDR Register's JWKS URL (required)
+        ///   register_jwks_uri               the JWKS verifying SSAs (required): the CDR Register's,
+        ///                                   or the OB Directory keystore (uk-obie-* flavours)
         ///   tls.ca + tls.cert + tls.key     PEM files, or tls.generate: DIR (writes a test PKI)
         ///   public_base_url, mtls_base_url  advertised https base URLs (default: the listen addresses)
         ///   database                        SQLite file (default mock-holder.db)
@@ -40,6 +41,11 @@ enum Command {
         ///   defect                          break one rule on purpose (default: none; see --defect)
         ///   variations                      allowed behaviours to show (default: none; see --variation)
         ///   max_jwt_lifetime_seconds        longest exp accepted beyond now (default 86400)
+        ///   ob_organisation_id              uk-obie-*: our OB org id, an accepted request aud
+        ///                                   (default 0015800001MockHAAX)
+        ///   ssa_max_age_seconds             uk-obie-*: oldest SSA accepted by iat (default 1800)
+        ///   operations.get/.put/.delete     management operations served (default true each;
+        ///                                   one switched off answers 405)
         ///   connections.max_connections     open connections per listener (default 1024)
         ///   connections.*_timeout_ms        tls_handshake 10000, header_read 10000,
         ///                                   request 30000, idle 60000
@@ -65,6 +71,11 @@ enum Command {
         /// listed in mock-holder/variations.yaml and by `mock-holder variations`.
         #[arg(long = "variation", value_name = "NAME")]
         variations: Vec<mock_holder::Variation>,
+        /// Do not serve this registration management operation (repeatable; config
+        /// `operations.get/.put/.delete: false`): it is answered 405 with `Allow` naming the
+        /// others. UK DCR makes GET, PUT and DELETE optional.
+        #[arg(long = "without-operation", value_name = "OPERATION")]
+        without: Vec<Operation>,
     },
     /// List the variations the holder can be started with (`serve --variation NAME`), one per
     /// line: name, what it does, and the clause that allows it.
@@ -72,6 +83,17 @@ enum Command {
     /// List the DCR flavours the holder can emulate (`serve --flavour NAME`), one per line:
     /// name, what it is, and the sources it is read from.
     Flavours,
+}
+
+/// A registration management operation (`--without-operation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Operation {
+    /// `GET {registration_endpoint}/{ClientId}`.
+    Get,
+    /// `PUT {registration_endpoint}/{ClientId}`.
+    Put,
+    /// `DELETE {registration_endpoint}/{ClientId}`.
+    Delete,
 }
 
 #[tokio::main]
@@ -112,6 +134,7 @@ async fn main() -> ExitCode {
             defect,
             flavour,
             variations,
+            without,
         } => {
             let mut settings =
                 match mock_holder::config::Config::load(&config).and_then(|c| c.into_settings()) {
@@ -132,6 +155,13 @@ async fn main() -> ExitCode {
                     settings.variations.push(v);
                 }
             }
+            for operation in without {
+                match operation {
+                    Operation::Get => settings.operations.get = false,
+                    Operation::Put => settings.operations.put = false,
+                    Operation::Delete => settings.operations.delete = false,
+                }
+            }
             let holder = match mock_holder::start(settings).await {
                 Ok(h) => h,
                 Err(e) => {
@@ -148,6 +178,23 @@ async fn main() -> ExitCode {
             }
             for v in &holder.settings().variations {
                 eprintln!("mock-holder: variation {v}: {}", v.description());
+            }
+            let ops = holder.settings().operations;
+            if ops != mock_holder::Operations::default() {
+                let served: Vec<&str> =
+                    [("GET", ops.get), ("PUT", ops.put), ("DELETE", ops.delete)]
+                        .iter()
+                        .filter(|(_, on)| *on)
+                        .map(|(name, _)| *name)
+                        .collect();
+                eprintln!(
+                    "mock-holder: registration management serves only: {}",
+                    if served.is_empty() {
+                        "none".to_string()
+                    } else {
+                        served.join(", ")
+                    }
+                );
             }
             let flavour = holder.settings().flavour;
             eprintln!("mock-holder: flavour {flavour}: {}", flavour.description());

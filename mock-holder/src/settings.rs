@@ -36,6 +36,36 @@ pub(crate) const DEFAULT_JARM_ENCRYPTION: bool = true;
 /// WSO2 OB 2.0 ships `ssa_signature_validation.enable=false` (wso2-flavours §3).
 pub(crate) const DEFAULT_SSA_SIGNATURE_VALIDATION: bool = false;
 
+/// The holder's OB Directory organisation id, an accepted `aud` of UK registration requests
+/// (uk-dcr.md §2.2 `aud`: the ASPSP's id "as issued by the SSA issuer", 18-char Base62).
+pub(crate) const DEFAULT_OB_ORGANISATION_ID: &str = "0015800001MockHAAX";
+/// The oldest OB Directory SSA accepted, by its `iat` (OB SSAs have no `exp`; uk-dcr.md §3.2
+/// item 4: the DIR's example window for manual registration is 30 minutes).
+pub(crate) const DEFAULT_SSA_MAX_AGE: Duration = Duration::from_secs(30 * 60);
+
+/// Which of the optional registration management operations the holder serves (UK DCR makes
+/// GET, PUT and DELETE "wholly optional", uk-dcr.md §1.1, UK-REQ-070/071). An operation
+/// switched off is answered 405 with an `Allow` header naming the ones left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operations {
+    /// `GET {registration path}/{ClientId}`.
+    pub get: bool,
+    /// `PUT {registration path}/{ClientId}`.
+    pub put: bool,
+    /// `DELETE {registration path}/{ClientId}`.
+    pub delete: bool,
+}
+
+impl Default for Operations {
+    fn default() -> Self {
+        Self {
+            get: true,
+            put: true,
+            delete: true,
+        }
+    }
+}
+
 /// Scopes the mock holder supports; SSA scopes outside this set are dropped (CDS: a holder MUST
 /// ignore unsupported scopes in the SSA).
 pub(crate) const DEFAULT_SCOPES: &[&str] = &[
@@ -67,7 +97,8 @@ pub struct Settings {
     pub mtls_base_url: Option<String>,
     /// TLS material for both listeners.
     pub tls: TlsMaterial,
-    /// The CDR Register's JWKS (verifies SSAs).
+    /// The JWKS that verifies SSAs: the CDR Register's (CDS and WSO2 flavours), the OB
+    /// Directory keystore (UK flavours).
     pub register_jwks_uri: String,
     /// SQLite database file, or `:memory:`.
     pub database: PathBuf,
@@ -106,6 +137,13 @@ pub struct Settings {
     pub max_jwt_lifetime: Duration,
     /// Connection limits and timeouts of both listeners.
     pub connections: ConnectionLimits,
+    /// The holder's OB Directory organisation id (UK flavours): a registration request's
+    /// `aud` may be it or the issuer URL.
+    pub ob_organisation_id: String,
+    /// The oldest OB Directory SSA accepted, measured from its `iat` (UK flavours).
+    pub ssa_max_age: Duration,
+    /// The registration management operations served (all by default).
+    pub operations: Operations,
 }
 
 impl Settings {
@@ -140,6 +178,9 @@ impl Settings {
             variations: Vec::new(),
             max_jwt_lifetime: DEFAULT_MAX_JWT_LIFETIME,
             connections: ConnectionLimits::default(),
+            ob_organisation_id: DEFAULT_OB_ORGANISATION_ID.to_string(),
+            ssa_max_age: DEFAULT_SSA_MAX_AGE,
+            operations: Operations::default(),
         }
     }
 }

@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS holder_keys (
 );
 ";
 
+/// What separates a software_id from the client_id appended to it in the `software_id` column
+/// of a registration stored beside others ([`Store::insert_client_beside`]).
+const BESIDE: char = '\n';
+
 /// A stored registration.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredClient {
@@ -76,11 +80,19 @@ pub(crate) struct ClientRow {
 }
 
 impl ClientRow {
-    /// Reads the four columns client_id, software_id, issued_at, metadata from `first` on.
+    /// Reads the four columns client_id, software_id, issued_at, metadata from `first` on. A
+    /// registration stored beside others of its software product
+    /// ([`Store::insert_client_beside`]) has its client_id appended to the software_id column;
+    /// it is taken off here.
     fn from_columns(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Self> {
+        let client_id: String = r.get(first)?;
+        let mut software_id: String = r.get(first + 1)?;
+        if let Some(stem) = software_id.strip_suffix(&format!("{BESIDE}{client_id}")) {
+            software_id.truncate(stem.len());
+        }
         Ok(Self {
-            client_id: r.get(first)?,
-            software_id: r.get(first + 1)?,
+            client_id,
+            software_id,
             issued_at: r.get(first + 2)?,
             metadata_json: r.get(first + 3)?,
         })
@@ -173,6 +185,21 @@ impl Store {
                 _ => Err(e),
             },
         }
+    }
+
+    /// Stores a new registration beside any others of its `software_id` (flavours that allow
+    /// several registrations per software product, UK DCR's UK-REQ-057). The `software_id`
+    /// column, unique, then holds the software_id followed by a line feed and the client_id.
+    ///
+    /// # Errors
+    /// Fails on database errors (a client_id used twice included).
+    pub(crate) fn insert_client_beside(&self, client: &StoredClient) -> anyhow::Result<Inserted> {
+        let metadata = serde_json::to_string(&client.metadata)?;
+        let key = format!("{}{BESIDE}{}", client.software_id, client.client_id);
+        self.with(|c| {
+            c.prepare_cached("INSERT INTO clients (client_id, software_id, issued_at, metadata) VALUES (?1, ?2, ?3, ?4)")?.execute(params![client.client_id, key, client.issued_at, metadata])
+        })?;
+        Ok(Inserted::Ok)
     }
 
     /// Stores a registration, replacing any registration of its `software_id` (only the
@@ -450,6 +477,26 @@ mod tests {
             Inserted::DuplicateSoftwareId
         );
         assert!(store.client("c2").expect("read").is_none());
+    }
+
+    #[test]
+    fn registrations_beside_others_share_a_software_id() {
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        let (a, b) = (client("a", "s"), client("b", "s"));
+        assert_eq!(store.insert_client_beside(&a).expect("a"), Inserted::Ok);
+        assert_eq!(store.insert_client_beside(&b).expect("b"), Inserted::Ok);
+        for id in ["a", "b"] {
+            let row = store.client_row(id).expect("read").expect("stored");
+            assert_eq!(
+                (row.client_id.as_str(), row.software_id.as_str()),
+                (id, "s")
+            );
+        }
+        assert_eq!(
+            store.insert_client(&client("c", "s")).expect("c"),
+            Inserted::Ok,
+            "the column holds no bare s"
+        );
     }
 
     #[test]

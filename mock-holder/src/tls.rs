@@ -48,6 +48,9 @@ impl std::fmt::Debug for TlsMaterial {
 pub(crate) struct ClientCert {
     /// RFC 8705 `x5t#S256` of the leaf certificate, if the client presented one.
     pub(crate) thumbprint: Option<String>,
+    /// The leaf certificate (DER), if the client presented one: its subject DN authenticates
+    /// a `tls_client_auth` client (RFC 8705 §2.1).
+    pub(crate) leaf: Option<Arc<[u8]>>,
     /// The HTTP status every request of the connection is refused with: its certificate (or
     /// its lack of one) was judged after the handshake and refused ([`LateRefusal::Status`]).
     pub(crate) refused: Option<u16>,
@@ -267,13 +270,14 @@ where
                     (false, LateRefusal::Status(status)) => refused = Some(*status),
                 }
             }
-            let thumbprint = chain
-                .and_then(|chain| chain.first())
-                .map(|leaf| dcr_vectors::pki::thumbprint(leaf.as_ref()));
+            let leaf = chain.and_then(|chain| chain.first());
+            let thumbprint = leaf.map(|leaf| dcr_vectors::pki::thumbprint(leaf.as_ref()));
+            let leaf = leaf.map(|leaf| Arc::from(leaf.as_ref()));
             Ok((
                 tls,
                 Extension(ClientCert {
                     thumbprint,
+                    leaf,
                     refused,
                 })
                 .layer(service),

@@ -235,8 +235,31 @@ pub(crate) async fn authorize(
             )));
         }
     }
+    if state.defect(Defect::UkManagementNeedsScope) && claims.scope.trim().is_empty() {
+        return Err(OAuthError::InsufficientScope(
+            "The access token has no scope".into(),
+        ));
+    }
     match client {
         Some(client) if client.client_id == path_client_id => return Ok(client),
+        // UK DCR: the token of another client on an existing client's path is refused without
+        // revoking it; "immediately revokes" is for an unknown ClientId (uk-dcr.md §1.3, §9.10).
+        Some(_) if management.revoke_on_unknown_client && !management.revoke_on_other_client => {
+            let (state2, id) = (state.clone(), path_client_id.to_string());
+            if let Some(other) = blocking(move || Ok(state2.store().client_row(&id)?)).await? {
+                if state.defect(Defect::UkOtherClientAllowed) {
+                    return Ok(other);
+                }
+                if state.variation(Variation::UkOtherClient403) {
+                    return Err(OAuthError::flavoured(
+                        axum::http::StatusCode::FORBIDDEN,
+                        "access_denied",
+                        "The access token was issued to another client",
+                    ));
+                }
+                return Err(OAuthError::UnknownClient);
+            }
+        }
         None if management.delete_revokes_tokens => {
             // A DELETE revoked the client's tokens with it.
             let (state2, id) = (state.clone(), client_id.clone());
@@ -251,7 +274,10 @@ pub(crate) async fn authorize(
     }
     // RFC 7592 §2: the client is unknown (or not this token's), so the token SHOULD be
     // revoked immediately (where the flavour does).
-    if management.revoke_on_unknown_client && !state.defect(Defect::NoRevokeOnUnknownClient) {
+    if management.revoke_on_unknown_client
+        && !state.defect(Defect::NoRevokeOnUnknownClient)
+        && !state.defect(Defect::UkUnknownClientNoRevoke)
+    {
         let state2 = state.clone();
         let now = state.now();
         blocking(move || {
@@ -261,6 +287,9 @@ pub(crate) async fn authorize(
                 .map_err(OAuthError::from)
         })
         .await?;
+    }
+    if state.defect(Defect::UkUnknownClient404) {
+        return Err(OAuthError::NotFound);
     }
     if state.defect(Defect::UnknownClient400) {
         return Err(OAuthError::InvalidRequest("The client is unknown".into()));

@@ -128,6 +128,9 @@ variations! {
     RegistrationPathConnect => "registration-path-connect",
     OversizedClose => "oversized-close",
     OversizedKeepOpen => "oversized-keep-open",
+    UkAudUnchecked => "uk-aud-unchecked",
+    UkOtherClient403 => "uk-other-client-403",
+    UkRedirectOmittedUsesSsa => "uk-redirect-omitted-uses-ssa",
 }
 
 impl Variation {
@@ -259,7 +262,9 @@ mod tests {
             assert!(seen.insert(v.name.as_str()), "{} is listed twice", v.name);
             assert!(!v.rules.is_empty(), "{}: names no rule", v.name);
             assert!(
-                v.rules.iter().all(|r| r.starts_with("DCR-REQ-")),
+                v.rules
+                    .iter()
+                    .all(|r| r.starts_with("DCR-REQ-") || r.starts_with("UK-REQ-")),
                 "{}: rules are catalogue IDs",
                 v.name
             );

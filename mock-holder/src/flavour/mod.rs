@@ -18,7 +18,10 @@ mod policy;
 use std::fmt;
 use std::str::FromStr;
 
-pub(crate) use policy::{MethodAnswers, Pipeline, Policy, Release, ResponseShape};
+pub(crate) use policy::{
+    CIBA_GRANT, MethodAnswers, Pipeline, Policy, Release, ResponseShape, TokenAuth, UK_SCOPES,
+    UkVersion,
+};
 
 /// A DCR flavour the holder emulates. [`Flavour::CdsAu`] is the default and today's behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -35,6 +38,11 @@ pub enum Flavour {
     Wso2ObAu01,
     /// WSO2 Open Banking 2.0's AU DCR v0.1 (snake_case, switchable SSA signature check).
     Wso2Ob20Au01,
+    /// UK Open Banking (OBIE) DCR v3.2: OB Directory SSAs, `application/jose` requests,
+    /// management with a scope-less client credentials token.
+    UkObie32,
+    /// UK Open Banking (OBIE) DCR v3.3: v3.2 plus the CIBA grant and its client metadata.
+    UkObie33,
 }
 
 impl Flavour {
@@ -45,6 +53,8 @@ impl Flavour {
         Flavour::Wso2Cds02,
         Flavour::Wso2ObAu01,
         Flavour::Wso2Ob20Au01,
+        Flavour::UkObie32,
+        Flavour::UkObie33,
     ];
 
     /// The flavour's name, as in `--flavour NAME` and the config file.
@@ -55,6 +65,8 @@ impl Flavour {
             Flavour::Wso2Cds02 => "wso2-cds-0.2",
             Flavour::Wso2ObAu01 => "wso2-ob-au-0.1",
             Flavour::Wso2Ob20Au01 => "wso2-ob20-au-0.1",
+            Flavour::UkObie32 => "uk-obie-3.2",
+            Flavour::UkObie33 => "uk-obie-3.3",
         }
     }
 
@@ -76,6 +88,12 @@ impl Flavour {
             Flavour::Wso2Ob20Au01 => {
                 "WSO2 Open Banking 2.0 AU DCR v0.1: /open-banking/0.1/register, snake_case, custom error codes, SSA signature check off unless switched on"
             }
+            Flavour::UkObie32 => {
+                "UK OBIE DCR v3.2: /register, OB Directory SSAs (iss OpenBanking Ltd, no exp), application/jose or jwt, tls_client_auth / private_key_jwt / client_secret_basic, scope-less management tokens"
+            }
+            Flavour::UkObie33 => {
+                "UK OBIE DCR v3.3: v3.2 plus the CIBA grant urn:openid:params:grant-type:ciba and its backchannel_* metadata"
+            }
         }
     }
 
@@ -87,6 +105,10 @@ impl Flavour {
             Flavour::Wso2Cds02 => "seeds/003; spec/wso2-flavours.md §2, §4, §4.1, §8",
             Flavour::Wso2ObAu01 => "seeds/000, seeds/002 (first-hand); spec/wso2-flavours.md §3",
             Flavour::Wso2Ob20Au01 => "spec/wso2-flavours.md §3 (OB 2.0 rows), §6 d1, §8",
+            Flavour::UkObie32 => "spec/uk-dcr.md §1-5, §6 UK-REQ-001..074, §8, §9; seeds/001",
+            Flavour::UkObie33 => {
+                "spec/uk-dcr.md §1.5 (3.3 row), §2.2 CIBA rows, UK-REQ-046; as uk-obie-3.2 otherwise"
+            }
         }
     }
 
@@ -135,7 +157,7 @@ mod tests {
         }
         assert_eq!(Flavour::default(), Flavour::CdsAu);
         assert_eq!(Flavour::ALL[0], Flavour::CdsAu);
-        let err = "uk-obie-3.2".parse::<Flavour>().expect_err("unknown");
+        let err = "uk-obie-3.4".parse::<Flavour>().expect_err("unknown");
         assert!(err.to_string().contains("wso2-cds-0.2"), "{err}");
     }
 }

@@ -41,6 +41,14 @@ pub(crate) struct Policy {
     /// Whether gateway-phase errors of the registration endpoints carry `x-fapi-interaction-id`
     /// (WSO2 0.2: `CDSErrorHandler`, wso2-flavours §4 "Error shape").
     pub(crate) interaction_id_on_gateway_errors: bool,
+    /// Whether a software product may hold one registration only (CDS: a second POST is a
+    /// duplicate). UK DCR lets an ASPSP allow several (uk-dcr.md UK-REQ-057; CT re-registers
+    /// the same software_id in every scenario when DELETE is off).
+    pub(crate) one_registration_per_software: bool,
+    /// The request media types a registration body may be sent as (parameters such as
+    /// `charset` are ignored). CDS: `application/jwt`; UK: `application/jose` (the 3.2 / 3.3
+    /// swagger) or `application/jwt` (3.1; the KB allows either, uk-dcr.md §1.2).
+    pub(crate) request_media_types: &'static [&'static str],
 }
 
 /// How a method that a registration path does not take is answered.
@@ -71,6 +79,20 @@ pub(crate) enum Pipeline {
         /// Whether the SSA's signature is verified with the Register's JWKS.
         ssa_signature: bool,
     },
+    /// UK OBIE DCR (uk-dcr.md §2, §3): OB Directory SSAs, the OBClientRegistration1 claims.
+    Uk {
+        /// Which release of the UK DCR.
+        version: UkVersion,
+    },
+}
+
+/// A release of the UK OBIE DCR specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UkVersion {
+    /// v3.2 (uk-dcr.md §1.5): no CIBA.
+    V32,
+    /// v3.3 (uk-dcr.md §1.5): the CIBA grant and its `backchannel_*` metadata.
+    V33,
 }
 
 /// A WSO2 Open Banking product release with DCR v0.1.
@@ -93,6 +115,8 @@ pub(crate) enum ResponseShape {
     Ob14CamelCase,
     /// WSO2 OB 2.0's model: the 0.1 swagger's snake_case members, integer issued-at.
     Ob20SnakeCase,
+    /// UK OBIE DCR: the OBClientRegistration1 response members (uk-dcr.md §4.1), snake_case.
+    Uk,
 }
 
 /// What discovery advertises beyond the endpoints.
@@ -111,6 +135,13 @@ pub(crate) struct Discovery {
     pub(crate) id_token_encryption: bool,
     /// `grant_types_supported`.
     pub(crate) grant_types: &'static [&'static str],
+    /// `token_endpoint_auth_methods_supported`.
+    pub(crate) auth_methods: &'static [&'static str],
+    /// `scopes_supported` where the flavour fixes it; `None`: the configured
+    /// `supported_scopes`.
+    pub(crate) scopes: Option<&'static [&'static str]>,
+    /// Whether the CIBA members (`backchannel_*`) are advertised (UK 3.3).
+    pub(crate) ciba: bool,
 }
 
 /// What registration management (`GET | PUT | DELETE {path}/{ClientId}`) needs and does.
@@ -124,6 +155,10 @@ pub(crate) struct Management {
     /// Whether a DELETE revokes the client's access tokens, so that a later call with one is
     /// answered as a revoked token rather than as an unknown client.
     pub(crate) delete_revokes_tokens: bool,
+    /// Whether the token of a client used on another (existing) client's path is revoked too
+    /// (RFC 7592 §2 as the CDS flavours read it). UK DCR's "immediately revokes" applies to an
+    /// unknown ClientId only (uk-dcr.md §9.10).
+    pub(crate) revoke_on_other_client: bool,
 }
 
 /// What the token endpoint grants beyond the registered scope.
@@ -134,10 +169,40 @@ pub(crate) struct TokenRules {
     /// Assertion algorithms accepted from a client that registered no
     /// `token_endpoint_auth_signing_alg` (empty: such a client cannot authenticate).
     pub(crate) algs_when_unregistered: &'static [&'static str],
+    /// How clients authenticate at the token endpoint.
+    pub(crate) auth: TokenAuth,
+    /// Whether a client credentials request may omit `scope` (or send it empty): UK
+    /// management tokens need none (uk-dcr.md §1.3, UK-REQ-058).
+    pub(crate) scope_optional: bool,
+    /// Whether a `private_key_jwt` assertion may come without `kid` (every key of the
+    /// client's key set is then tried: CT signs without one, uk-dcr.md §1.3, UK-REQ-059).
+    pub(crate) kidless_assertions: bool,
+}
+
+/// How clients authenticate at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenAuth {
+    /// `private_key_jwt` only (CDS).
+    PrivateKeyJwt,
+    /// By the method the client registered: `private_key_jwt`, `tls_client_auth` (RFC 8705
+    /// §2.1, the certificate's subject DN) or `client_secret_basic` (RFC 6749 §2.3.1).
+    Registered,
 }
 
 const CDS_ALGS: &[&str] = &["PS256", "ES256"];
 const CDS_GRANTS: &[&str] = &["authorization_code", "client_credentials", "refresh_token"];
+const PKJ: &[&str] = &["private_key_jwt"];
+const JWT_ONLY: &[&str] = &["application/jwt"];
+/// The CIBA grant type of UK DCR 3.3 (uk-dcr.md §1.5).
+pub(crate) const CIBA_GRANT: &str = "urn:openid:params:grant-type:ciba";
+const UK_GRANTS_33: &[&str] = &[
+    "authorization_code",
+    "client_credentials",
+    "refresh_token",
+    CIBA_GRANT,
+];
+/// uk-dcr.md §3.3: `openid` and the resource scopes of AISPs, PISPs and CBPIIs.
+pub(crate) const UK_SCOPES: &[&str] = &["openid", "accounts", "payments", "fundsconfirmations"];
 
 impl Policy {
     /// The policy of `flavour`. `ssa_signature_validation` is WSO2 OB 2.0's
@@ -164,6 +229,8 @@ impl Policy {
             Flavour::Wso2Cds02 => Self::wso2_toolkit(),
             Flavour::Wso2ObAu01 => Self::wso2_product(Release::Ob14, false),
             Flavour::Wso2Ob20Au01 => Self::wso2_product(Release::Ob20, ssa_signature_validation),
+            Flavour::UkObie32 => Self::uk(UkVersion::V32),
+            Flavour::UkObie33 => Self::uk(UkVersion::V33),
         })
     }
 
@@ -196,18 +263,21 @@ impl Policy {
                 jarm: true,
                 id_token_encryption: hybrid,
                 grant_types: CDS_GRANTS,
+                auth_methods: PKJ,
+                scopes: None,
+                ciba: false,
             },
             management: Management {
                 scope: Some("cdr:registration"),
                 revoke_on_unknown_client: true,
                 delete_revokes_tokens: false,
+                revoke_on_other_client: true,
             },
-            token: TokenRules {
-                always_grantable: &[],
-                algs_when_unregistered: &[],
-            },
+            token: TokenRules::CDS,
             dialect: Dialect::Rfc,
             interaction_id_on_gateway_errors: false,
+            one_registration_per_software: true,
+            request_media_types: JWT_ONLY,
         }
     }
 
@@ -231,6 +301,9 @@ impl Policy {
                 // §4 default TOML allows RSA-OAEP / RSA-OAEP-256 and A256GCM / A128CBC-HS256.
                 id_token_encryption: true,
                 grant_types: CDS_GRANTS,
+                auth_methods: PKJ,
+                scopes: None,
+                ciba: false,
             },
             management: Management {
                 // §4 "Management token": `cdr:registration openid`; other scope → 403.
@@ -239,13 +312,13 @@ impl Policy {
                 revoke_on_unknown_client: false,
                 // §4 "DELETE": IS revokes all active tokens of the client first.
                 delete_revokes_tokens: true,
+                revoke_on_other_client: false,
             },
-            token: TokenRules {
-                always_grantable: &[],
-                algs_when_unregistered: &[],
-            },
+            token: TokenRules::CDS,
             dialect: Dialect::Wso2Toolkit,
             interaction_id_on_gateway_errors: true,
+            one_registration_per_software: true,
+            request_media_types: JWT_ONLY,
         }
     }
 
@@ -296,12 +369,16 @@ impl Policy {
                     "refresh_token",
                     "urn:ietf:params:oauth:grant-type:jwt-bearer",
                 ],
+                auth_methods: PKJ,
+                scopes: None,
+                ciba: false,
             },
             management: Management {
                 scope,
                 revoke_on_unknown_client: false,
                 // Seed 000 l.235: DELETE must "invalidate long-lived access tokens".
                 delete_revokes_tokens: true,
+                revoke_on_other_client: false,
             },
             token: TokenRules {
                 // Seed 000 l.207: the sample token request asks for scope=openid, which the
@@ -310,11 +387,82 @@ impl Policy {
                 // token_endpoint_auth_signing_alg is not in seed 000's claim table: a client
                 // that registered none signs its assertion with PS256.
                 algs_when_unregistered: &["PS256"],
+                ..TokenRules::CDS
             },
             dialect,
             interaction_id_on_gateway_errors: false,
+            one_registration_per_software: true,
+            request_media_types: JWT_ONLY,
         }
     }
+
+    /// UK OBIE DCR 3.2 / 3.3 (uk-dcr.md; the discovery document of §8, with the auth methods
+    /// the holder supports). No API gateway, RFC-shaped errors (§5.1).
+    fn uk(version: UkVersion) -> Self {
+        let v33 = version == UkVersion::V33;
+        Self {
+            flavour: if v33 {
+                Flavour::UkObie33
+            } else {
+                Flavour::UkObie32
+            },
+            // §1.1: any path advertised in discovery; management at `{path}/{ClientId}`.
+            registration_path: "/register",
+            trailing_slash: false,
+            methods: MethodAnswers::Allow405,
+            pipeline: Pipeline::Uk { version },
+            response: ResponseShape::Uk,
+            echo_registration_access_token: false,
+            discovery: Discovery {
+                // §2.1: "constrained by FAPI-RW": PS256 or ES256.
+                signing_algs: CDS_ALGS,
+                // §2.2 response_types: `code id_token` (the default) and `code`.
+                response_types: &["code id_token", "code"],
+                response_modes: &[],
+                jarm: false,
+                id_token_encryption: false,
+                // §2.2 grant_types; 3.3 adds the CIBA grant (§1.5).
+                grant_types: if v33 { UK_GRANTS_33 } else { CDS_GRANTS },
+                auth_methods: &["tls_client_auth", "private_key_jwt", "client_secret_basic"],
+                // §3.3: the UK resource scopes and openid.
+                scopes: Some(UK_SCOPES),
+                ciba: v33,
+            },
+            management: Management {
+                // §1.3: "A scope need not be specified for the grant".
+                scope: None,
+                // §1.3: unknown ClientId → 401 and the token "immediately" revoked.
+                revoke_on_unknown_client: true,
+                // §1.1 DELETE: the client's long-lived tokens are invalidated.
+                delete_revokes_tokens: true,
+                revoke_on_other_client: false,
+            },
+            token: TokenRules {
+                always_grantable: &[],
+                algs_when_unregistered: &[],
+                auth: TokenAuth::Registered,
+                scope_optional: true,
+                kidless_assertions: true,
+            },
+            dialect: Dialect::Rfc,
+            interaction_id_on_gateway_errors: false,
+            // UK-REQ-057: the ASPSP may allow several registrations per software statement.
+            one_registration_per_software: false,
+            // §1.2: jose (3.2/3.3 swagger, CT) or jwt (3.1, WSO2 and SAPIG samples).
+            request_media_types: &["application/jose", "application/jwt"],
+        }
+    }
+}
+
+impl TokenRules {
+    /// The CDS token endpoint: `private_key_jwt` with a `kid`, a scope required.
+    const CDS: Self = Self {
+        always_grantable: &[],
+        algs_when_unregistered: &[],
+        auth: TokenAuth::PrivateKeyJwt,
+        scope_optional: false,
+        kidless_assertions: false,
+    };
 }
 
 #[cfg(test)]
@@ -334,6 +482,31 @@ mod tests {
         assert_eq!(cds.response, ResponseShape::Cds);
         assert_eq!(cds.dialect, Dialect::Rfc);
         assert_eq!(cds.discovery.response_types, ["code"]);
+    }
+
+    #[test]
+    fn the_uk_flavours_differ_in_ciba_only() {
+        let v32 = Policy::new(Flavour::UkObie32, false).expect("3.2");
+        let v33 = Policy::new(Flavour::UkObie33, false).expect("3.3");
+        assert_eq!(
+            v32.pipeline,
+            Pipeline::Uk {
+                version: UkVersion::V32
+            }
+        );
+        assert_eq!(v32.management.scope, None);
+        assert!(!v32.one_registration_per_software);
+        assert_eq!(v32.token.auth, TokenAuth::Registered);
+        assert!(!v32.discovery.ciba && v33.discovery.ciba);
+        assert!(v33.discovery.grant_types.contains(&CIBA_GRANT));
+        assert!(!v32.discovery.grant_types.contains(&CIBA_GRANT));
+        let same = Policy {
+            flavour: v32.flavour,
+            pipeline: v32.pipeline,
+            discovery: v32.discovery.clone(),
+            ..v33
+        };
+        assert_eq!(same, v32, "nothing else differs");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! flavour's response shape ([`render`]).
 //!
 //! The WSO2 flavours have pipelines of their own, in the order and words of their sources:
-//! [`toolkit`] (the CDS toolkit's DCR 0.2) and [`product`] (WSO2 Open Banking 1.4 / 2.0). All
+//! [`toolkit`] (the CDS toolkit's DCR 0.2) and [`product`] (WSO2 Open Banking 1.4 / 2.0); so
+//! do the UK OBIE DCR 3.2 / 3.3 flavours ([`uk`], OB Directory SSAs). All
 //! pipelines compose the same building blocks ([`checks`]). The CDS flavours follow the order
 //! the CDS registration sequence implies:
 //!
@@ -29,6 +30,7 @@ mod render;
 mod request;
 mod ssa;
 mod toolkit;
+mod uk;
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
@@ -189,7 +191,23 @@ pub(crate) async fn validate(
             release,
             ssa_signature,
         } => product::validate(state, body, operation, release, ssa_signature).await,
+        Pipeline::Uk { version } => uk::validate(state, body, operation, version).await,
     }
+}
+
+/// The answer body for the stored registration `metadata`: [`render`]ed in the flavour's
+/// shape (`access_token`: the caller's bearer token on GET and PUT), with the UK response
+/// defects applied.
+pub(crate) fn respond(
+    state: &AppState,
+    metadata: Map<String, Value>,
+    access_token: Option<&str>,
+) -> Map<String, Value> {
+    let mut out = render(state.policy(), metadata, access_token);
+    if matches!(state.policy().pipeline, Pipeline::Uk { .. }) && state.settings().defect.is_some() {
+        uk::response_defects(state, &mut out);
+    }
+    out
 }
 
 /// The answer to a POST for a `software_id` that is already registered.
@@ -200,7 +218,7 @@ pub(crate) fn duplicate(state: &AppState, software_id: &str) -> OAuthError {
                 "A registration for this software_id already exists".into(),
             )
         }
-        Pipeline::Cds { .. } => OAuthError::InvalidClientMetadata(
+        Pipeline::Cds { .. } | Pipeline::Uk { .. } => OAuthError::InvalidClientMetadata(
             "Duplicate registrations for a given software_id are not valid".into(),
         ),
         // IS DCRM's message (wso2-flavours §2 "Duplicate app name", §4.1 "Duplicate
@@ -232,7 +250,7 @@ pub(crate) fn software_id_changed(state: &AppState, sent: &str, registered: &str
         Pipeline::Wso2Toolkit => {
             OAuthError::InvalidClientMetadata("Invalid application name".into()).backend()
         }
-        Pipeline::Cds { .. } | Pipeline::Wso2Product { .. } => {
+        Pipeline::Cds { .. } | Pipeline::Wso2Product { .. } | Pipeline::Uk { .. } => {
             OAuthError::InvalidSoftwareStatement(format!(
                 "The software_statement is for software_id {sent}, but this client is registered for {registered}"
             ))

@@ -107,6 +107,33 @@ const OB20: &[&str] = &[
     "scope",
 ];
 
+/// UK OBIE DCR: OBClientRegistration1's response members (uk-dcr.md §4.1: the always-required
+/// ones, the optional ones the holder provisions, the 3.3 CIBA ones), in the data
+/// dictionary's order (§2.2). Never `iss`, `iat`, `exp`, `aud`, `jti` (§4.1, UK-REQ-054); the
+/// stored `jwks_uri` (the SSA's `software_jwks_endpoint`) is the token endpoint's, not answered.
+const UK: &[&str] = &[
+    "client_id",
+    "client_secret",
+    "client_id_issued_at",
+    "client_secret_expires_at",
+    "redirect_uris",
+    "token_endpoint_auth_method",
+    "token_endpoint_auth_signing_alg",
+    "tls_client_auth_subject_dn",
+    "grant_types",
+    "response_types",
+    "software_id",
+    "scope",
+    "software_statement",
+    "application_type",
+    "id_token_signed_response_alg",
+    "request_object_signing_alg",
+    "backchannel_token_delivery_mode",
+    "backchannel_client_notification_endpoint",
+    "backchannel_authentication_request_signing_alg",
+    "backchannel_user_code_parameter_supported",
+];
+
 /// The answer body for the stored registration `metadata`. `access_token` is the caller's
 /// bearer token on GET and PUT (echoed as `registration_access_token` where the policy says
 /// so), `None` on POST.
@@ -142,6 +169,13 @@ pub(crate) fn render(
             .filter_map(|(stored, sample)| {
                 let value = metadata.get(*stored).filter(|v| !v.is_null())?;
                 Some(((*sample).to_string(), value.clone()))
+            })
+            .collect(),
+        ResponseShape::Uk => UK
+            .iter()
+            .filter_map(|name| {
+                let value = metadata.get(*name).filter(|v| !v.is_null())?;
+                Some(((*name).to_string(), value.clone()))
             })
             .collect(),
         ResponseShape::Ob20SnakeCase => OB20

@@ -4,12 +4,13 @@
 //! requires): each handler takes a [`ManagedClient`], which checks it (see
 //! [`crate::tokens::authorize`]). PUT takes it before its [`JwtBody`], so authorization is
 //! checked before the body is read, and an unauthenticated PUT gets 401 whatever it sends.
-//! Answers are written in the flavour's shape (`registration::render`) and errors in its words.
+//! Answers are written in the flavour's shape (`registration::respond`) and errors in its words.
+//! The operations served are the configured ones (`Settings::operations`).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::MethodRouter;
 use axum::{Json, Router};
 use serde_json::{Map, Value};
 
@@ -18,36 +19,59 @@ use crate::error::OAuthError;
 use crate::extract::{JwtBody, ManagedClient};
 use crate::flavour::{Policy, ResponseShape};
 use crate::registration::{self, Operation};
+use crate::settings::Operations;
 use crate::state::{AppState, blocking};
 use crate::variation::Variation;
 
-/// The management routes, at `{registration path}/{ClientId}`.
-pub(crate) fn routes(policy: &Policy) -> Router<AppState> {
+/// The `Allow` value of the management path when `operations` are served.
+fn allowed(operations: Operations) -> &'static str {
+    match (operations.get, operations.put, operations.delete) {
+        (true, true, true) => "GET, PUT, DELETE",
+        (true, true, false) => "GET, PUT",
+        (true, false, true) => "GET, DELETE",
+        (false, true, true) => "PUT, DELETE",
+        (true, false, false) => "GET",
+        (false, true, false) => "PUT",
+        (false, false, true) => "DELETE",
+        (false, false, false) => "",
+    }
+}
+
+/// The management routes, at `{registration path}/{ClientId}`: the `operations` served (UK
+/// DCR makes each optional, uk-dcr.md §1.1, UK-REQ-070/071); another method is answered 405
+/// with `Allow` naming them.
+pub(crate) fn routes(policy: &Policy, operations: Operations) -> Router<AppState> {
+    let allow = allowed(operations);
+    let mut route = MethodRouter::new();
+    if operations.get {
+        route = route.get(read);
+    }
+    if operations.put {
+        route = route.put(update);
+    }
+    if operations.delete {
+        route = route.delete(remove);
+    }
     Router::new().route(
         &format!("{}/{{client_id}}", policy.registration_path),
-        get(read)
-            .put(update)
-            .delete(remove)
-            .fallback(|State(state): State<AppState>| async move {
-                if state.defect(Defect::UnsupportedMethodCarriedOut) {
-                    return (StatusCode::OK, Json(Value::Object(Map::new()))).into_response();
-                }
-                if state.defect(Defect::MethodNotAllowed404)
-                    || state.variation(Variation::UnsupportedMethod404)
-                {
-                    return OAuthError::NotFound.into_response();
-                }
-                OAuthError::MethodNotAllowed("GET, PUT, DELETE").into_response()
-            }),
+        route.fallback(move |State(state): State<AppState>| async move {
+            if state.defect(Defect::UnsupportedMethodCarriedOut) {
+                return (StatusCode::OK, Json(Value::Object(Map::new()))).into_response();
+            }
+            if state.defect(Defect::MethodNotAllowed404)
+                || state.variation(Variation::UnsupportedMethod404)
+            {
+                return OAuthError::NotFound.into_response();
+            }
+            OAuthError::MethodNotAllowed(allow).into_response()
+        }),
     )
 }
 
 /// The answer body for `metadata`, read by a call with `bearer`.
 fn answer(state: &AppState, metadata: Map<String, Value>, bearer: Option<&str>) -> Json<Value> {
-    Json(Value::Object(registration::render(
-        state.policy(),
-        metadata,
-        bearer,
+    Json(Value::Object(registration::respond(
+        state, metadata, bearer,
     )))
 }
 
@@ -119,10 +143,13 @@ async fn replace(
         ));
     }
     let mut metadata = valid.metadata;
-    metadata.insert(
-        "client_id".into(),
-        Value::String(registered.client_id.clone()),
-    );
+    keep_client_secret(&registered, &mut metadata);
+    let answered_id = if state.defect(Defect::UkPutClientIdChanges) {
+        uuid::Uuid::new_v4().to_string()
+    } else {
+        registered.client_id.clone()
+    };
+    metadata.insert("client_id".into(), Value::String(answered_id));
     if !state.defect(Defect::PutDropsIssuedAt) {
         metadata.insert(
             "client_id_issued_at".into(),
@@ -146,6 +173,20 @@ async fn replace(
         StatusCode::OK
     };
     Ok((status, answer(&state, metadata, bearer.as_deref())))
+}
+
+/// A client authenticating with a secret keeps the one it was given: an update that registers
+/// `client_secret_basic` again (the pipeline gives it a new secret) answers the old one.
+fn keep_client_secret(registered: &crate::store::ClientRow, metadata: &mut Map<String, Value>) {
+    if !metadata.contains_key("client_secret") {
+        return;
+    }
+    let old = serde_json::from_str::<Map<String, Value>>(&registered.metadata_json)
+        .ok()
+        .and_then(|m| m.get("client_secret").cloned());
+    if let Some(secret) = old {
+        metadata.insert("client_secret".into(), secret);
+    }
 }
 
 /// Defect `put-applies-refused-update`: the members of a refused PUT's (unverified) claims that
@@ -182,7 +223,7 @@ async fn remove(
 
 async fn delete(state: AppState, managed: ManagedClient) -> Result<Response, OAuthError> {
     let client_id = managed.client_id.as_str();
-    if !state.defect(Defect::DeleteIsANoOp) {
+    if !state.defect(Defect::DeleteIsANoOp) && !state.defect(Defect::UkDeleteKeepsClient) {
         let (store_state, id, now) = (state.clone(), client_id.to_string(), state.now());
         let deleted = blocking(move || Ok(store_state.store().delete_client(&id, now)?)).await?;
         if !deleted {

@@ -1,6 +1,7 @@
 //! `GET /.well-known/openid-configuration` (OpenID Connect Discovery, CDS-profiled) and the
 //! holder's own JWKS (`GET /jwks`). What is advertised beyond the endpoints is the flavour's
-//! (`Policy::discovery`): its algorithms, response types and modes, JARM, id_token encryption.
+//! (`Policy::discovery`): its algorithms, response types and modes, JARM, id_token encryption,
+//! token endpoint auth methods, scopes (UK: fixed) and the CIBA members (UK 3.3).
 
 use axum::extract::State;
 use axum::routing::get;
@@ -39,7 +40,7 @@ async fn configuration(State(state): State<AppState>) -> Json<Value> {
     put("token_endpoint", json!(urls.token_endpoint));
     put(
         "token_endpoint_auth_methods_supported",
-        json!(["private_key_jwt"]),
+        json!(offer.auth_methods),
     );
     put(
         "token_endpoint_auth_signing_alg_values_supported",
@@ -55,7 +56,22 @@ async fn configuration(State(state): State<AppState>) -> Json<Value> {
         put("response_modes_supported", json!(offer.response_modes));
     }
     put("grant_types_supported", json!(offer.grant_types));
-    put("scopes_supported", json!(state.settings().supported_scopes));
+    match offer.scopes {
+        Some(scopes) => put("scopes_supported", json!(scopes)),
+        None => put("scopes_supported", json!(state.settings().supported_scopes)),
+    }
+    if offer.ciba {
+        // UK DCR 3.3 (uk-dcr.md §2.2 CIBA rows): FAPI-CIBA's modes and algorithms.
+        put(
+            "backchannel_token_delivery_modes_supported",
+            json!(["poll", "ping"]),
+        );
+        put(
+            "backchannel_authentication_request_signing_alg_values_supported",
+            json!(algs),
+        );
+        put("backchannel_user_code_parameter_supported", json!(false));
+    }
     put("subject_types_supported", json!(["pairwise"]));
     put(
         "claims_supported",

@@ -31,7 +31,8 @@ pub(crate) fn public(state: AppState) -> Router {
 /// Routes served on the mutual-TLS listener.
 pub(crate) fn mtls(state: AppState) -> Router {
     let policy = state.policy();
-    let mut registration = register::routes(policy).merge(client::routes(policy));
+    let mut registration =
+        register::routes(policy).merge(client::routes(policy, state.settings().operations));
     if policy.methods == MethodAnswers::Gateway405Or501 {
         registration = registration.route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

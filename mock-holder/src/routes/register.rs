@@ -104,6 +104,8 @@ async fn register(
     // A short indexed insert: run inline (see state::blocking).
     let inserted = if state.defect(Defect::AllowDuplicateSoftwareId) {
         state.store().replace_client(&client)?
+    } else if !state.policy().one_registration_per_software {
+        state.store().insert_client_beside(&client)?
     } else {
         state.store().insert_client(&client)?
     };
@@ -111,12 +113,13 @@ async fn register(
         return Err(registration::duplicate(&state, &client.software_id));
     }
     tracing::info!(client_id, software_id = client.software_id, "registered");
-    let status = if state.defect(Defect::RegisterAnswers200) {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    let body = registration::render(state.policy(), client.metadata, None);
+    let status =
+        if state.defect(Defect::RegisterAnswers200) || state.defect(Defect::UkRegisterAnswers200) {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+    let body = registration::respond(&state, client.metadata, None);
     Ok((status, Json(Value::Object(body))))
 }
 

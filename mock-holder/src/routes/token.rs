@@ -8,6 +8,10 @@
 //! or array); `exp` present and not past (with the configured skew); `iat`, if present, not in
 //! the future; `jti` present and never seen before. Every failure is 400 `invalid_client`.
 //!
+//! UK flavours (`TokenAuth::Registered`): a client authenticates by the method it registered
+//! (`private_key_jwt`, possibly without `kid`; `tls_client_auth`; `client_secret_basic`), and
+//! `scope` may be absent or empty (a management token needs none, uk-dcr.md §1.3).
+//!
 //! Scope: the requested scopes must be a non-empty subset of the client's registered `scope`.
 //! The mock deliberately issues client_credentials tokens for *any* registered scope (e.g.
 //! `openid`), not only `cdr:registration`, so that a suite can obtain a token without
@@ -17,7 +21,7 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
@@ -26,7 +30,8 @@ use serde_json::{Map, Value, json};
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::FormBody;
-use crate::jose::{header_alg_and_kid, split_jws, str_claim, verify_compact};
+use crate::flavour::TokenAuth;
+use crate::jose::{ALLOWED_ALGS, header_alg_and_kid, split_jws, str_claim, verify_compact};
 use crate::jwks::JwksError;
 use crate::lifetime::{Clock, numeric_date};
 use crate::state::{AppState, blocking};
@@ -59,9 +64,10 @@ fn param<'a>(form: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
 async fn answer(
     State(state): State<AppState>,
     cert: Extension<ClientCert>,
+    headers: HeaderMap,
     form: FormBody,
 ) -> Response {
-    match token(State(state.clone()), cert, form).await {
+    match token(State(state.clone()), cert, headers, form).await {
         Ok(r) => r.into_response(),
         Err(e @ OAuthError::InvalidClient(_))
             if state.variation(Variation::TokenInvalidClient401) =>
@@ -81,6 +87,7 @@ async fn answer(
 async fn token(
     State(state): State<AppState>,
     Extension(cert): Extension<ClientCert>,
+    headers: HeaderMap,
     FormBody(form): FormBody,
 ) -> Result<impl IntoResponse, OAuthError> {
     match param(&form, "grant_type") {
@@ -92,14 +99,10 @@ async fn token(
             )));
         }
     }
-    if param(&form, "client_assertion_type") != Some(JWT_BEARER) {
-        return Err(client_error(format!(
-            "client_assertion_type must be {JWT_BEARER}"
-        )));
-    }
-    let assertion = param(&form, "client_assertion")
-        .ok_or_else(|| client_error("client_assertion is required"))?;
-    let client = authenticate(&state, assertion).await?;
+    let client = match state.policy().token.auth {
+        TokenAuth::PrivateKeyJwt => private_key_jwt(&state, &form).await?,
+        TokenAuth::Registered => authenticate_registered(&state, &headers, &form, &cert).await?,
+    };
     if let Some(id) = param(&form, "client_id")
         && id != client.client_id
     {
@@ -120,7 +123,7 @@ async fn token(
         .unwrap_or_default()
         .split_whitespace()
         .collect();
-    if requested.is_empty() {
+    if requested.is_empty() && !state.policy().token.scope_optional {
         return Err(OAuthError::InvalidScope(
             "scope is required (for registration management: cdr:registration)".into(),
         ));
@@ -149,7 +152,7 @@ async fn token(
         "expires_in": issued.expires_in,
         "scope": scope,
     });
-    if state.variation(Variation::TokenWithoutScope)
+    if (state.variation(Variation::TokenWithoutScope) || scope.is_empty())
         && let Some(members) = response.as_object_mut()
     {
         members.remove("scope");
@@ -172,6 +175,134 @@ async fn token(
         ],
         Json(response),
     ))
+}
+
+/// The client authenticated by the `private_key_jwt` assertion of `form`.
+async fn private_key_jwt(
+    state: &AppState,
+    form: &HashMap<String, String>,
+) -> Result<StoredClient, OAuthError> {
+    if param(form, "client_assertion_type") != Some(JWT_BEARER) {
+        return Err(client_error(format!(
+            "client_assertion_type must be {JWT_BEARER}"
+        )));
+    }
+    let assertion = param(form, "client_assertion")
+        .ok_or_else(|| client_error("client_assertion is required"))?;
+    authenticate(state, assertion).await
+}
+
+/// The registration of `client_id`, or `invalid_client`.
+async fn registered_client(state: &AppState, client_id: &str) -> Result<StoredClient, OAuthError> {
+    let (lookup, id) = (state.clone(), client_id.to_string());
+    blocking(move || Ok(lookup.store().client(&id)?))
+        .await?
+        .ok_or_else(|| client_error("The client is unknown"))
+}
+
+/// A failed HTTP Basic authentication: 401 with a `Basic` challenge (RFC 6749 §5.2).
+fn basic_error(text: &str) -> OAuthError {
+    OAuthError::Flavoured(Box::new(crate::error::Flavoured {
+        status: StatusCode::UNAUTHORIZED,
+        code: "invalid_client",
+        description: text.into(),
+        challenge: Some("Basic realm=\"token\"".into()),
+    }))
+}
+
+/// `value`, form-urlencoded as RFC 6749 §2.3.1 has Basic credentials encoded, decoded.
+fn form_decoded(value: &str) -> String {
+    let pair = format!("v={value}");
+    url::form_urlencoded::parse(pair.as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// UK DCR: the client authenticated by the method it registered (uk-dcr.md §1.3):
+/// `private_key_jwt` (an assertion, possibly without `kid`), `client_secret_basic` (HTTP
+/// Basic, RFC 6749 §2.3.1) or `tls_client_auth` (the form's `client_id` and this connection's
+/// certificate, whose subject DN must be the registered `tls_client_auth_subject_dn`, RFC
+/// 8705 §2.1, UK-REQ-060; compared by `crate::dn`).
+async fn authenticate_registered(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+    cert: &ClientCert,
+) -> Result<StoredClient, OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Basic"))
+        .map(|(_, credentials)| credentials.trim().to_string());
+    let (client, method) = if param(form, "client_assertion").is_some() {
+        (private_key_jwt(state, form).await?, "private_key_jwt")
+    } else if let Some(credentials) = basic {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(credentials)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| basic_error("The Basic credentials are not base64 of id:secret"))?;
+        let (id, secret) = decoded
+            .split_once(':')
+            .ok_or_else(|| basic_error("The Basic credentials are not base64 of id:secret"))?;
+        let (id, secret) = (form_decoded(id), form_decoded(secret));
+        let client = registered_client(state, &id)
+            .await
+            .map_err(|_| basic_error("The client is unknown"))?;
+        let registered = client.metadata.get("client_secret").and_then(Value::as_str);
+        let same = registered.is_some_and(|r| {
+            use sha2::Digest;
+            sha2::Sha256::digest(r.as_bytes()) == sha2::Sha256::digest(secret.as_bytes())
+        });
+        if !same {
+            return Err(basic_error("The client secret is not valid"));
+        }
+        (client, "client_secret_basic")
+    } else if let Some(id) = param(form, "client_id") {
+        let client = registered_client(state, id).await?;
+        let wanted = client
+            .metadata
+            .get("tls_client_auth_subject_dn")
+            .and_then(Value::as_str)
+            .and_then(crate::dn::parse);
+        let presented = cert.leaf.as_deref().and_then(crate::dn::of_certificate);
+        let matches = matches!((&wanted, &presented), (Some(w), Some(p)) if w == p);
+        if !matches && !state.defect(Defect::UkTlsClientAuthDnUnchecked) {
+            return Err(client_error(
+                "The client certificate's subject DN is not the registered tls_client_auth_subject_dn",
+            ));
+        }
+        (client, "tls_client_auth")
+    } else {
+        return Err(client_error(
+            "Client authentication is required: a client_assertion (private_key_jwt), HTTP Basic (client_secret_basic) or client_id with the registered certificate (tls_client_auth)",
+        ));
+    };
+    let registered = client
+        .metadata
+        .get("token_endpoint_auth_method")
+        .and_then(Value::as_str)
+        .unwrap_or("private_key_jwt");
+    if registered != method {
+        return Err(client_error(format!(
+            "The client registered token_endpoint_auth_method {registered}, not {method}"
+        )));
+    }
+    Ok(client)
+}
+
+/// The header's `alg` of an assertion without `kid` (PS256 or ES256 only).
+fn kidless_alg(header: &Map<String, Value>) -> Result<&str, OAuthError> {
+    match header.get("alg").and_then(Value::as_str) {
+        Some(alg) if ALLOWED_ALGS.contains(&alg) => Ok(alg),
+        Some(alg) => Err(client_error(format!(
+            "the client_assertion must be signed with PS256 or ES256, not {alg}"
+        ))),
+        None => Err(client_error("the client_assertion header has no alg")),
+    }
 }
 
 /// Authenticates the client by its `private_key_jwt` assertion; returns its registration.
@@ -200,7 +331,17 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         check_claims(state, clock, &unverified, &iss)?;
         return Ok(client);
     }
-    let (alg, kid) = header_alg_and_kid(&header, "client_assertion").map_err(client_error)?;
+    // UK DCR (uk-dcr.md §1.3, UK-REQ-059): CT signs its assertion without `kid`; every key of
+    // the client's key set is then tried.
+    let kidless = state.policy().token.kidless_assertions
+        && !header.contains_key("kid")
+        && !state.defect(Defect::UkKidlessAssertionRefused);
+    let (alg, kid) = if kidless {
+        (kidless_alg(&header)?, None)
+    } else {
+        let (alg, kid) = header_alg_and_kid(&header, "client_assertion").map_err(client_error)?;
+        (alg, Some(kid))
+    };
     // OIDC Core §9 / RFC 7591: the client signs with the algorithm it registered (a flavour
     // where it is optional names the algorithms of a client that registered none).
     let registered_alg = client
@@ -220,19 +361,38 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
         .get("jwks_uri")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let verifier = state
-        .jwks()
-        .verifier_for(jwks_uri, kid, alg, "client_assertion", true)
-        .await
-        .map_err(|e| match e {
-            Ok(text) => client_error(text),
-            Err(JwksError::UnknownKid { .. }) => client_error(format!(
-                "No key with kid {kid} at the client's registered jwks_uri"
-            )),
-            Err(other) => client_error(format!("Could not load the client's JWKS: {other}")),
-        })?;
-    let claims = verify_compact(assertion.trim(), verifier.as_ref())
-        .map_err(|e| client_error(format!("The client_assertion signature is not valid: {e}")))?;
+    let claims = match kid {
+        Some(kid) => {
+            let verifier = state
+                .jwks()
+                .verifier_for(jwks_uri, kid, alg, "client_assertion", true)
+                .await
+                .map_err(|e| match e {
+                    Ok(text) => client_error(text),
+                    Err(JwksError::UnknownKid { .. }) => client_error(format!(
+                        "No key with kid {kid} at the client's registered jwks_uri"
+                    )),
+                    Err(other) => {
+                        client_error(format!("Could not load the client's JWKS: {other}"))
+                    }
+                })?;
+            verify_compact(assertion.trim(), verifier.as_ref()).map_err(|e| {
+                client_error(format!("The client_assertion signature is not valid: {e}"))
+            })?
+        }
+        None => state
+            .jwks()
+            .verifiers_for_alg(jwks_uri, alg)
+            .await
+            .map_err(|e| client_error(format!("Could not load the client's JWKS: {e}")))?
+            .iter()
+            .find_map(|v| verify_compact(assertion.trim(), v.as_ref()).ok())
+            .ok_or_else(|| {
+                client_error(format!(
+                    "The client_assertion (no kid) verifies with no {alg} key of the client's registered jwks_uri"
+                ))
+            })?,
+    };
     let clock = state.clock();
     let exp = check_claims(state, clock, &claims, &iss)?;
     let Some(jti) = str_claim(&claims, "jti").map(str::to_string) else {
