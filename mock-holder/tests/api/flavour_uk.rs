@@ -1471,3 +1471,29 @@ fn every_uk_defect_is_exercised_here() {
         }
     }
 }
+
+/// The self-check runs all compatible variations of a flavour together: a UK holder with them
+/// still registers, issues a management token and answers GET and DELETE.
+#[tokio::test]
+async fn the_uk_flows_work_with_every_compatible_variation() {
+    for flavour in [Flavour::UkObie32, Flavour::UkObie33] {
+        let set = Variation::compatible_set(flavour);
+        assert!(set.contains(&Variation::UkOtherClient403));
+        assert!(!set.contains(&Variation::ExtraErrorMembers));
+        let app = spawn_flavour_with(flavour, |s| s.variations = set).await;
+        let request = jwt_with(
+            &app,
+            &software_id(),
+            |_| {},
+            |r| {
+                r.remove("redirect_uris");
+            },
+        );
+        let body = register(&app, &request).await;
+        let id = body["client_id"].as_str().unwrap();
+        let token = management_token(&app, id).await;
+        assert_eq!(get(&app, &app.client_a, id, &token).await.status(), 200);
+        assert_eq!(app.delete_registration(id, &token).await.status(), 204);
+        assert_eq!(get(&app, &app.client_a, id, &token).await.status(), 401);
+    }
+}
