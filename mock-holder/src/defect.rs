@@ -243,6 +243,20 @@ defects! {
     UkOtherClientAllowed => "uk-other-client-allowed",
     UkPutClientIdChanges => "uk-put-client-id-changes",
     UkDeleteKeepsClient => "uk-delete-keeps-client",
+    UkDiscoveryWithoutRegistrationEndpoint => "uk-discovery-without-registration-endpoint",
+    UkDiscoveryWithoutAuthMethods => "uk-discovery-without-auth-methods",
+    UkPostNeedsToken => "uk-post-needs-token",
+    UkOptionalClientCertificate => "uk-optional-client-certificate",
+    UkSuccessAsText => "uk-success-as-text",
+    UkMalformedBody500 => "uk-malformed-body-500",
+    UkUnsignedRequestAccepted => "uk-unsigned-request-accepted",
+    UkUnknownKidAnyKey => "uk-unknown-kid-any-key",
+    UkMissingSsaInvalidRequest => "uk-missing-ssa-invalid-request",
+    UkJwksFailure500 => "uk-jwks-failure-500",
+    UkResponseDnMissing => "uk-response-dn-missing",
+    UkMissingToken403 => "uk-missing-token-403",
+    UkPutIssUnchecked => "uk-put-iss-unchecked",
+    UkErrorsAsText => "uk-errors-as-text",
 }
 
 impl Defect {

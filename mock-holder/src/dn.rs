@@ -37,10 +37,14 @@ const NAMES: &[(&str, &str)] = &[
     ("uid", "0.9.2342.19200300.100.1.1"),
     ("emailaddress", "1.2.840.113549.1.9.1"),
     ("e", "1.2.840.113549.1.9.1"),
+    ("businesscategory", "2.5.4.15"),
+    ("postalcode", "2.5.4.17"),
+    ("jurisdictioncountryname", "1.3.6.1.4.1.311.60.2.1.3"),
 ];
 
-/// The OID an attribute type written as `name` stands for; `None` when it is neither a known
-/// short name nor a dotted OID.
+/// The OID an attribute type written as `name` stands for; another descriptor (RFC 4512
+/// `keystring`: a letter, then letters, digits and hyphens) stands for itself, lower-cased;
+/// `None` when it is neither.
 fn oid(name: &str) -> Option<String> {
     let lower = name.trim().to_ascii_lowercase();
     let lower = lower.strip_prefix("oid.").unwrap_or(&lower);
@@ -52,7 +56,9 @@ fn oid(name: &str) -> Option<String> {
         && lower
             .split('.')
             .all(|arc| !arc.is_empty() && arc.chars().all(|c| c.is_ascii_digit()));
-    dotted.then(|| lower.to_string())
+    let descriptor = lower.starts_with(|c: char| c.is_ascii_alphabetic())
+        && lower.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    (dotted || descriptor).then(|| lower.to_string())
 }
 
 /// Parses a DN written as a string (RFC 4514 style: `CN=a,OU=b,O=c`, RDNs separated by `,`
@@ -132,6 +138,7 @@ mod tests {
     #[case::value_case("CN=a", "CN=A", false)]
     #[case::one_attribute_more("CN=a,OU=b", "CN=a", false)]
     #[case::other_type("CN=a", "OU=a", false)]
+    #[case::unknown_descriptor("someType=a,CN=b", "CN=b,SOMETYPE=a", true)]
     fn dns_are_compared_as_sets_of_attributes(
         #[case] a: &str,
         #[case] b: &str,
@@ -142,7 +149,8 @@ mod tests {
 
     #[rstest]
     #[case::no_equals("CN")]
-    #[case::unknown_type("XYZ=a")]
+    #[case::bad_type("1x=a")]
+    #[case::type_with_space("C N=a")]
     #[case::empty_value("CN=")]
     #[case::open_quote("CN=\"a")]
     #[case::empty("")]

@@ -210,7 +210,9 @@ pub async fn start(mut settings: Settings) -> anyhow::Result<RunningHolder> {
     .map(|(_, refusal)| refusal);
     let mut mtls_tls = tls::server_config(
         &settings.tls,
-        if settings.defect == Some(Defect::OptionalClientCertificate) {
+        if settings.defect == Some(Defect::OptionalClientCertificate)
+            || settings.defect == Some(Defect::UkOptionalClientCertificate)
+        {
             tls::ClientAuth::Optional
         } else if late.is_some() {
             tls::ClientAuth::Late

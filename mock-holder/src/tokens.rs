@@ -195,6 +195,13 @@ pub(crate) async fn authorize(
                 None => Err(OAuthError::UnknownClient),
             };
         }
+        if state.defect(Defect::UkMissingToken403) {
+            return Err(OAuthError::flavoured(
+                axum::http::StatusCode::FORBIDDEN,
+                "access_denied",
+                "A bearer access token is required",
+            ));
+        }
         return Err(OAuthError::MissingToken);
     };
     let claims = verify(state, token)?;

@@ -85,12 +85,25 @@ pub(super) async fn validate(
     version: UkVersion,
 ) -> Result<ValidRegistration, OAuthError> {
     let body = body.trim();
-    let (header, unverified) = split_jws(body)
-        .ok_or_else(|| metadata_error("The request body is not a compact JWS (JWT)"))?;
+    let Some((header, unverified)) = split_jws(body) else {
+        if state.defect(Defect::UkMalformedBody500) {
+            return Err(OAuthError::Internal(anyhow::anyhow!(
+                "the request body is not a compact JWS"
+            )));
+        }
+        return Err(metadata_error(
+            "The request body is not a compact JWS (JWT)",
+        ));
+    };
     let ssa_text = match present(&unverified, "software_statement") {
         // Kept as sent: it is echoed byte for byte.
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         Some(_) => return Err(ssa_error("The software_statement must be a JWT string")),
+        None if state.defect(Defect::UkMissingSsaInvalidRequest) => {
+            return Err(OAuthError::InvalidRequest(
+                "The request has no software_statement".into(),
+            ));
+        }
         None => return Err(ssa_error("The request has no software_statement")),
     };
     let ssa = verify_ssa(state, &ssa_text, operation).await?;
@@ -99,7 +112,7 @@ pub(super) async fn validate(
     let software_id = str_claim(&ssa, "software_id")
         .unwrap_or_default()
         .to_string();
-    request_claims(state, &claims, &software_id)?;
+    request_claims(state, &claims, &software_id, operation)?;
     let metadata = registration(state, &claims, &ssa, ssa_text, version)?;
     Ok(ValidRegistration {
         software_id,
@@ -224,17 +237,55 @@ async fn request_signature(
         return header_key(body, jwk, alg.unwrap_or_default())
             .map_err(|e| metadata_error(format!("The {WHAT} signature is not valid: {e}")));
     }
-    if state.defect(Defect::UkRequestSignatureUnchecked) {
-        header_alg_and_kid(header, WHAT).map_err(metadata_error)?;
+    if state.defect(Defect::UkRequestSignatureUnchecked)
+        || (alg == Some("none") && state.defect(Defect::UkUnsignedRequestAccepted))
+    {
+        if alg != Some("none") {
+            header_alg_and_kid(header, WHAT).map_err(metadata_error)?;
+        }
         return Ok(unverified);
     }
     let jwks_uri = str_claim(ssa, "software_jwks_endpoint");
-    checks::request_signature(state, body, header, unverified, jwks_uri)
-        .await
-        .map_err(|e| match e {
-            SignatureFailure::Internal(e) => OAuthError::Internal(e),
-            other => metadata_error(signature_text(WHAT, other)),
-        })
+    match checks::request_signature(state, body, header, unverified, jwks_uri).await {
+        Ok(claims) => Ok(claims),
+        Err(SignatureFailure::Internal(e)) => Err(OAuthError::Internal(e)),
+        Err(SignatureFailure::Jwks(e)) if state.defect(Defect::UkJwksFailure500) => Err(
+            OAuthError::Internal(anyhow::anyhow!("software_jwks_endpoint: {e}")),
+        ),
+        // Defect `uk-unknown-kid-any-key`: the kid is not looked for; any key of the set does.
+        Err(SignatureFailure::UnknownKid(_))
+            if state.defect(Defect::UkUnknownKidAnyKey) && jwks_uri.is_some() =>
+        {
+            let alg = alg.unwrap_or_default();
+            let verifiers = state
+                .jwks()
+                .verifiers_for_alg(jwks_uri.unwrap_or_default(), alg)
+                .await
+                .map_err(|e| metadata_error(e.to_string()))?;
+            verifiers
+                .iter()
+                .find_map(|v| verify_any_kid(body, v.as_ref()))
+                .ok_or_else(|| metadata_error("The registration request signature is not valid"))
+        }
+        Err(other) => Err(metadata_error(signature_text(WHAT, other))),
+    }
+}
+
+/// Defect `uk-unknown-kid-any-key`: `body` verified with a verifier that has no key id,
+/// whatever `kid` its header names.
+fn verify_any_kid(
+    body: &str,
+    verifier: &dyn josekit::jws::JwsVerifier,
+) -> Option<Map<String, Value>> {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = body.split('.');
+    let (h, p, sig) = (parts.next()?, parts.next()?, parts.next()?);
+    let signature = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    verifier
+        .verify(format!("{h}.{p}").as_bytes(), &signature)
+        .ok()?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
 }
 
 /// Defect `uk-header-jwk-used`: the request verified with the key its own header embeds.
@@ -266,9 +317,11 @@ fn request_claims(
     state: &AppState,
     claims: &Map<String, Value>,
     software_id: &str,
+    operation: Operation,
 ) -> Result<(), OAuthError> {
-    if str_claim(claims, "iss") != Some(software_id) && !state.defect(Defect::UkRequestIssUnchecked)
-    {
+    let unchecked = state.defect(Defect::UkRequestIssUnchecked)
+        || (operation == Operation::Update && state.defect(Defect::UkPutIssUnchecked));
+    if str_claim(claims, "iss") != Some(software_id) && !unchecked {
         return Err(metadata_error(
             "The request iss must be the software_statement's software_id",
         ));
@@ -705,6 +758,9 @@ pub(super) fn response_defects(state: &AppState, out: &mut Map<String, Value>) {
     }
     if state.defect(Defect::UkSecretNotReturned) {
         out.remove("client_secret");
+    }
+    if state.defect(Defect::UkResponseDnMissing) {
+        out.remove("tls_client_auth_subject_dn");
     }
 }
 

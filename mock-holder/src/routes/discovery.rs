@@ -109,6 +109,14 @@ async fn configuration(State(state): State<AppState>) -> Json<Value> {
 
 /// The discovery defects (see [`crate::defect`]).
 fn defective_configuration(state: &AppState, doc: &mut Value) {
+    if let Some(members) = doc.as_object_mut() {
+        if state.defect(Defect::UkDiscoveryWithoutRegistrationEndpoint) {
+            members.remove("registration_endpoint");
+        }
+        if state.defect(Defect::UkDiscoveryWithoutAuthMethods) {
+            members.remove("token_endpoint_auth_methods_supported");
+        }
+    }
     if state.defect(Defect::RegistrationEndpointHttp) {
         let http = state
             .urls()

@@ -42,8 +42,11 @@ pub(crate) fn mtls(state: AppState) -> Router {
     if policy.interaction_id_on_gateway_errors {
         registration = registration.layer(axum::middleware::from_fn(methods::interaction_id));
     }
-    if state.defect(Defect::RegistrationErrorsAsText) {
+    if state.defect(Defect::RegistrationErrorsAsText) || state.defect(Defect::UkErrorsAsText) {
         registration = registration.layer(axum::middleware::map_response(errors_as_text));
+    }
+    if state.defect(Defect::UkSuccessAsText) {
+        registration = registration.layer(axum::middleware::map_response(success_as_text));
     }
     let router = Router::new()
         .merge(discovery::routes())
@@ -94,6 +97,18 @@ async fn refuse_untrusted_certificate(
 /// `text/plain`.
 async fn errors_as_text(mut response: Response) -> Response {
     if response.status() == StatusCode::BAD_REQUEST {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    response
+}
+
+/// The `uk-success-as-text` defect: a successful answer keeps its JSON body but is labelled
+/// `text/plain`.
+async fn success_as_text(mut response: Response) -> Response {
+    if response.status().is_success() {
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),

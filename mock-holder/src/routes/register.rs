@@ -55,6 +55,9 @@ async fn defective_preamble(state: &AppState, headers: &HeaderMap) -> Result<(),
             "The version requested in x-v is not supported".into(),
         ));
     }
+    if state.defect(Defect::UkPostNeedsToken) && !headers.contains_key(header::AUTHORIZATION) {
+        return Err(OAuthError::MissingToken);
+    }
     if state.defect(Defect::CheckAuthorizationOnPost) && headers.contains_key(header::AUTHORIZATION)
     {
         crate::tokens::verify_bearer(state, headers)?;

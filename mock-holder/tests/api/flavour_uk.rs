@@ -1261,6 +1261,19 @@ async fn each_uk_request_defect_lets_its_request_through() {
                 )
             },
         ),
+        (
+            Defect::UkUnsignedRequestAccepted,
+            Flavour::UkObie32,
+            |app, sid| {
+                dcr_vectors::jose::unsecured(&claims_for(app, sid), Some(app.recipient_key.kid()))
+                    .unwrap()
+            },
+        ),
+        (Defect::UkUnknownKidAnyKey, Flavour::UkObie32, |app, sid| {
+            signed_by(&app.recipient_key, &claims_for(app, sid), |h| {
+                h.insert("kid".into(), json!("not-in-the-key-set"));
+            })
+        }),
         (Defect::UkCibaUnchecked, Flavour::UkObie33, |app, sid| {
             mutated(
                 app,
@@ -1448,6 +1461,108 @@ async fn each_uk_answer_defect_shows() {
     let body: Value = r.json().await.unwrap();
     assert_ne!(body["client_id"], json!(id));
 
+    let app = with(Defect::UkDiscoveryWithoutRegistrationEndpoint).await;
+    assert!(app.discovery().await.get("registration_endpoint").is_none());
+    let app = with(Defect::UkDiscoveryWithoutAuthMethods).await;
+    let doc = app.discovery().await;
+    assert!(doc.get("token_endpoint_auth_methods_supported").is_none());
+    let app = with(Defect::UkPostNeedsToken).await;
+    assert_eq!(
+        post_jose(&app, &jwt(&app, &software_id())).await.status(),
+        401
+    );
+    let app = with(Defect::UkSuccessAsText).await;
+    let r = post_jose(&app, &jwt(&app, &software_id())).await;
+    assert_eq!(r.status(), 201);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let app = with(Defect::UkErrorsAsText).await;
+    let r = post_jose(&app, "garbage").await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let app = with(Defect::UkMalformedBody500).await;
+    assert_eq!(post_jose(&app, "garbage").await.status(), 500);
+    let app = with(Defect::UkMissingSsaInvalidRequest).await;
+    let mut claims = request_claims(&software_id(), "");
+    claims.remove("software_statement");
+    let (status, error, _) = error_of(post_jose(&app, &app.sign_request(&claims)).await).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_request"));
+    for (defect, want) in [(None, 400), (Some(Defect::UkJwksFailure500), 500)] {
+        let app = spawn_flavour_with(Flavour::UkObie32, |s| s.defect = defect).await;
+        let request = jwt_with(
+            &app,
+            &software_id(),
+            |s| {
+                s.insert(
+                    "software_jwks_endpoint".into(),
+                    json!("http://127.0.0.1:1/jwks"),
+                );
+            },
+            |_| {},
+        );
+        assert_eq!(post_jose(&app, &request).await.status(), want, "{defect:?}");
+    }
+    let app = with(Defect::UkResponseDnMissing).await;
+    let request = jwt_with(
+        &app,
+        &software_id(),
+        |_| {},
+        |r| {
+            r.insert(
+                "token_endpoint_auth_method".into(),
+                json!("tls_client_auth"),
+            );
+            r.insert("tls_client_auth_subject_dn".into(), json!("CN=recipient A"));
+        },
+    );
+    assert!(
+        register(&app, &request)
+            .await
+            .get("tls_client_auth_subject_dn")
+            .is_none()
+    );
+    let app = with(Defect::UkMissingToken403).await;
+    let id = register(&app, &jwt(&app, &software_id())).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.client_a.get(app.client_url(&id)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let app = with(Defect::UkPutIssUnchecked).await;
+    let sid = software_id();
+    let id = register(&app, &jwt(&app, &sid)).await["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = management_token(&app, &id).await;
+    let update = jwt_with(
+        &app,
+        &sid,
+        |_| {},
+        |r| {
+            r.insert("iss".into(), json!("foo.is/invalid"));
+        },
+    );
+    let r = app
+        .client_a
+        .put(app.client_url(&id))
+        .bearer_auth(&token)
+        .header("content-type", "application/jose")
+        .body(update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
     let app = with(Defect::UkDeleteKeepsClient).await;
     let id = register(&app, &jwt(&app, &software_id())).await["client_id"]
         .as_str()
@@ -1468,6 +1583,58 @@ fn every_uk_defect_is_exercised_here() {
                 text.contains(&format!("Defect::{d:?}")),
                 "{d} is not exercised"
             );
+        }
+    }
+}
+
+/// The self-check runs all compatible variations of a flavour together: a UK holder with them
+/// still registers, issues a management token and answers GET and DELETE.
+#[tokio::test]
+async fn the_uk_flows_work_with_every_compatible_variation() {
+    for flavour in [Flavour::UkObie32, Flavour::UkObie33] {
+        let set = Variation::compatible_set(flavour);
+        assert!(set.contains(&Variation::UkOtherClient403));
+        assert!(!set.contains(&Variation::ExtraErrorMembers));
+        let app = spawn_flavour_with(flavour, |s| s.variations = set).await;
+        let request = jwt_with(
+            &app,
+            &software_id(),
+            |_| {},
+            |r| {
+                r.remove("redirect_uris");
+            },
+        );
+        let body = register(&app, &request).await;
+        let id = body["client_id"].as_str().unwrap();
+        let token = management_token(&app, id).await;
+        assert_eq!(get(&app, &app.client_a, id, &token).await.status(), 200);
+        assert_eq!(app.delete_registration(id, &token).await.status(), 204);
+        assert_eq!(get(&app, &app.client_a, id, &token).await.status(), 401);
+    }
+}
+
+/// UK-REQ-005: a POST without a client certificate fails the handshake; the
+/// `uk-optional-client-certificate` defect registers it.
+#[tokio::test]
+async fn a_client_without_certificate_is_refused_unless_the_defect_is_on() {
+    use mock_holder::Defect;
+    for defect in [None, Some(Defect::UkOptionalClientCertificate)] {
+        let app = spawn_flavour_with(Flavour::UkObie32, |s| s.defect = defect).await;
+        let anonymous = Client::builder()
+            .tls_certs_only([
+                reqwest::Certificate::from_pem(app.pki.ca.cert_pem.as_bytes()).unwrap(),
+            ])
+            .build()
+            .unwrap();
+        let sent = anonymous
+            .post(&app.holder.urls.registration_endpoint)
+            .header("content-type", "application/jose")
+            .body(jwt(&app, &software_id()))
+            .send()
+            .await;
+        match defect {
+            None => assert!(sent.is_err() || sent.unwrap().status() != 201),
+            Some(_) => assert_eq!(sent.unwrap().status(), 201),
         }
     }
 }
