@@ -276,7 +276,10 @@ async fn sign_request(
     // add a second fault (URIs outside the SSA, invalid_redirect_uri) the holder could refuse
     // for instead of the missing claim. Without the member the SSA's list applies
     // (DCR-REQ-031), so the SSA's gap is the request's only difference from an accepted one.
-    if jose::decode_unverified(&ssa).is_ok_and(|t| !t.claims.contains_key("redirect_uris")) {
+    // (An OB Directory SSA's list is software_redirect_uris.)
+    if jose::decode_unverified(&ssa).is_ok_and(|t| {
+        !t.claims.contains_key("redirect_uris") && !t.claims.contains_key("software_redirect_uris")
+    }) {
         claims.remove("redirect_uris");
     }
     // The profile's flavour registers with other metadata (e.g. the hybrid response type).
@@ -362,6 +365,30 @@ step! {
     #[given(expr = "recipient {recipient} signs a registration request with mutation {request_mutation}")]
     async fn sign_mutated(w: &mut DcrWorld, r: Recipient, m: RequestMutation) -> anyhow::Result<()> {
         sign_request(w, r, Some(m.0), &Map::new()).await
+    }
+}
+
+step! {
+    needs [];
+    /// The request mutation `m` of a member left out, with each member it leaves out sent as
+    /// JSON `null` instead: a holder treats a null member as a missing one (RFC 7591 §2 defines
+    /// every metadata value as a string, an array or a boolean; null is none of them, so it
+    /// cannot satisfy a member that is required, and an optional one sent as null is not sent).
+    #[given(
+        expr = "recipient {recipient} signs a registration request with mutation {request_mutation}, sending the members it leaves out as JSON null"
+    )]
+    async fn sign_nulled(w: &mut DcrWorld, r: Recipient, m: RequestMutation) -> anyhow::Result<()> {
+        let mut nulled = m.0.clone();
+        if nulled.remove.is_empty() {
+            bail!(
+                "mutation {} leaves no member out, so it has no members to send as null",
+                nulled.id
+            );
+        }
+        for member in std::mem::take(&mut nulled.remove) {
+            nulled.set.insert(member, Value::Null);
+        }
+        sign_request(w, r, Some(&nulled), &Map::new()).await
     }
 }
 
