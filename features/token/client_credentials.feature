@@ -14,6 +14,7 @@ Feature: Registration management tokens come from client_credentials with privat
       When recipient A requests an access token with scope "cdr:registration"
       Then the outcome is one that DCR-REQ-068 accepts
       And the token response is a bearer token
+      And the access token, where it is a JWT, is bound to recipient A's certificate
 
     # RFC 6749 §4.4.3: a refresh token SHOULD NOT be included, so one present is a warning.
     @id:TOK-006 @DCR-REQ-068 @SHOULD

@@ -1,6 +1,6 @@
 //! Every check on every operation it applies to: each registration-request and SSA mutation
 //! that a POST scenario refuses at MUST has a row in the PUT outlines (MGT-041 and MGT-042 for
-//! the CDS, UK-MGT-050 to UK-MGT-053 for UK DCR) under the same rule, so that a new POST case
+//! the CDS, UK-MGT-050 to UK-MGT-054 for UK DCR) under the same rule, so that a new POST case
 //! cannot be added without its PUT twin.
 
 use std::collections::BTreeSet;
@@ -79,13 +79,14 @@ fn cases(scenario: &Scenario) -> Vec<(&'static str, String, String)> {
 }
 
 /// The PUT outlines that mirror the POST cases: the CDS's and the UK's.
-const PUT_OUTLINES: [&str; 6] = [
+const PUT_OUTLINES: [&str; 7] = [
     "id:MGT-041",
     "id:MGT-042",
     "id:UK-MGT-050",
     "id:UK-MGT-051",
     "id:UK-MGT-052",
     "id:UK-MGT-053",
+    "id:UK-MGT-054",
 ];
 
 #[test]

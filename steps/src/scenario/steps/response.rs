@@ -849,3 +849,28 @@ step! {
         created_only_from(w, name, listed)
     }
 }
+
+step! {
+    needs [];
+    /// A registration the holder made names a value its discovery document advertises (UK
+    /// DCR: an unsupported value is refused or replaced by a supported one).
+    #[then(
+        expr = "a registration the holder created has {string} listed in the discovery {string}"
+    )]
+    async fn created_listed_in_discovery(
+        w: &mut DcrWorld,
+        name: String,
+        discovery_member: String,
+    ) -> anyhow::Result<()> {
+        let doc = w.discovery().await?;
+        let listed = doc
+            .get(&discovery_member)
+            .and_then(Value::as_array)
+            .with_context(|| format!("the discovery document has no list {discovery_member:?}"))?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        created_one_of(w, name, listed)
+    }
+}

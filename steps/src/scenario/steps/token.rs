@@ -443,6 +443,46 @@ step! {
 
 step! {
     needs [];
+    /// RFC 8705 §3.1: a certificate-bound JWT access token carries `cnf` with the `x5t#S256`
+    /// of the certificate it is bound to. Only a token the suite can read is checked here (a JWT
+    /// with a JSON payload); an opaque token's binding shows when it is used over another
+    /// certificate (DCR-REQ-073).
+    #[then(
+        expr = "the access token, where it is a JWT, is bound to recipient {recipient}'s certificate"
+    )]
+    fn token_bound(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let json = last.json().unwrap_or_default();
+        let Some(token) = json.get("access_token").and_then(Value::as_str) else {
+            return Err(fail("HTTP 200 with an access_token", last));
+        };
+        let Ok(decoded) = jose::decode_unverified(token) else {
+            return Ok(());
+        };
+        let want = w.recipient(r)?.thumbprint.clone();
+        let got = decoded
+            .claims
+            .get("cnf")
+            .and_then(|c| c.get("x5t#S256"))
+            .and_then(Value::as_str);
+        if got != Some(want.as_str()) {
+            return Err(fail(
+                &format!(
+                    "a JWT access token whose cnf.x5t#S256 is the thumbprint of recipient {r}'s certificate ({want}); the token's cnf is {}",
+                    decoded
+                        .claims
+                        .get("cnf")
+                        .map_or("absent".into(), Value::to_string)
+                ),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
+step! {
+    needs [];
     #[then("the token response carries no refresh token")]
     fn no_refresh_token(w: &mut DcrWorld) -> anyhow::Result<()> {
         let last = w.last()?;

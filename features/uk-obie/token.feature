@@ -1,0 +1,56 @@
+@area:token
+Feature: The management token of a UK ASPSP
+  A registered TPP obtains the access token its management calls need with a client_credentials
+  grant at the token endpoint, authenticating with the method it registered; no scope is needed
+  (DCR32 §Authentication: "a scope need not be specified"). The UK conformance tool sends
+  scope= and signs its client assertion without a kid.
+
+  Rule: UK-REQ-058 a client_credentials grant without scope gives a bearer token
+
+    @id:UK-TOK-001 @UK-REQ-058 @MUST
+    Scenario: A registered private_key_jwt client obtains a token asking for no scope
+      Given recipient A is registered
+      When recipient A requests an access token with scope ""
+      Then the token response is a bearer token
+      And the access token, where it is a JWT, is bound to recipient A's certificate
+
+  Rule: UK-REQ-059 a client assertion without a kid is accepted
+
+    @id:UK-TOK-002 @UK-REQ-059 @MUST
+    Scenario: A client assertion whose header names no kid is accepted
+      Given recipient A is registered
+      When recipient A requests an access token with a client assertion that lacks kid
+      Then the token response is a bearer token
+
+  Rule: UK-REQ-060 a tls_client_auth client is authenticated by its certificate's subject
+
+    @id:UK-TOK-010 @UK-REQ-060 @MUST
+    Scenario: A client registered for tls_client_auth obtains a token with its certificate
+      Given recipient A holds a software statement issued by the OB Directory
+      And recipient A signs a registration request with mutation "uk-tls-client-auth"
+      When recipient A posts the registration request
+      Then the response status is 201
+      And recipient A keeps the registration from the response
+      When recipient A obtains a registration access token
+      Then the token response is a bearer token
+
+    @id:UK-TOK-011 @UK-REQ-060 @MUST
+    Scenario: A client registered for tls_client_auth is refused a token over another recipient's certificate
+      Given recipient A holds a software statement issued by the OB Directory
+      And recipient A signs a registration request with mutation "uk-tls-client-auth"
+      When recipient A posts the registration request
+      Then the response status is 201
+      And recipient A keeps the registration from the response
+      When a token request for recipient A is sent over the certificate of recipient B
+      Then the response status is one of "400, 401"
+
+    @id:UK-TOK-012 @UK-REQ-060 @UK-REQ-064 @MUST
+    Scenario: A tls_client_auth client's token manages its registration
+      Given recipient A holds a software statement issued by the OB Directory
+      And recipient A signs a registration request with mutation "uk-tls-client-auth"
+      When recipient A posts the registration request
+      Then the response status is 201
+      And recipient A keeps the registration from the response
+      When recipient A obtains a registration access token
+      And recipient A reads its registration
+      Then the response status is 200
