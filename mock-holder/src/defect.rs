@@ -203,6 +203,7 @@ defects! {
     DeleteAnswers200 => "delete-answers-200",
     CaseInsensitiveRedirects => "case-insensitive-redirects",
     RecipientJwksFailure500 => "recipient-jwks-failure-500",
+    NullIsAValue => "null-is-a-value",
     UkJoseRefused => "uk-jose-refused",
     UkJwtRefused => "uk-jwt-refused",
     UkRs256Accepted => "uk-rs256-accepted",

@@ -457,6 +457,10 @@ fn application_type(
     if !state.defect(Defect::AnyApplicationType) {
         one_of(request, "application_type", &["web"], false)?;
     }
+    // Defect `null-is-a-value`: a null member is a value, and not one of those allowed.
+    if state.defect(Defect::NullIsAValue) && request.get("application_type") == Some(&Value::Null) {
+        return Err(metadata_error("application_type must be one of web"));
+    }
     Ok(
         match request.get("application_type").filter(|v| !v.is_null()) {
             Some(kind) => Some(kind.clone()),
