@@ -52,6 +52,15 @@ Feature: The software statement carries what the Register always puts in it
       And the response "scope" contains the value "openid"
       And the response "scope" contains the value "bank:accounts.basic:read"
 
+    # RFC 6749 §3.3: the order of scope values does not matter.
+    @id:SSA-020 @DCR-REQ-057 @MUST
+    Scenario: An SSA listing its scopes in another order registers the same scopes
+      Given recipient A holds a software statement with mutation "scope-reordered"
+      And recipient A signs a registration request carrying its software statement
+      When recipient A posts the registration request
+      Then the response status is 201
+      And the response "scope" is what the software statement of recipient A says
+
   Rule: DCR-REQ-013 the SSA jwks_uri must be an absolute URL (reference implementation)
 
     @id:SSA-013 @DCR-REQ-013 @IMPL

@@ -145,6 +145,13 @@ Feature: The client metadata a UK ASPSP registers
         | is missing   | uk-scope-missing  |
         | is an array  | uk-scope-as-array |
 
+    @id:UK-MET-042 @UK-REQ-053 @MUST
+    Scenario: A request listing its scopes in another order registers the same scopes
+      Given recipient A signs a registration request with mutation "uk-scope-reordered"
+      When recipient A posts the registration request
+      Then the response status is 201
+      And the response "scope" is what recipient A requested
+
     @id:UK-MET-041 @UK-REQ-041 @MUST
     Scenario: A request for payments with an SSA that has the AISP role only is refused
       Given recipient A holds a software statement with mutation "uk-ssa-aisp-only"

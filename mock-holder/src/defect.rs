@@ -204,6 +204,7 @@ defects! {
     CaseInsensitiveRedirects => "case-insensitive-redirects",
     RecipientJwksFailure500 => "recipient-jwks-failure-500",
     NullIsAValue => "null-is-a-value",
+    ScopeOrderSensitive => "scope-order-sensitive",
     UkJoseRefused => "uk-jose-refused",
     UkJwtRefused => "uk-jwt-refused",
     UkRs256Accepted => "uk-rs256-accepted",
@@ -258,6 +259,7 @@ defects! {
     UkMissingToken403 => "uk-missing-token-403",
     UkPutIssUnchecked => "uk-put-iss-unchecked",
     UkErrorsAsText => "uk-errors-as-text",
+    UkScopeOrderSensitive => "uk-scope-order-sensitive",
 }
 
 impl Defect {

@@ -162,7 +162,16 @@ mod tests {
     fn a_certificate_s_subject_is_read_as_its_attributes() {
         let pki = dcr_vectors::TestPki::generate(&[]).expect("pki");
         let subject = of_certificate(&pki.client_a.cert_der).expect("subject");
-        assert_eq!(Some(subject.clone()), parse("cn=recipient A"));
-        assert_ne!(Some(subject), parse("CN=recipient B"));
+        // The test PKI's transport certificates name C, O and CN; in any order, any case of
+        // the type names.
+        assert_eq!(
+            Some(subject.clone()),
+            parse("cn=recipient A, C=GB, O=dcr-conformance test recipients")
+        );
+        assert_ne!(Some(subject.clone()), parse("CN=recipient A"));
+        assert_ne!(
+            Some(subject),
+            parse("CN=recipient B,O=dcr-conformance test recipients,C=GB")
+        );
     }
 }

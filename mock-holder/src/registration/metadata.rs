@@ -480,11 +480,24 @@ fn ssa_members(state: &AppState, ssa: &Map<String, Value>, out: &mut Map<String,
 pub(super) fn scope(state: &AppState, ssa: &Map<String, Value>) -> String {
     let supported = &state.settings().supported_scopes;
     let keep_all = state.defect(Defect::KeepUnsupportedScopes);
-    let scope: Vec<&str> = str_claim(ssa, "scope")
+    let mut scope: Vec<&str> = str_claim(ssa, "scope")
         .unwrap_or_default()
         .split_whitespace()
         .filter(|s| keep_all || supported.iter().any(|x| x == s))
         .collect();
+    // Defect `scope-order-sensitive`: the SSA's scopes are matched against the supported list
+    // in one forward pass, as if both were in the same order; a scope listed before one that
+    // comes earlier in the supported list is lost.
+    if state.defect(Defect::ScopeOrderSensitive) {
+        let mut next = 0;
+        scope.retain(|s| match supported.iter().skip(next).position(|x| x == s) {
+            Some(i) => {
+                next += i + 1;
+                true
+            }
+            None => false,
+        });
+    }
     scope.join(" ")
 }
 

@@ -491,7 +491,18 @@ fn scope(
         .and_then(strings)
         .unwrap_or_default();
     let mut out: Vec<&str> = Vec::new();
+    let mut last = 0;
     for s in text.split_whitespace() {
+        // Defect `uk-scope-order-sensitive`: scopes out of the holder's own order are refused.
+        if let Some(i) = UK_SCOPES.iter().position(|x| *x == s) {
+            if i < last && state.defect(Defect::UkScopeOrderSensitive) {
+                return Err(metadata_error(format!(
+                    "The scope {s} is out of order; the scopes are {}",
+                    UK_SCOPES.join(" ")
+                )));
+            }
+            last = i;
+        }
         if !UK_SCOPES.contains(&s) {
             return Err(metadata_error(format!(
                 "The scope {s} is not supported; the scopes are {}",

@@ -698,6 +698,10 @@ async fn another_client_s_token_is_403_under_the_variation() {
     assert_eq!(r.status(), 403);
 }
 
+/// Recipient A's certificate subject (C, O, CN in the DER sequence), written in another RDN
+/// order, with lower-case type names and spaces after the commas.
+const SUBJECT_A_REORDERED: &str = "c=GB, cn=recipient A, o=dcr-conformance test recipients";
+
 /// UK-REQ-060: tls_client_auth, the certificate's subject DN compared with the registered one
 /// (order, case of the type and spaces ignored).
 #[tokio::test]
@@ -713,11 +717,17 @@ async fn tls_client_auth_matches_the_certificate_subject() {
                 json!("tls_client_auth"),
             );
             r.remove("token_endpoint_auth_signing_alg");
-            r.insert("tls_client_auth_subject_dn".into(), json!("cn=recipient A"));
+            r.insert(
+                "tls_client_auth_subject_dn".into(),
+                json!(SUBJECT_A_REORDERED),
+            );
         },
     );
     let body = register(&app, &request).await;
-    assert_eq!(body["tls_client_auth_subject_dn"], json!("cn=recipient A"));
+    assert_eq!(
+        body["tls_client_auth_subject_dn"],
+        json!(SUBJECT_A_REORDERED)
+    );
     assert!(body.get("token_endpoint_auth_signing_alg").is_none());
     let id = body["client_id"].as_str().unwrap();
     let tls_form = form(&[("grant_type", "client_credentials"), ("client_id", id)]);
@@ -1573,7 +1583,32 @@ async fn each_uk_answer_defect_shows() {
     assert_eq!(get(&app, &app.client_a, &id, &token).await.status(), 200);
 }
 
-/// Every UK defect is exercised by one of the two tests above.
+/// Scope values are a set (RFC 6749 §3.3): the correct holder registers them in any order; the
+/// defect `uk-scope-order-sensitive` refuses an order other than its own.
+#[tokio::test]
+async fn scopes_in_another_order_are_registered_unless_the_defect_is_on() {
+    let reordered = |app: &TestApp, sid: &str| {
+        mutated(
+            app,
+            sid,
+            |_| {},
+            |r| {
+                r.insert("scope".into(), json!("payments openid accounts"));
+            },
+        )
+    };
+    let correct = spawn_uk(Flavour::UkObie32).await;
+    let answer = post_jose(&correct, &reordered(&correct, &software_id())).await;
+    assert_eq!(answer.status(), 201);
+    let defective = spawn_flavour_with(Flavour::UkObie32, |s| {
+        s.defect = Some(mock_holder::Defect::UkScopeOrderSensitive)
+    })
+    .await;
+    let answer = post_jose(&defective, &reordered(&defective, &software_id())).await;
+    assert_eq!(answer.status(), 400);
+}
+
+/// Every UK defect is exercised by one of the tests above.
 #[test]
 fn every_uk_defect_is_exercised_here() {
     let text = include_str!("flavour_uk.rs");

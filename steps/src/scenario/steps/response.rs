@@ -1,6 +1,8 @@
 //! Assertions on the last exchange. Every failure names what was expected, what came back, and
 //! shows the exchange (secrets redacted).
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, bail};
 use cucumber::then;
 use serde_json::Value;
@@ -335,6 +337,25 @@ step! {
     }
 }
 
+/// Whether the registered value `got` of member `name` is the value `want` that was asked for:
+/// arrays (`grant_types`, `response_types`, `redirect_uris`) are sets (RFC 7591 §2 gives them no
+/// order), and `scope` is a set of space-separated values (RFC 6749 §3.3: their order does not
+/// matter); anything else is compared as it is.
+fn same_registered_value(name: &str, got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Array(g), Value::Array(r)) => g.len() == r.len() && g.iter().all(|x| r.contains(x)),
+        (Value::String(g), Value::String(r)) if name == "scope" => {
+            let set = |s: &str| {
+                s.split_whitespace()
+                    .map(str::to_string)
+                    .collect::<BTreeSet<_>>()
+            };
+            set(g) == set(r)
+        }
+        (g, r) => g == r,
+    }
+}
+
 /// The member `name` (an RFC 7591 name) of a JSON response, under the profile's naming.
 fn member(w: &DcrWorld, exchange: &Exchange, name: &str) -> Option<Value> {
     exchange.json().and_then(|j| w.member(&j, name).cloned())
@@ -390,14 +411,7 @@ step! {
             .with_context(|| format!("the request has no {name:?}"))?;
         let last = w.last()?;
         let got = member(w, last, &name);
-        let same = match (&got, &want) {
-            // grant_types and response_types are sets.
-            (Some(Value::Array(g)), Value::Array(r)) => {
-                g.len() == r.len() && g.iter().all(|x| r.contains(x))
-            }
-            (Some(g), r) => g == r,
-            (None, _) => false,
-        };
+        let same = got.as_ref().is_some_and(|g| same_registered_value(&name, g, &want));
         if !same {
             return Err(fail(
                 &format!(
@@ -425,7 +439,7 @@ step! {
             .with_context(|| format!("the software statement has no {name:?}"))?;
         let last = w.last()?;
         match member(w, last, &name) {
-            Some(got) if got == want => Ok(()),
+            Some(got) if same_registered_value(&name, &got, &want) => Ok(()),
             got => Err(fail(
                 &format!(
                     "{name:?} = {want} from the SSA, got {}",
