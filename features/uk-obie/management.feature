@@ -206,6 +206,15 @@ Feature: Managing a registration at a UK ASPSP: GET, PUT and DELETE /register/{C
       Then the outcome is one that UK-REQ-044 accepts
       And a registration the holder created has "token_endpoint_auth_method" listed in the discovery "token_endpoint_auth_methods_supported"
 
+  Rule: UK-REQ-070 DELETE is offered, or refused with 405
+
+    # No @needs:delete: the scenario is for holders without DELETE too (holder.supports_delete
+    # false), which must answer 405 (SW32 lists 405 for DELETE; RFC 7592 §2.3).
+    @id:UK-MGT-070 @UK-REQ-070 @SHOULD
+    Scenario: DELETE answers 204, or 405 where the ASPSP does not offer it
+      When recipient A sends DELETE to its registration
+      Then the outcome is one that UK-REQ-070 accepts
+
   Rule: UK-REQ-069 DELETE answers 204 and the client is gone
 
     @id:UK-MGT-060 @UK-REQ-069 @MUST

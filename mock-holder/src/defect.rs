@@ -260,6 +260,7 @@ defects! {
     UkPutIssUnchecked => "uk-put-iss-unchecked",
     UkErrorsAsText => "uk-errors-as-text",
     UkScopeOrderSensitive => "uk-scope-order-sensitive",
+    UkDeleteOff404 => "uk-delete-off-404",
 }
 
 impl Defect {

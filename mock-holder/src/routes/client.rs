@@ -59,6 +59,7 @@ pub(crate) fn routes(policy: &Policy, operations: Operations) -> Router<AppState
                 return (StatusCode::OK, Json(Value::Object(Map::new()))).into_response();
             }
             if state.defect(Defect::MethodNotAllowed404)
+                || state.defect(Defect::UkDeleteOff404)
                 || state.variation(Variation::UnsupportedMethod404)
             {
                 return OAuthError::NotFound.into_response();

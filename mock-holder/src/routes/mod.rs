@@ -31,8 +31,12 @@ pub(crate) fn public(state: AppState) -> Router {
 /// Routes served on the mutual-TLS listener.
 pub(crate) fn mtls(state: AppState) -> Router {
     let policy = state.policy();
-    let mut registration =
-        register::routes(policy).merge(client::routes(policy, state.settings().operations));
+    let mut operations = state.settings().operations;
+    // Defect `uk-delete-off-404`: a holder that does not offer DELETE answers it 404, not 405.
+    if state.defect(Defect::UkDeleteOff404) {
+        operations.delete = false;
+    }
+    let mut registration = register::routes(policy).merge(client::routes(policy, operations));
     if policy.methods == MethodAnswers::Gateway405Or501 {
         registration = registration.route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1608,6 +1608,19 @@ async fn scopes_in_another_order_are_registered_unless_the_defect_is_on() {
     assert_eq!(answer.status(), 400);
 }
 
+/// UK-REQ-070: the defect `uk-delete-off-404` takes DELETE away and answers it 404.
+#[tokio::test]
+async fn the_delete_off_defect_answers_404() {
+    let app = spawn_flavour_with(Flavour::UkObie32, |s| {
+        s.defect = Some(mock_holder::Defect::UkDeleteOff404)
+    })
+    .await;
+    let body = register(&app, &jwt(&app, &software_id())).await;
+    let id = body["client_id"].as_str().unwrap();
+    let token = management_token(&app, id).await;
+    assert_eq!(app.delete_registration(id, &token).await.status(), 404);
+}
+
 /// Every UK defect is exercised by one of the tests above.
 #[test]
 fn every_uk_defect_is_exercised_here() {
