@@ -440,7 +440,7 @@ mod tests {
     }
 
     fn is_uk(f: Flavour) -> bool {
-        matches!(f, Flavour::UkObie32 | Flavour::UkObie33)
+        matches!(f, Flavour::UkObie32 | Flavour::UkObie33 | Flavour::Wso2Uk33)
     }
 
     /// The UK rules a defect names are the digest's (uk-dcr.md §6, UK-REQ-001..074): those of

@@ -43,6 +43,9 @@ pub enum Flavour {
     UkObie32,
     /// UK Open Banking (OBIE) DCR v3.3: v3.2 plus the CIBA grant and its client metadata.
     UkObie33,
+    /// WSO2's UK toolkit DCR v3.3.0 on Open Banking Accelerator 3.x: UK 3.3 behind the
+    /// accelerator's gateway path, media type and Gson response.
+    Wso2Uk33,
 }
 
 impl Flavour {
@@ -55,6 +58,7 @@ impl Flavour {
         Flavour::Wso2Ob20Au01,
         Flavour::UkObie32,
         Flavour::UkObie33,
+        Flavour::Wso2Uk33,
     ];
 
     /// The flavour's name, as in `--flavour NAME` and the config file.
@@ -67,6 +71,7 @@ impl Flavour {
             Flavour::Wso2Ob20Au01 => "wso2-ob20-au-0.1",
             Flavour::UkObie32 => "uk-obie-3.2",
             Flavour::UkObie33 => "uk-obie-3.3",
+            Flavour::Wso2Uk33 => "wso2-uk-3.3",
         }
     }
 
@@ -94,6 +99,9 @@ impl Flavour {
             Flavour::UkObie33 => {
                 "UK OBIE DCR v3.3: v3.2 plus the CIBA grant urn:openid:params:grant-type:ciba and its backchannel_* metadata"
             }
+            Flavour::Wso2Uk33 => {
+                "WSO2 UK toolkit DCR v3.3.0 on Accelerator 3.x: UK 3.3 at /open-banking/v3.3.0/register, application/jwt, string client_id_issued_at, token_endpoint_auth_signing_alg first"
+            }
         }
     }
 
@@ -108,6 +116,9 @@ impl Flavour {
             Flavour::UkObie32 => "spec/uk-dcr.md §1-5, §6 UK-REQ-001..074, §8, §9; seeds/001",
             Flavour::UkObie33 => {
                 "spec/uk-dcr.md §1.5 (3.3 row), §2.2 CIBA rows, UK-REQ-046; as uk-obie-3.2 otherwise"
+            }
+            Flavour::Wso2Uk33 => {
+                "spec/wso2-flavours.md §2, §6 d2, §8, §9.5, §9.9; seeds/001; as uk-obie-3.3 otherwise"
             }
         }
     }

@@ -117,6 +117,9 @@ pub(crate) enum ResponseShape {
     Ob20SnakeCase,
     /// UK OBIE DCR: the OBClientRegistration1 response members (uk-dcr.md §4.1), snake_case.
     Uk,
+    /// WSO2's UK toolkit v3.3.0: the UK members in its documented Gson order
+    /// (`token_endpoint_auth_signing_alg` first), `client_id_issued_at` a string.
+    Wso2Uk,
 }
 
 /// What discovery advertises beyond the endpoints.
@@ -231,6 +234,7 @@ impl Policy {
             Flavour::Wso2Ob20Au01 => Self::wso2_product(Release::Ob20, ssa_signature_validation),
             Flavour::UkObie32 => Self::uk(UkVersion::V32),
             Flavour::UkObie33 => Self::uk(UkVersion::V33),
+            Flavour::Wso2Uk33 => Self::wso2_uk(),
         })
     }
 
@@ -454,6 +458,28 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// WSO2's UK toolkit DCR v3.3.0 on Accelerator 3.x (wso2-flavours §6 d2): the UK 3.3
+    /// pipeline (the toolkit's validator is not public, §9.9, so its checks are UK 3.3's) with
+    /// what the documentation shows of this release on the wire.
+    fn wso2_uk() -> Self {
+        Self {
+            flavour: Flavour::Wso2Uk33,
+            // §6 d2 "Path and headers": the gateway's fixed path (§2 "Hop 1").
+            registration_path: "/open-banking/v3.3.0/register",
+            // §6 d2 posts `application/jwt; charset=ISO-8859-1` (the parameter is ignored,
+            // and UK 3.3's `application/jose` is kept: whether the gateway takes it is not in
+            // the sources).
+            // §6 d2 "Response (docs)": the sample's members and order, a string issued-at.
+            response: ResponseShape::Wso2Uk,
+            // §6 d2: DELETE → 204 and management by a client-credentials Bearer token; the docs'
+            // "immediately revokes the access token" on an unknown ClientId is kept (the UK
+            // flavours' behaviour), though §9.5 saw no revoking code.
+            ..Self::uk(UkVersion::V33)
+        }
+    }
+}
+
 impl TokenRules {
     /// The CDS token endpoint: `private_key_jwt` with a `kid`, a scope required.
     const CDS: Self = Self {
@@ -507,6 +533,21 @@ mod tests {
             ..v33
         };
         assert_eq!(same, v32, "nothing else differs");
+    }
+
+    #[test]
+    fn the_uk_toolkit_is_uk_3_3_behind_the_gateway_path() {
+        let uk = Policy::new(Flavour::UkObie33, false).expect("3.3");
+        let wso2 = Policy::new(Flavour::Wso2Uk33, false).expect("wso2-uk-3.3");
+        assert_eq!(wso2.registration_path, "/open-banking/v3.3.0/register");
+        assert_eq!(wso2.response, ResponseShape::Wso2Uk);
+        let same = Policy {
+            flavour: uk.flavour,
+            registration_path: uk.registration_path,
+            response: uk.response,
+            ..wso2
+        };
+        assert_eq!(same, uk, "nothing else differs");
     }
 
     #[test]

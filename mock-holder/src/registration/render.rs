@@ -134,6 +134,32 @@ const UK: &[&str] = &[
     "backchannel_user_code_parameter_supported",
 ];
 
+/// WSO2's UK toolkit v3.3.0 (wso2-flavours §6 d2 sample response): the sample's members in its
+/// order, `token_endpoint_auth_signing_alg` first; after them the UK members the sample's
+/// registration did not use (its tls_client_auth / client_secret_basic and CIBA members).
+const WSO2_UK: &[&str] = &[
+    "token_endpoint_auth_signing_alg",
+    "client_id",
+    "client_id_issued_at",
+    "redirect_uris",
+    "grant_types",
+    "response_types",
+    "application_type",
+    "id_token_signed_response_alg",
+    "request_object_signing_alg",
+    "scope",
+    "software_id",
+    "token_endpoint_auth_method",
+    "software_statement",
+    "client_secret",
+    "client_secret_expires_at",
+    "tls_client_auth_subject_dn",
+    "backchannel_token_delivery_mode",
+    "backchannel_client_notification_endpoint",
+    "backchannel_authentication_request_signing_alg",
+    "backchannel_user_code_parameter_supported",
+];
+
 /// The answer body for the stored registration `metadata`. `access_token` is the caller's
 /// bearer token on GET and PUT (echoed as `registration_access_token` where the policy says
 /// so), `None` on POST.
@@ -176,6 +202,18 @@ pub(crate) fn render(
             .filter_map(|name| {
                 let value = metadata.get(*name).filter(|v| !v.is_null())?;
                 Some(((*name).to_string(), value.clone()))
+            })
+            .collect(),
+        ResponseShape::Wso2Uk => WSO2_UK
+            .iter()
+            .filter_map(|name| {
+                let value = metadata.get(*name).filter(|v| !v.is_null())?;
+                // A Java String in the accelerator's `RegistrationResponse` (§2, §6 d2).
+                let value = match (*name, value.as_i64()) {
+                    ("client_id_issued_at", Some(t)) => Value::String(t.to_string()),
+                    _ => value.clone(),
+                };
+                Some(((*name).to_string(), value))
             })
             .collect(),
         ResponseShape::Ob20SnakeCase => OB20
@@ -237,6 +275,19 @@ mod tests {
         );
         let posted = render(&policy(Flavour::Wso2Cds02), m, None);
         assert!(posted.get("registration_access_token").is_none());
+    }
+
+    #[test]
+    fn the_uk_toolkit_writes_the_signing_alg_first_and_a_string_issued_at() {
+        let mut m = stored();
+        m.insert("token_endpoint_auth_signing_alg".into(), json!("PS256"));
+        let out = render(&policy(Flavour::Wso2Uk33), m, Some("tok"));
+        let names: Vec<&str> = out.keys().map(String::as_str).collect();
+        assert_eq!(names.first(), Some(&"token_endpoint_auth_signing_alg"));
+        assert_eq!(names.get(1), Some(&"client_id"));
+        assert_eq!(out["client_id_issued_at"], json!("1655366026"));
+        assert!(out.get("registration_access_token").is_none());
+        assert!(out.get("client_name").is_none(), "not a UK response member");
     }
 
     #[test]

@@ -1686,3 +1686,61 @@ async fn a_client_without_certificate_is_refused_unless_the_defect_is_on() {
         }
     }
 }
+
+/// `wso2-uk-3.3` (wso2-flavours §6 d2): UK 3.3 at the gateway's path, taking the documented
+/// `application/jwt; charset=ISO-8859-1`, answering with the sample's member order
+/// (`token_endpoint_auth_signing_alg` first) and a string `client_id_issued_at`, on POST and GET,
+/// without `registration_access_token`; DELETE 204.
+#[tokio::test]
+async fn the_wso2_uk_toolkit_answers_as_its_documentation_shows() {
+    let app = spawn_uk(Flavour::Wso2Uk33).await;
+    assert!(
+        app.holder
+            .urls
+            .registration_endpoint
+            .ends_with("/open-banking/v3.3.0/register"),
+        "{}",
+        app.holder.urls.registration_endpoint
+    );
+    let r = post(
+        &app,
+        &jwt(&app, &software_id()),
+        "application/jwt; charset=ISO-8859-1",
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(
+        names(&created),
+        [
+            "token_endpoint_auth_signing_alg",
+            "client_id",
+            "client_id_issued_at",
+            "redirect_uris",
+            "grant_types",
+            "response_types",
+            "application_type",
+            "id_token_signed_response_alg",
+            "request_object_signing_alg",
+            "scope",
+            "software_id",
+            "token_endpoint_auth_method",
+            "software_statement",
+        ]
+    );
+    let issued = created["client_id_issued_at"].as_str().expect("a string");
+    assert!(issued.parse::<i64>().is_ok(), "{issued}");
+
+    let id = created["client_id"].as_str().unwrap();
+    let token = management_token(&app, id).await;
+    let r = get(&app, &app.client_a, id, &token).await;
+    assert_eq!(r.status(), 200);
+    let read: Value = r.json().await.unwrap();
+    assert_eq!(read, created);
+    assert!(read.get("registration_access_token").is_none());
+
+    let r = app.delete_registration(id, &token).await;
+    assert_eq!(r.status(), 204);
+    let r = get(&app, &app.client_a, id, &token).await;
+    assert_eq!(r.status(), 401);
+}
