@@ -1,7 +1,7 @@
 @area:metadata
 Feature: A member sent as JSON null is treated as a missing one
-  RFC 7591 §2 gives every client metadata value a type (a string, an array of strings, a
-  boolean) and JSON null is none of them: a required member sent as null is still missing, and
+  RFC 7591 §2 gives each client metadata member a type (a string, an array of strings, a JSON
+  object for jwks) and JSON null is none of them: a required member sent as null is still missing, and
   an optional one sent as null is not sent, so it takes its default. Each row sends, as null,
   the members a mutation of the missing-member rows leaves out, and expects what that rule
   expects of the missing member.

@@ -371,9 +371,10 @@ step! {
 step! {
     needs [];
     /// The request mutation `m` of a member left out, with each member it leaves out sent as
-    /// JSON `null` instead: a holder treats a null member as a missing one (RFC 7591 §2 defines
-    /// every metadata value as a string, an array or a boolean; null is none of them, so it
-    /// cannot satisfy a member that is required, and an optional one sent as null is not sent).
+    /// JSON `null` instead: a holder treats a null member as a missing one (RFC 7591 §2 gives
+    /// each metadata member a type, a string, an array or an object, and null is none of them:
+    /// it cannot satisfy a member that is required, and an optional one sent as null is not
+    /// sent).
     #[given(
         expr = "recipient {recipient} signs a registration request with mutation {request_mutation}, sending the members it leaves out as JSON null"
     )]
