@@ -47,6 +47,14 @@ Feature: Registering with POST /register at a UK ASPSP
         | without a client certificate       |
         | with a certificate from another CA |
 
+  Rule: UK-REQ-006 the TLS client certificate belongs to the TPP the software statement names
+
+    @id:UK-REG-005 @UK-REQ-006 @SHOULD
+    Scenario: Recipient A's valid request posted over recipient B's certificate, which the holder trusts but A's software statement does not list, is refused
+      Given recipient A signs a registration request carrying its software statement
+      When the registration request of recipient A is posted over the certificate of recipient B
+      Then the outcome is one that UK-REQ-006 accepts
+
   Rule: UK-REQ-049 UK-REQ-051 the registration answer has the members and JSON types of the swagger
 
     @id:UK-REG-010 @UK-REQ-049 @UK-REQ-051 @UK-REQ-009 @MUST

@@ -261,6 +261,7 @@ defects! {
     UkErrorsAsText => "uk-errors-as-text",
     UkScopeOrderSensitive => "uk-scope-order-sensitive",
     UkDeleteOff404 => "uk-delete-off-404",
+    UkTransportCertUnchecked => "uk-transport-cert-unchecked",
 }
 
 impl Defect {

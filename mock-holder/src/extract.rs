@@ -35,6 +35,9 @@ pub(crate) struct ManagedClient {
     /// The caller's bearer token, where the flavour echoes it as `registration_access_token`
     /// (else `None`).
     pub(crate) bearer: Option<String>,
+    /// The caller's TLS client certificate (DER), which a UK holder matches against the SSA's
+    /// transport certificates on PUT (UK-REQ-006).
+    pub(crate) peer: Option<std::sync::Arc<[u8]>>,
 }
 
 impl FromRequestParts<AppState> for ManagedClient {
@@ -77,6 +80,7 @@ impl FromRequestParts<AppState> for ManagedClient {
             client_id,
             client,
             bearer,
+            peer: cert.leaf,
         })
     }
 }

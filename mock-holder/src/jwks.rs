@@ -25,6 +25,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::prelude::BASE64_STANDARD;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use josekit::jwk::Jwk;
@@ -98,6 +100,9 @@ type Verifiers = Vec<(String, &'static str, Arc<dyn JwsVerifier>)>;
 struct Document {
     keys: Arc<Vec<Jwk>>,
     verifiers: Arc<Verifiers>,
+    /// The leaf certificates (DER, `x5c[0]`) of the keys published with `use` = `tls`: the
+    /// transport certificates the document's owner may present (OB Directory software JWKS).
+    tls_certs: Arc<Vec<Vec<u8>>>,
 }
 
 impl Document {
@@ -248,22 +253,7 @@ impl JwksCache {
         url: &str,
         alg: &str,
     ) -> Result<Vec<Arc<dyn JwsVerifier>>, JwksError> {
-        // No key has an empty `kid`: this fetches the document unless a fresh one is cached,
-        // through the single flight, without a refresh for the missing kid.
-        match self.lookup(url, "", alg, false).await {
-            Ok(_) | Err(JwksError::UnknownKid { .. }) => {}
-            Err(e) => return Err(e),
-        }
-        let urls = self.0.urls.lock().map_err(|_| JwksError::Unreachable {
-            url: url.to_string(),
-            reason: "the JWKS cache is unusable".into(),
-        })?;
-        let keys = urls
-            .get(url)
-            .and_then(|state| state.document.as_ref())
-            .map(|(_, document)| document.keys.clone())
-            .unwrap_or_default();
-        drop(urls);
+        let keys = self.document(url).await?.keys;
         // Verifiers without a key id: josekit refuses a JWS without `kid` for a verifier
         // that has one.
         let bare: Vec<Jwk> = keys
@@ -298,6 +288,36 @@ impl JwksCache {
                 verifier.filter(|_| a == alg)
             })
             .collect())
+    }
+
+    /// The leaf certificates (DER) of the keys published with `use` = `tls` in the (cached)
+    /// JWKS at `url`, fetching the document when it is missing or stale.
+    ///
+    /// # Errors
+    /// Why the JWKS could not be used.
+    pub(crate) async fn tls_certificates(&self, url: &str) -> Result<Arc<Vec<Vec<u8>>>, JwksError> {
+        Ok(self.document(url).await?.tls_certs)
+    }
+
+    /// The (cached) document at `url`, fetched when it is missing or stale.
+    async fn document(&self, url: &str) -> Result<Document, JwksError> {
+        // No key has an empty `kid`: this fetches the document unless a fresh one is cached,
+        // through the single flight, without a refresh for the missing kid.
+        match self.lookup(url, "", "PS256", false).await {
+            Ok(_) | Err(JwksError::UnknownKid { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let urls = self.0.urls.lock().map_err(|_| JwksError::Unreachable {
+            url: url.to_string(),
+            reason: "the JWKS cache is unusable".into(),
+        })?;
+        urls.get(url)
+            .and_then(|state| state.document.as_ref())
+            .map(|(_, document)| document.clone())
+            .ok_or_else(|| JwksError::Unreachable {
+                url: url.to_string(),
+                reason: "the JWKS document was not kept".into(),
+            })
     }
 
     async fn lookup(
@@ -404,9 +424,10 @@ impl JwksCache {
         start: Instant,
     ) -> Result<Document, JwksError> {
         tokio::time::sleep_until(start.into()).await;
-        let result = inner.fetch(&url).await.map(|keys| Document {
-            verifiers: Arc::new(build_verifiers(&keys)),
-            keys,
+        let result = inner.fetch(&url).await.map(|parsed| Document {
+            verifiers: Arc::new(build_verifiers(&parsed.keys)),
+            keys: Arc::new(parsed.keys),
+            tls_certs: Arc::new(parsed.tls_certs),
         });
         if let Ok(mut urls) = inner.urls.lock() {
             let state = urls.entry(url).or_default();
@@ -427,7 +448,7 @@ impl JwksCache {
 }
 
 impl Inner {
-    async fn fetch(&self, url: &str) -> Result<Arc<Vec<Jwk>>, JwksError> {
+    async fn fetch(&self, url: &str) -> Result<Parsed, JwksError> {
         let timeout = |_| JwksError::Timeout {
             url: url.to_string(),
             seconds: self.timeout.as_secs_f64(),
@@ -476,12 +497,10 @@ impl Inner {
         let body = tokio::time::timeout(self.timeout, fetch)
             .await
             .map_err(timeout)??;
-        parse_jwks(&body)
-            .map(Arc::new)
-            .map_err(|reason| JwksError::Malformed {
-                url: url.to_string(),
-                reason,
-            })
+        parse_jwks(&body).map_err(|reason| JwksError::Malformed {
+            url: url.to_string(),
+            reason,
+        })
     }
 }
 
@@ -499,8 +518,18 @@ fn classify(url: &str, e: reqwest::Error, timeout: Duration) -> JwksError {
     }
 }
 
-/// Parses a JWKS document, keeping only keys usable for signature verification.
-fn parse_jwks(body: &[u8]) -> Result<Vec<Jwk>, String> {
+/// A parsed JWKS document.
+#[derive(Debug)]
+struct Parsed {
+    /// The keys usable for signature verification (`use` absent or `sig`).
+    keys: Vec<Jwk>,
+    /// The leaf certificates (DER) of the keys with `use` = `tls` that carry an `x5c`.
+    tls_certs: Vec<Vec<u8>>,
+}
+
+/// Parses a JWKS document: the keys usable for signature verification, and the transport
+/// certificates of its `use` = `tls` keys.
+fn parse_jwks(body: &[u8]) -> Result<Parsed, String> {
     let doc: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("not JSON ({e})"))?;
     let keys = doc
@@ -508,13 +537,21 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<Jwk>, String> {
         .and_then(|k| k.as_array())
         .ok_or("no \"keys\" array")?;
     let mut out = Vec::new();
+    let mut tls_certs = Vec::new();
     for key in keys {
         let Some(map) = key.as_object() else { continue };
-        if map
-            .get("use")
-            .and_then(|u| u.as_str())
-            .is_some_and(|u| u != "sig")
-        {
+        let usage = map.get("use").and_then(|u| u.as_str());
+        if usage == Some("tls") {
+            let leaf = map
+                .get("x5c")
+                .and_then(|c| c.as_array())
+                .and_then(|c| c.first())
+                .and_then(|c| c.as_str())
+                .and_then(|c| BASE64_STANDARD.decode(c).ok());
+            tls_certs.extend(leaf);
+            continue;
+        }
+        if usage.is_some_and(|u| u != "sig") {
             continue;
         }
         if let Ok(jwk) = Jwk::from_map(map.clone()) {
@@ -524,13 +561,32 @@ fn parse_jwks(body: &[u8]) -> Result<Vec<Jwk>, String> {
     if out.is_empty() {
         return Err("no usable signing keys".into());
     }
-    Ok(out)
+    Ok(Parsed {
+        keys: out,
+        tls_certs,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[test]
+    fn tls_keys_yield_their_certificates_and_are_never_signing_keys() {
+        let es = dcr_vectors::SigningKey::generate(dcr_vectors::SigningAlg::Es256, "sig-1")
+            .expect("key");
+        let doc = serde_json::json!({"keys": [
+            es.public_jwk().expect("jwk").as_ref(),
+            {"kty": "EC", "crv": "P-256", "kid": "tls-1", "use": "tls",
+             "x": "x", "y": "y", "x5c": ["AQID"]},
+            {"kty": "EC", "kid": "tls-2", "use": "tls"},
+        ]});
+        let parsed = parse_jwks(doc.to_string().as_bytes()).expect("parses");
+        assert_eq!(parsed.tls_certs, vec![vec![1u8, 2, 3]]);
+        assert_eq!(parsed.keys.len(), 1, "only the signing key verifies");
+        assert_eq!(parsed.keys[0].key_id(), Some("sig-1"));
+    }
 
     #[test]
     fn each_key_verifies_only_its_own_algorithm() {

@@ -49,6 +49,38 @@ impl CertAndKey {
     pub fn identity_pem(&self) -> String {
         format!("{}{}", self.cert_pem, self.key_pem)
     }
+
+    /// The certificate as a transport key of a software JWKS ([`transport_jwk`]).
+    ///
+    /// # Errors
+    /// As [`transport_jwk`].
+    pub fn transport_jwk(&self, kid: &str) -> anyhow::Result<serde_json::Value> {
+        transport_jwk(&self.cert_der, &self.key_pem, kid)
+    }
+}
+
+/// A transport certificate as the OB Directory publishes it in a software JWKS: the public
+/// half of `key_pem` (EC or RSA, PKCS#8 or traditional PEM) with `use` = `tls`, key id `kid`
+/// and the certificate `cert_der` as `x5c`. Holds no private member.
+///
+/// # Errors
+/// Fails when the key is neither an EC nor an RSA private key.
+pub fn transport_jwk(
+    cert_der: &[u8],
+    key_pem: &str,
+    kid: &str,
+) -> anyhow::Result<serde_json::Value> {
+    use josekit::jwk::KeyPair as _;
+    let mut jwk = match josekit::jwk::alg::ec::EcKeyPair::from_pem(key_pem.as_bytes(), None) {
+        Ok(pair) => pair.to_jwk_public_key(),
+        Err(_) => josekit::jwk::alg::rsa::RsaKeyPair::from_pem(key_pem.as_bytes())
+            .context("the transport key is neither an EC nor an RSA private key")?
+            .to_jwk_public_key(),
+    };
+    jwk.set_key_id(kid);
+    jwk.set_key_use("tls");
+    jwk.set_x509_certificate_chain(&vec![cert_der.to_vec()]);
+    Ok(serde_json::Value::Object(jwk.as_ref().clone()))
 }
 
 /// The subject of a DER certificate as an RFC 4514 string: RDNs from the last of the DER
@@ -243,6 +275,21 @@ fn dn(cn: &str) -> DistinguishedName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transport_jwk_publishes_the_public_key_and_the_certificate_for_tls() {
+        let pki = TestPki::generate(&[]).expect("pki");
+        let jwk = pki.client_a.transport_jwk("tls-a").expect("jwk");
+        assert_eq!(jwk["use"], "tls");
+        assert_eq!(jwk["kid"], "tls-a");
+        assert_eq!(jwk["kty"], "EC");
+        assert!(jwk.get("d").is_none(), "no private member: {jwk}");
+        let x5c = jwk["x5c"][0].as_str().expect("x5c");
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(x5c)
+            .expect("base64");
+        assert_eq!(der, pki.client_a.cert_der);
+    }
 
     #[test]
     fn generated_pki_has_distinct_client_certificates() {

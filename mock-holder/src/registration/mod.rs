@@ -183,6 +183,7 @@ pub(crate) async fn validate(
     state: &AppState,
     body: &str,
     operation: Operation,
+    peer: Option<&[u8]>,
 ) -> Result<ValidRegistration, OAuthError> {
     match state.policy().pipeline {
         Pipeline::Cds { .. } => validate_cds(state, body, operation).await,
@@ -191,7 +192,7 @@ pub(crate) async fn validate(
             release,
             ssa_signature,
         } => product::validate(state, body, operation, release, ssa_signature).await,
-        Pipeline::Uk { version } => uk::validate(state, body, operation, version).await,
+        Pipeline::Uk { version } => uk::validate(state, body, operation, version, peer).await,
     }
 }
 

@@ -83,6 +83,7 @@ pub(super) async fn validate(
     body: &str,
     operation: Operation,
     version: UkVersion,
+    peer: Option<&[u8]>,
 ) -> Result<ValidRegistration, OAuthError> {
     let body = body.trim();
     let Some((header, unverified)) = split_jws(body) else {
@@ -109,6 +110,7 @@ pub(super) async fn validate(
     let ssa = verify_ssa(state, &ssa_text, operation).await?;
     ssa_claims(state, &ssa)?;
     let claims = request_signature(state, body, &header, unverified, &ssa).await?;
+    transport_certificate(state, &ssa, peer).await?;
     let software_id = str_claim(&ssa, "software_id")
         .unwrap_or_default()
         .to_string();
@@ -118,6 +120,33 @@ pub(super) async fn validate(
         software_id,
         metadata,
     })
+}
+
+/// Step 3, once the SSA's `software_jwks_endpoint` is trusted: the TLS client certificate is
+/// one the software statement's JWKS publishes with `use` = `tls` (`x5c`), so that the
+/// registration comes from the TPP the SSA names (UK-REQ-006, a SHOULD: DIR §Request
+/// Validation; SecureApiGateway answers `invalid_software_statement`). Without a certificate
+/// (only under the optional-certificate defects) the listener's rule stands.
+async fn transport_certificate(
+    state: &AppState,
+    ssa: &Map<String, Value>,
+    peer: Option<&[u8]>,
+) -> Result<(), OAuthError> {
+    let (Some(peer), Some(url)) = (peer, str_claim(ssa, "software_jwks_endpoint")) else {
+        return Ok(());
+    };
+    if state.defect(Defect::UkTransportCertUnchecked) {
+        return Ok(());
+    }
+    match state.jwks().tls_certificates(url).await {
+        Ok(certs) if certs.iter().any(|c| c.as_slice() == peer) => Ok(()),
+        Ok(_) => Err(ssa_error(
+            "The TLS client certificate is not a transport certificate (use tls) of the software_statement's software_jwks_endpoint",
+        )),
+        Err(e) => Err(ssa_error(format!(
+            "The software_statement's software_jwks_endpoint cannot be used: {e}"
+        ))),
+    }
 }
 
 /// A signature failure in words (`what` names the JWS).

@@ -123,16 +123,18 @@ async fn replace(
         client_id,
         client: registered,
         bearer,
+        peer,
     } = managed;
-    let valid = match registration::validate(&state, &body, Operation::Update).await {
-        Ok(valid) => valid,
-        Err(refusal) => {
-            if state.defect(Defect::PutAppliesRefusedUpdate) {
-                apply_unverified(&state, &registered, &body).await?;
+    let valid =
+        match registration::validate(&state, &body, Operation::Update, peer.as_deref()).await {
+            Ok(valid) => valid,
+            Err(refusal) => {
+                if state.defect(Defect::PutAppliesRefusedUpdate) {
+                    apply_unverified(&state, &registered, &body).await?;
+                }
+                return Err(refusal);
             }
-            return Err(refusal);
-        }
-    };
+        };
     if state.defect(Defect::PutRefusedAsDuplicate) {
         return Err(registration::duplicate(&state, &valid.software_id));
     }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde_json::Value;
 
 use crate::defect::Defect;
@@ -17,6 +17,7 @@ use crate::jose;
 use crate::registration::{self, Operation};
 use crate::state::AppState;
 use crate::store::{Inserted, StoredClient};
+use crate::tls::ClientCert;
 use crate::variation::Variation;
 
 /// The registration route at the flavour's path (and, where the policy says so, with a
@@ -67,11 +68,12 @@ async fn defective_preamble(state: &AppState, headers: &HeaderMap) -> Result<(),
 
 async fn create(
     State(state): State<AppState>,
+    Extension(cert): Extension<ClientCert>,
     headers: HeaderMap,
     JwtBody(body): JwtBody,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
     let dialect = state.policy().dialect;
-    register(state, headers, body)
+    register(state, headers, body, cert.leaf.as_deref())
         .await
         .map_err(|e| dialect.adapt(e))
 }
@@ -80,11 +82,12 @@ async fn register(
     state: AppState,
     headers: HeaderMap,
     body: String,
+    peer: Option<&[u8]>,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
     if state.settings().defect.is_some() {
         defective_preamble(&state, &headers).await?;
     }
-    let valid = registration::validate(&state, &body, Operation::Create).await?;
+    let valid = registration::validate(&state, &body, Operation::Create, peer).await?;
     let client_id = match requested_client_id(&state, &body) {
         Some(id) => id,
         None if state.defect(Defect::ClientIdFromSoftwareId) => valid.software_id.clone(),

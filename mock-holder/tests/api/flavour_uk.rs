@@ -1621,6 +1621,49 @@ async fn the_delete_off_defect_answers_404() {
     assert_eq!(app.delete_registration(id, &token).await.status(), 404);
 }
 
+/// UK-REQ-006: a registration is taken only over a transport certificate the SSA's software
+/// JWKS publishes for tls (certificate A; B is trusted by the listener but not listed), on
+/// POST and PUT; the defect takes it over any trusted certificate.
+#[tokio::test]
+async fn a_registration_needs_a_transport_certificate_of_the_ssa() {
+    for defect in [None, Some(mock_holder::Defect::UkTransportCertUnchecked)] {
+        let app = spawn_flavour_with(Flavour::UkObie33, |s| s.defect = defect).await;
+        let over_b = app
+            .client_b
+            .post(&app.holder.urls.registration_endpoint)
+            .header("content-type", "application/jose")
+            .body(jwt(&app, &software_id()))
+            .send()
+            .await
+            .unwrap();
+        if defect.is_some() {
+            assert_eq!(over_b.status(), 201, "the defect registers over B");
+            continue;
+        }
+        let (status, error, text) = error_of(over_b).await;
+        assert_eq!(
+            (status, error.as_str()),
+            (400, "invalid_software_statement")
+        );
+        assert!(text.contains("transport certificate"), "{text}");
+        // Over A the same request registers, and a PUT over A is taken too.
+        let sid = software_id();
+        let body = register(&app, &jwt(&app, &sid)).await;
+        let id = body["client_id"].as_str().unwrap();
+        let token = management_token(&app, id).await;
+        let put = app
+            .client_a
+            .put(format!("{}/{id}", app.holder.urls.registration_endpoint))
+            .bearer_auth(&token)
+            .header("content-type", "application/jose")
+            .body(jwt(&app, &sid))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), 200);
+    }
+}
+
 /// Every UK defect is exercised by one of the tests above.
 #[test]
 fn every_uk_defect_is_exercised_here() {

@@ -78,16 +78,20 @@ async fn spawn(recipient_alg: SigningAlg, tweak: impl FnOnce(&mut Settings)) -> 
     let recipient_key = SigningKey::generate(recipient_alg, "recipient-1").expect("key");
     let register_jwks = MockServer::start().await;
     let recipient_jwks = MockServer::start().await;
-    for (server, key) in [
-        (&register_jwks, &register_key),
-        (&recipient_jwks, &recipient_key),
+    // The recipient's JWKS also publishes certificate A for tls, as an OB Directory software
+    // JWKS does (a UK holder registers only over it, UK-REQ-006); certificate B is not listed.
+    let transport_a = pki.client_a.transport_jwk("tls-a").expect("transport jwk");
+    for (server, key, transport) in [
+        (&register_jwks, &register_key, None),
+        (&recipient_jwks, &recipient_key, Some(transport_a)),
     ] {
+        let mut jwks = dcr_vectors::keys::public_jwks([key]).expect("jwks");
+        if let Some(jwk) = transport {
+            jwks["keys"].as_array_mut().expect("keys").push(jwk);
+        }
         Mock::given(method("GET"))
             .and(path("/jwks"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(dcr_vectors::keys::public_jwks([key]).expect("jwks")),
-            )
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks))
             .mount(server)
             .await;
     }

@@ -234,7 +234,13 @@ impl Environment {
         let (keys, (pki, register_server, jwks_host)) = (keys?, started?);
 
         let register_jwks_uri = format!("{}{REGISTER_JWKS_PATH}", register_server.uri());
-        serve_jwks(&register_server, REGISTER_JWKS_PATH, &keys.register.key).await?;
+        serve_jwks(
+            &register_server,
+            REGISTER_JWKS_PATH,
+            &keys.register.key,
+            None,
+        )
+        .await?;
         let register = Register::with_keys(
             keys.register.clone(),
             Some((register_server, REGISTER_JWKS_PATH.to_string())),
@@ -256,7 +262,8 @@ impl Environment {
                 .context("no key for this recipient")?;
             let lower = product.name.to_ascii_lowercase();
             let jwks_path = format!("/{lower}/jwks");
-            serve_jwks(&jwks_host, &jwks_path, key).await?;
+            let transport = cert.transport_jwk(&format!("{lower}-tls"))?;
+            serve_jwks(&jwks_host, &jwks_path, key, Some(&transport)).await?;
             recipients.push(RecipientIdentity {
                 jwks_uri: format!("{}{jwks_path}", jwks_host.uri()),
                 base_uri: format!("https://{lower}.recipient.example"),

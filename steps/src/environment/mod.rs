@@ -168,11 +168,23 @@ impl Environment {
     }
 }
 
-/// Serves the public half of `key` as a JWKS at `jwks_path` on `server`.
-async fn serve_jwks(server: &MockServer, jwks_path: &str, key: &SigningKey) -> anyhow::Result<()> {
+/// Serves the public half of `key` as a JWKS at `jwks_path` on `server`, with the recipient's
+/// `transport` certificate as a `use` = `tls` key where one is given (an OB Directory software
+/// JWKS publishes the TPP's transport certificates; a UK holder may register only over one,
+/// UK-REQ-006).
+async fn serve_jwks(
+    server: &MockServer,
+    jwks_path: &str,
+    key: &SigningKey,
+    transport: Option<&serde_json::Value>,
+) -> anyhow::Result<()> {
+    let mut jwks = public_jwks([key])?;
+    if let (Some(jwk), Some(keys)) = (transport, jwks["keys"].as_array_mut()) {
+        keys.push(jwk.clone());
+    }
     Mock::given(method("GET"))
         .and(path(jwks_path))
-        .respond_with(ResponseTemplate::new(200).set_body_json(public_jwks([key])?))
+        .respond_with(ResponseTemplate::new(200).set_body_json(jwks))
         .mount(server)
         .await;
     Ok(())

@@ -173,7 +173,7 @@ async fn register_host(
 ) -> anyhow::Result<(wiremock::MockServer, String)> {
     let server = bind_host(h.bind, "register.jwks_host").await?;
     let jwks_path = h.public_url.path().to_string();
-    serve_jwks(&server, &jwks_path, key).await?;
+    serve_jwks(&server, &jwks_path, key, None).await?;
     Ok((server, jwks_path))
 }
 
@@ -202,9 +202,14 @@ async fn recipient(
                     ),
                 )
             })?;
-        serve_jwks(&server, h.public_url.path(), &r.key)
-            .await
-            .map_err(|e| fail(e, "{field}.signing_key: its public JWK cannot be served"))?;
+        serve_jwks(
+            &server,
+            h.public_url.path(),
+            &r.key,
+            r.transport_jwk.as_ref(),
+        )
+        .await
+        .map_err(|e| fail(e, "{field}.signing_key: its public JWK cannot be served"))?;
         keep_alive.push(Box::new(server));
     }
     let (product, base_uri, ssa) = match &r.ssa {

@@ -216,7 +216,11 @@ impl Loader<'_> {
         }
     }
 
-    fn identity(&mut self, field: &str, r: &RecipientSection) -> Option<(String, String, String)> {
+    fn identity(
+        &mut self,
+        field: &str,
+        r: &RecipientSection,
+    ) -> Option<(String, String, String, Option<serde_json::Value>)> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         let cert = self.material(
@@ -283,7 +287,14 @@ impl Loader<'_> {
                 return None;
             }
         };
-        Some((identity, dcr_vectors::pki::thumbprint(&der), subject_dn))
+        let kid = format!("{}-tls", r.name.to_ascii_lowercase());
+        let transport = dcr_vectors::pki::transport_jwk(&der, &key, &kid).ok();
+        Some((
+            identity,
+            dcr_vectors::pki::thumbprint(&der),
+            subject_dn,
+            transport,
+        ))
     }
 
     fn ssa(
@@ -471,14 +482,18 @@ impl Target {
                 }
             };
             let ssa = l.ssa(&format!("{field}.ssa"), r.ssa.as_ref(), minted);
-            if let (Some((identity_pem, thumbprint, subject_dn)), Some(key), Some(jwks)) =
-                (identity, key, jwks)
+            if let (
+                Some((identity_pem, thumbprint, subject_dn, transport_jwk)),
+                Some(key),
+                Some(jwks),
+            ) = (identity, key, jwks)
             {
                 recipients.push(TargetRecipient {
                     name: r.name.clone(),
                     identity_pem,
                     thumbprint,
                     subject_dn,
+                    transport_jwk,
                     key,
                     jwks,
                     ssa,

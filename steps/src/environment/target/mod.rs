@@ -146,6 +146,9 @@ pub struct TargetRecipient {
     pub thumbprint: String,
     /// The certificate's subject, an RFC 4514 string.
     pub subject_dn: String,
+    /// The certificate as a `use` = `tls` key with `x5c`, added to the JWKS the suite serves
+    /// for the recipient (an OB Directory software JWKS publishes its transport certificates).
+    pub transport_jwk: Option<serde_json::Value>,
     /// Request-signing key.
     pub key: SigningKey,
     /// Where its JWKS is.

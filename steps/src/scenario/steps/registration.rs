@@ -497,6 +497,22 @@ step! {
 }
 
 step! {
+    needs [Need::Isolation, Need::SecondRecipient];
+    /// The prepared request, unchanged, over another recipient's certificate (one the holder
+    /// trusts for mTLS, but not the transport certificate of the software statement's TPP).
+    #[when(
+        expr = "the registration request of recipient {recipient} is posted over the certificate of recipient {recipient}"
+    )]
+    async fn post_over_other_cert(
+        w: &mut DcrWorld,
+        r: Recipient,
+        other: Recipient,
+    ) -> anyhow::Result<()> {
+        post(w, r, other.into(), ContentType::Profile).await
+    }
+}
+
+step! {
     needs [Need::Isolation];
     /// The claims of the prepared request as a plain JSON object (RFC 7591's unsigned form),
     /// sent as `application/json`: everything but the signature is what a valid POST carries.
