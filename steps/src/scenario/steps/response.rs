@@ -398,6 +398,24 @@ step! {
 
 step! {
     needs [];
+    /// Members that a release writes together or not at all (e.g. an accelerator's
+    /// `registration_access_token` and `registration_client_uri`, both behind one switch).
+    #[then(expr = "the response has both or neither of {string} and {string}")]
+    fn members_together(w: &mut DcrWorld, first: String, second: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let present = |name: &str| !matches!(member(w, last, name), None | Some(Value::Null));
+        match (present(&first), present(&second)) {
+            (true, true) | (false, false) => Ok(()),
+            (a, _) => {
+                let (has, lacks) = if a { (&first, &second) } else { (&second, &first) };
+                Err(fail(&format!("{lacks:?} beside {has:?}, or neither"), last))
+            }
+        }
+    }
+}
+
+step! {
+    needs [];
     #[then(expr = "the response {string} is what recipient {recipient} requested")]
     fn member_as_requested(w: &mut DcrWorld, name: String, recipient: Recipient) -> anyhow::Result<()> {
         let request = w
