@@ -38,6 +38,10 @@ enum Command {
         ///   jarm_encryption                 support JARM encryption (default true; CDS flavours)
         ///   flavour                         DCR flavour to emulate (default cds-au; see --flavour)
         ///   ssa_signature_validation        check SSA signatures (default false; wso2-ob20-au-0.1 only)
+        ///   append_registration_attributes_in_response
+        ///                                   POST answers add registration_access_token and
+        ///                                   registration_client_uri (default false;
+        ///                                   wso2-accelerator-3 only)
         ///   defect                          break one rule on purpose (default: none; see --defect)
         ///   variations                      allowed behaviours to show (default: none; see --variation)
         ///   max_jwt_lifetime_seconds        longest exp accepted beyond now (default 86400)
