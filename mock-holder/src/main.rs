@@ -24,7 +24,8 @@ enum Command {
         ///
         ///   listen.public, listen.mtls      socket addresses (required), e.g. 127.0.0.1:8443
         ///   register_jwks_uri               the JWKS verifying SSAs (required): the CDR Register's,
-        ///                                   or the OB Directory keystore (uk-obie-* flavours)
+        ///                                   or the OB Directory keystore (uk-obie-*, wso2-uk-3.3,
+        ///                                   wso2-accelerator-3)
         ///   tls.ca + tls.cert + tls.key     PEM files, or tls.generate: DIR (writes a test PKI)
         ///   public_base_url, mtls_base_url  advertised https base URLs (default: the listen addresses)
         ///   database                        SQLite file (default mock-holder.db)

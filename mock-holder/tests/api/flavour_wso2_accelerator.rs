@@ -591,6 +591,22 @@ async fn a_second_post_for_the_same_application_is_is_s_duplicate() {
             "Application with the name Dup TPP already exist in the system".into()
         )
     );
+    // The application is named by the SSA's client name, not by its software_id.
+    let sid = software_id();
+    let ssa = app.sign_ssa(&ssa_claims(&app, &sid, "Dup TPP"));
+    let r = post(&app, &app.sign_request(&request_claims(&sid, &ssa))).await;
+    assert_eq!(r.status(), 400);
+    // An SSA without a client name names the application by its software_id.
+    let sid = software_id();
+    let mut unnamed = ssa_claims(&app, &sid, "");
+    unnamed.remove("software_client_name");
+    let body = app.sign_request(&request_claims(&sid, &app.sign_ssa(&unnamed)));
+    register(&app, &body).await;
+    let (_, _, text) = error_of(post(&app, &body).await).await;
+    assert_eq!(
+        text,
+        format!("Application with the name {sid} already exist in the system")
+    );
 }
 
 #[tokio::test]
