@@ -65,6 +65,10 @@ pub struct Config {
     /// `wso2-ob20-au-0.1`.
     #[serde(default = "default_ssa_signature_validation")]
     pub(crate) ssa_signature_validation: bool,
+    /// WSO2 Accelerator 3.x's `append_registration_attributes_in_response` (default false, as
+    /// shipped); only for flavour `wso2-accelerator-3`.
+    #[serde(default = "default_append_registration_attributes")]
+    pub(crate) append_registration_attributes_in_response: bool,
     /// A defect to start with, by name (see `defects.yaml`): the holder then breaks one rule on
     /// purpose. Absent (the default) for a correct holder.
     pub(crate) defect: Option<String>,
@@ -225,6 +229,9 @@ fn default_jarm_encryption() -> bool {
 fn default_ssa_signature_validation() -> bool {
     settings::DEFAULT_SSA_SIGNATURE_VALIDATION
 }
+fn default_append_registration_attributes() -> bool {
+    settings::DEFAULT_APPEND_REGISTRATION_ATTRIBUTES
+}
 fn default_max_jwt_lifetime() -> u64 {
     settings::DEFAULT_MAX_JWT_LIFETIME.as_secs()
 }
@@ -359,9 +366,13 @@ impl Config {
         }
         self.parsed_defect()?;
         let flavour = self.parsed_flavour()?;
-        let policy =
-            Policy::new(flavour, self.ssa_signature_validation).map_err(anyhow::Error::msg)?;
+        let policy = Policy::new(flavour, self.ssa_signature_validation)
+            .and_then(|p| {
+                p.with_registration_attributes(self.append_registration_attributes_in_response)
+            })
+            .map_err(anyhow::Error::msg)?;
         if let Some(scope) = policy.management.scope
+            && !policy.token.always_grantable.contains(&scope)
             && !self.supported_scopes.iter().any(|s| s == scope)
         {
             bail!(
@@ -502,6 +513,8 @@ impl Config {
         s.jarm_encryption = self.jarm_encryption;
         s.flavour = flavour;
         s.ssa_signature_validation = self.ssa_signature_validation;
+        s.append_registration_attributes_in_response =
+            self.append_registration_attributes_in_response;
         s.defect = defect;
         s.variations = variations;
         s.max_jwt_lifetime = Duration::from_secs(self.max_jwt_lifetime_seconds);
@@ -570,6 +583,10 @@ mod tests {
         assert_eq!(
             from_file.ssa_signature_validation,
             embedded.ssa_signature_validation
+        );
+        assert_eq!(
+            from_file.append_registration_attributes_in_response,
+            embedded.append_registration_attributes_in_response
         );
         assert_eq!(from_file.max_jwt_lifetime, embedded.max_jwt_lifetime);
         assert_eq!(from_file.connections, embedded.connections);
@@ -664,6 +681,28 @@ mod tests {
                 delete: true
             }
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_accelerator_switch_reaches_the_settings() {
+        let yaml = format!(
+            "{GOOD}flavour: wso2-accelerator-3\nappend_registration_attributes_in_response: true\n"
+        );
+        let c: Config = serde_yaml::from_str(&yaml).expect("parse");
+        c.check()
+            .expect("valid: cdr-registration is always grantable there");
+        let dir = std::env::temp_dir().join(format!("mh-cfg-{}", uuid::Uuid::new_v4()));
+        let c = Config {
+            tls: TlsFiles {
+                generate: Some(dir.clone()),
+                ..c.tls
+            },
+            ..c
+        };
+        let s = c.into_settings().expect("settings");
+        assert_eq!(s.flavour, Flavour::Wso2Accelerator3);
+        assert!(s.append_registration_attributes_in_response);
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -776,6 +815,10 @@ mod tests {
     #[case::switch_of_another_flavour(
         "register_jwks_uri: http://x/\nflavour: wso2-cds-0.2\nssa_signature_validation: true\n",
         "ssa_signature_validation"
+    )]
+    #[case::accelerator_switch_of_another_flavour(
+        "register_jwks_uri: http://x/\nflavour: wso2-uk-3.3\nappend_registration_attributes_in_response: true\n",
+        "append_registration_attributes_in_response"
     )]
     fn semantic_errors_name_the_field(#[case] tail: &str, #[case] field: &str) {
         let tls = if field == "tls" {

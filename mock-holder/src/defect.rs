@@ -12,8 +12,9 @@
 //! YAML, [`Defect::applies_to`]): the WSO2 flavours run their own validation pipelines, which
 //! wire in some defects and not others, and a defect whose branch a flavour never reaches (or
 //! whose rule that flavour does not have) would survive any suite. Every defect applies to
-//! `cds-au`, except the UK ones (`uk-*`), which break rules of the UK OBIE DCR (`UK-REQ-*`,
-//! uk-dcr.md §6) and apply to the UK flavours only.
+//! `cds-au`, except the UK ones (`uk-*`, and `accelerator-*` of `wso2-accelerator-3`), which
+//! break rules of the UK OBIE DCR (`UK-REQ-*`, uk-dcr.md §6) and apply to the flavours of OB
+//! Directory SSAs only (`uk-obie-3.2`, `uk-obie-3.3`, `wso2-uk-3.3`, `wso2-accelerator-3`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -262,6 +263,12 @@ defects! {
     UkScopeOrderSensitive => "uk-scope-order-sensitive",
     UkDeleteOff404 => "uk-delete-off-404",
     UkTransportCertUnchecked => "uk-transport-cert-unchecked",
+    AcceleratorGatewayErrorsAsIs => "accelerator-gateway-errors-as-is",
+    AcceleratorIsErrorsAsGateway => "accelerator-is-errors-as-gateway",
+    AcceleratorIssuedAtInteger => "accelerator-issued-at-integer",
+    AcceleratorDuplicateRegistered => "accelerator-duplicate-registered",
+    AcceleratorUnknownClientBody => "accelerator-unknown-client-body",
+    AcceleratorScopeUnchecked => "accelerator-scope-unchecked",
 }
 
 impl Defect {
@@ -441,7 +448,10 @@ mod tests {
     }
 
     fn is_uk(f: Flavour) -> bool {
-        matches!(f, Flavour::UkObie32 | Flavour::UkObie33 | Flavour::Wso2Uk33)
+        matches!(
+            f,
+            Flavour::UkObie32 | Flavour::UkObie33 | Flavour::Wso2Uk33 | Flavour::Wso2Accelerator3
+        )
     }
 
     /// The UK rules a defect names are the digest's (uk-dcr.md §6, UK-REQ-001..074): those of

@@ -70,6 +70,14 @@ pub(crate) enum OAuthError {
     /// its sources give them (see `crate::flavour::Dialect`).
     #[error("{}: {}", .0.code, .0.description)]
     Flavoured(Box<Flavoured>),
+    /// An error answered by a WSO2 accelerator gateway's `OBDefaultErrorHandler`:
+    /// `{"errors":[{"Code","Title","Message"}]}` (wso2-flavours §5 "Error shape").
+    #[error("{}: {}", .0.title, .0.message)]
+    Gateway(Box<GatewayError>),
+    /// A status with no body at all (the accelerator's 401 for an unknown or mismatched
+    /// ClientId, wso2-flavours §5, §9.6).
+    #[error("{0} without a body")]
+    Bare(StatusCode),
     /// An error raised behind a flavour's API gateway (WSO2: by the Identity Server), answered
     /// as the inner error; the response carries [`BackendPhase`], so that the gateway's own
     /// additions (WSO2 0.2's `x-fapi-interaction-id` on gateway errors) leave it alone.
@@ -93,7 +101,48 @@ pub(crate) struct Flavoured {
     pub(crate) challenge: Option<String>,
 }
 
+/// An error in the accelerator gateway's shape (see [`OAuthError::Gateway`]).
+#[derive(Debug)]
+pub(crate) struct GatewayError {
+    /// The HTTP status.
+    pub(crate) status: StatusCode,
+    /// The `Title` member (the OAuth error code, e.g. `invalid_client_metadata`).
+    pub(crate) title: &'static str,
+    /// The `Message` member.
+    pub(crate) message: String,
+    /// The `WWW-Authenticate` value, if any.
+    pub(crate) challenge: Option<String>,
+}
+
+impl GatewayError {
+    /// The `Code` member: the status's phrase as `OBDefaultErrorHandler` writes it (only
+    /// "Bad request" is in the sources, §5; the others follow its pattern).
+    pub(crate) fn code(&self) -> &'static str {
+        match self.status.as_u16() {
+            400 => "Bad request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            415 => "Unsupported media type",
+            _ => "Internal server error",
+        }
+    }
+}
+
 impl OAuthError {
+    /// An error in the accelerator gateway's shape, without a challenge.
+    pub(crate) fn gateway(
+        status: StatusCode,
+        title: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Gateway(Box::new(GatewayError {
+            status,
+            title,
+            message: message.into(),
+            challenge: None,
+        }))
+    }
+
     /// An error with this `status`, `code` and `description`, without a challenge.
     pub(crate) fn flavoured(
         status: StatusCode,
@@ -144,6 +193,8 @@ impl OAuthError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Flavoured(f) => f.status,
+            Self::Gateway(g) => g.status,
+            Self::Bare(status) => *status,
             Self::Backend(inner) => inner.status(),
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -169,6 +220,8 @@ impl OAuthError {
             Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::NotFound => "not_found",
             Self::Flavoured(f) => f.code,
+            Self::Gateway(g) => g.title,
+            Self::Bare(_) => "",
             Self::Backend(inner) => inner.code(),
             Self::Internal(_) => "server_error",
         }
@@ -182,6 +235,8 @@ impl OAuthError {
             Self::NotFound => "No such resource".into(),
             Self::Internal(_) => "The server could not process the request".into(),
             Self::Flavoured(f) => f.description.clone(),
+            Self::Gateway(g) => g.message.clone(),
+            Self::Bare(_) => String::new(),
             Self::Backend(inner) => inner.description(),
             Self::InvalidClientMetadata(d)
             | Self::InvalidRedirectUri(d)
@@ -215,6 +270,20 @@ impl IntoResponse for OAuthError {
         }
         if let Self::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
+        }
+        if let Self::Bare(status) = self {
+            return status.into_response();
+        }
+        if let Self::Gateway(g) = self {
+            let body =
+                json!({"errors": [{"Code": g.code(), "Title": g.title, "Message": g.message}]});
+            let mut response = (g.status, axum::Json(body)).into_response();
+            if let Some(value) = g.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+            return response;
         }
         let status = self.status();
         let description = quoted(&self.description());
@@ -280,6 +349,31 @@ mod tests {
             .to_str()
             .expect("ascii");
         assert!(h.starts_with("Bearer error=\"invalid_token\""), "{h}");
+    }
+
+    #[tokio::test]
+    async fn gateway_errors_are_an_errors_array_and_bare_errors_have_no_body() {
+        let r = OAuthError::gateway(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_metadata",
+            "Malformed request JWT",
+        )
+        .into_response();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(
+            v,
+            json!({"errors":[{"Code":"Bad request","Title":"invalid_client_metadata","Message":"Malformed request JWT"}]})
+        );
+        let r = OAuthError::Bare(StatusCode::UNAUTHORIZED).into_response();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        assert!(body.is_empty());
     }
 
     #[test]

@@ -24,7 +24,8 @@ enum Command {
         ///
         ///   listen.public, listen.mtls      socket addresses (required), e.g. 127.0.0.1:8443
         ///   register_jwks_uri               the JWKS verifying SSAs (required): the CDR Register's,
-        ///                                   or the OB Directory keystore (uk-obie-* flavours)
+        ///                                   or the OB Directory keystore (uk-obie-*, wso2-uk-3.3,
+        ///                                   wso2-accelerator-3)
         ///   tls.ca + tls.cert + tls.key     PEM files, or tls.generate: DIR (writes a test PKI)
         ///   public_base_url, mtls_base_url  advertised https base URLs (default: the listen addresses)
         ///   database                        SQLite file (default mock-holder.db)
@@ -38,6 +39,10 @@ enum Command {
         ///   jarm_encryption                 support JARM encryption (default true; CDS flavours)
         ///   flavour                         DCR flavour to emulate (default cds-au; see --flavour)
         ///   ssa_signature_validation        check SSA signatures (default false; wso2-ob20-au-0.1 only)
+        ///   append_registration_attributes_in_response
+        ///                                   POST answers add registration_access_token and
+        ///                                   registration_client_uri (default false;
+        ///                                   wso2-accelerator-3 only)
         ///   defect                          break one rule on purpose (default: none; see --defect)
         ///   variations                      allowed behaviours to show (default: none; see --variation)
         ///   max_jwt_lifetime_seconds        longest exp accepted beyond now (default 86400)

@@ -138,6 +138,9 @@ fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
 /// another flavour's registrations).
 pub async fn start(mut settings: Settings) -> anyhow::Result<RunningHolder> {
     let mut policy = Policy::new(settings.flavour, settings.ssa_signature_validation)
+        .and_then(|p| {
+            p.with_registration_attributes(settings.append_registration_attributes_in_response)
+        })
         .map_err(anyhow::Error::msg)?;
     Variation::check_set(&settings.variations, settings.flavour).map_err(anyhow::Error::msg)?;
     for v in &settings.variations {
@@ -154,6 +157,20 @@ pub async fn start(mut settings: Settings) -> anyhow::Result<RunningHolder> {
     }
     if settings.variations.contains(&Variation::TokenLifetime3600) {
         settings.token_lifetime = std::time::Duration::from_secs(3600);
+    }
+    if settings
+        .variations
+        .contains(&Variation::AcceleratorRegistrationAttributes)
+    {
+        policy = policy
+            .with_registration_attributes(true)
+            .map_err(anyhow::Error::msg)?;
+    }
+    if settings
+        .variations
+        .contains(&Variation::AcceleratorGetPutWithoutToken)
+    {
+        policy.echo_registration_access_token = false;
     }
     if settings
         .variations

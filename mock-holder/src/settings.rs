@@ -36,6 +36,10 @@ pub(crate) const DEFAULT_JARM_ENCRYPTION: bool = true;
 /// WSO2 OB 2.0 ships `ssa_signature_validation.enable=false` (wso2-flavours §3).
 pub(crate) const DEFAULT_SSA_SIGNATURE_VALIDATION: bool = false;
 
+/// WSO2 Accelerator 3.x ships `append_registration_attributes_in_response = false`
+/// (wso2-flavours §2 "registration_access_token").
+pub(crate) const DEFAULT_APPEND_REGISTRATION_ATTRIBUTES: bool = false;
+
 /// The holder's OB Directory organisation id, an accepted `aud` of UK registration requests
 /// (uk-dcr.md §2.2 `aud`: the ASPSP's id "as issued by the SSA issuer", 18-char Base62).
 pub(crate) const DEFAULT_OB_ORGANISATION_ID: &str = "0015800001MockHAAX";
@@ -126,6 +130,11 @@ pub struct Settings {
     /// the SSA's signature with the Register's JWKS. Only flavour `wso2-ob20-au-0.1` has it;
     /// [`crate::start`] refuses it for another flavour.
     pub ssa_signature_validation: bool,
+    /// WSO2 Accelerator 3.x's switch `[open_banking.dcr] append_registration_attributes_in_response`
+    /// (default off, as shipped): POST answers add a fresh `registration_access_token` and
+    /// `registration_client_uri`. Only flavour `wso2-accelerator-3` has it; [`crate::start`]
+    /// refuses it for another flavour.
+    pub append_registration_attributes_in_response: bool,
     /// A behaviour deliberately broken (see [`Defect`]); `None` for a correct holder.
     pub defect: Option<Defect>,
     /// Behaviours the standards allow that the holder does not show by default (see
@@ -174,6 +183,7 @@ impl Settings {
             jarm_encryption: DEFAULT_JARM_ENCRYPTION,
             flavour: Flavour::CdsAu,
             ssa_signature_validation: DEFAULT_SSA_SIGNATURE_VALIDATION,
+            append_registration_attributes_in_response: DEFAULT_APPEND_REGISTRATION_ATTRIBUTES,
             defect: None,
             variations: Vec::new(),
             max_jwt_lifetime: DEFAULT_MAX_JWT_LIFETIME,

@@ -236,7 +236,10 @@ pub(crate) async fn authorize(
     let management = state.policy().management;
     if let Some(scope) = management.scope {
         let has_scope = claims.scope.split_whitespace().any(|s| s == scope);
-        if !has_scope && !state.defect(Defect::SkipRegistrationScope) {
+        if !has_scope
+            && !state.defect(Defect::SkipRegistrationScope)
+            && !state.defect(Defect::AcceleratorScopeUnchecked)
+        {
             return Err(OAuthError::InsufficientScope(format!(
                 "The access token does not have the {scope} scope"
             )));
@@ -251,7 +254,10 @@ pub(crate) async fn authorize(
         Some(client) if client.client_id == path_client_id => return Ok(client),
         // UK DCR: the token of another client on an existing client's path is refused without
         // revoking it; "immediately revokes" is for an unknown ClientId (uk-dcr.md §1.3, §9.10).
-        Some(_) if management.revoke_on_unknown_client && !management.revoke_on_other_client => {
+        Some(_)
+            if (management.revoke_on_unknown_client && !management.revoke_on_other_client)
+                || state.defect(Defect::UkOtherClientAllowed) =>
+        {
             let (state2, id) = (state.clone(), path_client_id.to_string());
             if let Some(other) = blocking(move || Ok(state2.store().client_row(&id)?)).await? {
                 if state.defect(Defect::UkOtherClientAllowed) {
@@ -294,6 +300,14 @@ pub(crate) async fn authorize(
                 .map_err(OAuthError::from)
         })
         .await?;
+    }
+    // Defect `accelerator-unknown-client-body`: the accelerator's bare 401 given a body.
+    if state.defect(Defect::AcceleratorUnknownClientBody) {
+        return Err(OAuthError::flavoured(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            crate::flavour::UNKNOWN_CLIENT,
+        ));
     }
     if state.defect(Defect::UkUnknownClient404) {
         return Err(OAuthError::NotFound);

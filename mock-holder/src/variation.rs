@@ -131,6 +131,8 @@ variations! {
     UkAudUnchecked => "uk-aud-unchecked",
     UkOtherClient403 => "uk-other-client-403",
     UkRedirectOmittedUsesSsa => "uk-redirect-omitted-uses-ssa",
+    AcceleratorRegistrationAttributes => "accelerator-registration-attributes",
+    AcceleratorGetPutWithoutToken => "accelerator-get-put-without-token",
 }
 
 impl Variation {

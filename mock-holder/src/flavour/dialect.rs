@@ -23,6 +23,10 @@ pub(crate) enum Dialect {
     /// WSO2 Open Banking 2.0 (the product's error helper and custom codes, wso2-flavours §3
     /// "Error shape", "Unknown ClientId"; §6 d1 "Errors").
     Ob20,
+    /// WSO2 Open Banking Accelerator 3.x, generic DCR (wso2-flavours §5 "Error shape",
+    /// "Unknown / mismatched ClientId"): the gateway's `OBDefaultErrorHandler` writes
+    /// `errors[]`; an unknown or mismatched ClientId is a bare 401.
+    Wso2Accelerator,
 }
 
 /// WSO2 0.2's unknown or mismatched ClientId (`CDSErrorHandler`), and OB 2.0's (the product
@@ -71,6 +75,7 @@ impl Dialect {
             Dialect::Wso2Toolkit => toolkit(e),
             Dialect::Ob14 => ob14(e),
             Dialect::Ob20 => ob20(e),
+            Dialect::Wso2Accelerator => accelerator(e),
         }
     }
 }
@@ -111,6 +116,67 @@ fn toolkit(e: OAuthError) -> OAuthError {
             )
         }
         E::Backend(inner) => toolkit(*inner).backend(),
+        other => other,
+    }
+}
+
+/// The accelerator gateway's error in its `errors[]` shape, with a challenge.
+fn gateway(
+    status: StatusCode,
+    title: &'static str,
+    message: impl Into<String>,
+    challenge: Option<String>,
+) -> OAuthError {
+    OAuthError::Gateway(Box::new(crate::error::GatewayError {
+        status,
+        title,
+        message: message.into(),
+        challenge,
+    }))
+}
+
+fn accelerator(e: OAuthError) -> OAuthError {
+    use OAuthError as E;
+    let unauthorized = StatusCode::UNAUTHORIZED;
+    match e {
+        // APIM's authentication failures pass the gateway's error handler (§5 "Error shape");
+        // their exact JSON is unverified (§9.6): the holder's texts, the CDS gateway's
+        // `invalid_client` title, the RFC 6750 challenge kept.
+        E::MissingToken => gateway(
+            unauthorized,
+            "invalid_client",
+            "A bearer access token is required",
+            Some("Bearer".into()),
+        ),
+        E::InvalidToken(d) | E::WrongCertificate(d) => {
+            let challenge = invalid_token_challenge(&d);
+            gateway(unauthorized, "invalid_client", d, challenge)
+        }
+        E::InsufficientScope(d) => gateway(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            d,
+            Some("Bearer error=\"insufficient_scope\"".into()),
+        ),
+        // §5 "Unknown / mismatched ClientId": 401, the gateway's error list empty, so no body.
+        E::UnknownClient => OAuthError::Bare(unauthorized),
+        E::UnsupportedMediaType(_) => gateway(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "Request Content-Type header does not match any allowed types",
+            None,
+        ),
+        // §2 "Hop 2": the Identity Server's 500.
+        E::Internal(cause) => {
+            logged(&cause);
+            worded(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server error",
+                "Error occurred while processing the request",
+                None,
+            )
+        }
+        E::Backend(inner) => accelerator(*inner).backend(),
         other => other,
     }
 }
@@ -191,6 +257,15 @@ mod tests {
         );
         let ob14 = Dialect::Ob14.adapt(OAuthError::UnknownClient);
         assert!(ob14.to_string().ends_with(OB14_UNAUTHORIZED));
+    }
+
+    #[test]
+    fn the_accelerator_answers_an_unknown_client_without_a_body_and_auth_failures_as_errors() {
+        let e = Dialect::Wso2Accelerator.adapt(OAuthError::UnknownClient);
+        assert!(matches!(e, OAuthError::Bare(StatusCode::UNAUTHORIZED)));
+        let e = Dialect::Wso2Accelerator.adapt(OAuthError::InsufficientScope("x".into()));
+        assert!(matches!(e, OAuthError::Gateway(_)));
+        assert_eq!((e.status().as_u16(), e.code()), (403, "insufficient_scope"));
     }
 
     #[test]

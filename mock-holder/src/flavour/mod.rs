@@ -18,9 +18,10 @@ mod policy;
 use std::fmt;
 use std::str::FromStr;
 
+pub(crate) use dialect::UNKNOWN_CLIENT;
 pub(crate) use policy::{
-    CIBA_GRANT, MethodAnswers, Pipeline, Policy, Release, ResponseShape, TokenAuth, UK_SCOPES,
-    UkVersion,
+    ACCELERATOR_MANAGEMENT_SCOPE, AcceleratorRules, CIBA_GRANT, MethodAnswers, Pipeline, Policy,
+    Release, ResponseShape, TokenAuth, UK_SCOPES, UkVersion,
 };
 
 /// A DCR flavour the holder emulates. [`Flavour::CdsAu`] is the default and today's behaviour.
@@ -46,6 +47,10 @@ pub enum Flavour {
     /// WSO2's UK toolkit DCR v3.3.0 on Open Banking Accelerator 3.x: UK 3.3 behind the
     /// accelerator's gateway path, media type and Gson response.
     Wso2Uk33,
+    /// WSO2 Open Banking Accelerator 3.x's generic DCR (FOB v3.2.13): OB Directory SSAs at
+    /// `/open-banking/0.1/register`, the gateway's `errors[]` shape beside the Identity
+    /// Server's `{error, error_description}`, `cdr-registration` management tokens.
+    Wso2Accelerator3,
 }
 
 impl Flavour {
@@ -59,6 +64,7 @@ impl Flavour {
         Flavour::UkObie32,
         Flavour::UkObie33,
         Flavour::Wso2Uk33,
+        Flavour::Wso2Accelerator3,
     ];
 
     /// The flavour's name, as in `--flavour NAME` and the config file.
@@ -72,6 +78,7 @@ impl Flavour {
             Flavour::UkObie32 => "uk-obie-3.2",
             Flavour::UkObie33 => "uk-obie-3.3",
             Flavour::Wso2Uk33 => "wso2-uk-3.3",
+            Flavour::Wso2Accelerator3 => "wso2-accelerator-3",
         }
     }
 
@@ -102,6 +109,9 @@ impl Flavour {
             Flavour::Wso2Uk33 => {
                 "WSO2 UK toolkit DCR v3.3.0 on Accelerator 3.x: UK 3.3 at /open-banking/v3.3.0/register, application/jwt, string client_id_issued_at, token_endpoint_auth_signing_alg first"
             }
+            Flavour::Wso2Accelerator3 => {
+                "WSO2 Open Banking Accelerator 3.x generic DCR: /open-banking/0.1/register, OB Directory SSAs (AU claim names too), gateway errors[] beside IS {error, error_description}, string client_id_issued_at, cdr-registration management, unknown ClientId 401 without body"
+            }
         }
     }
 
@@ -119,6 +129,9 @@ impl Flavour {
             }
             Flavour::Wso2Uk33 => {
                 "spec/wso2-flavours.md §2, §6 d2, §8, §9.5, §9.9; seeds/001; as uk-obie-3.3 otherwise"
+            }
+            Flavour::Wso2Accelerator3 => {
+                "seeds/004 (first-hand); spec/wso2-flavours.md §2, §5, §8 column (c), §9.5, §9.6"
             }
         }
     }

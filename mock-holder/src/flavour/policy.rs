@@ -84,6 +84,68 @@ pub(crate) enum Pipeline {
         /// Which release of the UK DCR.
         version: UkVersion,
     },
+    /// WSO2 Open Banking Accelerator 3.x's generic DCR (wso2-flavours §2, §5): the gateway's
+    /// `DCRExecutor`, then the default validator (`registration/accelerator.rs`).
+    Wso2Accelerator(AcceleratorRules),
+}
+
+/// The choices of the accelerator's generic pipeline where its sources are silent or its
+/// configuration may differ (each a plain value; see `registration/accelerator.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AcceleratorRules {
+    /// The SSA claim naming the key set the gateway verifies the request with
+    /// (`DCRExecutor` config `JWKSEndpointName`, default `software_jwks_endpoint`, §2).
+    pub(crate) jwks_endpoint_name: &'static str,
+    /// Whether the request JWT's `exp` (and an `iat` not in the future) is checked. Off: the
+    /// default `<Required>` list has no iat/exp/jti (§5 "Default validations") and the
+    /// gateway only verifies the signature (§2); seed 004's sample request is from 2019.
+    pub(crate) request_lifetime: bool,
+    /// Whether the request's `redirect_uris` must be among the SSA's. Off: not among §5's
+    /// default validations, and seed 004's sample request registers redirect URIs its SSA
+    /// does not list.
+    pub(crate) redirect_uris_in_ssa: bool,
+    /// Whether `aud` must be this holder's issuer or token endpoint. Off: `audience` is a
+    /// required parameter whose `allowed_values` the generic default config leaves unset.
+    pub(crate) audience_checked: bool,
+    /// `[open_banking.dcr] append_registration_attributes_in_response` (default false, §2
+    /// "registration_access_token"): POST answers add a fresh `registration_access_token` and
+    /// `registration_client_uri`.
+    pub(crate) append_registration_attributes: bool,
+}
+
+impl Policy {
+    /// Applies WSO2 Accelerator 3.x's `append_registration_attributes_in_response` switch
+    /// (`on`) to this policy.
+    ///
+    /// # Errors
+    /// The switch is on for a flavour that does not have it.
+    pub(crate) fn with_registration_attributes(mut self, on: bool) -> Result<Self, String> {
+        if !on {
+            return Ok(self);
+        }
+        match &mut self.pipeline {
+            Pipeline::Wso2Accelerator(rules) => {
+                rules.append_registration_attributes = true;
+                Ok(self)
+            }
+            _ => Err(format!(
+                "append_registration_attributes_in_response: only flavour {} has this switch; remove it or use --flavour {}",
+                Flavour::Wso2Accelerator3,
+                Flavour::Wso2Accelerator3
+            )),
+        }
+    }
+}
+
+impl AcceleratorRules {
+    /// As shipped (FOB v3.2.13 defaults, and the choices of the module doc).
+    pub(crate) const SHIPPED: Self = Self {
+        jwks_endpoint_name: "software_jwks_endpoint",
+        request_lifetime: false,
+        redirect_uris_in_ssa: false,
+        audience_checked: false,
+        append_registration_attributes: false,
+    };
 }
 
 /// A release of the UK OBIE DCR specification.
@@ -120,6 +182,9 @@ pub(crate) enum ResponseShape {
     /// WSO2's UK toolkit v3.3.0: the UK members in its documented Gson order
     /// (`token_endpoint_auth_signing_alg` first), `client_id_issued_at` a string.
     Wso2Uk,
+    /// WSO2 Accelerator 3.x's base `RegistrationResponse` (wso2-flavours §5 "Response
+    /// members", seed 004's sample order): Gson, no nulls, `client_id_issued_at` a string.
+    Wso2Accelerator,
 }
 
 /// What discovery advertises beyond the endpoints.
@@ -235,6 +300,7 @@ impl Policy {
             Flavour::UkObie32 => Self::uk(UkVersion::V32),
             Flavour::UkObie33 => Self::uk(UkVersion::V33),
             Flavour::Wso2Uk33 => Self::wso2_uk(),
+            Flavour::Wso2Accelerator3 => Self::wso2_accelerator(),
         })
     }
 
@@ -480,6 +546,84 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// WSO2 Open Banking Accelerator 3.x's generic DCR (wso2-flavours §2, §5, §8 column (c);
+    /// seed 004).
+    fn wso2_accelerator() -> Self {
+        Self {
+            flavour: Flavour::Wso2Accelerator3,
+            // §5 "Base path": `dcr-swagger.yaml` at `/open-banking/0.1`; seed 004 POSTs to
+            // `/open-banking/0.1/register` (no trailing-slash form in the sources).
+            registration_path: "/open-banking/0.1/register",
+            trailing_slash: false,
+            // The same APIM gateway as the CDS toolkit's (§2 "Hop 1").
+            methods: MethodAnswers::Gateway405Or501,
+            pipeline: Pipeline::Wso2Accelerator(AcceleratorRules::SHIPPED),
+            response: ResponseShape::Wso2Accelerator,
+            // §5 "registration_access_token": the code (`RegistrationServiceHandler`) echoes
+            // the caller's Bearer on GET and PUT; the docs' samples omit it (variation
+            // `accelerator-get-put-without-token`).
+            echo_registration_access_token: true,
+            discovery: Discovery {
+                // FAPI's algorithms, the accelerator's allowed signing algorithms.
+                signing_algs: CDS_ALGS,
+                // Seed 004's sample registers `code id_token`; `code` beside it (FAPI).
+                response_types: &["code id_token", "code"],
+                response_modes: &[],
+                jarm: false,
+                id_token_encryption: false,
+                // Seed 004's sample request's grant types.
+                grant_types: &[
+                    "client_credentials",
+                    "authorization_code",
+                    "refresh_token",
+                    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                ],
+                // §5 "Management auth": the docs get tokens with private_key_jwt.
+                auth_methods: PKJ,
+                scopes: Some(ACCELERATOR_SCOPES),
+                ciba: false,
+            },
+            management: Management {
+                // §5 "Management auth": the swagger's scope, with a hyphen.
+                scope: Some(ACCELERATOR_MANAGEMENT_SCOPE),
+                // §9.5: no code revokes the caller's token on an unknown ClientId.
+                revoke_on_unknown_client: false,
+                // §5 "DELETE": the client's tokens are revoked first.
+                delete_revokes_tokens: true,
+                revoke_on_other_client: false,
+            },
+            token: TokenRules {
+                // The management scope and `openid` (the docs' `accounts openid`; `accounts`
+                // is the registered scope) for any registered client.
+                always_grantable: &["openid", ACCELERATOR_MANAGEMENT_SCOPE],
+                // `token_endpoint_auth_signing_alg` is optional in the default validator
+                // (§5 "Default validations"): such a client signs with an allowed algorithm.
+                algs_when_unregistered: CDS_ALGS,
+                ..TokenRules::CDS
+            },
+            dialect: Dialect::Wso2Accelerator,
+            interaction_id_on_gateway_errors: false,
+            // §8 "Duplicate POST": IS refuses a second application of the same name.
+            one_registration_per_software: true,
+            // §5 "Headers": `application/jwt` (JSON only with `isRequestJWT=false`).
+            request_media_types: JWT_ONLY,
+        }
+    }
+}
+
+/// The accelerator's management scope (§5 "Management auth", the swagger's).
+pub(crate) const ACCELERATOR_MANAGEMENT_SCOPE: &str = "cdr-registration";
+/// What the accelerator flavour advertises as `scopes_supported`: the UK scopes of its OB
+/// Directory SSAs and the management scope.
+const ACCELERATOR_SCOPES: &[&str] = &[
+    "openid",
+    "accounts",
+    "payments",
+    "fundsconfirmations",
+    ACCELERATOR_MANAGEMENT_SCOPE,
+];
+
 impl TokenRules {
     /// The CDS token endpoint: `private_key_jwt` with a `kid`, a scope required.
     const CDS: Self = Self {
@@ -548,6 +692,59 @@ mod tests {
             ..wso2
         };
         assert_eq!(same, uk, "nothing else differs");
+    }
+
+    #[test]
+    fn the_generic_accelerator_is_the_toolkit_s_gateway_with_its_own_rules() {
+        let p = Policy::new(Flavour::Wso2Accelerator3, false).expect("accelerator");
+        assert_eq!(p.registration_path, "/open-banking/0.1/register");
+        assert_eq!(
+            p.pipeline,
+            Pipeline::Wso2Accelerator(AcceleratorRules::SHIPPED)
+        );
+        let rules = AcceleratorRules::SHIPPED;
+        assert_eq!(rules.jwks_endpoint_name, "software_jwks_endpoint");
+        assert!(!rules.append_registration_attributes, "shipped false");
+        assert!(!rules.request_lifetime && !rules.redirect_uris_in_ssa);
+        assert_eq!(p.response, ResponseShape::Wso2Accelerator);
+        assert_eq!(p.dialect, Dialect::Wso2Accelerator);
+        assert_eq!(p.management.scope, Some("cdr-registration"));
+        assert!(!p.management.revoke_on_unknown_client);
+        assert!(p.management.delete_revokes_tokens);
+        assert!(p.echo_registration_access_token);
+        assert!(p.one_registration_per_software);
+        assert!(p.token.always_grantable.contains(&"cdr-registration"));
+        let toolkit = Policy::new(Flavour::Wso2Cds02, false).expect("0.2");
+        assert_eq!(p.methods, toolkit.methods);
+        assert_eq!(p.request_media_types, toolkit.request_media_types);
+    }
+
+    #[test]
+    fn only_the_accelerator_has_the_registration_attributes_switch() {
+        let p = Policy::new(Flavour::Wso2Accelerator3, false)
+            .and_then(|p| p.with_registration_attributes(true))
+            .expect("switch");
+        assert!(matches!(
+            p.pipeline,
+            Pipeline::Wso2Accelerator(AcceleratorRules {
+                append_registration_attributes: true,
+                ..
+            })
+        ));
+        for f in [Flavour::Wso2Cds02, Flavour::Wso2Uk33, Flavour::CdsAu] {
+            let err = Policy::new(f, false)
+                .and_then(|p| p.with_registration_attributes(true))
+                .expect_err("no switch");
+            assert!(
+                err.starts_with("append_registration_attributes_in_response:"),
+                "{err}"
+            );
+            assert!(
+                Policy::new(f, false)
+                    .and_then(|p| p.with_registration_attributes(false))
+                    .is_ok()
+            );
+        }
     }
 
     #[test]

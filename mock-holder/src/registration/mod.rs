@@ -3,7 +3,8 @@
 //! flavour's response shape ([`render`]).
 //!
 //! The WSO2 flavours have pipelines of their own, in the order and words of their sources:
-//! [`toolkit`] (the CDS toolkit's DCR 0.2) and [`product`] (WSO2 Open Banking 1.4 / 2.0); so
+//! [`toolkit`] (the CDS toolkit's DCR 0.2), [`accelerator`] (Accelerator 3.x's generic DCR)
+//! and [`product`] (WSO2 Open Banking 1.4 / 2.0); so
 //! do the UK OBIE DCR 3.2 / 3.3 flavours ([`uk`], OB Directory SSAs). All
 //! pipelines compose the same building blocks ([`checks`]). The CDS flavours follow the order
 //! the CDS registration sequence implies:
@@ -22,6 +23,7 @@
 //! The first failure is returned, as an RFC 7591 error. The suite checks this order and the
 //! exact error texts, so both are part of the holder's behaviour.
 
+mod accelerator;
 mod checks;
 mod hybrid;
 mod metadata;
@@ -193,6 +195,9 @@ pub(crate) async fn validate(
             ssa_signature,
         } => product::validate(state, body, operation, release, ssa_signature).await,
         Pipeline::Uk { version } => uk::validate(state, body, operation, version, peer).await,
+        Pipeline::Wso2Accelerator(rules) => {
+            accelerator::validate(state, body, operation, rules).await
+        }
     }
 }
 
@@ -207,6 +212,13 @@ pub(crate) fn respond(
     let mut out = render(state.policy(), metadata, access_token);
     if matches!(state.policy().pipeline, Pipeline::Uk { .. }) && state.settings().defect.is_some() {
         uk::response_defects(state, &mut out);
+    }
+    // Defect `accelerator-issued-at-integer`: the issued-at written as a JSON number.
+    if state.defect(Defect::AcceleratorIssuedAtInteger)
+        && let Some(Value::String(t)) = out.get("client_id_issued_at")
+        && let Ok(t) = t.parse::<i64>()
+    {
+        out.insert("client_id_issued_at".into(), t.into());
     }
     out
 }
@@ -225,6 +237,12 @@ pub(crate) fn duplicate(state: &AppState, software_id: &str) -> OAuthError {
         // IS DCRM's message (wso2-flavours §2 "Duplicate app name", §4.1 "Duplicate
         // registration"): the application is named after the software_id.
         Pipeline::Wso2Toolkit => OAuthError::InvalidClientMetadata(format!(
+            "Application with the name {software_id} already exist in the system"
+        ))
+        .backend(),
+        // The same IS message (§8 "Duplicate POST"); the accelerator's applications are named
+        // by the SSA's client name, the store's key for this pipeline.
+        Pipeline::Wso2Accelerator(_) => OAuthError::InvalidClientMetadata(format!(
             "Application with the name {software_id} already exist in the system"
         ))
         .backend(),
@@ -248,7 +266,7 @@ pub(crate) fn software_id_changed(state: &AppState, sent: &str, registered: &str
     match state.policy().pipeline {
         // FOB `RegistrationServiceHandler.updateRegistration` (wso2-flavours §4.1): the
         // application name is the software_id.
-        Pipeline::Wso2Toolkit => {
+        Pipeline::Wso2Toolkit | Pipeline::Wso2Accelerator(_) => {
             OAuthError::InvalidClientMetadata("Invalid application name".into()).backend()
         }
         Pipeline::Cds { .. } | Pipeline::Wso2Product { .. } | Pipeline::Uk { .. } => {

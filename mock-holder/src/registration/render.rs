@@ -160,6 +160,27 @@ const WSO2_UK: &[&str] = &[
     "backchannel_user_code_parameter_supported",
 ];
 
+/// WSO2 Accelerator 3.x: the base `RegistrationResponse`'s members in its order (wso2-flavours
+/// §5 "Response members"; seed 004's and DOCS3's samples): no `token_endpoint_auth_signing_alg`,
+/// `software_roles` or client name.
+const ACCELERATOR: &[&str] = &[
+    "registration_access_token",
+    "client_id",
+    "client_id_issued_at",
+    "redirect_uris",
+    "grant_types",
+    "response_types",
+    "application_type",
+    "id_token_signed_response_alg",
+    "request_object_signing_alg",
+    "scope",
+    "software_id",
+    "jwks_uri",
+    "token_endpoint_auth_method",
+    "registration_client_uri",
+    "software_statement",
+];
+
 /// The answer body for the stored registration `metadata`. `access_token` is the caller's
 /// bearer token on GET and PUT (echoed as `registration_access_token` where the policy says
 /// so), `None` on POST.
@@ -212,6 +233,21 @@ pub(crate) fn render(
                 let value = match (*name, value.as_i64()) {
                     ("client_id_issued_at", Some(t)) => Value::String(t.to_string()),
                     _ => value.clone(),
+                };
+                Some(((*name).to_string(), value))
+            })
+            .collect(),
+        ResponseShape::Wso2Accelerator => ACCELERATOR
+            .iter()
+            .filter_map(|name| {
+                let value = match *name {
+                    "registration_access_token" => Value::from(access_token?),
+                    // A Java String in `RegistrationResponse` (§2 "Success response").
+                    "client_id_issued_at" => match metadata.get(*name)? {
+                        Value::Number(t) => Value::String(t.to_string()),
+                        other => other.clone(),
+                    },
+                    _ => metadata.get(*name).filter(|v| !v.is_null())?.clone(),
                 };
                 Some(((*name).to_string(), value))
             })
@@ -288,6 +324,39 @@ mod tests {
         assert_eq!(out["client_id_issued_at"], json!("1655366026"));
         assert!(out.get("registration_access_token").is_none());
         assert!(out.get("client_name").is_none(), "not a UK response member");
+    }
+
+    #[test]
+    fn the_accelerator_writes_its_base_members_only_in_the_sample_order() {
+        let mut m = stored();
+        m.insert("token_endpoint_auth_signing_alg".into(), json!("PS256"));
+        m.insert("software_roles".into(), json!(["AISP"]));
+        m.insert(
+            "software_jwks_endpoint".into(),
+            json!("https://k.example/j"),
+        );
+        m.insert("grant_types".into(), json!(["client_credentials"]));
+        let out = render(&policy(Flavour::Wso2Accelerator3), m.clone(), None);
+        let names: Vec<&str> = out.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "client_id",
+                "client_id_issued_at",
+                "redirect_uris",
+                "grant_types",
+                "response_types",
+                "scope",
+                "software_id",
+                "software_statement"
+            ]
+        );
+        assert_eq!(out["client_id_issued_at"], json!("1655366026"));
+        let read = render(&policy(Flavour::Wso2Accelerator3), m, Some("tok"));
+        assert_eq!(
+            read.keys().next().map(String::as_str),
+            Some("registration_access_token")
+        );
     }
 
     #[test]

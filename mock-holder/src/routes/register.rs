@@ -2,17 +2,18 @@
 //! Register issued Software Statement Assertion"), at the flavour's registration path, validated
 //! by its pipeline and answered in its shape and words.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{MethodRouter, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::extract::JwtBody;
-use crate::flavour::Policy;
+use crate::flavour::{ACCELERATOR_MANAGEMENT_SCOPE, Pipeline, Policy};
 use crate::jose;
 use crate::registration::{self, Operation};
 use crate::state::AppState;
@@ -73,17 +74,18 @@ async fn create(
     JwtBody(body): JwtBody,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
     let dialect = state.policy().dialect;
-    register(state, headers, body, cert.leaf.as_deref())
+    register(state, cert, headers, body)
         .await
         .map_err(|e| dialect.adapt(e))
 }
 
 async fn register(
     state: AppState,
+    cert: ClientCert,
     headers: HeaderMap,
     body: String,
-    peer: Option<&[u8]>,
 ) -> Result<(StatusCode, Json<Value>), OAuthError> {
+    let peer = cert.leaf.as_deref();
     if state.settings().defect.is_some() {
         defective_preamble(&state, &headers).await?;
     }
@@ -110,7 +112,9 @@ async fn register(
     // A short indexed insert: run inline (see state::blocking).
     let inserted = if state.defect(Defect::AllowDuplicateSoftwareId) {
         state.store().replace_client(&client)?
-    } else if !state.policy().one_registration_per_software {
+    } else if !state.policy().one_registration_per_software
+        || state.defect(Defect::AcceleratorDuplicateRegistered)
+    {
         state.store().insert_client_beside(&client)?
     } else {
         state.store().insert_client(&client)?
@@ -125,8 +129,37 @@ async fn register(
         } else {
             StatusCode::CREATED
         };
-    let body = registration::respond(&state, client.metadata, None);
+    let body = match state.policy().pipeline {
+        Pipeline::Wso2Accelerator(rules) if rules.append_registration_attributes => {
+            registration_attributes(&state, &cert, client.metadata)?
+        }
+        _ => registration::respond(&state, client.metadata, None),
+    };
     Ok((status, Json(Value::Object(body))))
+}
+
+/// WSO2 Accelerator 3.x with `append_registration_attributes_in_response` on (wso2-flavours §2
+/// "registration_access_token"): the answer to a POST adds a freshly minted client credentials
+/// token (scope `cdr-registration openid`, bound to the connection's certificate, usable for
+/// management) and `registration_client_uri`, the registration URL + `/` + client_id.
+fn registration_attributes(
+    state: &AppState,
+    cert: &ClientCert,
+    mut metadata: serde_json::Map<String, Value>,
+) -> Result<serde_json::Map<String, Value>, OAuthError> {
+    let client_id = metadata
+        .get("client_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let thumbprint = cert.thumbprint.clone().unwrap_or_default();
+    let scope = format!("{ACCELERATOR_MANAGEMENT_SCOPE} openid");
+    let issued = crate::tokens::issue(state, &client_id, &scope, &thumbprint)?;
+    metadata.insert(
+        "registration_client_uri".into(),
+        format!("{}/{client_id}", state.urls().registration_endpoint).into(),
+    );
+    Ok(registration::respond(state, metadata, Some(&issued.token)))
 }
 
 /// The `adopt-request-client-id` defect: the `client_id` member of the (already validated)

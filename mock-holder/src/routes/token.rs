@@ -356,9 +356,12 @@ async fn authenticate(state: &AppState, assertion: &str) -> Result<StoredClient,
             "The client_assertion is signed with {alg}, but the client registered token_endpoint_auth_signing_alg {registered_alg}"
         )));
     }
+    // WSO2 Accelerator 3.x registrations keep the SSA's key set apart when they answer no
+    // `jwks_uri` (registration/accelerator.rs).
     let jwks_uri = client
         .metadata
         .get("jwks_uri")
+        .or_else(|| client.metadata.get("software_jwks_endpoint"))
         .and_then(Value::as_str)
         .unwrap_or_default();
     let claims = match kid {

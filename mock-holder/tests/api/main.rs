@@ -9,6 +9,7 @@ mod durability_at_scale;
 mod flavour_defects;
 mod flavour_hybrid;
 mod flavour_uk;
+mod flavour_wso2_accelerator;
 mod flavour_wso2_cds_02;
 mod flavour_wso2_cds_02_management;
 mod flavour_wso2_ob14;
