@@ -87,6 +87,16 @@ pub struct SoftwareProduct {
     pub redirect_uris: Vec<String>,
 }
 
+impl SoftwareProduct {
+    /// The name of this one piece of software: the product's name and its software id, so that
+    /// every software product minted for a scenario has a name of its own (a holder may name
+    /// its application after it and refuse a second one, as WSO2's accelerator does with its
+    /// `app_name_claim`). Directory-style SSAs carry it as `software_client_name`.
+    pub fn software_client_name(&self) -> String {
+        format!("{} {}", self.client_name, self.software_id)
+    }
+}
+
 #[derive(Deserialize)]
 struct RecipientsFile {
     recipients: Vec<SoftwareProduct>,
@@ -265,6 +275,10 @@ impl SsaTemplate {
         ] {
             inputs.insert(k.into(), Value::String(v.clone()));
         }
+        inputs.insert(
+            "software_client_name".into(),
+            Value::String(product.software_client_name()),
+        );
         inputs.insert(
             "redirect_uris".into(),
             serde_json::to_value(&product.redirect_uris)?,

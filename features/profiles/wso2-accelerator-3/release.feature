@@ -122,7 +122,8 @@ Feature: WSO2 Open Banking Accelerator 3.x generic DCR as its code and documenta
 
     @id:WACC-008 @WACC-008 @MUST
     Scenario Outline: A token of the client issued without cdr-registration cannot manage the registration (<verb>)
-      Given recipient A holds an access token with scope "openid"
+      Given recipient A is registered
+      And recipient A holds an access token with scope "openid"
       When recipient A <verb> its registration
       Then the outcome is one that WACC-008 accepts
 

@@ -79,6 +79,9 @@ pub struct AssessedScenario {
     pub verdict: Verdict,
     /// The failure or skip message.
     pub message: Option<String>,
+    /// Why the profile's sources leave the scenario's assertion open, when they do (its
+    /// failure is then a warning, and a correct holder may take either candidate).
+    pub unsettled: Option<String>,
 }
 
 impl AssessedScenario {
@@ -206,6 +209,20 @@ pub fn not_checked(rules: &[String], profile: &Profile) -> bool {
     })
 }
 
+/// The rules a scenario's outcome steps judge by (`the outcome is one that R accepts`): a PUT
+/// twin proves UK-REQ-065 but is judged by its POST rule, whose treatment then explains its
+/// failure as the POST scenario's would be.
+fn judged_by(steps: &[crate::run::results::StepResult]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|s| {
+            let rest = s.text.split_once("the outcome is one that ")?.1;
+            let rule = rest.strip_suffix(" accepts")?;
+            (!rule.contains(' ')).then(|| rule.to_string())
+        })
+        .collect()
+}
+
 fn verdict_of(status: Status, level: Level, strict: bool, not_checked: bool) -> Verdict {
     match status {
         Status::Passed => Verdict::Passed,
@@ -272,10 +289,16 @@ pub fn assess(
             row,
             name: result.name.clone(),
             location: result.location.clone(),
-            verdict: verdict_of(result.status, level, strict, not_checked(&rules, profile)),
+            verdict: verdict_of(
+                result.status,
+                level,
+                strict,
+                not_checked(&rules, profile) || not_checked(&judged_by(&result.steps), profile),
+            ),
             rules,
             level,
             message,
+            unsettled,
         });
     }
     let mut by_rule: BTreeMap<&str, Vec<&AssessedScenario>> = BTreeMap::new();

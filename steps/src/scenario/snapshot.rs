@@ -38,6 +38,11 @@ static UUID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
         .expect("regex")
 });
+/// The Base62 software ids of OB Directory SSAs the suite mints fresh for each scenario (22
+/// characters, letters and digits), where a holder's text names one (e.g. an application named
+/// after the SSA's `software_client_name`).
+static BASE62_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[0-9A-Za-z]{22}\b").expect("regex"));
 static NUMBERS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b1[6-9]\d{8}\b").expect("regex"));
 /// RFC 3339 / ISO 8601 date-times (`2026-12-01T16:23:19Z`, `2026-12-01 16:23:19.123+10:00`).
 static ISO_TIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -80,6 +85,15 @@ fn redact_text(text: &str) -> String {
     let t = JWT.replace_all(text, "[jwt]");
     let t = PORT.replace_all(&t, "$1:[port]");
     let t = UUID.replace_all(&t, "[uuid]");
+    let t = BASE62_ID.replace_all(&t, |c: &regex::Captures<'_>| {
+        let word = &c[0];
+        if word.bytes().any(|b| b.is_ascii_digit()) && word.bytes().any(|b| b.is_ascii_alphabetic())
+        {
+            "[software_id]".to_string()
+        } else {
+            word.to_string()
+        }
+    });
     let t = ISO_TIME.replace_all(&t, "[time]");
     let t = HTTP_DATE.replace_all(&t, "[time]");
     let t = NUMBERS.replace_all(&t, "[timestamp]");
@@ -481,6 +495,19 @@ mod tests {
     }
 
     const DISCOVERY: &str = "https://127.0.0.1:4433/.well-known/openid-configuration";
+
+    #[test]
+    fn base62_software_ids_in_text_are_redacted_and_other_words_are_not() {
+        assert_eq!(
+            redact_text(
+                "Application with the name Mock Budget Planner 4gQHZ7ID7vLraPnCEansU7 already exist"
+            ),
+            "Application with the name Mock Budget Planner [software_id] already exist"
+        );
+        // 22 letters (no digit) or 21 characters stay.
+        let plain = "abcdefghijklmnopqrstuv and 4gQHZ7ID7vLraPnCEansU";
+        assert_eq!(redact_text(plain), plain);
+    }
 
     #[test]
     fn a_scenario_document_pins_the_answers_not_what_was_sent() {

@@ -36,6 +36,9 @@ pub struct RunScenario {
     pub rules: Vec<String>,
     /// Its verdict.
     pub verdict: Verdict,
+    /// Why the profile's sources leave its assertion open, if they do.
+    #[serde(default)]
+    pub unsettled: Option<String>,
 }
 
 /// Scenario counts of a run.

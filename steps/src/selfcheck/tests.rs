@@ -15,6 +15,7 @@ fn scenario(id: &str, rules: &[&str], verdict: Verdict) -> RunScenario {
         id: id.into(),
         rules: rules.iter().map(|r| r.to_string()).collect(),
         verdict,
+        unsettled: None,
     }
 }
 
@@ -144,6 +145,23 @@ fn the_baseline_must_pass_without_warnings_or_skips() {
         vec!["A-2 warning", "A-3 failed", "A-4 skipped"]
     );
     assert_eq!(baseline_problems(&run(vec![])), vec!["no scenario ran"]);
+}
+
+#[test]
+fn a_warning_the_profile_leaves_unsettled_is_a_clean_baseline_and_a_failure_is_not() {
+    let open = |verdict| RunScenario {
+        unsettled: Some("the sources leave it open".into()),
+        ..scenario("U-1", &["R"], verdict)
+    };
+    assert!(baseline_problems(&run(vec![open(Warning)])).is_empty());
+    assert_eq!(
+        baseline_problems(&run(vec![open(Failed)])),
+        vec!["U-1 failed"]
+    );
+    assert_eq!(
+        baseline_problems(&run(vec![scenario("U-2", &["R"], Warning)])),
+        vec!["U-2 warning"]
+    );
 }
 
 #[test]

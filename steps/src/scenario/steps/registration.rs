@@ -32,8 +32,15 @@ async fn vars(w: &mut DcrWorld, r: Recipient, needs_skew: bool) -> anyhow::Resul
             "this mutation is relative to the holder's allowed clock skew, which this target does not declare",
         )?;
     }
+    let software_id = w.software_id(r)?;
+    let mut product = w.recipient(r)?.product.clone();
+    product.software_id = software_id.clone();
+    vars.values.insert(
+        "software_client_name".into(),
+        Value::String(product.software_client_name()),
+    );
     vars.values
-        .insert("software_id".into(), Value::String(w.software_id(r)?));
+        .insert("software_id".into(), Value::String(software_id));
     vars.values.insert(
         "issuer".into(),
         Value::String(w.discovered("issuer").await?),
