@@ -142,3 +142,11 @@ Feature: WSO2 Open Banking Accelerator 3.x generic DCR as its code and documenta
       When recipient A posts the registration request
       Then the response status is 201
       And the response "redirect_uris" is what recipient A requested
+
+  Rule: WACC-010 a second application of the same name is refused
+
+    @id:WACC-010 @WACC-010 @IMPL
+    Scenario: A second registration with the same software statement is refused as an application that already exists
+      Given recipient A is registered
+      When recipient A registers again with the same software product
+      Then the outcome is one that WACC-010 accepts
