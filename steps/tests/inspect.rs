@@ -13,6 +13,7 @@ const SAMPLES: &[&str] = &[
     "wso2-ob14-dcr-0.1-ssa.jwt",
     "wso2-cds-toolkit-dcr-0.2-registration-request.jwt",
     "wso2-accelerator-ssa.jwt",
+    "wso2-accelerator-registration-request.jwt",
 ];
 
 fn repo_root() -> PathBuf {
@@ -63,6 +64,37 @@ fn the_wso2_accelerator_sample_ssa_passes_with_warnings() {
     let out = inspect(&[&sample("wso2-accelerator-ssa.jwt"), "--now", NOW]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     snapshot("inspect_wso2_accelerator_ssa", &stdout(&out));
+}
+
+/// Seed 004's accelerator sample request (an OB Directory SSA) under the profile of its release
+/// and under UK DCR 3.2: the accelerator does not compare the request's redirect URIs with the
+/// SSA's (its own sample registers others), so only UK DCR fails it; a grant type outside UK
+/// DCR's is a warning under both (an ASPSP may register without it). The text output under the
+/// release's profile is pinned.
+#[test]
+fn the_wso2_accelerator_sample_request_passes_its_release_and_fails_uk_dcr() {
+    let file = sample("wso2-accelerator-registration-request.jwt");
+    let release = inspect(&[&file, "--now", NOW, "--profile", "wso2-accelerator-3"]);
+    let text = stdout(&release);
+    assert_eq!(release.status.code(), Some(0), "{text}");
+    assert!(findings(&text, "FAIL").is_empty(), "{text}");
+    let warned: Vec<&str> = findings(&text, "WARN");
+    assert!(
+        warned
+            .iter()
+            .any(|l| l.contains("UK-REQ-032") && l.contains("not checked by this release")),
+        "{text}"
+    );
+    assert!(warned.iter().any(|l| l.contains("UK-REQ-037")), "{text}");
+    snapshot("inspect_wso2_accelerator_registration_request", &text);
+    let uk = inspect(&[&file, "--now", NOW, "--profile", "uk-obie-3.2"]);
+    let uk_text = stdout(&uk);
+    assert_eq!(uk.status.code(), Some(1), "{uk_text}");
+    let failed = findings(&uk_text, "FAIL");
+    assert_eq!(failed.len(), 1, "{uk_text}");
+    assert!(failed[0].contains("UK-REQ-032"), "{uk_text}");
+    // The UK checks cite UK rules only.
+    assert!(!uk_text.contains("DCR-REQ-"), "{uk_text}");
 }
 
 /// Under mock-compat the reference implementation's IMPL rules join in.

@@ -44,6 +44,9 @@ impl Decoded {
     }
 }
 
+/// The catalogue family whose rules the UK checks cite (`features/uk-obie/catalogue.yaml`).
+const UK_FAMILY: &str = "uk-obie";
+
 pub(super) struct Inspector<'a> {
     pub(super) catalogue: &'a Catalogue,
     pub(super) profile: &'a Profile,
@@ -134,8 +137,13 @@ impl Inspector<'_> {
         } else {
             Role::Ssa
         };
+        // The UK family's checks ask the same questions with the UK members and rule IDs.
+        let uk = self.profile.catalogue == UK_FAMILY;
         let mut found_checks = Vec::new();
         match (&decoded.header, &decoded.signature) {
+            (Some(header), Some(signature)) if uk => {
+                found_checks.extend(checks::uk_header(role, header, signature));
+            }
             (Some(header), Some(signature)) => {
                 found_checks.extend(checks::header(role, header, signature));
             }
@@ -148,16 +156,23 @@ impl Inspector<'_> {
         let mut nested = Vec::new();
         match role {
             Role::Request => {
-                found_checks.extend(checks::request_claims(
-                    &decoded.claims,
-                    self.clock(),
-                    self.settings.issuer.as_deref(),
-                ));
+                if uk {
+                    found_checks.extend(checks::uk_request_claims(&decoded.claims, self.clock()));
+                } else {
+                    found_checks.extend(checks::request_claims(
+                        &decoded.claims,
+                        self.clock(),
+                        self.settings.issuer.as_deref(),
+                    ));
+                }
                 if let Some(value) = decoded.claims.get("software_statement") {
                     match value.as_str().map(Decoded::parse) {
                         Some(Ok(ssa)) => {
-                            found_checks
-                                .extend(checks::request_against_ssa(&decoded.claims, &ssa.claims));
+                            found_checks.extend(if uk {
+                                checks::uk_request_against_ssa(&decoded.claims, &ssa.claims)
+                            } else {
+                                checks::request_against_ssa(&decoded.claims, &ssa.claims)
+                            });
                             nested.push(self.token(
                                 &format!("{label}.1"),
                                 &format!("the software_statement of {label}"),
@@ -177,6 +192,9 @@ impl Inspector<'_> {
                         }),
                     }
                 }
+            }
+            Role::Ssa if uk => {
+                found_checks.extend(checks::uk_ssa_claims(&decoded.claims, self.clock()));
             }
             Role::Ssa => found_checks.extend(checks::ssa_claims(&decoded.claims, self.clock())),
         }

@@ -77,6 +77,7 @@ pub(super) fn lifetime(claims: &Map<String, Value>, clock: Clock, rules: Lifetim
         exp: exp_rules,
         not_yet: not_yet_rules,
         max_seconds,
+        standard,
     } = rules;
     let iat = date_claim(claims, "iat");
     match iat {
@@ -144,7 +145,7 @@ pub(super) fn lifetime(claims: &Map<String, Value>, clock: Clock, rules: Lifetim
                     Outcome::Caution,
                     &[],
                     format!(
-                        "lifetime {} (exp - iat) is longer than the {} the CDS gives {token}",
+                        "lifetime {} (exp - iat) is longer than the {} {standard} gives {token}",
                         span(exp - iat),
                         span(max)
                     ),
@@ -153,7 +154,7 @@ pub(super) fn lifetime(claims: &Map<String, Value>, clock: Clock, rules: Lifetim
                     Outcome::Note,
                     &[],
                     format!(
-                        "lifetime {} (exp - iat); the CDS sets no maximum for {token}",
+                        "lifetime {} (exp - iat); {standard} sets no maximum for {token}",
                         span(exp - iat)
                     ),
                 )),

@@ -11,11 +11,16 @@ use serde_json::{Map, Value};
 mod envelope;
 mod request;
 mod ssa;
+mod uk;
 
 pub(crate) use envelope::header;
 use envelope::lifetime;
 pub(crate) use request::request_claims;
 pub(crate) use ssa::{request_against_ssa, ssa_claims};
+pub(crate) use uk::{
+    header as uk_header, request_against_ssa as uk_request_against_ssa,
+    request_claims as uk_request_claims, ssa_claims as uk_ssa_claims,
+};
 
 /// What a token is, judged from its claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -150,8 +155,10 @@ struct Lifetime {
     exp: &'static [&'static str],
     /// `iat` or `nbf` beyond the clock skew in the future.
     not_yet: &'static [&'static str],
-    /// The longest lifetime (`exp - iat`) the CDS allows, if it sets one.
+    /// The longest lifetime (`exp - iat`) the standard allows, if it sets one.
     max_seconds: Option<i64>,
+    /// The standard, as named in messages (`the CDS`, `UK DCR`).
+    standard: &'static str,
 }
 
 /// The CDS sets no maximum lifetime for a registration request (features/SOURCES.md §8.8).
@@ -161,6 +168,7 @@ const REQUEST_LIFETIME: Lifetime = Lifetime {
     exp: &["DCR-REQ-018"],
     not_yet: &["DCR-REQ-017"],
     max_seconds: None,
+    standard: "the CDS",
 };
 
 /// The CDS gives an SSA 10 minutes (SSA Definition); a missing `iat` is a missing mandatory
@@ -171,6 +179,7 @@ const SSA_LIFETIME: Lifetime = Lifetime {
     exp: &["DCR-REQ-024"],
     not_yet: &["DCR-REQ-024"],
     max_seconds: Some(600),
+    standard: "the CDS",
 };
 
 /// Request members the CDS defines (Registration Request using JWT); others are ignored.

@@ -206,7 +206,7 @@ fn aud(aud: Option<&Value>, issuer: Option<&str>) -> Vec<Check> {
 }
 
 /// `name` is present and one of `allowed` (callers skip optional members that are absent).
-fn one_of(
+pub(super) fn one_of(
     c: &Map<String, Value>,
     name: &str,
     allowed: &[&str],
