@@ -182,6 +182,7 @@ defects! {
     AcceptExpiredToken => "accept-expired-token",
     TrustUnverifiedTokens => "trust-unverified-tokens",
     SkipHolderOfKey => "skip-holder-of-key",
+    HonourUnboundTokens => "honour-unbound-tokens",
     SkipRegistrationScope => "skip-registration-scope",
     UnknownClient400 => "unknown-client-400",
     NoRevokeOnUnknownClient => "no-revoke-on-unknown-client",

@@ -226,8 +226,12 @@ pub(crate) async fn authorize(
     if revoked {
         return Err(invalid("The access token has been revoked"));
     }
+    // Defect `honour-unbound-tokens`: a token bound to no certificate (an empty thumbprint)
+    // is taken over any connection.
+    let unbound = state.defect(Defect::HonourUnboundTokens) && claims.bound.as_deref() == Some("");
     if (claims.bound.is_none() || claims.bound != cert.thumbprint)
         && !state.defect(Defect::SkipHolderOfKey)
+        && !unbound
     {
         return Err(OAuthError::WrongCertificate(
             "The access token is not bound to the client certificate of this connection".into(),

@@ -101,6 +101,9 @@ async fn register(
         state.now()
     };
     let mut metadata = valid.metadata;
+    if state.defect(Defect::HonourUnboundTokens) && asks_for_unbound_tokens(&body) {
+        metadata.insert(UNBOUND_TOKENS.into(), Value::Bool(false));
+    }
     metadata.insert("client_id".into(), Value::String(client_id.clone()));
     metadata.insert("client_id_issued_at".into(), Value::from(issued_at));
     let client = StoredClient {
@@ -160,6 +163,16 @@ fn registration_attributes(
         format!("{}/{client_id}", state.urls().registration_endpoint).into(),
     );
     Ok(registration::respond(state, metadata, Some(&issued.token)))
+}
+
+/// RFC 8705 §3.4's client metadata, which the `honour-unbound-tokens` defect honours when it is
+/// `false` (a correct holder ignores it, as any member the CDS does not define: DCR-REQ-055).
+pub(crate) const UNBOUND_TOKENS: &str = "tls_client_certificate_bound_access_tokens";
+
+/// Whether the request `body` asks for tokens bound to no certificate.
+fn asks_for_unbound_tokens(body: &str) -> bool {
+    jose::split_jws(body.trim())
+        .is_some_and(|(_, claims)| claims.get(UNBOUND_TOKENS) == Some(&Value::Bool(false)))
 }
 
 /// The `adopt-request-client-id` defect: the `client_id` member of the (already validated)

@@ -144,6 +144,15 @@ async fn token(
         }
     }
     let scope = scope.join(" ");
+    // Defect `honour-unbound-tokens`: a client that asked for unbound tokens gets one bound to
+    // no certificate.
+    let thumbprint = if state.defect(Defect::HonourUnboundTokens)
+        && client.metadata.get(super::register::UNBOUND_TOKENS) == Some(&Value::Bool(false))
+    {
+        String::new()
+    } else {
+        thumbprint
+    };
     let issued = tokens::issue(&state, &client.client_id, &scope, &thumbprint)?;
     tracing::info!(client_id = client.client_id, scope, "access token issued");
     let mut response = json!({

@@ -175,3 +175,34 @@ async fn an_assertion_with_an_algorithm_other_than_the_registered_one_is_invalid
         "{description}"
     );
 }
+
+/// RFC 8705 §3.4's `tls_client_certificate_bound_access_tokens: false` is a member the CDS
+/// does not define: the holder ignores it and binds every token to the certificate; the
+/// `honour-unbound-tokens` defect issues that client unbound tokens, usable over B's
+/// certificate.
+#[tokio::test]
+async fn a_client_asking_for_unbound_tokens_still_gets_bound_ones() {
+    for defect in [None, Some(mock_holder::Defect::HonourUnboundTokens)] {
+        let app = crate::helpers::spawn_app_with(|s| s.defect = defect).await;
+        let software_id = uuid::Uuid::new_v4().to_string();
+        let ssa = app.ssa(&software_id);
+        let mut claims = app.request_claims(&software_id, &ssa);
+        claims.insert(
+            "tls_client_certificate_bound_access_tokens".into(),
+            json!(false),
+        );
+        let r = app.post_register(&app.sign_request(&claims)).await;
+        assert_eq!(r.status(), 201);
+        let body: Value = r.json().await.unwrap();
+        let client_id = body["client_id"].as_str().unwrap().to_string();
+        let token = app.token(&client_id, "cdr:registration").await;
+        let over_b = app
+            .get_registration_with(&app.client_b, &client_id, &token)
+            .await
+            .status();
+        match defect {
+            None => assert_eq!(over_b, 401, "bound to A's certificate"),
+            Some(_) => assert_eq!(over_b, 200, "the defect's token is bound to none"),
+        }
+    }
+}
