@@ -44,12 +44,32 @@ fn mutation_and_rule(scenario: &Scenario) -> Option<(&'static str, String, Strin
                 quoted(s, "updates its registration with mutation ").map(|m| ("request", m))
             })
     })?;
-    let rule = steps.iter().find_map(|s| {
+    let (at, rule) = steps.iter().enumerate().find_map(|(i, s)| {
         s.split_once("the outcome is one that ")
             .and_then(|(_, rest)| rest.strip_suffix(" accepts"))
-            .map(str::to_string)
+            .map(|r| (i, r.to_string()))
     })?;
-    Some((kind, mutation, rule))
+    // Only an outcome that judges the registration call itself is a refusal of the mutated
+    // input: a later call (a token used over another certificate, say) is judged by its own
+    // rule, on another operation.
+    let last_call = steps[..at].iter().rev().find(|s| {
+        [
+            "posts",
+            "is posted",
+            "updates its registration",
+            "reads",
+            "deletes",
+            "obtains",
+            "requests an access token",
+            "is sent over",
+        ]
+        .iter()
+        .any(|verb| s.contains(verb))
+    })?;
+    let judges_registration = ["posts", "is posted", "updates its registration"]
+        .iter()
+        .any(|verb| last_call.contains(verb));
+    judges_registration.then_some((kind, mutation, rule))
 }
 
 /// The (kind, rule, mutation) cases of `scenario`, its outline rows expanded.
