@@ -162,6 +162,13 @@ Feature: An update is validated as a registration is
         | missing-software-statement   | DCR-REQ-021 |
         | software-statement-not-a-jwt | DCR-REQ-021 |
 
+      @DCR-REQ-030
+      Examples: as MET-001 on POST, the near-misses a lenient matcher takes
+        | mutation                | rule        |
+        | redirect-trailing-slash | DCR-REQ-030 |
+        | redirect-longer-path    | DCR-REQ-030 |
+        | redirect-dot-segments   | DCR-REQ-030 |
+
     @id:MGT-042 @DCR-REQ-080 @MUST
     Scenario Outline: An update carrying a software statement with mutation <mutation> is refused as POST refuses it
       When recipient A updates its registration with a software statement with mutation "<mutation>"

@@ -16,9 +16,12 @@ Feature: Redirect URIs come from the software statement
       And the response is an RFC 7591 registration error
 
       Examples:
-        | mutation             |
-        | redirect-not-in-ssa  |
-        | redirect-one-outside |
+        | mutation                |
+        | redirect-not-in-ssa     |
+        | redirect-one-outside    |
+        | redirect-trailing-slash |
+        | redirect-longer-path    |
+        | redirect-dot-segments   |
 
     @id:MET-002 @DCR-REQ-030 @MUST
     Scenario: A subset of the SSA's redirect URIs is registered as requested

@@ -146,6 +146,12 @@ Feature: Managing a registration at a UK ASPSP: GET, PUT and DELETE /register/{C
         | asks for CIBA ping without a notification URL  | uk-ciba-ping-without-endpoint | UK-REQ-046 |
         | says the CIBA user code parameter is supported | uk-ciba-user-code-true        | UK-REQ-046 |
 
+      Examples: the redirect near-misses a lenient matcher takes
+        | how                                              | mutation                | rule       |
+        | asks for an SSA redirect URI with a trailing slash | redirect-trailing-slash | UK-REQ-032 |
+        | asks for an SSA redirect URI with a longer path    | redirect-longer-path    | UK-REQ-032 |
+        | asks for a URI that normalises to an SSA redirect URI | redirect-dot-segments | UK-REQ-032 |
+
     @id:UK-MGT-051 @UK-REQ-065 @MUST
     Scenario Outline: A PUT whose SSA is <how> is refused as its POST would be
       When recipient A updates its registration with a software statement with mutation "<mutation>"

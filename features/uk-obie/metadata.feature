@@ -55,6 +55,9 @@ Feature: The client metadata a UK ASPSP registers
         | a redirect URI the SSA does not list               | redirect-not-in-ssa  |
         | the SSA's redirect URIs and one the SSA lacks      | redirect-one-outside |
         | a redirect URI that differs from the SSA's in case | redirect-case-variant |
+        | an SSA redirect URI with a trailing slash          | redirect-trailing-slash |
+        | an SSA redirect URI with a longer path             | redirect-longer-path |
+        | a URI that normalises to an SSA redirect URI       | redirect-dot-segments |
 
     @id:UK-MET-013 @UK-REQ-032 @UK-REQ-053 @MUST
     Scenario: A request for some of the SSA's redirect URIs registers those

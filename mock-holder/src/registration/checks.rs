@@ -144,10 +144,18 @@ pub(super) fn requested_redirects(
         return Err(RedirectFailure::Empty);
     }
     let ignore_case = state.defect(Defect::CaseInsensitiveRedirects);
+    // Defects `redirect-prefix-match`, `uk-redirect-prefix-match`, `redirect-normalised`: the
+    // lenient matchers a correct holder's simple string comparison (RFC 6749 §3.1.2.3) is not.
+    let prefix =
+        state.defect(Defect::RedirectPrefixMatch) || state.defect(Defect::UkRedirectPrefixMatch);
+    let normalised = state.defect(Defect::RedirectNormalised);
     let in_ssa = |u: &String| {
-        ssa_redirects
-            .iter()
-            .any(|s| s == u || (ignore_case && s.eq_ignore_ascii_case(u)))
+        ssa_redirects.iter().any(|s| {
+            s == u
+                || (ignore_case && s.eq_ignore_ascii_case(u))
+                || (prefix && u.starts_with(s.as_str()))
+                || (normalised && normal_form(s).is_some() && normal_form(s) == normal_form(u))
+        })
     };
     if !state.defect(Defect::SkipRedirectCheck)
         && let Some(bad) = requested.iter().find(|u| !in_ssa(u))
@@ -155,6 +163,13 @@ pub(super) fn requested_redirects(
         return Err(RedirectFailure::NotInSsa(bad.clone()));
     }
     Ok(requested)
+}
+
+/// A URL as a normalising matcher compares it (defect `redirect-normalised`): dot segments
+/// removed (the URL parser does that), a trailing slash dropped.
+fn normal_form(uri: &str) -> Option<String> {
+    let url = url::Url::parse(uri).ok()?;
+    Some(url.as_str().trim_end_matches('/').to_string())
 }
 
 /// Whether the request `jti` is fresh: recorded until `expires_at`, or refused as a replay

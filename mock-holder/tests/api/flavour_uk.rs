@@ -1664,6 +1664,30 @@ async fn a_registration_needs_a_transport_certificate_of_the_ssa() {
     }
 }
 
+/// UK-REQ-032: an SSA redirect URI with a trailing slash or a longer path is another URI; the
+/// `uk-redirect-prefix-match` defect takes both.
+#[tokio::test]
+async fn redirect_near_misses_are_refused_unless_the_prefix_defect_takes_them() {
+    for defect in [None, Some(mock_holder::Defect::UkRedirectPrefixMatch)] {
+        let app = spawn_flavour_with(Flavour::UkObie32, |s| s.defect = defect).await;
+        for uri in [format!("{REDIRECT}/"), format!("{REDIRECT}/extra")] {
+            let r = jwt_with(
+                &app,
+                &software_id(),
+                |_| {},
+                |r| {
+                    r.insert("redirect_uris".into(), json!([uri]));
+                },
+            );
+            let status = post_jose(&app, &r).await.status();
+            match defect {
+                None => assert_eq!(status, 400, "{uri}"),
+                Some(_) => assert_eq!(status, 201, "{uri}"),
+            }
+        }
+    }
+}
+
 /// Every UK defect is exercised by one of the tests above.
 #[test]
 fn every_uk_defect_is_exercised_here() {

@@ -218,3 +218,38 @@ async fn discovery_advertises_the_endpoints_and_algorithms() {
             .contains(&json!("cdr:registration"))
     );
 }
+
+/// Near-misses of an SSA redirect URI (a trailing slash, a longer path, dot segments) are other
+/// strings, refused by the simple string comparison RFC 6749 §3.1.2.3 asks for; each lenient
+/// matcher of the defects `redirect-prefix-match` and `redirect-normalised` takes its own.
+#[tokio::test]
+async fn redirect_near_misses_are_refused_and_each_lenient_defect_takes_its_own() {
+    use mock_holder::Defect;
+    let listed = crate::helpers::spawn_app().await.recipient.redirect_uris[0].clone();
+    assert_eq!(listed, "https://a.recipient.example/callback");
+    // (uri, registered by: the correct holder, the prefix matcher, the normaliser)
+    let cases = [
+        (format!("{listed}/"), [false, true, true]),
+        (format!("{listed}/extra"), [false, true, false]),
+        (
+            "https://a.recipient.example/x/../callback".to_string(),
+            [false, false, true],
+        ),
+    ];
+    let defects = [
+        None,
+        Some(Defect::RedirectPrefixMatch),
+        Some(Defect::RedirectNormalised),
+    ];
+    for (i, defect) in defects.into_iter().enumerate() {
+        let app = crate::helpers::spawn_app_with(|s| s.defect = defect).await;
+        for (uri, taken) in &cases {
+            let software_id = uuid::Uuid::new_v4().to_string();
+            let ssa = app.ssa(&software_id);
+            let mut claims = app.request_claims(&software_id, &ssa);
+            claims.insert("redirect_uris".into(), json!([uri]));
+            let status = app.post_register(&app.sign_request(&claims)).await.status();
+            assert_eq!(status == 201, taken[i], "{defect:?} {uri}: {status}");
+        }
+    }
+}
