@@ -395,4 +395,20 @@ mod tests {
             Verdict::Passed
         );
     }
+
+    #[test]
+    fn an_outcome_step_names_the_rule_it_judges_by() {
+        let step = |text: &str| crate::run::results::StepResult {
+            text: text.into(),
+            status: Status::Passed,
+            error: None,
+        };
+        let steps = [
+            step("When recipient A updates its registration with mutation \"redirect-not-in-ssa\""),
+            step("Then the outcome is one that UK-REQ-032 accepts"),
+            step("Then the response status is 400"),
+        ];
+        assert_eq!(judged_by(&steps), ["UK-REQ-032"]);
+        assert!(judged_by(&[step("Then the outcome is one that <rule> maybe accepts")]).is_empty());
+    }
 }
