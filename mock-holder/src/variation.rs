@@ -121,6 +121,7 @@ variations! {
     UntrustedSsaUnapproved => "untrusted-ssa-unapproved",
     MissingSsaInvalidClientMetadata => "missing-ssa-invalid-client-metadata",
     RedirectMismatchInvalidClientMetadata => "redirect-mismatch-invalid-client-metadata",
+    RefuseUnboundTokensRequest => "refuse-unbound-tokens-request",
     MalformedBody415 => "malformed-body-415",
     UnknownClientInvalidToken => "unknown-client-invalid-token",
     UnsupportedMethod404 => "unsupported-method-404",

@@ -90,6 +90,13 @@ async fn register(
         defective_preamble(&state, &headers).await?;
     }
     let valid = registration::validate(&state, &body, Operation::Create, peer).await?;
+    // Variation `refuse-unbound-tokens-request`: a value the holder will not honour refused
+    // (RFC 7591 §3.2.2) rather than ignored.
+    if state.variation(Variation::RefuseUnboundTokensRequest) && asks_for_unbound_tokens(&body) {
+        return Err(OAuthError::InvalidClientMetadata(format!(
+            "{UNBOUND_TOKENS} false is not supported: every access token is bound to the client certificate"
+        )));
+    }
     let client_id = match requested_client_id(&state, &body) {
         Some(id) => id,
         None if state.defect(Defect::ClientIdFromSoftwareId) => valid.software_id.clone(),

@@ -205,4 +205,18 @@ async fn a_client_asking_for_unbound_tokens_still_gets_bound_ones() {
             Some(_) => assert_eq!(over_b, 200, "the defect's token is bound to none"),
         }
     }
+    // Variation `refuse-unbound-tokens-request`: the request is refused instead.
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.variations = vec![mock_holder::Variation::RefuseUnboundTokensRequest]
+    })
+    .await;
+    let software_id = uuid::Uuid::new_v4().to_string();
+    let ssa = app.ssa(&software_id);
+    let mut claims = app.request_claims(&software_id, &ssa);
+    claims.insert(
+        "tls_client_certificate_bound_access_tokens".into(),
+        json!(false),
+    );
+    let (status, error, _) = error_of(app.post_register(&app.sign_request(&claims)).await).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_client_metadata"));
 }

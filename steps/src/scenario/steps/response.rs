@@ -306,8 +306,16 @@ step! {
     needs [];
     #[then(expr = "the outcome is one that {rule_id} accepts")]
     fn accepted_by_rule(w: &mut DcrWorld, rule_id: RuleId) -> anyhow::Result<()> {
-        rule_accepts(w, &rule_id.0)?.check(w.last()?)
+        outcome_accepted_by(w, &rule_id.0)
     }
+}
+
+/// Whether the last exchange is an outcome rule `rule_id` accepts, as the profile sets it.
+///
+/// # Errors
+/// The outcome the rule does not accept, with the exchange.
+pub(crate) fn outcome_accepted_by(w: &DcrWorld, rule_id: &str) -> anyhow::Result<()> {
+    rule_accepts(w, rule_id)?.check(w.last()?)
 }
 
 step! {
