@@ -7,12 +7,11 @@ use serde_json::Value;
 
 use crate::environment::capabilities::Need;
 use crate::scenario::needs::step;
-use crate::scenario::params::RuleId;
 use crate::scenario::params::{
     Certificate, Method, Operation, Recipient, RequestMutation, SsaMutation, Transport,
 };
 use crate::scenario::steps::registration;
-use crate::scenario::steps::response::{fail, outcome_accepted_by};
+use crate::scenario::steps::response::fail;
 use crate::scenario::world::DcrWorld;
 
 /// Which token a management call carries.
@@ -121,7 +120,16 @@ async fn act(
 
 /// Recipient `r` reads its own registration with its current token and its certificate.
 pub(crate) async fn read_own(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-    act(w, r, r, Operation::Read, Bearer::Own, r.into()).await
+    read_own_over(w, r, r.into()).await
+}
+
+/// Recipient `r` reads its own registration with its current token, presenting `certificate`.
+pub(crate) async fn read_own_over(
+    w: &mut DcrWorld,
+    r: Recipient,
+    certificate: Certificate,
+) -> anyhow::Result<()> {
+    act(w, r, r, Operation::Read, Bearer::Own, certificate).await
 }
 
 step! {
@@ -385,50 +393,6 @@ step! {
             ));
         }
         Ok(())
-    }
-}
-
-step! {
-    needs [Need::SecondRecipient];
-    /// For a request whose metadata a holder may refuse or ignore (RFC 7591 §2 and §3.2.2: a
-    /// value the server will not honour is refused as `invalid_client_metadata`, or the member
-    /// is ignored): a refusal must be a 400 with `code`; a registration is kept, and its
-    /// recipient's own token, used over `other`'s certificate, is judged by `rule`.
-    #[then(
-        expr = "either the registration is refused with 400 {string}, or recipient {recipient}'s token from it is refused over the certificate of recipient {recipient} as {rule_id} accepts"
-    )]
-    async fn refused_or_judged_over_other_cert(
-        w: &mut DcrWorld,
-        code: String,
-        r: Recipient,
-        other: Recipient,
-        rule: RuleId,
-    ) -> anyhow::Result<()> {
-        let last = w.last()?;
-        if last.status() != Some(201) {
-            let got = last.json().and_then(|body| w.profile().wire.errors.code(&body));
-            if last.status() == Some(400) && got.as_deref() == Some(code.as_str()) {
-                return Ok(());
-            }
-            return Err(fail(
-                &format!("HTTP 201 with a registration, or HTTP 400 with error {code:?}"),
-                last,
-            ));
-        }
-        let Some(Value::Object(registration)) = last.json() else {
-            return Err(fail("a JSON registration", last));
-        };
-        w.registrations.insert(r, registration);
-        let scope = w.registration_scope();
-        crate::scenario::steps::token::obtain(w, r, &scope).await?;
-        if !w.tokens.contains_key(&r) {
-            return Err(fail(
-                "HTTP 200 with an access_token for the registered client",
-                w.last()?,
-            ));
-        }
-        act(w, r, r, Operation::Read, Bearer::Own, other.into()).await?;
-        outcome_accepted_by(w, &rule.0)
     }
 }
 

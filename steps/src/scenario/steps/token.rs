@@ -9,8 +9,8 @@ use serde_json::Value;
 use crate::environment::capabilities::Need;
 use crate::http::Request;
 use crate::scenario::needs::step;
-use crate::scenario::params::{AssertionFlaw, Certificate, Recipient, Transport};
-use crate::scenario::steps::response::fail;
+use crate::scenario::params::{AssertionFlaw, Certificate, Recipient, RuleId, Transport};
+use crate::scenario::steps::response::{fail, outcome_accepted_by};
 use crate::scenario::steps::{management, registration};
 use crate::scenario::world::{DcrWorld, Token};
 
@@ -592,5 +592,49 @@ mod tests {
         assert!(near_miss_url("token", NearMiss::DotSegment).is_err());
         assert_eq!(without_last_char("abc"), "ab");
         assert_eq!(without_last_char(""), "");
+    }
+}
+
+step! {
+    needs [Need::SecondRecipient];
+    /// For a request whose metadata a holder may refuse or ignore (RFC 7591 §2 and §3.2.2: a
+    /// value the server will not honour is refused as `invalid_client_metadata`, or the member
+    /// is ignored): a refusal must be a 400 with `code`; a registration is kept, and its
+    /// recipient's own token, used over `other`'s certificate, is judged by `rule`.
+    #[then(
+        expr = "either the registration is refused with 400 {string}, or recipient {recipient}'s token from it is refused over the certificate of recipient {recipient} as {rule_id} accepts"
+    )]
+    async fn refused_or_judged_over_other_cert(
+        w: &mut DcrWorld,
+        code: String,
+        r: Recipient,
+        other: Recipient,
+        rule: RuleId,
+    ) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if last.status() != Some(201) {
+            let got = last.json().and_then(|body| w.profile().wire.errors.code(&body));
+            if last.status() == Some(400) && got.as_deref() == Some(code.as_str()) {
+                return Ok(());
+            }
+            return Err(fail(
+                &format!("HTTP 201 with a registration, or HTTP 400 with error {code:?}"),
+                last,
+            ));
+        }
+        let Some(Value::Object(registration)) = last.json() else {
+            return Err(fail("a JSON registration", last));
+        };
+        w.registrations.insert(r, registration);
+        let scope = w.registration_scope();
+        obtain(w, r, &scope).await?;
+        if !w.tokens.contains_key(&r) {
+            return Err(fail(
+                "HTTP 200 with an access_token for the registered client",
+                w.last()?,
+            ));
+        }
+        management::read_own_over(w, r, other.into()).await?;
+        outcome_accepted_by(w, &rule.0)
     }
 }
