@@ -338,20 +338,20 @@ fn registration(
     if let Some(v) = redirects {
         out.insert("redirect_uris".into(), v.clone());
     }
-    for name in [
-        "grant_types",
-        "response_types",
-        "application_type",
-        "id_token_signed_response_alg",
-        "request_object_signing_alg",
-        "token_endpoint_auth_method",
-        // Not answered (§5: no such response member), kept for the token endpoint.
-        "token_endpoint_auth_signing_alg",
-    ] {
-        if let Some(v) = present(claims, name) {
-            out.insert(name.into(), v.clone());
-        }
-    }
+    checks::copy_present(
+        claims,
+        &[
+            "grant_types",
+            "response_types",
+            "application_type",
+            "id_token_signed_response_alg",
+            "request_object_signing_alg",
+            "token_endpoint_auth_method",
+            // Not answered (§5: no such response member), kept for the token endpoint.
+            "token_endpoint_auth_signing_alg",
+        ],
+        &mut out,
+    );
     if let Some(v) = present(claims, "scope").or_else(|| present(ssa, "scope")) {
         out.insert("scope".into(), v.clone());
     }

@@ -18,6 +18,19 @@ pub(super) fn present<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<
     claims.get(name).filter(|v| !v.is_null())
 }
 
+/// Copies into `out` each member of `names` that `claims` has (a JSON `null` counts as absent).
+pub(super) fn copy_present(
+    claims: &Map<String, Value>,
+    names: &[&str],
+    out: &mut Map<String, Value>,
+) {
+    for name in names {
+        if let Some(v) = present(claims, name) {
+            out.insert((*name).into(), v.clone());
+        }
+    }
+}
+
 /// The strings of an array member; `None` when it is not an array of strings.
 pub(super) fn strings(value: &Value) -> Option<Vec<String>> {
     value

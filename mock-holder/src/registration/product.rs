@@ -356,18 +356,18 @@ fn registration(
         out.insert("scope".into(), scope.clone());
     }
     out.insert("redirect_uris".into(), redirect_uris.into());
-    for name in [
-        "token_endpoint_auth_method",
-        "token_endpoint_auth_signing_alg",
-        "response_types",
-        "application_type",
-        "id_token_signed_response_alg",
-        "request_object_signing_alg",
-    ] {
-        if let Some(v) = present(claims, name) {
-            out.insert(name.into(), v.clone());
-        }
-    }
+    checks::copy_present(
+        claims,
+        &[
+            "token_endpoint_auth_method",
+            "token_endpoint_auth_signing_alg",
+            "response_types",
+            "application_type",
+            "id_token_signed_response_alg",
+            "request_object_signing_alg",
+        ],
+        &mut out,
+    );
     let grants = present(claims, "grant_types")
         .and_then(strings)
         .unwrap_or_default();

@@ -423,18 +423,18 @@ fn registration(
     // "Unsupported SSA scopes are silently dropped" (§4 "Validations").
     out.insert("scope".into(), scope(state, ssa).into());
     out.insert("redirect_uris".into(), redirect_uris.into());
-    for name in [
-        "token_endpoint_auth_method",
-        "token_endpoint_auth_signing_alg",
-        "id_token_signed_response_alg",
-        "application_type",
-        "id_token_encrypted_response_alg",
-        "id_token_encrypted_response_enc",
-    ] {
-        if let Some(v) = present(claims, name) {
-            out.insert(name.into(), v.clone());
-        }
-    }
+    checks::copy_present(
+        claims,
+        &[
+            "token_endpoint_auth_method",
+            "token_endpoint_auth_signing_alg",
+            "id_token_signed_response_alg",
+            "application_type",
+            "id_token_encrypted_response_alg",
+            "id_token_encrypted_response_enc",
+        ],
+        &mut out,
+    );
     let grants = present(claims, "grant_types")
         .and_then(strings)
         .unwrap_or_default();

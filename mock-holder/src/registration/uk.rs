@@ -565,11 +565,7 @@ fn ciba(
     out: &mut Map<String, Value>,
 ) -> Result<(), OAuthError> {
     if state.defect(Defect::UkCibaUnchecked) {
-        for name in CIBA_MEMBERS {
-            if let Some(v) = present(claims, name) {
-                out.insert((*name).into(), v.clone());
-            }
-        }
+        checks::copy_present(claims, CIBA_MEMBERS, out);
         return Ok(());
     }
     let mode = required_one_of(claims, "backchannel_token_delivery_mode", CIBA_MODES, false)?;
