@@ -10,7 +10,9 @@
 //! in each profile's flavour, one after the other: `scripts/mutants` sets it to `all`, so that a
 //! mutant of the holder's code for any flavour meets the suite of that flavour. The suite
 //! compares every passed scenario's exchanges with the committed snapshots;
-//! `DCR_CONFORMANCE_SCENARIO_SNAPSHOTS=skip` compares none of them.
+//! `DCR_CONFORMANCE_SCENARIO_SNAPSHOTS=skip` compares none of them; `DCR_CONFORMANCE_STRICT=1`
+//! makes SHOULD failures fail (as `run --strict`); `DCR_CONFORMANCE_FAIL_FAST=1` stops at the
+//! first profile whose suite fails.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,11 +50,17 @@ async fn main() -> ExitCode {
         }
         Ok(list) => list.split(',').map(|p| p.trim().to_string()).collect(),
     };
+    // `scripts/mutants` sets `DCR_CONFORMANCE_FAIL_FAST=1`: a mutant is caught once one
+    // profile's suite fails, and the profiles after it would only cost time.
+    let fail_fast = std::env::var("DCR_CONFORMANCE_FAIL_FAST").is_ok_and(|v| v == "1");
     let mut worst = ExitCode::SUCCESS;
     for profile in profiles {
         let code = run_profile(&features, &profile).await;
         if code != ExitCode::SUCCESS {
             worst = code;
+            if fail_fast {
+                break;
+            }
         }
     }
     worst
@@ -89,6 +97,12 @@ async fn run_profile(features: &std::path::Path, profile: &str) -> ExitCode {
     // caught by a check, not by an answer that changed.
     if std::env::var("DCR_CONFORMANCE_SCENARIO_SNAPSHOTS").is_ok_and(|v| v == "skip") {
         options.scenario_snapshots = dcr_conformance::run::runner::SnapshotMode::Skip;
+    }
+    // And `DCR_CONFORMANCE_STRICT=1` (`run --strict`): a mutant that breaks a SHOULD rule is
+    // caught by that rule's warning, which fails a strict run. A scenario the profile leaves
+    // unsettled stays a warning even then (it counts at MAY).
+    if std::env::var("DCR_CONFORMANCE_STRICT").is_ok_and(|v| v == "1") {
+        options.strict = true;
     }
     dcr_conformance::cli::run_in(env, &options).await
 }
