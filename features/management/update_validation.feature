@@ -169,6 +169,11 @@ Feature: An update is validated as a registration is
         | redirect-longer-path    | DCR-REQ-030 |
         | redirect-dot-segments   | DCR-REQ-030 |
 
+      @DCR-REQ-012
+      Examples: as REQ-003 on POST, the key the request carries as its jwks
+        | mutation              | rule        |
+        | request-jwks-impostor | DCR-REQ-012 |
+
     @id:MGT-042 @DCR-REQ-080 @MUST
     Scenario Outline: An update carrying a software statement with mutation <mutation> is refused as POST refuses it
       When recipient A updates its registration with a software statement with mutation "<mutation>"

@@ -38,9 +38,10 @@ Feature: The registration request JWT is signed by the recipient and addressed t
       Then the outcome is one that DCR-REQ-012 accepts
 
       Examples:
-        | mutation         |
-        | wrong-key        |
-        | tampered-payload |
+        | mutation              |
+        | wrong-key             |
+        | tampered-payload      |
+        | request-jwks-impostor |
 
   Rule: DCR-REQ-015 iss is the SSA's software_id
 

@@ -152,6 +152,10 @@ Feature: Managing a registration at a UK ASPSP: GET, PUT and DELETE /register/{C
         | asks for an SSA redirect URI with a longer path    | redirect-longer-path    | UK-REQ-032 |
         | asks for a URI that normalises to an SSA redirect URI | redirect-dot-segments | UK-REQ-032 |
 
+      Examples: the key the request carries
+        | how                                              | mutation              | rule       |
+        | is signed by a key it carries as its own jwks member | request-jwks-impostor | UK-REQ-013 |
+
     @id:UK-MGT-051 @UK-REQ-065 @MUST
     Scenario Outline: A PUT whose SSA is <how> is refused as its POST would be
       When recipient A updates its registration with a software statement with mutation "<mutation>"

@@ -65,6 +65,11 @@ Feature: The registration JWT a UK ASPSP accepts
         | how                                               | mutation         | rule       |
         | signed by a key its own header carries            | uk-embedded-jwk  | UK-REQ-014 |
 
+      @UK-REQ-013
+      Examples: the key the request carries
+        | how                                                   | mutation              | rule       |
+        | signed by a key it carries as its own jwks member     | request-jwks-impostor | UK-REQ-013 |
+
     @id:UK-JWT-021 @UK-REQ-015 @MUST
     Scenario: A registration JWT whose kid is not in the TPP's JWKS is refused
       Given recipient A signs a registration request with mutation "uk-unknown-kid"

@@ -119,6 +119,7 @@ defects! {
     AcceptAlgNoneRequest => "accept-alg-none-request",
     AcceptJsonRegistration => "accept-json-registration",
     SkipRequestSignature => "skip-request-signature",
+    RequestJwksUsed => "request-jwks-used",
     SkipRequestIss => "skip-request-iss",
     SkipRequestAud => "skip-request-aud",
     OptionalRequestIat => "optional-request-iat",
@@ -214,6 +215,7 @@ defects! {
     UkRs256Accepted => "uk-rs256-accepted",
     UkRequestSignatureUnchecked => "uk-request-signature-unchecked",
     UkHeaderJwkUsed => "uk-header-jwk-used",
+    UkRequestJwksUsed => "uk-request-jwks-used",
     UkRequestIssUnchecked => "uk-request-iss-unchecked",
     UkRequestIatOptional => "uk-request-iat-optional",
     UkRequestExpUnchecked => "uk-request-exp-unchecked",
@@ -273,6 +275,7 @@ defects! {
     AcceleratorDuplicateRegistered => "accelerator-duplicate-registered",
     AcceleratorUnknownClientBody => "accelerator-unknown-client-body",
     AcceleratorScopeUnchecked => "accelerator-scope-unchecked",
+    AcceleratorClientUriWithoutToken => "accelerator-client-uri-without-token",
 }
 
 impl Defect {

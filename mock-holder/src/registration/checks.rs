@@ -79,6 +79,11 @@ pub(super) async fn request_signature(
         return Ok(unverified);
     }
     let (alg, kid) = header_alg_and_kid(header, what).map_err(SignatureFailure::Header)?;
+    if (state.defect(Defect::RequestJwksUsed) || state.defect(Defect::UkRequestJwksUsed))
+        && let Some(jwk) = request_jwk(&unverified, kid)
+    {
+        return verify_with_jwk(body, jwk, alg).map_err(SignatureFailure::WrongKey);
+    }
     let jwks_uri = jwks_uri
         .filter(|u| url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
         .ok_or(SignatureFailure::NoJwksUri)?;
@@ -95,6 +100,44 @@ pub(super) async fn request_signature(
             Err(other) => SignatureFailure::Jwks(other),
         })?;
     verify_compact(body, verifier.as_ref()).map_err(SignatureFailure::Invalid)
+}
+
+/// Defects `request-jwks-used` and `uk-request-jwks-used`: the key with `kid` in the request's
+/// own (unverified) `jwks` member, trusted instead of the SSA's key set.
+fn request_jwk<'a>(claims: &'a Map<String, Value>, kid: &str) -> Option<&'a Map<String, Value>> {
+    claims
+        .get("jwks")?
+        .get("keys")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_object)
+        .find(|k| k.get("kid").and_then(Value::as_str) == Some(kid))
+}
+
+/// The claims of the compact JWS `body` once it verifies with `jwk` under `alg` (PS256 or
+/// ES256). Only defects verify with a key that is not from a trusted key set: a header's
+/// embedded `jwk` (`uk-header-jwk-used`) or the request's own `jwks` (`request-jwks-used`).
+pub(super) fn verify_with_jwk(
+    body: &str,
+    jwk: &Map<String, Value>,
+    alg: &str,
+) -> Result<Map<String, Value>, String> {
+    let jwk = josekit::jwk::Jwk::from_map(jwk.clone()).map_err(|e| e.to_string())?;
+    match alg {
+        "PS256" => {
+            let v = josekit::jws::PS256
+                .verifier_from_jwk(&jwk)
+                .map_err(|e| e.to_string())?;
+            verify_compact(body, &v)
+        }
+        "ES256" => {
+            let v = josekit::jws::ES256
+                .verifier_from_jwk(&jwk)
+                .map_err(|e| e.to_string())?;
+            verify_compact(body, &v)
+        }
+        other => Err(format!("alg {other} is not PS256 or ES256")),
+    }
 }
 
 /// The SSA's claims once its signature verifies with the CDR Register's key named by its

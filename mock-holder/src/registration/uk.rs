@@ -36,7 +36,7 @@ use super::{
 use crate::defect::Defect;
 use crate::error::OAuthError;
 use crate::flavour::{CIBA_GRANT, UK_SCOPES, UkVersion};
-use crate::jose::{ALLOWED_ALGS, header_alg_and_kid, split_jws, str_claim, verify_compact};
+use crate::jose::{ALLOWED_ALGS, header_alg_and_kid, split_jws, str_claim};
 use crate::lifetime::{numeric_date, seconds};
 use crate::state::AppState;
 use crate::variation::Variation;
@@ -263,7 +263,7 @@ async fn request_signature(
     if state.defect(Defect::UkHeaderJwkUsed)
         && let Some(Value::Object(jwk)) = header.get("jwk")
     {
-        return header_key(body, jwk, alg.unwrap_or_default())
+        return checks::verify_with_jwk(body, jwk, alg.unwrap_or_default())
             .map_err(|e| metadata_error(format!("The {WHAT} signature is not valid: {e}")));
     }
     if state.defect(Defect::UkRequestSignatureUnchecked)
@@ -315,30 +315,6 @@ fn verify_any_kid(
         .verify(format!("{h}.{p}").as_bytes(), &signature)
         .ok()?;
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(p).ok()?).ok()
-}
-
-/// Defect `uk-header-jwk-used`: the request verified with the key its own header embeds.
-fn header_key(
-    body: &str,
-    jwk: &Map<String, Value>,
-    alg: &str,
-) -> Result<Map<String, Value>, String> {
-    let jwk = josekit::jwk::Jwk::from_map(jwk.clone()).map_err(|e| e.to_string())?;
-    match alg {
-        "PS256" => {
-            let v = josekit::jws::PS256
-                .verifier_from_jwk(&jwk)
-                .map_err(|e| e.to_string())?;
-            verify_compact(body, &v)
-        }
-        "ES256" => {
-            let v = josekit::jws::ES256
-                .verifier_from_jwk(&jwk)
-                .map_err(|e| e.to_string())?;
-            verify_compact(body, &v)
-        }
-        other => Err(format!("alg {other} is not PS256 or ES256")),
-    }
 }
 
 /// Step 4: the request's own claims (§2.2 `iss`, `iat`, `exp`, `aud`, `jti`, `software_id`).

@@ -143,6 +143,14 @@ async fn register(
         Pipeline::Wso2Accelerator(rules) if rules.append_registration_attributes => {
             registration_attributes(&state, &cert, client.metadata)?
         }
+        Pipeline::Wso2Accelerator(_) if state.defect(Defect::AcceleratorClientUriWithoutToken) => {
+            let mut metadata = client.metadata;
+            metadata.insert(
+                "registration_client_uri".into(),
+                format!("{}/{client_id}", state.urls().registration_endpoint).into(),
+            );
+            registration::respond(&state, metadata, None)
+        }
         _ => registration::respond(&state, client.metadata, None),
     };
     Ok((status, Json(Value::Object(body))))

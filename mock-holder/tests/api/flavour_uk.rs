@@ -1009,6 +1009,15 @@ async fn each_uk_request_defect_lets_its_request_through() {
                 h.insert("jwk".into(), jwk);
             })
         }),
+        (Defect::UkRequestJwksUsed, Flavour::UkObie32, |app, sid| {
+            let attacker =
+                SigningKey::generate(SigningAlg::Ps256, app.recipient_key.kid()).unwrap();
+            let jwk: Value =
+                serde_json::from_str(&attacker.public_jwk().unwrap().to_string()).unwrap();
+            let mut claims = claims_for(app, sid);
+            claims.insert("jwks".into(), json!({ "keys": [jwk] }));
+            signed_by(&attacker, &claims, |_| {})
+        }),
         (
             Defect::UkRequestIssUnchecked,
             Flavour::UkObie32,

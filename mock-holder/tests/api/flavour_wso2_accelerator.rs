@@ -690,6 +690,39 @@ async fn the_scope_defect_takes_a_token_without_cdr_registration() {
     assert_eq!(app.get_registration(&id, &t).await.status(), 200);
 }
 
+#[tokio::test]
+async fn the_client_uri_defect_answers_the_uri_without_the_token() {
+    let app = spawn_defect(Defect::AcceleratorClientUriWithoutToken).await;
+    let body = register(&app, &jwt(&app)).await;
+    assert!(body["registration_client_uri"].is_string(), "{body}");
+    assert!(body.get("registration_access_token").is_none(), "{body}");
+    let correct = spawn().await;
+    let body = register(&correct, &jwt(&correct)).await;
+    assert!(body.get("registration_client_uri").is_none(), "{body}");
+}
+
+/// A request signed by a key the SSA's JWKS lacks, carrying that key as its own `jwks`: the
+/// correct holder refuses it, the `uk-request-jwks-used` holder registers it.
+#[tokio::test]
+async fn the_request_jwks_defect_verifies_with_the_key_the_request_carries() {
+    for on in [false, true] {
+        let app = if on {
+            spawn_defect(Defect::UkRequestJwksUsed).await
+        } else {
+            spawn().await
+        };
+        let attacker = SigningKey::generate(SigningAlg::Ps256, app.recipient_key.kid()).unwrap();
+        let jwk: Value = serde_json::from_str(&attacker.public_jwk().unwrap().to_string()).unwrap();
+        let id = software_id();
+        let ssa = app.sign_ssa(&ssa_claims(&app, &id, &format!("App {id}")));
+        let mut claims = request_claims(&id, &ssa);
+        claims.insert("jwks".into(), json!({ "keys": [jwk] }));
+        let body = dcr_vectors::jose::sign_claims(&claims, &attacker).unwrap();
+        let status = post(&app, &body).await.status();
+        assert_eq!(status == 201, on, "defect {on}: {status}");
+    }
+}
+
 type Fault = fn(&mut Map<String, Value>, &mut Map<String, Value>);
 
 /// The existing UK defects extended to this flavour: the fault is refused by the correct

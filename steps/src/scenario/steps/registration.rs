@@ -49,6 +49,16 @@ async fn vars(w: &mut DcrWorld, r: Recipient, needs_skew: bool) -> anyhow::Resul
         "subject_dn".into(),
         Value::String(w.recipient(r)?.subject_dn.clone()),
     );
+    // The impostor's public key as a JWK set, under the kid of the recipient's own key: what a
+    // request would carry as its `jwks` to be verified with a key the SSA does not name.
+    let identity = w.recipient(r)?;
+    let mut impostor = identity.impostor.public_jwk()?;
+    impostor.set_key_id(identity.key.kid());
+    let impostor: Value = serde_json::from_str(&impostor.to_string())?;
+    vars.values.insert(
+        "impostor_jwks".into(),
+        serde_json::json!({ "keys": [impostor] }),
+    );
     Ok(vars)
 }
 
