@@ -73,7 +73,7 @@ pub(crate) fn issue(
         "iat": now,
         "exp": exp,
         "jti": uuid::Uuid::new_v4().to_string(),
-        "cnf": {"x5t#S256": thumbprint},
+        "cnf": {"x5t#S256": confirmation(state, thumbprint)},
     });
     let mut header = dcr_vectors::jose::header_for(state.token_key().key());
     header.insert("typ".into(), Value::String("at+jwt".into()));
@@ -85,6 +85,21 @@ pub(crate) fn issue(
         token
     };
     Ok(Issued { token, expires_in })
+}
+
+/// The `cnf.x5t#S256` written for the certificate `thumbprint` (base64url of its SHA-256,
+/// RFC 8705 §3.1). Defect `cnf-hex-thumbprint` writes the digest in hex instead, and compares
+/// the connection's certificate the same way, so its tokens still work only over their own
+/// certificate: only a client reading `cnf` sees the fault.
+fn confirmation(state: &AppState, thumbprint: &str) -> String {
+    use base64::Engine as _;
+    if !state.defect(Defect::CnfHexThumbprint) || thumbprint.is_empty() {
+        return thumbprint.to_string();
+    }
+    match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(thumbprint) {
+        Ok(digest) => digest.iter().map(|b| format!("{b:02x}")).collect(),
+        Err(_) => thumbprint.to_string(),
+    }
 }
 
 fn invalid(text: impl Into<String>) -> OAuthError {
@@ -229,7 +244,8 @@ pub(crate) async fn authorize(
     // Defect `honour-unbound-tokens`: a token bound to no certificate (an empty thumbprint)
     // is taken over any connection.
     let unbound = state.defect(Defect::HonourUnboundTokens) && claims.bound.as_deref() == Some("");
-    if (claims.bound.is_none() || claims.bound != cert.thumbprint)
+    let presented = cert.thumbprint.as_deref().map(|t| confirmation(state, t));
+    if (claims.bound.is_none() || claims.bound != presented)
         && !state.defect(Defect::SkipHolderOfKey)
         && !unbound
     {

@@ -220,3 +220,28 @@ async fn a_client_asking_for_unbound_tokens_still_gets_bound_ones() {
     let (status, error, _) = error_of(app.post_register(&app.sign_request(&claims)).await).await;
     assert_eq!((status, error.as_str()), (400, "invalid_client_metadata"));
 }
+
+/// The `cnf-hex-thumbprint` defect writes `cnf.x5t#S256` in hex (not base64url), and still
+/// takes its tokens over the certificate they were issued to and no other.
+#[tokio::test]
+async fn the_cnf_hex_defect_writes_hex_and_still_binds() {
+    let app =
+        crate::helpers::spawn_app_with(|s| s.defect = Some(mock_holder::Defect::CnfHexThumbprint))
+            .await;
+    let client_id = app.register_new().await;
+    let token = app.token(&client_id, "cdr:registration").await;
+    let claims = dcr_vectors::jose::decode_unverified(&token).unwrap().claims;
+    let cnf = claims["cnf"]["x5t#S256"].as_str().unwrap().to_string();
+    assert_ne!(cnf, app.pki.client_a.thumbprint());
+    assert!(
+        cnf.len() == 64 && cnf.chars().all(|c| c.is_ascii_hexdigit()),
+        "{cnf}"
+    );
+    let own = app.get_registration(&client_id, &token).await.status();
+    assert_eq!(own, 200);
+    let over_b = app
+        .get_registration_with(&app.client_b, &client_id, &token)
+        .await
+        .status();
+    assert_eq!(over_b, 401);
+}
