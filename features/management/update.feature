@@ -63,6 +63,20 @@ Feature: Updating a registration with PUT /register/{ClientId}
       And the response "redirect_uris" is '["https://a.recipient.example/callback"]'
       And the response is the registration recipient A holds
 
+    # The Register reissues the SSA when the recipient's jwks_uri changes; after the PUT the
+    # holder verifies the recipient's client assertions with the key the new jwks_uri
+    # publishes, and no longer with the old one (the rule's "later client assertions are
+    # verified against the new jwks_uri").
+    @id:MGT-053 @DCR-REQ-084 @MUST
+    Scenario: After an update naming a new jwks_uri, client assertions verify with the new key only
+      Given recipient A moves to a new signing key at a new jwks_uri
+      When recipient A updates its registration with a newly issued software statement
+      Then the outcome is one that DCR-REQ-084 accepts
+      When recipient A requests an access token with scope "cdr:registration"
+      Then the response status is 200
+      When recipient A requests an access token with a client assertion that is signed-with-its-previous-key
+      Then the outcome is one that DCR-REQ-069 accepts
+
   Rule: DCR-REQ-055 unknown members are not stored
 
     @id:MGT-027 @DCR-REQ-055 @MUST

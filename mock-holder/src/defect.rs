@@ -200,6 +200,7 @@ defects! {
     PutDropsIssuedAt => "put-drops-issued-at",
     PutRefusedAsDuplicate => "put-refused-as-duplicate",
     PutNotStored => "put-not-stored",
+    PutKeepsJwksUri => "put-keeps-jwks-uri",
     PutSkipsClaimChecks => "put-skips-claim-checks",
     PutSkipsMetadataChecks => "put-skips-metadata-checks",
     PutSkipsSsaLifetime => "put-skips-ssa-lifetime",

@@ -147,6 +147,9 @@ async fn replace(
     }
     let mut metadata = valid.metadata;
     keep_client_secret(&registered, &mut metadata);
+    if state.defect(Defect::PutKeepsJwksUri) {
+        keep_first_jwks_uri(&registered, &mut metadata);
+    }
     let answered_id = if state.defect(Defect::UkPutClientIdChanges) {
         uuid::Uuid::new_v4().to_string()
     } else {
@@ -189,6 +192,16 @@ fn keep_client_secret(registered: &crate::store::ClientRow, metadata: &mut Map<S
         .and_then(|m| m.get("client_secret").cloned());
     if let Some(secret) = old {
         metadata.insert("client_secret".into(), secret);
+    }
+}
+
+/// Defect `put-keeps-jwks-uri`: the update keeps the `jwks_uri` the client registered first.
+fn keep_first_jwks_uri(registered: &crate::store::ClientRow, metadata: &mut Map<String, Value>) {
+    let old = serde_json::from_str::<Map<String, Value>>(&registered.metadata_json)
+        .ok()
+        .and_then(|m| m.get("jwks_uri").cloned());
+    if let Some(uri) = old {
+        metadata.insert("jwks_uri".into(), uri);
     }
 }
 

@@ -32,11 +32,14 @@ pub enum Need {
     /// Leaves a registration the recipient's own key cannot delete (e.g. one registered for
     /// another signing algorithm): only a software product minted for the scenario will do.
     FreshProduct,
+    /// Moves a recipient to a second signing key at a second `jwks_uri`: the suite must serve
+    /// that key set (the embedded run does).
+    RecipientNextKey,
 }
 
 impl Need {
     /// Every need, in order.
-    pub const ALL: [Need; 10] = [
+    pub const ALL: [Need; 11] = [
         Need::RegisterKey,
         Need::RegisterJwksHost,
         Need::SecondRecipient,
@@ -47,6 +50,7 @@ impl Need {
         Need::TokenExpiry,
         Need::Isolation,
         Need::FreshProduct,
+        Need::RecipientNextKey,
     ];
 
     /// The name used in `@needs:` tags and reports.
@@ -62,6 +66,7 @@ impl Need {
             Need::TokenExpiry => "token-expiry",
             Need::Isolation => "isolation",
             Need::FreshProduct => "fresh-product",
+            Need::RecipientNextKey => "recipient-next-key",
         }
     }
 

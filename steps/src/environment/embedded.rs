@@ -20,7 +20,7 @@ use wiremock::MockServer;
 
 use crate::environment::capabilities::Capabilities;
 use crate::environment::register::{Register, RegisterKeys};
-use crate::environment::{Clients, Environment, RecipientIdentity, serve_jwks};
+use crate::environment::{Clients, Environment, RecipientIdentity, Successor, serve_jwks};
 
 /// Lifetime of the access tokens of a client whose expiry a scenario waits out (see
 /// [`Environment::shorten_token_lifetime`]); every other token of the embedded holder keeps the
@@ -125,8 +125,8 @@ impl HolderSetup {
 struct EmbeddedKeys {
     register: RegisterKeys,
     /// Per software product template, in order, per algorithm of [`RECIPIENT_ALGS`]: (key,
-    /// impostor).
-    recipients: Vec<Vec<(SigningKey, SigningKey)>>,
+    /// impostor, successor).
+    recipients: Vec<Vec<(SigningKey, SigningKey, SigningKey)>>,
 }
 
 /// The algorithms a recipient may sign with. By default recipient A signs with PS256 and
@@ -151,6 +151,7 @@ impl EmbeddedKeys {
             for alg in RECIPIENT_ALGS {
                 specs.push((alg, recipient_kid(product)));
                 specs.push((alg, recipient_kid(product)));
+                specs.push((alg, format!("{}-sig-2", product.name.to_ascii_lowercase())));
             }
         }
         let keys = std::thread::scope(|scope| {
@@ -178,7 +179,7 @@ impl EmbeddedKeys {
         for _ in products {
             let mut per_alg = Vec::new();
             for _ in RECIPIENT_ALGS {
-                per_alg.push((next()?, next()?));
+                per_alg.push((next()?, next()?, next()?));
             }
             recipients.push(per_alg);
         }
@@ -255,7 +256,7 @@ impl Environment {
                 .iter()
                 .position(|a| *a == alg)
                 .with_context(|| format!("recipients cannot sign with {alg:?}"))?;
-            let (key, impostor) = keys
+            let (key, impostor, successor) = keys
                 .recipients
                 .get(index)
                 .and_then(|per_alg| per_alg.get(slot))
@@ -264,7 +265,13 @@ impl Environment {
             let jwks_path = format!("/{lower}/jwks");
             let transport = cert.transport_jwk(&format!("{lower}-tls"))?;
             serve_jwks(&jwks_host, &jwks_path, key, Some(&transport)).await?;
+            let successor_path = format!("/{lower}/jwks-2");
+            serve_jwks(&jwks_host, &successor_path, successor, Some(&transport)).await?;
             recipients.push(RecipientIdentity {
+                successor: Some(Successor {
+                    key: successor.clone(),
+                    jwks_uri: format!("{}{successor_path}", jwks_host.uri()),
+                }),
                 jwks_uri: format!("{}{jwks_path}", jwks_host.uri()),
                 base_uri: format!("https://{lower}.recipient.example"),
                 client: clients.recipient(&product.name, &cert.identity_pem())?,

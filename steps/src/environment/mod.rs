@@ -49,9 +49,21 @@ pub struct RecipientIdentity {
     pub ssa: Option<String>,
     /// RFC 8705 thumbprint of its transport certificate.
     pub thumbprint: String,
+    /// A second signing key published at a second `jwks_uri`, which the recipient moves to
+    /// when it rotates (DCR-REQ-084); only where the suite serves that key set (embedded run).
+    pub successor: Option<Successor>,
     /// Its transport certificate's subject, as an RFC 4514 string (what a
     /// `tls_client_auth_subject_dn` registers, RFC 8705 §2.1.2).
     pub subject_dn: String,
+}
+
+/// A recipient's next signing key and the `jwks_uri` that publishes it (and not the first key).
+#[derive(Debug, Clone)]
+pub struct Successor {
+    /// The key (same algorithm as the first, another `kid`).
+    pub key: SigningKey,
+    /// Where its JWKS is published.
+    pub jwks_uri: String,
 }
 
 /// The run's environment, shared by every scenario.

@@ -11,7 +11,9 @@ use dcr_vectors::{SigningKey, TestPki};
 
 use crate::environment::register::{Register, fetch_ssa};
 use crate::environment::target::{Jwks, Target};
-use crate::environment::{Clients, Environment, RecipientIdentity, bind_host, serve_jwks};
+use crate::environment::{
+    Clients, Environment, RecipientIdentity, Successor, bind_host, serve_jwks,
+};
 
 /// How long after a token's declared lifetime the suite waits before it uses the token as
 /// expired on a target: its clock may differ from ours, and a whole-second `exp` may be
@@ -190,6 +192,7 @@ async fn recipient(
     let name = r.name.clone();
     let fail = |error: anyhow::Error, fix: &str| (name.clone(), error, fix.to_string());
     let lower = r.name.to_ascii_lowercase();
+    let mut successor = None;
     if let Jwks::Served(h) = &r.jwks {
         let server = bind_host(h.bind, &format!("JWKS host of recipient {}", r.name))
             .await
@@ -210,6 +213,22 @@ async fn recipient(
         )
         .await
         .map_err(|e| fail(e, "{field}.signing_key: its public JWK cannot be served"))?;
+        // The key the recipient moves to when it rotates (DCR-REQ-084), at a path of its own
+        // beside the first key set's.
+        let key = SigningKey::generate(r.key.alg(), format!("{}-next", r.key.kid()))
+            .map_err(|e| fail(e, "{field}.signing_key: PS256 or ES256"))?;
+        let mut jwks_uri = h.public_url.clone();
+        jwks_uri.set_path(&format!(
+            "{}-next",
+            h.public_url.path().trim_end_matches('/')
+        ));
+        serve_jwks(&server, jwks_uri.path(), &key, r.transport_jwk.as_ref())
+            .await
+            .map_err(|e| fail(e, "{field}.signing_key: its public JWK cannot be served"))?;
+        successor = Some(Successor {
+            key,
+            jwks_uri: jwks_uri.to_string(),
+        });
         keep_alive.push(Box::new(server));
     }
     let (product, base_uri, ssa) = match &r.ssa {
@@ -259,6 +278,7 @@ async fn recipient(
         key: r.key,
         product,
         ssa,
+        successor,
     })
 }
 

@@ -261,6 +261,14 @@ mod tests {
         "Given the CDR Register publishes a new signing key",
         Need::RegisterJwksHost
     )]
+    #[case(
+        "Given recipient A moves to a new signing key at a new jwks_uri",
+        Need::RecipientNextKey
+    )]
+    #[case(
+        "When recipient A updates its registration with a newly issued software statement",
+        Need::RegisterKey
+    )]
     #[case("When recipient A deletes its registration", Need::Delete)]
     #[case("When recipient A reads its registration", Need::Read)]
     #[case("When recipient A updates its registration", Need::Update)]

@@ -245,6 +245,9 @@ pub enum AssertionFlaw {
     Unsigned,
     /// HS256 with the client's public key as the MAC secret (algorithm confusion).
     Hs256WithPublicKey,
+    /// Signed with the recipient's first key after it moved to its successor at a new
+    /// `jwks_uri` (DCR-REQ-084): the key the registration no longer names.
+    PreviousKey,
 }
 
 /// The phrase of each [`AssertionFlaw`] in feature files.
@@ -293,6 +296,10 @@ const ASSERTION_FLAWS: &[(&str, AssertionFlaw)] = &[
     (
         "is hs256-signed-with-the-public-key",
         AssertionFlaw::Hs256WithPublicKey,
+    ),
+    (
+        "is signed-with-its-previous-key",
+        AssertionFlaw::PreviousKey,
     ),
 ];
 

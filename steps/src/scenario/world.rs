@@ -96,6 +96,8 @@ pub struct DcrWorld {
     pub tokens: HashMap<Recipient, Token>,
     /// The client_id of each recipient's registration deleted before it registered again.
     pub deleted_client_ids: HashMap<Recipient, String>,
+    /// The recipients that moved to their successor key and `jwks_uri` in this scenario.
+    pub rotated: std::collections::HashSet<Recipient>,
     /// The names of the mutations applied in this scenario (an SSA's or a request's), so that
     /// a profile's per-input outcomes can be found.
     pub mutations: Vec<String>,
@@ -148,6 +150,7 @@ impl DcrWorld {
             exchanges: Vec::new(),
             unpinned: Vec::new(),
             deleted_client_ids: HashMap::new(),
+            rotated: Default::default(),
             batch: Vec::new(),
             registrations: HashMap::new(),
             tokens: HashMap::new(),
@@ -166,6 +169,23 @@ impl DcrWorld {
     /// Fails when the environment has no such recipient.
     pub fn recipient(&self, r: Recipient) -> anyhow::Result<&RecipientIdentity> {
         self.ctx.env.recipient(r.name())
+    }
+
+    /// The key recipient `r` signs with now, and the `jwks_uri` that publishes it: its
+    /// successor's once it has rotated in this scenario, else its first.
+    ///
+    /// # Errors
+    /// Fails when the environment has no such recipient, or a rotated one has no successor.
+    pub fn current_key(&self, r: Recipient) -> anyhow::Result<(&dcr_vectors::SigningKey, &str)> {
+        let identity = self.recipient(r)?;
+        if !self.rotated.contains(&r) {
+            return Ok((&identity.key, identity.jwks_uri.as_str()));
+        }
+        let next = identity
+            .successor
+            .as_ref()
+            .with_context(|| format!("recipient {r} has no second key in this environment"))?;
+        Ok((&next.key, next.jwks_uri.as_str()))
     }
 
     /// The software product id recipient `name` uses in this scenario: a fresh one when the

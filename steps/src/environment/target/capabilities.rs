@@ -46,6 +46,19 @@ impl Target {
     }
 
     fn common(&self, caps: &mut Capabilities) {
+        if let Some(r) = self
+            .recipients
+            .iter()
+            .find(|r| !matches!(r.jwks, super::Jwks::Served(_)))
+        {
+            caps.lacks(
+                Need::RecipientNextKey,
+                format!(
+                    "moving recipient {} to a new key at a new jwks_uri needs the suite to serve its key sets (its jwks.serve)",
+                    r.name
+                ),
+            );
+        }
         if self.recipients.len() < 2 {
             caps.lacks(
                 Need::SecondRecipient,

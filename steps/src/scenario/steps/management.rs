@@ -483,6 +483,18 @@ step! {
 }
 
 step! {
+    needs [Need::RegisterKey, Need::Update];
+    /// A PUT with a software statement issued afresh for the recipient's own software product
+    /// (naming the recipient's current `jwks_uri`), signed with its current key.
+    #[when(expr = "recipient {recipient} updates its registration with a newly issued software statement")]
+    async fn put_new_ssa(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        registration::mint(w, r).await?;
+        registration::sign_valid(w, r).await?;
+        put(w, r, r, Bearer::Own, r.into()).await
+    }
+}
+
+step! {
     needs [Need::Isolation];
     #[when(expr = "recipient {recipient} registers again with the same software product")]
     async fn register_again(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {

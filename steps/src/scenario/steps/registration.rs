@@ -223,12 +223,12 @@ async fn mint_ssa(
     let identity = env.recipient(r.name())?;
     let mut product = identity.product.clone();
     product.software_id = software_id;
-    let mut claims = w.profile().templates.ssa.claims(
-        &product,
-        &identity.jwks_uri,
-        &identity.base_uri,
-        vars.now,
-    )?;
+    let (_, jwks_uri) = w.current_key(r)?;
+    let mut claims =
+        w.profile()
+            .templates
+            .ssa
+            .claims(&product, jwks_uri, &identity.base_uri, vars.now)?;
     // The profile's release reads some claims under other names.
     for (new, existing) in &w.profile().wire.ssa.copy {
         if let Some(value) = claims.get(existing).cloned() {
@@ -284,9 +284,11 @@ async fn sign_request(
     )?;
     // The recipient signs its client assertions with its own key, so it registers that key's
     // algorithm (a holder may insist that the two match).
+    let (key, _) = w.current_key(r)?;
+    let key = key.clone();
     claims.insert(
         "token_endpoint_auth_signing_alg".into(),
-        identity.key.alg().as_str().into(),
+        key.alg().as_str().into(),
     );
     // The request follows the SSA it carries: an SSA without redirect_uris (SSA mutation
     // missing-redirect_uris) leaves no listed URI to send, and sending the recipient's would
@@ -318,13 +320,13 @@ async fn sign_request(
         }
     }
     let mut header = w.profile().templates.registration.header().clone();
-    header.insert("kid".into(), identity.key.kid().into());
+    header.insert("kid".into(), key.kid().into());
     let jwt = finish(
         mutation,
         &vars,
         header,
         claims.clone(),
-        &identity.key,
+        &key,
         &identity.impostor,
         None,
         "recipient",
@@ -665,6 +667,18 @@ step! {
             .as_ref()
             .context("rotating keys needs the suite's mock Register (embedded run)")?;
         register.publish_next_key().await
+    }
+}
+
+step! {
+    needs [Need::RecipientNextKey];
+    /// From here on the recipient signs with its second key, which only its second `jwks_uri`
+    /// publishes; the SSAs minted for it name that `jwks_uri` (a key rotation the Register
+    /// reflects in a newly issued SSA, DCR-REQ-084).
+    #[given(expr = "recipient {recipient} moves to a new signing key at a new jwks_uri")]
+    async fn recipient_rotates(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        w.rotated.insert(r);
+        w.current_key(r).map(|_| ())
     }
 }
 

@@ -35,7 +35,7 @@ async fn assertion(
     };
     match flaw {
         None | Some(AssertionFlaw::WrongKey | AssertionFlaw::Unsigned | AssertionFlaw::NoKid) => {}
-        Some(AssertionFlaw::Hs256WithPublicKey) => {}
+        Some(AssertionFlaw::Hs256WithPublicKey | AssertionFlaw::PreviousKey) => {}
         Some(AssertionFlaw::AudIssuer) => set("aud", issuer.into()),
         Some(AssertionFlaw::WrongIss) => set("iss", "someone-else".into()),
         Some(AssertionFlaw::IssWithSuffix) => {
@@ -88,14 +88,21 @@ async fn assertion(
     }
     let env = w.ctx.env.clone();
     let identity = env.recipient(r.name())?;
+    let (key, _) = w.current_key(r)?;
     match flaw {
         Some(AssertionFlaw::WrongKey) => jose::sign_claims(&claims, &identity.impostor),
-        Some(AssertionFlaw::NoKid) => jose::sign_claims_without_kid(&claims, &identity.key),
-        Some(AssertionFlaw::Unsigned) => jose::unsecured(&claims, Some(identity.key.kid())),
-        Some(AssertionFlaw::Hs256WithPublicKey) => {
-            jose::hs256(&claims, &identity.key.public_pem()?, identity.key.kid())
+        Some(AssertionFlaw::PreviousKey) => {
+            if !w.rotated.contains(&r) {
+                bail!("recipient {r} has not moved to a new key in this scenario");
+            }
+            jose::sign_claims(&claims, &identity.key)
         }
-        _ => jose::sign_claims(&claims, &identity.key),
+        Some(AssertionFlaw::NoKid) => jose::sign_claims_without_kid(&claims, key),
+        Some(AssertionFlaw::Unsigned) => jose::unsecured(&claims, Some(key.kid())),
+        Some(AssertionFlaw::Hs256WithPublicKey) => {
+            jose::hs256(&claims, &key.public_pem()?, key.kid())
+        }
+        _ => jose::sign_claims(&claims, key),
     }
 }
 
