@@ -250,11 +250,7 @@ pub(super) fn echo_ssa(
     names: &[&str],
     out: &mut Map<String, Value>,
 ) {
-    for name in names {
-        if let Some(v) = present(ssa, name) {
-            out.insert((*name).into(), v.clone());
-        }
-    }
+    copy_present(ssa, names, out);
     if state.defect(Defect::DropSsaPolicyUris) {
         out.remove("tos_uri");
         out.remove("policy_uri");
