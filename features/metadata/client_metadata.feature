@@ -182,9 +182,25 @@ Feature: Client metadata values follow the CDS profile
       And the response has no "authorization_encrypted_response_alg"
       And the response has no "authorization_encrypted_response_enc"
 
+  Rule: DCR-REQ-045 a holder without JARM encryption may ignore JARM encryption members
+
+    # Only for a holder whose discovery document lists no
+    # authorization_encryption_alg_values_supported (need no-jarm-encryption). The JARM
+    # encryption scenarios (MET-020 to MET-022, MET-024) need the opposite.
+    @id:MET-036 @DCR-REQ-045 @MAY @needs:no-jarm-encryption
+    Scenario: Valid JARM encryption members sent to a holder without JARM encryption are not registered
+      Given recipient A signs a registration request with these members:
+        | member                               | value    |
+        | authorization_encrypted_response_alg | RSA-OAEP |
+        | authorization_encrypted_response_enc | A256GCM  |
+      When recipient A posts the registration request
+      Then the outcome is one that DCR-REQ-045 accepts
+      And the response has no "authorization_encrypted_response_alg"
+      And the response has no "authorization_encrypted_response_enc"
+
   Rule: DCR-REQ-046 every CDS JARM encryption combination is accepted by a holder that encrypts
 
-    @id:MET-024 @DCR-REQ-046 @MUST
+    @id:MET-024 @DCR-REQ-046 @MUST @needs:jarm-encryption
     Scenario Outline: JARM <sig> with <alg> and <enc> is registered and echoed
       Given recipient A signs a registration request with these members:
         | member                               | value |

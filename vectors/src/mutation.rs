@@ -264,6 +264,15 @@ impl Mutation {
             .any(|s| s.starts_with("${") && s.contains("skew"))
     }
 
+    /// Whether the mutation asks for JARM encryption (it sets
+    /// `authorization_encrypted_response_alg` or `_enc`), which only a holder offering JARM
+    /// encryption registers or refuses as the JARM rules say (SOURCES.md §8.19).
+    pub fn uses_jarm_encryption(&self) -> bool {
+        self.set
+            .keys()
+            .any(|k| k.starts_with("authorization_encrypted_response_"))
+    }
+
     /// Whether the mutation can be made from a token someone else signed, without their private
     /// key: it changes no claim and no header member, and it either signs with a key that is not
     /// the legitimate one (`impostor`), drops the signature (`none`), or only alters the payload

@@ -35,11 +35,18 @@ pub enum Need {
     /// Moves a recipient to a second signing key at a second `jwks_uri`: the suite must serve
     /// that key set (the embedded run does).
     RecipientNextKey,
+    /// Registers JARM encryption: the holder's discovery document advertises
+    /// `authorization_encryption_alg_values_supported` (CDS-AF: JARM encryption is optional, and
+    /// a holder that supports it says so there; SOURCES.md §8.19).
+    JarmEncryption,
+    /// Does not register JARM encryption: the holder's discovery document advertises no
+    /// `authorization_encryption_alg_values_supported` (DCR-REQ-045).
+    NoJarmEncryption,
 }
 
 impl Need {
     /// Every need, in order.
-    pub const ALL: [Need; 11] = [
+    pub const ALL: [Need; 13] = [
         Need::RegisterKey,
         Need::RegisterJwksHost,
         Need::SecondRecipient,
@@ -51,7 +58,16 @@ impl Need {
         Need::Isolation,
         Need::FreshProduct,
         Need::RecipientNextKey,
+        Need::JarmEncryption,
+        Need::NoJarmEncryption,
     ];
+
+    /// Whether the holder itself decides it, by what it advertises (an optional feature it
+    /// offers or not): a scenario skipped for such a need is not applicable to this holder,
+    /// whatever the target file says, and a correct holder's run may skip it.
+    pub fn is_holder_choice(self) -> bool {
+        matches!(self, Need::JarmEncryption | Need::NoJarmEncryption)
+    }
 
     /// The name used in `@needs:` tags and reports.
     pub fn name(self) -> &'static str {
@@ -67,6 +83,8 @@ impl Need {
             Need::Isolation => "isolation",
             Need::FreshProduct => "fresh-product",
             Need::RecipientNextKey => "recipient-next-key",
+            Need::JarmEncryption => "jarm-encryption",
+            Need::NoJarmEncryption => "no-jarm-encryption",
         }
     }
 
@@ -103,6 +121,15 @@ impl Capabilities {
             .map(|(_, why)| why.as_str())
     }
 
+    /// The needs of `needs` that cannot be met.
+    pub fn unmet_of(&self, needs: &BTreeSet<Need>) -> Vec<Need> {
+        needs
+            .iter()
+            .copied()
+            .filter(|n| self.missing(*n).is_some())
+            .collect()
+    }
+
     /// The skip reason for a scenario with `needs`, if any need is unmet.
     pub fn skip_reason(&self, needs: &BTreeSet<Need>) -> Option<String> {
         let unmet: Vec<String> = needs
@@ -113,6 +140,39 @@ impl Capabilities {
             })
             .collect();
         (!unmet.is_empty()).then(|| format!("not run on this target: {}", unmet.join("; ")))
+    }
+
+    /// Adds what the holder's discovery document `doc` advertises (or why it could not be
+    /// read): whether the scenarios of an optional feature it offers, or of its absence, apply.
+    pub fn advertised(&mut self, doc: Result<&serde_json::Map<String, serde_json::Value>, String>) {
+        const JARM_ENC: &str = "authorization_encryption_alg_values_supported";
+        match doc {
+            Err(why) => {
+                for need in [Need::JarmEncryption, Need::NoJarmEncryption] {
+                    self.lacks(
+                        need,
+                        format!("whether the holder offers JARM encryption is read from its discovery document ({JARM_ENC}), which could not be read: {why}"),
+                    );
+                }
+            }
+            Ok(doc) => {
+                let offered = doc
+                    .get(JARM_ENC)
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|algs| !algs.is_empty());
+                if offered {
+                    self.lacks(
+                        Need::NoJarmEncryption,
+                        format!("the holder offers JARM encryption (its discovery document lists {JARM_ENC})"),
+                    );
+                } else {
+                    self.lacks(
+                        Need::JarmEncryption,
+                        format!("the holder does not offer JARM encryption (its discovery document lists no {JARM_ENC}; CDS-AF makes it optional)"),
+                    );
+                }
+            }
+        }
     }
 
     /// Every unmet need with its reason (for the run's preamble and reports).
@@ -149,5 +209,34 @@ mod tests {
             caps.skip_reason(&BTreeSet::from([Need::Isolation]))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn jarm_encryption_is_what_discovery_advertises() {
+        let doc = |v: serde_json::Value| v.as_object().cloned().expect("an object");
+        let offering = doc(serde_json::json!({
+            "authorization_encryption_alg_values_supported": ["RSA-OAEP"]
+        }));
+        let mut caps = Capabilities::all();
+        caps.advertised(Ok(&offering));
+        assert!(caps.missing(Need::JarmEncryption).is_none());
+        assert!(caps.missing(Need::NoJarmEncryption).is_some());
+
+        for silent in [
+            serde_json::json!({}),
+            serde_json::json!({"authorization_encryption_alg_values_supported": []}),
+            serde_json::json!({"authorization_encryption_alg_values_supported": "RSA-OAEP"}),
+        ] {
+            let mut caps = Capabilities::all();
+            caps.advertised(Ok(&doc(silent.clone())));
+            assert!(caps.missing(Need::JarmEncryption).is_some(), "{silent}");
+            assert!(caps.missing(Need::NoJarmEncryption).is_none(), "{silent}");
+        }
+
+        let mut caps = Capabilities::all();
+        caps.advertised(Err("status 503".into()));
+        let why = caps.missing(Need::JarmEncryption).expect("lacked");
+        assert!(why.contains("status 503"), "{why}");
+        assert!(caps.missing(Need::NoJarmEncryption).is_some());
     }
 }

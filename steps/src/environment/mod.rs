@@ -172,11 +172,51 @@ impl Environment {
         Some(embedded::EMBEDDED_SHORT_TOKEN_LIFETIME)
     }
 
+    /// What scenarios may need that this environment cannot provide, with what the holder's
+    /// discovery document advertises added: read once before the run (as recipient A), so
+    /// that a scenario of an optional feature the holder does not offer is skipped with the
+    /// reason rather than failed. An unreadable document leaves those scenarios out with the
+    /// reason; the discovery scenarios report it as a failure.
+    pub async fn capabilities_with_discovery(&self) -> Capabilities {
+        let mut caps = self.capabilities.clone();
+        let doc = match self.recipients.first() {
+            None => Err("the environment has no recipient to read it as".to_string()),
+            Some(a) => {
+                self.pace().await;
+                read_json_object(&a.client, &self.discovery_url).await
+            }
+        };
+        caps.advertised(doc.as_ref().map_err(Clone::clone));
+        caps
+    }
+
     /// Waits for the request-rate limit, if the target file sets one.
     pub async fn pace(&self) {
         if let Some(pacer) = &self.pacer {
             pacer.lock().await.tick().await;
         }
+    }
+}
+
+/// The JSON object at `url`, or why there is none (a transport error, a status other than 200,
+/// a body that is not a JSON object).
+async fn read_json_object(
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    let status = response.status();
+    if status != reqwest::StatusCode::OK {
+        return Err(format!("GET {url} answered {status}"));
+    }
+    match response.json::<serde_json::Value>().await {
+        Ok(serde_json::Value::Object(doc)) => Ok(doc),
+        Ok(_) => Err(format!("GET {url} answered JSON that is not an object")),
+        Err(e) => Err(format!("GET {url}: the body is not JSON: {e}")),
     }
 }
 

@@ -207,6 +207,10 @@ pub struct ScenarioEntry {
     pub duration_ms: f64,
     /// Why it failed, warned or was skipped.
     pub reason: Option<String>,
+    /// The needs the target could not meet, for a scenario skipped for them (absent
+    /// otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet_needs: Vec<String>,
     /// Why the profile's sources leave its assertion open (absent when they do not): a
     /// warning of such a scenario is one of the outcomes the profile accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -351,6 +355,7 @@ pub fn build(
             verdict: verdict.verdict,
             duration_ms: (result.duration_ms * 10.0).round() / 10.0,
             reason: reason(result, verdict),
+            unmet_needs: result.unmet_needs.clone(),
             unsettled: verdict.unsettled.clone(),
             steps: result
                 .steps

@@ -108,6 +108,7 @@ impl Collector {
                         status: Status::Passed,
                         steps: Vec::new(),
                         duration_ms: 0.0,
+                        unmet_needs: Vec::new(),
                         exchanges: Vec::new(),
                     },
                 );

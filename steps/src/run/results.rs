@@ -51,6 +51,10 @@ pub struct ScenarioResult {
     pub steps: Vec<StepResult>,
     /// Wall time from the scenario's start to its end, in milliseconds.
     pub duration_ms: f64,
+    /// The needs the environment could not meet, when the scenario was skipped for them
+    /// (names, as in `@needs:` tags).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet_needs: Vec<String>,
     /// Every HTTP exchange of the scenario, in order, as sent and received (unredacted: never
     /// serialised; reports render them through `crate::redact`).
     #[serde(skip)]

@@ -267,7 +267,8 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
     let cleanup = !env.fresh_software_ids;
     let built_in = opts.features.is_embedded();
     let mut console = ConsoleOut::open(&opts.console, opts.progress, &features, built_in)?;
-    for (need, why) in env.capabilities.unmet() {
+    let capabilities = env.capabilities_with_discovery().await;
+    for (need, why) in capabilities.unmet() {
         console.line(&format!(
             "target {target}: scenarios needing {} are skipped: {why}",
             need.name()
@@ -280,7 +281,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
         name: opts.name.clone(),
         rules: opts.rules.clone(),
         profile: profile.clone(),
-        capabilities: env.capabilities.clone(),
+        capabilities,
         profiles_dir: features.join("profiles"),
         only: opts.only.clone(),
         features_dir: features.clone(),

@@ -150,7 +150,14 @@ impl Selection {
         match self.capabilities.skip_reason(&needs) {
             None => Decision::Run,
             Some(reason) => {
-                Decision::NotRun(Box::new(not_run_result(feature, rule, scenario, reason)))
+                let mut result = not_run_result(feature, rule, scenario, reason);
+                result.unmet_needs = self
+                    .capabilities
+                    .unmet_of(&needs)
+                    .into_iter()
+                    .map(|n| n.name().to_string())
+                    .collect();
+                Decision::NotRun(Box::new(result))
             }
         }
     }
@@ -182,6 +189,7 @@ fn not_run_result(
             error: Some(reason),
         }],
         duration_ms: 0.0,
+        unmet_needs: Vec::new(),
         exchanges: Vec::new(),
     }
 }

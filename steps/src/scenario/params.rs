@@ -479,6 +479,9 @@ impl StepArg for RequestMutation {
         if m.uses_skew() {
             needs.insert(Need::ClockSkew);
         }
+        if m.uses_jarm_encryption() {
+            needs.insert(Need::JarmEncryption);
+        }
         Ok(())
     }
 }
@@ -521,5 +524,27 @@ mod tests {
         Recipient::add_needs(&mut values, &mut read).expect("A");
         Operation::add_needs(&mut values, &mut read).expect("reads");
         assert_eq!(read, BTreeSet::from([Need::Read]));
+    }
+
+    #[test]
+    fn a_mutation_asking_for_jarm_encryption_needs_a_holder_offering_it() {
+        let needs_of = |name: &str| {
+            let mut needs = BTreeSet::new();
+            RequestMutation::add_needs(&mut [name].into_iter(), &mut needs).expect(name);
+            needs
+        };
+        for name in [
+            "jarm-enc-without-alg",
+            "jarm-enc-alg-rsa1-5",
+            "jarm-enc-enc-a128gcm",
+            "jarm-alg-without-enc",
+        ] {
+            assert_eq!(
+                needs_of(name),
+                BTreeSet::from([Need::JarmEncryption]),
+                "{name}"
+            );
+        }
+        assert!(needs_of("authz-signed-alg-none").is_empty());
     }
 }

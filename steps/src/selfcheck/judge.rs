@@ -100,7 +100,8 @@ pub fn baseline_problems(run: &RunDigest) -> Vec<String> {
     // outcomes the profile accepts: the correct holder took the other candidate.
     for s in &run.scenarios {
         let accepted = matches!(s.verdict, Verdict::Passed | Verdict::NotChecked)
-            || (s.verdict == Verdict::Warning && s.unsettled.is_some());
+            || (s.verdict == Verdict::Warning && s.unsettled.is_some())
+            || s.not_offered();
         if !accepted {
             let verdict = match s.verdict {
                 Verdict::Failed => "failed",
@@ -182,7 +183,7 @@ pub fn judge_variation(
         });
     }
     for s in &run.scenarios {
-        if matches!(s.verdict, Verdict::Passed | Verdict::NotChecked) {
+        if matches!(s.verdict, Verdict::Passed | Verdict::NotChecked) || s.not_offered() {
             continue;
         }
         let meeting: Vec<&Variation> = variations

@@ -39,6 +39,23 @@ pub struct RunScenario {
     /// Why the profile's sources leave its assertion open, if they do.
     #[serde(default)]
     pub unsettled: Option<String>,
+    /// The needs it was skipped for, if it was.
+    #[serde(default)]
+    pub unmet_needs: Vec<String>,
+}
+
+impl RunScenario {
+    /// Skipped only because the holder does not offer what it checks (or offers what it
+    /// checks the absence of), as the holder's discovery says: not applicable to this holder,
+    /// so not a problem of a correct holder's run.
+    pub fn not_offered(&self) -> bool {
+        self.verdict == Verdict::Skipped
+            && !self.unmet_needs.is_empty()
+            && self.unmet_needs.iter().all(|n| {
+                crate::environment::capabilities::Need::from_name(n)
+                    .is_some_and(crate::environment::capabilities::Need::is_holder_choice)
+            })
+    }
 }
 
 /// Scenario counts of a run.

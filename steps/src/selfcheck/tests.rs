@@ -16,6 +16,7 @@ fn scenario(id: &str, rules: &[&str], verdict: Verdict) -> RunScenario {
         rules: rules.iter().map(|r| r.to_string()).collect(),
         verdict,
         unsettled: None,
+        unmet_needs: Vec::new(),
     }
 }
 
@@ -162,6 +163,40 @@ fn a_warning_the_profile_leaves_unsettled_is_a_clean_baseline_and_a_failure_is_n
         baseline_problems(&run(vec![scenario("U-2", &["R"], Warning)])),
         vec!["U-2 warning"]
     );
+}
+
+#[test]
+fn a_scenario_skipped_only_for_what_the_holder_does_not_offer_is_a_clean_run() {
+    let skipped = |needs: &[&str]| RunScenario {
+        unmet_needs: needs.iter().map(|n| n.to_string()).collect(),
+        ..scenario("S-1", &["DCR-REQ-041"], Skipped)
+    };
+    assert!(baseline_problems(&run(vec![skipped(&["jarm-encryption"])])).is_empty());
+    assert!(baseline_problems(&run(vec![skipped(&["no-jarm-encryption"])])).is_empty());
+    // A need the target file decides (or none recorded) is still a problem of the baseline.
+    for needs in [&["jarm-encryption", "delete"][..], &["delete"], &[]] {
+        assert_eq!(
+            baseline_problems(&run(vec![skipped(needs)])),
+            vec!["S-1 skipped"],
+            "{needs:?}"
+        );
+    }
+    let levels = |_: &str| Some(crate::catalogue::Level::Must);
+    let varied = judge_variation(
+        &[Variation::NoJarmEncryption],
+        &levels,
+        &run(vec![
+            skipped(&["jarm-encryption"]),
+            scenario("S-2", &["DCR-REQ-045"], Passed),
+        ]),
+    );
+    assert!(varied.false_failures.is_empty(), "{varied:?}");
+    let varied = judge_variation(
+        &[Variation::NoJarmEncryption],
+        &levels,
+        &run(vec![skipped(&["delete"])]),
+    );
+    assert_eq!(varied.false_failures.len(), 1, "{varied:?}");
 }
 
 #[test]
