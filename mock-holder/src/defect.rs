@@ -150,6 +150,7 @@ defects! {
     JarmEncDefaultA256gcm => "jarm-enc-default-a256gcm",
     JarmEncryptionByDefault => "jarm-encryption-by-default",
     RefuseRsaOaep256 => "refuse-rsa-oaep-256",
+    JarmEncryptionUnadvertised => "jarm-encryption-unadvertised",
     AnyIdTokenAlg => "any-id-token-alg",
     RequireIdTokenEncryption => "require-id-token-encryption",
     KeepIdTokenEncryption => "keep-id-token-encryption",

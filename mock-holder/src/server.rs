@@ -158,6 +158,9 @@ pub async fn start(mut settings: Settings) -> anyhow::Result<RunningHolder> {
     if settings.variations.contains(&Variation::TokenLifetime3600) {
         settings.token_lifetime = std::time::Duration::from_secs(3600);
     }
+    if settings.variations.contains(&Variation::NoJarmEncryption) {
+        settings.jarm_encryption = false;
+    }
     if settings
         .variations
         .contains(&Variation::AcceleratorRegistrationAttributes)

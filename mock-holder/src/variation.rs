@@ -122,6 +122,7 @@ variations! {
     MissingSsaInvalidClientMetadata => "missing-ssa-invalid-client-metadata",
     RedirectMismatchInvalidClientMetadata => "redirect-mismatch-invalid-client-metadata",
     RefuseUnboundTokensRequest => "refuse-unbound-tokens-request",
+    NoJarmEncryption => "no-jarm-encryption",
     MalformedBody415 => "malformed-body-415",
     UnknownClientInvalidToken => "unknown-client-invalid-token",
     UnsupportedMethod404 => "unsupported-method-404",

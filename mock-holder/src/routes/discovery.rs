@@ -100,7 +100,10 @@ async fn configuration(State(state): State<AppState>) -> Json<Value> {
     if state.settings().defect.is_some() {
         defective_configuration(&state, &mut doc);
     }
-    if offer.jarm && state.settings().jarm_encryption {
+    if offer.jarm
+        && state.settings().jarm_encryption
+        && !state.defect(Defect::JarmEncryptionUnadvertised)
+    {
         doc["authorization_encryption_alg_values_supported"] = json!(["RSA-OAEP", "RSA-OAEP-256"]);
         doc["authorization_encryption_enc_values_supported"] = json!(["A256GCM", "A128CBC-HS256"]);
     }

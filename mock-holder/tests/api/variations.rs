@@ -80,3 +80,61 @@ async fn an_incompatible_set_is_refused_at_start() {
         "{text}"
     );
 }
+
+/// Posts a registration asking for JARM encryption (RSA-OAEP with A256GCM); the answer's
+/// status and body.
+async fn post_with_jarm_encryption(app: &TestApp) -> (u16, serde_json::Value) {
+    let ssa = app.ssa("jarm-encryption-product");
+    let mut claims = app.request_claims("jarm-encryption-product", &ssa);
+    claims.insert(
+        "authorization_encrypted_response_alg".into(),
+        "RSA-OAEP".into(),
+    );
+    claims.insert(
+        "authorization_encrypted_response_enc".into(),
+        "A256GCM".into(),
+    );
+    let response = app.post_register(&app.sign_request(&claims)).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn without_jarm_encryption_discovery_offers_none_and_registrations_carry_none() {
+    const OFFER: [&str; 2] = [
+        "authorization_encryption_alg_values_supported",
+        "authorization_encryption_enc_values_supported",
+    ];
+    const MEMBERS: [&str; 2] = [
+        "authorization_encrypted_response_alg",
+        "authorization_encrypted_response_enc",
+    ];
+    let plain = spawn_app().await;
+    let doc = plain.discovery().await;
+    assert!(OFFER.iter().all(|m| doc[m].is_array()), "{doc}");
+    let (status, body) = post_with_jarm_encryption(&plain).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body[MEMBERS[0]], "RSA-OAEP");
+    assert_eq!(body[MEMBERS[1]], "A256GCM");
+    plain.holder.shutdown();
+
+    let varied = spawn_app_with(|s| s.variations = vec![Variation::NoJarmEncryption]).await;
+    let doc = varied.discovery().await;
+    assert!(OFFER.iter().all(|m| doc.get(m).is_none()), "{doc}");
+    let (status, body) = post_with_jarm_encryption(&varied).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(MEMBERS.iter().all(|m| body.get(m).is_none()), "{body}");
+    varied.holder.shutdown();
+
+    // The defect that the DCR-REQ-045 scenario (MET-036) catches: no offer, yet registered.
+    let defective = spawn_app_with(|s| {
+        s.defect = Some(mock_holder::Defect::JarmEncryptionUnadvertised);
+    })
+    .await;
+    let doc = defective.discovery().await;
+    assert!(OFFER.iter().all(|m| doc.get(m).is_none()), "{doc}");
+    let (status, body) = post_with_jarm_encryption(&defective).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body[MEMBERS[0]], "RSA-OAEP");
+    defective.holder.shutdown();
+}
