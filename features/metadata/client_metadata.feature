@@ -198,6 +198,19 @@ Feature: Client metadata values follow the CDS profile
       And the response has no "authorization_encrypted_response_alg"
       And the response has no "authorization_encrypted_response_enc"
 
+    # The same on PUT, which is validated as POST is (DCR-REQ-080).
+    @id:MET-037 @DCR-REQ-045 @DCR-REQ-080 @MAY @needs:no-jarm-encryption
+    Scenario: Valid JARM encryption members sent in an update to a holder without JARM encryption are not registered
+      Given recipient A is registered and holds a registration access token
+      And recipient A signs a registration request with these members:
+        | member                               | value    |
+        | authorization_encrypted_response_alg | RSA-OAEP |
+        | authorization_encrypted_response_enc | A256GCM  |
+      When recipient A updates its registration
+      Then the outcome is one that DCR-REQ-045 accepts
+      And the response has no "authorization_encrypted_response_alg"
+      And the response has no "authorization_encrypted_response_enc"
+
   Rule: DCR-REQ-046 every CDS JARM encryption combination is accepted by a holder that encrypts
 
     @id:MET-024 @DCR-REQ-046 @MUST @needs:jarm-encryption
