@@ -271,6 +271,13 @@ fn a_sandbox_target_gives_the_embedded_results() {
             "missing {check:?}:\n{doctor_text}"
         );
     }
+    // The holder offers JARM encryption (its discovery says so): doctor names the side that
+    // will be skipped, as the run skips it.
+    assert!(
+        doctor_text.contains("scenarios needing no-jarm-encryption")
+            && !doctor_text.contains("scenarios needing jarm-encryption"),
+        "{doctor_text}"
+    );
 
     let (out, through_target) = sandbox.run(&target, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

@@ -124,7 +124,7 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
             }
         ),
     );
-    let caps = target.capabilities();
+    let mut caps = target.capabilities();
     if let Some(note) = expiry_note(
         target.token_lifetime,
         target.max_token_wait,
@@ -145,6 +145,13 @@ pub async fn run(target: Target, timeout: Duration) -> Report {
         return report;
     };
     let discovery = discovery(&env, &mut report).await;
+    // What the holder offers decides which side of its optional features runs (JARM
+    // encryption): doctor lists those skips as a run would.
+    caps.advertised(
+        discovery
+            .as_ref()
+            .ok_or_else(|| "see the discovery check above".to_string()),
+    );
     let registration = discovery
         .as_ref()
         .and_then(|doc| doc.get("registration_endpoint").and_then(Value::as_str))
