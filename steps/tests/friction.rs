@@ -148,3 +148,61 @@ fn rerun_failed_runs_only_the_failed_and_warning_scenarios_of_the_last_run() {
     assert_eq!(keys(&summary(&dir), &|_| true), failed_first);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A progress line counts a scenario as the run's assessment does: under a profile whose
+/// release documents checks it does not make (`wso2-accelerator-3`) a scenario failing such a
+/// check is "not checked by this release", one the profile leaves unsettled a warning, and
+/// no line says FAILED of a run that fails nothing.
+#[test]
+fn progress_lines_count_as_the_assessment_does() {
+    let dir = support::scratch("friction-progress");
+    let out = support::run(
+        &repo_features(),
+        &dir,
+        &[
+            "--profile",
+            "wso2-accelerator-3",
+            "--progress",
+            "lines",
+            "--no-snapshots",
+            // UK-REQ-032: refusals the release documents it does not make; UK-REQ-062: a
+            // revocation the profile leaves unsettled.
+            "--rule",
+            "UK-REQ-032",
+            "--rule",
+            "UK-REQ-062",
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let summary = summary(&dir);
+    let mut lines: std::collections::BTreeMap<&str, u64> = Default::default();
+    let verdicts =
+        regex::Regex::new(r"^\[\d+/\d+\] (passed|warning|FAILED|not checked by this release) ")
+            .expect("regex");
+    for line in stdout.lines() {
+        if let Some(c) = verdicts.captures(line) {
+            let verdict = match c.get(1).map(|m| m.as_str()) {
+                Some("passed") => "passed",
+                Some("warning") => "warning",
+                Some("FAILED") => "failed",
+                _ => "not_checked",
+            };
+            *lines.entry(verdict).or_default() += 1;
+        }
+    }
+    let counts = &summary["counts"];
+    for verdict in ["passed", "failed", "warning", "not_checked"] {
+        assert_eq!(
+            lines.get(verdict).copied().unwrap_or(0),
+            counts[verdict].as_u64().expect("a count"),
+            "{verdict}: progress lines {lines:?}, summary {counts}\n{stdout}"
+        );
+    }
+    assert!(
+        counts["not_checked"].as_u64() > Some(0) && counts["warning"].as_u64() > Some(0),
+        "the selection has a not-checked scenario and a warning: {counts}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -25,8 +25,11 @@ use cucumber::event::{self, Cucumber, RetryableScenario, Scenario, Step};
 use cucumber::{Event, World, cli, gherkin, parser, writer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::catalogue::{Level, Profile};
 use crate::redact::scrub;
 use crate::run::console::Shown;
+use crate::run::results::Status;
+use crate::run::verdict::Verdict;
 use crate::scenario::waits::{self, LineCountdown, Waits};
 
 /// How progress is shown.
@@ -64,12 +67,13 @@ impl ProgressMode {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Running {
     id: String,
     name: String,
     location: String,
-    warning_level: bool,
+    /// How a failure counts under the run's profile (as the assessment will count it).
+    weight: crate::run::verdict::FailureWeight,
     failed_step: Option<(String, String)>,
 }
 
@@ -78,11 +82,13 @@ struct Running {
 pub struct Progress {
     mode: ProgressMode,
     strict: bool,
+    profile: Arc<Profile>,
     bar: Option<ProgressBar>,
     total: Option<usize>,
     done: usize,
     failed: usize,
     warnings: usize,
+    not_checked: usize,
     running: HashMap<String, Running>,
     shown: Shown,
     /// The bar's message without the countdown (the ticker adds it).
@@ -128,11 +134,18 @@ fn tick(bar: Option<ProgressBar>, counts: Arc<Mutex<String>>, waits: Waits, stop
 }
 
 impl Progress {
-    /// A progress writer for `mode` (resolved here); `strict` decides whether a SHOULD/REC
-    /// failure counts as a failure or a warning.
+    /// A progress writer for `mode` (resolved here); `profile` and `strict` decide how a
+    /// failure counts (failure, warning, or not checked by the profile's release), as the
+    /// run's assessment counts it.
     /// `waits` are counted down (see the module docs); `shown` names the feature files in
     /// failure lines.
-    pub fn new(mode: ProgressMode, strict: bool, waits: Waits, shown: Shown) -> Self {
+    pub fn new(
+        mode: ProgressMode,
+        profile: Arc<Profile>,
+        strict: bool,
+        waits: Waits,
+        shown: Shown,
+    ) -> Self {
         let mode = mode.resolve();
         let bar = (mode == ProgressMode::Bar).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -158,11 +171,13 @@ impl Progress {
         Self {
             mode,
             strict,
+            profile,
             bar,
             total: None,
             done: 0,
             failed: 0,
             warnings: 0,
+            not_checked: 0,
             running: HashMap::new(),
             shown,
             counts,
@@ -197,21 +212,36 @@ impl Progress {
                     .chain(rule.iter().flat_map(|r| r.tags.iter()))
                     .chain(scenario.tags.iter())
                     .collect();
-                let warning_level = tags
+                let id = tags
+                    .iter()
+                    .find_map(|t| t.strip_prefix("id:"))
+                    .unwrap_or("?")
+                    .to_string();
+                let declared = tags
                     .iter()
                     .find_map(|t| crate::run::plan::level_tag(t))
-                    .is_some_and(|level| level.failure_is_warning(self.strict));
+                    .unwrap_or(Level::Must);
+                let mut rules: Vec<String> = tags
+                    .iter()
+                    .filter(|t| crate::run::plan::is_rule_tag(t))
+                    .map(|t| t.to_string())
+                    .collect();
+                rules.dedup();
+                let weight = crate::run::verdict::failure_weight(
+                    &self.profile,
+                    &id,
+                    &scenario.name,
+                    declared,
+                    &rules,
+                    scenario.steps.iter().map(|s| s.value.as_str()),
+                );
                 self.running.insert(
                     key.clone(),
                     Running {
-                        id: tags
-                            .iter()
-                            .find_map(|t| t.strip_prefix("id:"))
-                            .unwrap_or("?")
-                            .to_string(),
+                        id,
                         name: scenario.name.clone(),
                         location: key.clone(),
-                        warning_level,
+                        weight,
                         failed_step: None,
                     },
                 );
@@ -247,16 +277,22 @@ impl Progress {
                     return;
                 };
                 self.done += 1;
-                let verdict = match (&done.failed_step, done.warning_level) {
-                    (None, _) => "passed",
-                    (Some(_), true) => {
-                        self.warnings += 1;
-                        "warning"
-                    }
-                    (Some(_), false) => {
-                        self.failed += 1;
-                        "FAILED"
-                    }
+                let verdict = match done.failed_step {
+                    None => "passed",
+                    Some(_) => match done.weight.verdict(Status::Failed, self.strict) {
+                        Verdict::Warning => {
+                            self.warnings += 1;
+                            "warning"
+                        }
+                        Verdict::NotChecked => {
+                            self.not_checked += 1;
+                            "not checked by this release"
+                        }
+                        _ => {
+                            self.failed += 1;
+                            "FAILED"
+                        }
+                    },
                 };
                 let total = self.total.map_or("?".to_string(), |t| t.to_string());
                 match &self.bar {
@@ -273,7 +309,11 @@ impl Progress {
                                 message.lines().map(|l| format!("      {l}\n")).collect();
                             self.print(&format!(
                                 "{} {} {} ({})\n    ✘ {step}\n{indented}",
-                                if verdict == "warning" { "⚠" } else { "✘" },
+                                match verdict {
+                                    "warning" => "⚠",
+                                    "FAILED" => "✘",
+                                    _ => "○ not checked by this release:",
+                                },
                                 done.id,
                                 done.name,
                                 self.shown.location(&done.location)

@@ -336,6 +336,7 @@ pub async fn run(env: Arc<Environment>, opts: &RunOptions) -> anyhow::Result<Run
                 .tee::<DcrWorld, _>(
                     Progress::new(
                         progress,
+                        profile.clone(),
                         opts.strict,
                         waits,
                         Shown::new(&features, built_in),

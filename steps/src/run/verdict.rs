@@ -209,14 +209,58 @@ pub fn not_checked(rules: &[String], profile: &Profile) -> bool {
     })
 }
 
+/// How a failure of a scenario counts under a profile (see [`failure_weight`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureWeight {
+    /// The level it is checked at.
+    pub level: Level,
+    /// Why the profile's sources leave it open, if they do (it then counts at MAY).
+    pub unsettled: Option<String>,
+    /// Whether the profile's release documents a check it makes, or judges by, as not made.
+    pub not_checked: bool,
+}
+
+impl FailureWeight {
+    /// The verdict of a scenario that ended with `status`.
+    pub fn verdict(&self, status: Status, strict: bool) -> Verdict {
+        verdict_of(status, self.level, strict, self.not_checked)
+    }
+}
+
+/// How a failure of scenario `id` (run as `name`, tagged `declared` and proving `rules`, with
+/// steps `step_texts`) counts under `profile`: at its level there, at MAY where the profile
+/// leaves it unsettled, not at all where the release documents the check as not made. The
+/// assessment and the progress lines both ask this, so that a line never says FAILED of a
+/// scenario the run then counts otherwise.
+pub fn failure_weight<'a>(
+    profile: &Profile,
+    id: &str,
+    name: &str,
+    declared: Level,
+    rules: &[String],
+    step_texts: impl IntoIterator<Item = &'a str>,
+) -> FailureWeight {
+    let unsettled = profile.scenario(id, name).and_then(|s| s.unsettled.clone());
+    let level = if unsettled.is_some() {
+        Level::May
+    } else {
+        scenario_level(declared, rules, profile)
+    };
+    FailureWeight {
+        level,
+        unsettled,
+        not_checked: not_checked(rules, profile) || not_checked(&judged_by(step_texts), profile),
+    }
+}
+
 /// The rules a scenario's outcome steps judge by (`the outcome is one that R accepts`): a PUT
 /// twin proves UK-REQ-065 but is judged by its POST rule, whose treatment then explains its
 /// failure as the POST scenario's would be.
-fn judged_by(steps: &[crate::run::results::StepResult]) -> Vec<String> {
-    steps
-        .iter()
-        .filter_map(|s| {
-            let rest = s.text.split_once("the outcome is one that ")?.1;
+fn judged_by<'a>(step_texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    step_texts
+        .into_iter()
+        .filter_map(|text| {
+            let rest = text.split_once("the outcome is one that ")?.1;
             let rule = rest.strip_suffix(" accepts")?;
             (!rule.contains(' ')).then(|| rule.to_string())
         })
@@ -245,7 +289,7 @@ pub fn assess(
     for result in &results.scenarios {
         let declared = result.id().and_then(|id| plan.scenarios.get(id));
         let row = declared.and_then(|d| d.row(&result.location));
-        let (id, rules, level) = match declared {
+        let (id, rules, declared_level) = match declared {
             Some(d) => {
                 // An outline row may prove a rule more than its outline (a tagged Examples
                 // block): the rules are the row's own tags.
@@ -259,8 +303,7 @@ pub fn assess(
                 if rules.is_empty() {
                     rules = d.rules.clone();
                 }
-                let level = scenario_level(d.level, &rules, profile);
-                (d.id.clone(), rules, level)
+                (d.id.clone(), rules, d.level)
             }
             // The plan validated every scenario before the run; this only guards a file
             // changed during the run.
@@ -272,15 +315,15 @@ pub fn assess(
         };
         // A scenario the profile's sources leave open counts at MAY: its failure is a
         // warning saying why.
-        let unsettled = profile
-            .scenario(&id, &result.name)
-            .and_then(|s| s.unsettled.clone());
-        let level = if unsettled.is_some() {
-            Level::May
-        } else {
-            level
-        };
-        let message = result.failure().map(|m| match &unsettled {
+        let weight = failure_weight(
+            profile,
+            &id,
+            &result.name,
+            declared_level,
+            &rules,
+            result.steps.iter().map(|s| s.text.as_str()),
+        );
+        let message = result.failure().map(|m| match &weight.unsettled {
             Some(why) => format!("unsettled under profile {}: {why}\n{m}", profile.name),
             None => m.to_string(),
         });
@@ -289,16 +332,11 @@ pub fn assess(
             row,
             name: result.name.clone(),
             location: result.location.clone(),
-            verdict: verdict_of(
-                result.status,
-                level,
-                strict,
-                not_checked(&rules, profile) || not_checked(&judged_by(&result.steps), profile),
-            ),
+            verdict: weight.verdict(result.status, strict),
             rules,
-            level,
+            level: weight.level,
             message,
-            unsettled,
+            unsettled: weight.unsettled,
         });
     }
     let mut by_rule: BTreeMap<&str, Vec<&AssessedScenario>> = BTreeMap::new();
@@ -408,7 +446,15 @@ mod tests {
             step("Then the outcome is one that UK-REQ-032 accepts"),
             step("Then the response status is 400"),
         ];
-        assert_eq!(judged_by(&steps), ["UK-REQ-032"]);
-        assert!(judged_by(&[step("Then the outcome is one that <rule> maybe accepts")]).is_empty());
+        assert_eq!(
+            judged_by(steps.iter().map(|s| s.text.as_str())),
+            ["UK-REQ-032"]
+        );
+        assert!(
+            judged_by([step("Then the outcome is one that <rule> maybe accepts")
+                .text
+                .as_str()])
+            .is_empty()
+        );
     }
 }
