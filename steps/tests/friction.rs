@@ -204,5 +204,18 @@ fn progress_lines_count_as_the_assessment_does() {
         counts["not_checked"].as_u64() > Some(0) && counts["warning"].as_u64() > Some(0),
         "the selection has a not-checked scenario and a warning: {counts}"
     );
+    // The last line's running totals are the run's.
+    let last = stdout
+        .lines()
+        .rfind(|l| verdicts.is_match(l))
+        .expect("progress lines");
+    let totals = format!(
+        "(failed so far: {}, warnings: {}, not checked by this release: {})",
+        counts["failed"], counts["warning"], counts["not_checked"]
+    );
+    assert!(
+        last.ends_with(&totals),
+        "{last:?} does not end with {totals:?}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

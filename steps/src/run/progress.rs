@@ -185,6 +185,16 @@ impl Progress {
         }
     }
 
+    /// `prefix` and the number of scenarios whose failure the profile's release documents as a
+    /// check it does not make, when there are any (most profiles have none).
+    fn not_checked_note(&self, prefix: &str) -> String {
+        if self.not_checked == 0 {
+            String::new()
+        } else {
+            format!("{prefix}{}", self.not_checked)
+        }
+    }
+
     fn print(&self, text: &str) {
         let text = scrub::text(text);
         match &self.bar {
@@ -298,8 +308,12 @@ impl Progress {
                 match &self.bar {
                     Some(bar) => {
                         bar.inc(1);
-                        let counts =
-                            format!("failed: {}  warnings: {}", self.failed, self.warnings);
+                        let counts = format!(
+                            "failed: {}  warnings: {}{}",
+                            self.failed,
+                            self.warnings,
+                            self.not_checked_note("  not checked: ")
+                        );
                         bar.set_message(counts.clone());
                         if let Ok(mut c) = self.counts.lock() {
                             *c = counts;
@@ -321,8 +335,13 @@ impl Progress {
                         }
                     }
                     None if self.mode == ProgressMode::Lines => self.print(&format!(
-                        "[{}/{total}] {verdict} {} {} (failed so far: {}, warnings: {})",
-                        self.done, done.id, done.name, self.failed, self.warnings
+                        "[{}/{total}] {verdict} {} {} (failed so far: {}, warnings: {}{})",
+                        self.done,
+                        done.id,
+                        done.name,
+                        self.failed,
+                        self.warnings,
+                        self.not_checked_note(", not checked by this release: ")
                     )),
                     None => {}
                 }
