@@ -148,3 +148,29 @@ Feature: Updating a registration with PUT /register/{ClientId}
         | PUT    |
         | DELETE |
         | PATCH  |
+
+  Rule: DCR-REQ-096 a 405 answer lists in Allow the methods the path serves
+
+    # A holder that answers these methods with another refusal (404, 501) owes no Allow: the
+    # step checks a 405 answer only, and DCR-REQ-095 judges the status.
+    @id:MGT-035 @DCR-REQ-096 @MUST
+    Scenario Outline: A 405 answer to <method> on a registration lists in Allow the methods it serves
+      When recipient A sends <method> to its registration
+      Then a 405 answer lists in Allow the methods a registration serves
+
+      Examples:
+        | method |
+        | PATCH  |
+        | POST   |
+
+    @id:MGT-036 @DCR-REQ-096 @MUST
+    Scenario Outline: A 405 answer to <method> on the registration endpoint lists POST in Allow
+      When recipient A sends <method> to the registration endpoint
+      Then a 405 answer lists in Allow the methods the registration endpoint serves
+
+      Examples:
+        | method |
+        | GET    |
+        | PUT    |
+        | DELETE |
+        | PATCH  |

@@ -209,6 +209,7 @@ defects! {
     PutRebindsSoftwareId => "put-rebinds-software-id",
     UnsupportedMethodCarriedOut => "unsupported-method-carried-out",
     MethodNotAllowed404 => "method-not-allowed-404",
+    MethodNotAllowedWithoutAllow => "method-not-allowed-without-allow",
     DeleteAnswers200 => "delete-answers-200",
     CaseInsensitiveRedirects => "case-insensitive-redirects",
     RedirectPrefixMatch => "redirect-prefix-match",

@@ -126,6 +126,7 @@ variations! {
     MalformedBody415 => "malformed-body-415",
     UnknownClientInvalidToken => "unknown-client-invalid-token",
     UnsupportedMethod404 => "unsupported-method-404",
+    AllowListsMoreMethods => "allow-lists-more-methods",
     WrongContentType400 => "wrong-content-type-400",
     RegistrationPathConnect => "registration-path-connect",
     OversizedClose => "oversized-close",

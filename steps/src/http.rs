@@ -100,6 +100,19 @@ impl Exchange {
         }
     }
 
+    /// Every value of a response header (case-insensitive name), in the order received: a
+    /// field sent on several lines is one list (RFC 9110 §5.3).
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        match &self.outcome {
+            Outcome::Response { headers, .. } => headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            Outcome::Transport { .. } => Vec::new(),
+        }
+    }
+
     /// Why the body does not parse, when it claims to be JSON (a JSON `Content-Type`, or a
     /// body starting with `{` or `[`) and is not: too deeply nested, cut short, malformed.
     pub fn unparseable_json(&self) -> Option<String> {

@@ -52,18 +52,30 @@ pub(crate) fn mtls(state: AppState) -> Router {
     if state.defect(Defect::UkSuccessAsText) {
         registration = registration.layer(axum::middleware::map_response(success_as_text));
     }
+    if state.variation(Variation::AllowListsMoreMethods) {
+        registration = registration.layer(axum::middleware::map_response(allow_more));
+    }
     let router = Router::new()
         .merge(discovery::routes())
         .merge(registration)
         .merge(token::routes())
         .fallback(not_found);
     let late = [Variation::CertRefused401, Variation::CertRefused403];
-    if late.iter().any(|v| state.variation(*v)) {
-        return router
-            .layer(axum::middleware::from_fn(refuse_untrusted_certificate))
-            .with_state(state);
+    let router = if late.iter().any(|v| state.variation(*v)) {
+        router.layer(axum::middleware::from_fn(refuse_untrusted_certificate))
+    } else {
+        router
+    };
+    let without_allow = state.defect(Defect::MethodNotAllowedWithoutAllow);
+    let router = router.with_state(state);
+    if without_allow {
+        // Around the whole router: axum's method router adds an `Allow` of its own to a 405
+        // that has none, after every layer inside it has run.
+        return Router::new()
+            .fallback_service(router)
+            .layer(axum::middleware::map_response(drop_allow));
     }
-    router.with_state(state)
+    router
 }
 
 /// The `cert-refused-401` and `cert-refused-403` variations: a request on a connection whose
@@ -117,6 +129,23 @@ async fn success_as_text(mut response: Response) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
+    }
+    response
+}
+
+/// The `method-not-allowed-without-allow` defect: a 405 is answered without its `Allow`.
+async fn drop_allow(mut response: Response) -> Response {
+    response.headers_mut().remove(header::ALLOW);
+    response
+}
+
+/// The `allow-lists-more-methods` variation: the `Allow` of a 405 also lists HEAD and OPTIONS,
+/// on a second line.
+async fn allow_more(mut response: Response) -> Response {
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .append(header::ALLOW, HeaderValue::from_static("HEAD,OPTIONS"));
     }
     response
 }

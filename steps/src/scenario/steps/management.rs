@@ -352,6 +352,101 @@ step! {
     }
 }
 
+/// Which path a 405 answered: the methods it serves are not the same.
+#[derive(Debug, Clone, Copy)]
+enum RegistrationPath {
+    /// The registration endpoint (`/register`): POST.
+    Endpoint,
+    /// A client's configuration endpoint (`/register/{ClientId}`): GET, PUT and DELETE, less
+    /// those the target file says the holder does not offer (UK DCR makes each optional).
+    Client,
+}
+
+/// The methods of `path` the holder serves, as the suite knows them: those it must list in the
+/// `Allow` of a 405 (RFC 9110 §15.5.6: "a list of the target resource's currently supported
+/// methods").
+fn served_methods(w: &DcrWorld, path: RegistrationPath) -> Vec<&'static str> {
+    match path {
+        RegistrationPath::Endpoint => vec!["POST"],
+        RegistrationPath::Client => [
+            ("GET", Need::Read),
+            ("PUT", Need::Update),
+            ("DELETE", Need::Delete),
+        ]
+        .into_iter()
+        .filter(|(_, need)| w.env().capabilities.missing(*need).is_none())
+        .map(|(method, _)| method)
+        .collect(),
+    }
+}
+
+/// The methods an `Allow` field lists: a comma-separated list of method tokens over all its
+/// lines, empty elements ignored (RFC 9110 §10.2.1, §5.6.1).
+fn allow_list<'a>(values: &[&'a str]) -> Vec<&'a str> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .collect()
+}
+
+/// DCR-REQ-096: a 405 answer carries `Allow` listing what `path` serves and not the method it
+/// refused. Method names are case-sensitive (RFC 9110 §9.1). Another status has no `Allow` to
+/// check: whether it should have been 405 is DCR-REQ-095's question.
+fn check_allow(w: &DcrWorld, path: RegistrationPath) -> anyhow::Result<()> {
+    let last = w.last()?;
+    if last.status() != Some(405) {
+        return Ok(());
+    }
+    let values = last.header_values("allow");
+    if values.is_empty() {
+        return Err(fail(
+            "a 405 answer with an Allow header (RFC 9110 §15.5.6: the origin server MUST generate one)",
+            last,
+        ));
+    }
+    let listed = allow_list(&values);
+    let refused = last.method.as_str();
+    if listed.contains(&refused) {
+        return Err(fail(
+            &format!("an Allow header that does not list {refused}, the method the 405 refused"),
+            last,
+        ));
+    }
+    let missing: Vec<&str> = served_methods(w, path)
+        .into_iter()
+        .filter(|m| !listed.contains(m))
+        .collect();
+    if !missing.is_empty() {
+        return Err(fail(
+            &format!(
+                "an Allow header listing {} (the path's supported methods, RFC 9110 §15.5.6; method names are case-sensitive, §9.1); it lacks {}",
+                served_methods(w, path).join(", "),
+                missing.join(", ")
+            ),
+            last,
+        ));
+    }
+    Ok(())
+}
+
+step! {
+    needs [];
+    #[then(expr = "a 405 answer lists in Allow the methods a registration serves")]
+    fn allow_of_registration(w: &mut DcrWorld) -> anyhow::Result<()> {
+        check_allow(w, RegistrationPath::Client)
+    }
+}
+
+step! {
+    needs [];
+    #[then(expr = "a 405 answer lists in Allow the methods the registration endpoint serves")]
+    fn allow_of_endpoint(w: &mut DcrWorld) -> anyhow::Result<()> {
+        check_allow(w, RegistrationPath::Endpoint)
+    }
+}
+
 step! {
     needs [];
     #[then(expr = "the response is the registration recipient {recipient} holds")]
@@ -599,5 +694,20 @@ step! {
             )),
             None => Err(fail(&format!("a string {member:?} member"), last)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allow_list;
+
+    #[test]
+    fn allow_list_reads_every_line_and_skips_empty_elements() {
+        assert_eq!(
+            allow_list(&["GET, PUT", " ,DELETE,, HEAD "]),
+            ["GET", "PUT", "DELETE", "HEAD"]
+        );
+        assert!(allow_list(&[""]).is_empty());
+        assert_eq!(allow_list(&["get"]), ["get"]);
     }
 }
