@@ -216,6 +216,16 @@ Feature: Managing a registration at a UK ASPSP: GET, PUT and DELETE /register/{C
       Then the outcome is one that UK-REQ-044 accepts
       And a registration the holder created has "token_endpoint_auth_method" listed in the discovery "token_endpoint_auth_methods_supported"
 
+    # A secret given for client_secret_basic must not outlive the method: an update that leaves
+    # it is answered as its POST would be, with no client_secret (UK-REG-030).
+    @id:UK-MGT-055 @UK-REQ-065 @UK-REQ-056 @MUST
+    Scenario: A PUT back to private_key_jwt after one to client_secret_basic is answered without a client_secret
+      When recipient A updates its registration with mutation "uk-client-secret-basic"
+      Then the response status is one of "200, 400"
+      When recipient A updates its registration
+      Then the response status is 200
+      And the response has no "client_secret"
+
   Rule: UK-REQ-070 DELETE is offered, or refused with 405
 
     # No @needs:delete: the scenario is for holders without DELETE too (holder.supports_delete
