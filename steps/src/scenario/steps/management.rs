@@ -393,11 +393,13 @@ fn allow_list<'a>(values: &[&'a str]) -> Vec<&'a str> {
 
 /// DCR-REQ-096: a 405 answer carries `Allow` listing what `path` serves and not the method it
 /// refused. Method names are case-sensitive (RFC 9110 §9.1). Another status has no `Allow` to
-/// check: whether it should have been 405 is DCR-REQ-095's question.
+/// check: whether it should have been 405 is DCR-REQ-095's question. No answer at all fails.
 fn check_allow(w: &DcrWorld, path: RegistrationPath) -> anyhow::Result<()> {
     let last = w.last()?;
-    if last.status() != Some(405) {
-        return Ok(());
+    match last.status() {
+        None => return Err(fail("an HTTP answer", last)),
+        Some(405) => {}
+        Some(_) => return Ok(()),
     }
     let values = last.header_values("allow");
     if values.is_empty() {
@@ -414,15 +416,17 @@ fn check_allow(w: &DcrWorld, path: RegistrationPath) -> anyhow::Result<()> {
             last,
         ));
     }
-    let missing: Vec<&str> = served_methods(w, path)
-        .into_iter()
+    let served = served_methods(w, path);
+    let missing: Vec<&str> = served
+        .iter()
+        .copied()
         .filter(|m| !listed.contains(m))
         .collect();
     if !missing.is_empty() {
         return Err(fail(
             &format!(
                 "an Allow header listing {} (the path's supported methods, RFC 9110 §15.5.6; method names are case-sensitive, §9.1); it lacks {}",
-                served_methods(w, path).join(", "),
+                served.join(", "),
                 missing.join(", ")
             ),
             last,
