@@ -174,6 +174,11 @@ Feature: An update is validated as a registration is
         | mutation              | rule        |
         | request-jwks-impostor | DCR-REQ-012 |
 
+      @DCR-REQ-016
+      Examples: as REQ-005 on POST, an aud array of another holder's issuer
+        | mutation        | rule        |
+        | wrong-aud-array | DCR-REQ-016 |
+
     @id:MGT-042 @DCR-REQ-080 @MUST
     Scenario Outline: An update carrying a software statement with mutation <mutation> is refused as POST refuses it
       When recipient A updates its registration with a software statement with mutation "<mutation>"

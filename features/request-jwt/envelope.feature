@@ -66,8 +66,9 @@ Feature: The registration request JWT is signed by the recipient and addressed t
 
       Examples:
         | mutation    |
-        | missing-aud |
-        | wrong-aud   |
+        | missing-aud     |
+        | wrong-aud       |
+        | wrong-aud-array |
 
   Rule: DCR-REQ-017 iat is required
 

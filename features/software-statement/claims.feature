@@ -29,6 +29,31 @@ Feature: The software statement carries what the Register always puts in it
         | software_roles     |
         | jti                |
 
+    # The same claims sent as JSON null: null is not a string or a list, so the claim is not
+    # there (as NUL-001 for the request's members).
+    @id:SSA-015 @DCR-REQ-026 @REC
+    Scenario Outline: An SSA with <claim> sent as null is refused as one without it
+      Given recipient A holds a software statement with mutation "missing-<claim>", sending the claims it leaves out as JSON null
+      And recipient A signs a registration request carrying its software statement
+      When recipient A posts the registration request
+      Then the outcome is one that DCR-REQ-026 accepts
+
+      Examples:
+        | claim              |
+        | software_id        |
+        | jwks_uri           |
+        | redirect_uris      |
+        | org_id             |
+        | org_name           |
+        | client_name        |
+        | client_description |
+        | client_uri         |
+        | logo_uri           |
+        | recipient_base_uri |
+        | scope              |
+        | software_roles     |
+        | jti                |
+
   Rule: DCR-REQ-027 software_roles names a recipient software product
 
     @id:SSA-011 @DCR-REQ-027 @MAY

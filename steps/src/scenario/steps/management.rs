@@ -510,6 +510,22 @@ step! {
 
 step! {
     needs [];
+    /// After a request the holder may accept or refuse (a PUT of metadata it need not offer):
+    /// on 200 or 201 the registration from the response replaces the one held, so that what
+    /// follows (a token request with the registered auth method) uses it; on a refusal the
+    /// registration held stays. Not a check: what the status must be is a step of its own.
+    #[then(expr = "recipient {recipient} keeps the registration from the response if it was accepted")]
+    fn keep_if_accepted(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if let (Some(200 | 201), Some(Value::Object(registration))) = (last.status(), last.json()) {
+            w.registrations.insert(r, registration);
+        }
+        Ok(())
+    }
+}
+
+step! {
+    needs [];
     #[then(expr = "the response {string} is the one recipient {recipient} was first given")]
     fn unchanged_member(w: &mut DcrWorld, member: String, r: Recipient) -> anyhow::Result<()> {
         let want = w

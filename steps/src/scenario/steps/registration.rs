@@ -398,18 +398,37 @@ step! {
         expr = "recipient {recipient} signs a registration request with mutation {request_mutation}, sending the members it leaves out as JSON null"
     )]
     async fn sign_nulled(w: &mut DcrWorld, r: Recipient, m: RequestMutation) -> anyhow::Result<()> {
-        let mut nulled = m.0.clone();
-        if nulled.remove.is_empty() {
-            bail!(
-                "mutation {} leaves no member out, so it has no members to send as null",
-                nulled.id
-            );
-        }
-        for member in std::mem::take(&mut nulled.remove) {
-            nulled.set.insert(member, Value::Null);
-        }
-        sign_request(w, r, Some(&nulled), &Map::new()).await
+        sign_request(w, r, Some(&nulled(m.0)?), &Map::new()).await
     }
+}
+
+step! {
+    needs [];
+    /// The SSA mutation `m` of a claim left out, with each claim it leaves out sent as JSON
+    /// `null` instead: a claim the SSA definition requires (a string, a list) is not there when
+    /// it is null, so the SSA is refused as one without it.
+    #[given(
+        expr = "recipient {recipient} holds a software statement with mutation {ssa_mutation}, sending the claims it leaves out as JSON null"
+    )]
+    async fn ssa_nulled(w: &mut DcrWorld, r: Recipient, m: SsaMutation) -> anyhow::Result<()> {
+        mint_ssa(w, r, Some(&nulled(m.0)?)).await
+    }
+}
+
+/// Mutation `m` (of members or claims left out) with what it leaves out set to JSON `null`
+/// instead; same id, so that a profile's cases for `m` apply to it.
+fn nulled(m: &Mutation) -> anyhow::Result<Mutation> {
+    let mut nulled = m.clone();
+    if nulled.remove.is_empty() {
+        bail!(
+            "mutation {} leaves nothing out, so it has nothing to send as null",
+            nulled.id
+        );
+    }
+    for member in std::mem::take(&mut nulled.remove) {
+        nulled.set.insert(member, Value::Null);
+    }
+    Ok(nulled)
 }
 
 step! {

@@ -308,6 +308,8 @@ step! {
     /// of its own making).
     #[when(expr = "recipient {recipient} obtains a registration access token")]
     async fn obtains_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        // A token held from before must not stand in for one this request failed to obtain.
+        w.tokens.remove(&r);
         let scope = w.registration_scope();
         obtain(w, r, &scope).await?;
         if !w.tokens.contains_key(&r) {
@@ -341,6 +343,7 @@ step! {
     needs [];
     #[given(expr = "recipient {recipient} holds an access token with scope {string}")]
     async fn holds_token(w: &mut DcrWorld, r: Recipient, scope: String) -> anyhow::Result<()> {
+        w.tokens.remove(&r);
         obtain(w, r, &scope).await?;
         if !w.tokens.contains_key(&r) {
             let last = w.last()?;
