@@ -219,13 +219,14 @@ Feature: Managing a registration at a UK ASPSP: GET, PUT and DELETE /register/{C
     # A secret given for client_secret_basic must not outlive the method: an update that leaves
     # it is answered as its POST would be, with no client_secret (UK-REG-030). The second PUT
     # carries a token obtained as the registration then stands (with the issued secret after an
-    # accepted update): a holder may revoke tokens when the auth method changes.
+    # accepted update; a holder may revoke tokens when the auth method changes), or the one held
+    # where the holder gave no secret to obtain one with.
     @id:UK-MGT-055 @UK-REQ-065 @UK-REQ-056 @MUST
     Scenario: A PUT back to private_key_jwt after one to client_secret_basic is answered without a client_secret
       When recipient A updates its registration with mutation "uk-client-secret-basic"
       Then the response status is one of "200, 400"
       And recipient A keeps the registration from the response if it was accepted
-      When recipient A obtains a registration access token
+      When recipient A renews its registration access token where it can
       And recipient A updates its registration
       Then the response status is 200
       And the response has no "client_secret"

@@ -323,6 +323,30 @@ step! {
     }
 }
 
+step! {
+    needs [];
+    /// After an update that may have changed how the client authenticates: a token obtained
+    /// as the registration now stands (a holder may revoke tokens when the auth method
+    /// changes), or the one held where no new one can be had (a `client_secret_basic`
+    /// registration answered without a secret gives no credential; a refused token request).
+    /// Not a check of the token endpoint: the scenario's checks come after it.
+    #[when(expr = "recipient {recipient} renews its registration access token where it can")]
+    async fn renew_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        if client_auth(w, r).is_err() {
+            return Ok(());
+        }
+        let held = w.tokens.remove(&r);
+        let scope = w.registration_scope();
+        obtain(w, r, &scope).await?;
+        if let Some(held) = held
+            && !w.tokens.contains_key(&r)
+        {
+            w.tokens.insert(r, held);
+        }
+        Ok(())
+    }
+}
+
 /// Obtains an access token for `scope` with a valid client assertion of recipient `r`.
 pub(crate) async fn obtain(w: &mut DcrWorld, r: Recipient, scope: &str) -> anyhow::Result<()> {
     let jti = uuid::Uuid::new_v4().to_string();
