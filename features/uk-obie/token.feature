@@ -22,6 +22,12 @@ Feature: The management token of a UK ASPSP
       When recipient A requests an access token with a client assertion that lacks kid
       Then the token response is a bearer token
 
+    @id:UK-TOK-003 @UK-REQ-059 @MUST
+    Scenario: Recipient B's client assertion, signed with its own algorithm, is accepted without a kid
+      Given recipient B is registered
+      When recipient B requests an access token with a client assertion that lacks kid
+      Then the token response is a bearer token
+
   Rule: UK-REQ-060 a tls_client_auth client is authenticated by its certificate's subject
 
     @id:UK-TOK-010 @UK-REQ-060 @MUST
