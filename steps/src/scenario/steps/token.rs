@@ -308,18 +308,8 @@ step! {
     /// of its own making).
     #[when(expr = "recipient {recipient} obtains a registration access token")]
     async fn obtains_token(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-        // A token held from before must not stand in for one this request failed to obtain.
-        w.tokens.remove(&r);
         let scope = w.registration_scope();
-        obtain(w, r, &scope).await?;
-        if !w.tokens.contains_key(&r) {
-            let last = w.last()?;
-            return Err(fail(
-                &format!("HTTP 200 with an access_token for scope {scope:?}"),
-                last,
-            ));
-        }
-        Ok(())
+        obtain_fresh(w, r, &scope).await
     }
 }
 
@@ -354,6 +344,22 @@ pub(crate) async fn obtain(w: &mut DcrWorld, r: Recipient, scope: &str) -> anyho
     token_request(w, r, r.into(), &assertion, scope).await
 }
 
+/// Obtains an access token for `scope` for recipient `r`, failing the step without one. A
+/// token held from before is dropped first, so it never stands in for one this request
+/// failed to obtain.
+async fn obtain_fresh(w: &mut DcrWorld, r: Recipient, scope: &str) -> anyhow::Result<()> {
+    w.tokens.remove(&r);
+    obtain(w, r, scope).await?;
+    if !w.tokens.contains_key(&r) {
+        let last = w.last()?;
+        return Err(fail(
+            &format!("HTTP 200 with an access_token for scope {scope:?}"),
+            last,
+        ));
+    }
+    Ok(())
+}
+
 step! {
     needs [];
     #[when(expr = "recipient {recipient} requests an access token with scope {string}")]
@@ -367,16 +373,7 @@ step! {
     needs [];
     #[given(expr = "recipient {recipient} holds an access token with scope {string}")]
     async fn holds_token(w: &mut DcrWorld, r: Recipient, scope: String) -> anyhow::Result<()> {
-        w.tokens.remove(&r);
-        obtain(w, r, &scope).await?;
-        if !w.tokens.contains_key(&r) {
-            let last = w.last()?;
-            return Err(fail(
-                &format!("HTTP 200 with an access_token for scope {scope:?}"),
-                last,
-            ));
-        }
-        Ok(())
+        obtain_fresh(w, r, &scope).await
     }
 }
 
