@@ -318,9 +318,19 @@ fn record(path: &Path, value: &Value) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the snapshot folder {}", dir.display()))?;
     }
-    let body = serde_json::to_string_pretty(&sorted(value))?;
-    std::fs::write(path, format!("---\nsource: features\n---\n{body}\n"))
-        .with_context(|| format!("cannot write snapshot {}", path.display()))
+    write_stored(path, &serde_json::to_string_pretty(&sorted(value))?)
+}
+
+/// Writes a stored snapshot: the one metadata header every stored file has (insta's own
+/// `.snap.new` header names this source file, an assertion line and the input file, which
+/// change with the code, not with the payload), then `body`.
+fn write_stored(path: &Path, body: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    std::fs::write(
+        path,
+        format!("---\nsource: features\n---\n{}\n", body.trim()),
+    )
+    .with_context(|| format!("cannot write snapshot {}", path.display()))
 }
 
 /// The body of a stored `.snap` file: what follows its metadata header.
@@ -416,14 +426,17 @@ impl Pending {
         )
     }
 
-    /// Makes the pending payload the stored snapshot.
+    /// Makes the pending payload the stored snapshot, under the stored files' header.
     ///
     /// # Errors
-    /// The file cannot be renamed.
+    /// The pending file cannot be read or removed, or the snapshot cannot be written.
     pub fn accept(&self) -> anyhow::Result<()> {
         use anyhow::Context as _;
-        std::fs::rename(&self.new, &self.stored)
-            .with_context(|| format!("cannot accept {}", self.new.display()))
+        let new = std::fs::read_to_string(&self.new)
+            .with_context(|| format!("cannot accept {}", self.new.display()))?;
+        write_stored(&self.stored, stored_body(&new))?;
+        std::fs::remove_file(&self.new)
+            .with_context(|| format!("cannot remove {}", self.new.display()))
     }
 
     /// Deletes the pending payload; the stored snapshot stays.
