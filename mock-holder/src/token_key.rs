@@ -84,6 +84,10 @@ impl TokenKey {
     }
 }
 
+/// The private claim of variation `revoke-tokens-on-auth-change`: the client's
+/// `token_endpoint_auth_method` when the token was issued.
+pub(crate) const AUTH_METHOD_CLAIM: &str = "mock_holder_auth_method";
+
 /// The claims of an access token that the management checks read, taken out of its payload
 /// once (a missing or mistyped claim is `None`).
 #[derive(Debug)]
@@ -99,6 +103,8 @@ pub(crate) struct TokenClaims {
     pub(crate) scope: String,
     /// `cnf.x5t#S256`.
     pub(crate) bound: Option<String>,
+    /// The client's authentication method at issue (variation `revoke-tokens-on-auth-change`).
+    pub(crate) auth_method: Option<String>,
 }
 
 impl TokenClaims {
@@ -115,6 +121,7 @@ impl TokenClaims {
                 .and_then(|c| c.get("x5t#S256"))
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            auth_method: string(AUTH_METHOD_CLAIM),
         }
     }
 }

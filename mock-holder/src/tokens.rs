@@ -27,7 +27,7 @@ use crate::lifetime::Clock;
 use crate::state::{AppState, blocking};
 use crate::store::ClientRow;
 use crate::tls::ClientCert;
-use crate::token_key::TokenClaims;
+use crate::token_key::{AUTH_METHOD_CLAIM, TokenClaims};
 use crate::variation::Variation;
 
 /// A freshly issued access token.
@@ -40,12 +40,16 @@ pub(crate) struct Issued {
 }
 
 /// Issues a token for `client_id` with `scope`, bound to the certificate `thumbprint`.
+/// `auth_method` is the client's `token_endpoint_auth_method` as registered: variation
+/// `revoke-tokens-on-auth-change` writes it into the token, which then serves only while the
+/// registration keeps it.
 ///
 /// # Errors
 /// Fails only when signing fails.
 pub(crate) fn issue(
     state: &AppState,
     client_id: &str,
+    auth_method: Option<&str>,
     scope: &str,
     thumbprint: &str,
 ) -> Result<Issued, OAuthError> {
@@ -65,7 +69,7 @@ pub(crate) fn issue(
             (json!(now.saturating_add(expires_in)), expires_in)
         }
     };
-    let claims = json!({
+    let mut claims = json!({
         "iss": state.urls().issuer,
         "sub": client_id,
         "client_id": client_id,
@@ -75,6 +79,9 @@ pub(crate) fn issue(
         "jti": uuid::Uuid::new_v4().to_string(),
         "cnf": {"x5t#S256": confirmation(state, thumbprint)},
     });
+    if state.variation(Variation::RevokeTokensOnAuthChange) {
+        claims[AUTH_METHOD_CLAIM] = json!(auth_method);
+    }
     let mut header = dcr_vectors::jose::header_for(state.token_key().key());
     header.insert("typ".into(), Value::String("at+jwt".into()));
     let payload = serde_json::to_vec(&claims).map_err(anyhow::Error::from)?;
@@ -100,6 +107,15 @@ fn confirmation(state: &AppState, thumbprint: &str) -> String {
         Ok(digest) => digest.iter().map(|b| format!("{b:02x}")).collect(),
         Err(_) => thumbprint.to_string(),
     }
+}
+
+/// The `token_endpoint_auth_method` of a stored registration, if it has one.
+fn registered_auth_method(client: &ClientRow) -> Option<String> {
+    serde_json::from_str::<Map<String, Value>>(&client.metadata_json)
+        .ok()?
+        .get("token_endpoint_auth_method")?
+        .as_str()
+        .map(str::to_string)
 }
 
 fn invalid(text: impl Into<String>) -> OAuthError {
@@ -271,6 +287,17 @@ pub(crate) async fn authorize(
         ));
     }
     match client {
+        // Variation `revoke-tokens-on-auth-change`: a token issued while the client
+        // authenticated otherwise ended with that method.
+        Some(client)
+            if client.client_id == path_client_id
+                && state.variation(Variation::RevokeTokensOnAuthChange)
+                && registered_auth_method(&client).as_deref() != claims.auth_method.as_deref() =>
+        {
+            return Err(invalid(
+                "The access token was issued before the client's token_endpoint_auth_method changed",
+            ));
+        }
         Some(client) if client.client_id == path_client_id => return Ok(client),
         // UK DCR: the token of another client on an existing client's path is refused without
         // revoking it; "immediately revokes" is for an unknown ClientId (uk-dcr.md §1.3, §9.10).

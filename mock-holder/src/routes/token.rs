@@ -153,7 +153,16 @@ async fn token(
     } else {
         thumbprint
     };
-    let issued = tokens::issue(&state, &client.client_id, &scope, &thumbprint)?;
+    let issued = tokens::issue(
+        &state,
+        &client.client_id,
+        client
+            .metadata
+            .get("token_endpoint_auth_method")
+            .and_then(Value::as_str),
+        &scope,
+        &thumbprint,
+    )?;
     tracing::info!(client_id = client.client_id, scope, "access token issued");
     let mut response = json!({
         "access_token": issued.token,

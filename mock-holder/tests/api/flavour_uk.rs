@@ -698,6 +698,61 @@ async fn another_client_s_token_is_403_under_the_variation() {
     assert_eq!(r.status(), 403);
 }
 
+/// The `revoke-tokens-on-auth-change` variation (SOURCES.md#uk-9-11): a PUT that changes the
+/// authentication method ends the tokens obtained with the old one; a PUT that keeps it does not.
+#[tokio::test]
+async fn tokens_end_with_the_auth_method_under_the_variation() {
+    let app = spawn_flavour_with(Flavour::UkObie32, |s| {
+        s.variations.push(Variation::RevokeTokensOnAuthChange)
+    })
+    .await;
+    let sid = software_id();
+    let body = register(&app, &jwt(&app, &sid)).await;
+    let id = body["client_id"].as_str().unwrap().to_string();
+    let token = management_token(&app, &id).await;
+    let same = app.put_registration(&id, &token, &jwt(&app, &sid)).await;
+    assert_eq!(same.status(), 200, "the method kept: the token serves");
+    let basic = jwt_with(
+        &app,
+        &sid,
+        |_| {},
+        |r| {
+            r.insert(
+                "token_endpoint_auth_method".into(),
+                json!("client_secret_basic"),
+            );
+            r.remove("token_endpoint_auth_signing_alg");
+        },
+    );
+    let r = app.put_registration(&id, &token, &basic).await;
+    assert_eq!(r.status(), 200);
+    let updated: Value = r.json().await.unwrap();
+    let r = get(&app, &app.client_a, &id, &token).await;
+    assert_eq!(
+        r.status(),
+        401,
+        "the token obtained with private_key_jwt ended"
+    );
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    let r = app
+        .client_a
+        .post(&app.holder.urls.token_endpoint)
+        .basic_auth(&id, updated["client_secret"].as_str())
+        .form(&form(&[("grant_type", "client_credentials")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let renewed: Value = r.json().await.unwrap();
+    let renewed = renewed["access_token"].as_str().unwrap();
+    assert_eq!(get(&app, &app.client_a, &id, renewed).await.status(), 200);
+}
+
 /// Recipient A's certificate subject (C, O, CN in the DER sequence), written in another RDN
 /// order, with lower-case type names and spaces after the commas.
 const SUBJECT_A_REORDERED: &str = "c=GB, cn=recipient A, o=dcr-conformance test recipients";
