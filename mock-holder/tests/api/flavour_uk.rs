@@ -712,18 +712,7 @@ async fn tokens_end_with_the_auth_method_under_the_variation() {
     let token = management_token(&app, &id).await;
     let same = app.put_registration(&id, &token, &jwt(&app, &sid)).await;
     assert_eq!(same.status(), 200, "the method kept: the token serves");
-    let basic = jwt_with(
-        &app,
-        &sid,
-        |_| {},
-        |r| {
-            r.insert(
-                "token_endpoint_auth_method".into(),
-                json!("client_secret_basic"),
-            );
-            r.remove("token_endpoint_auth_signing_alg");
-        },
-    );
+    let basic = client_secret_basic_request(&app, &sid);
     let r = app.put_registration(&id, &token, &basic).await;
     assert_eq!(r.status(), 200);
     let updated: Value = r.json().await.unwrap();
@@ -809,14 +798,11 @@ async fn tls_client_auth_matches_the_certificate_subject() {
     assert_eq!(error_of(r).await.1, "invalid_client");
 }
 
-/// UK-REQ-056: client_secret_basic gets a secret that never expires, and authenticates with
-/// it at the token endpoint.
-#[tokio::test]
-async fn client_secret_basic_gets_a_secret() {
-    let app = spawn_uk(Flavour::UkObie32).await;
-    let request = jwt_with(
-        &app,
-        &software_id(),
+/// A registration request of software `sid` for client_secret_basic (no signing alg).
+fn client_secret_basic_request(app: &TestApp, sid: &str) -> String {
+    jwt_with(
+        app,
+        sid,
         |_| {},
         |r| {
             r.insert(
@@ -825,7 +811,15 @@ async fn client_secret_basic_gets_a_secret() {
             );
             r.remove("token_endpoint_auth_signing_alg");
         },
-    );
+    )
+}
+
+/// UK-REQ-056: client_secret_basic gets a secret that never expires, and authenticates with
+/// it at the token endpoint.
+#[tokio::test]
+async fn client_secret_basic_gets_a_secret() {
+    let app = spawn_uk(Flavour::UkObie32).await;
+    let request = client_secret_basic_request(&app, &software_id());
     let body = register(&app, &request).await;
     let secret = body["client_secret"].as_str().unwrap();
     assert!(secret.len() <= 36);
