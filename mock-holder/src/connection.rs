@@ -18,7 +18,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -94,7 +94,7 @@ where
             let Ok(permit) = permit else {
                 // Dropping the stream closes it: its descriptor is free again at once.
                 drop(stream);
-                if should_log_refusal() {
+                if should_log(&LAST_LIMIT_LOG) {
                     tracing::warn!(
                         listener,
                         "connection limit reached; connections over it are closed (logged at most once a second)"
@@ -112,20 +112,35 @@ where
                 .map_err(|_| {
                     tracing::debug!(listener, "TLS handshake timed out");
                     io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out")
-                })??;
+                })?
+                .inspect_err(|error| {
+                    // A refused client certificate ends here: say so, so that whoever reads the
+                    // log can tell a refusal from a connection that never came.
+                    if should_log(&LAST_HANDSHAKE_LOG) {
+                        tracing::info!(
+                            listener,
+                            %error,
+                            "TLS handshake failed; the connection is closed (logged at most once a second)"
+                        );
+                    }
+                })?;
             Ok((Idle::new(stream, idle, active, permit), service))
         })
     }
 }
 
-/// Whether a refusal at the connection limit should be logged: at most once a second, so that
-/// a flood of connections does not become a flood of log lines.
-fn should_log_refusal() -> bool {
-    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// When a refusal at the connection limit was last logged (seconds since the epoch).
+static LAST_LIMIT_LOG: AtomicU64 = AtomicU64::new(0);
+/// When a failed TLS handshake was last logged (seconds since the epoch).
+static LAST_HANDSHAKE_LOG: AtomicU64 = AtomicU64::new(0);
+
+/// Whether a connection event last logged at `last` should be logged now: at most once a
+/// second, so that a flood of connections does not become a flood of log lines.
+fn should_log(last: &AtomicU64) -> bool {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    LAST.swap(now, Ordering::Relaxed) != now
+    last.swap(now, Ordering::Relaxed) != now
 }
 
 /// A connection's service that counts the requests in progress on it (for [`Idle`]).

@@ -302,7 +302,6 @@ impl Environment {
             registration_endpoint: None,
             registration_aud: None,
             anonymous: clients.anonymous,
-            rogue: clients.rogue,
             recipients,
             tls_identities: clients.tls_identities,
             register: Some(register),

@@ -83,11 +83,12 @@ pub struct Environment {
     pub recipients: Vec<RecipientIdentity>,
     /// The Register, when the suite holds its key (embedded run).
     pub register: Option<Register>,
-    /// A client presenting no certificate.
+    /// A client presenting no certificate (the doctor's, when a target names no recipient).
+    /// Scenarios send without a certificate, or with the other CA's, on a client of their own
+    /// built from `tls_identities` (see `DcrWorld::send`).
     pub anonymous: reqwest::Client,
-    /// A client presenting a certificate from another CA.
-    pub rogue: reqwest::Client,
-    /// TLS material per certificate name ("A", "B", "none", "rogue"), for TLS probes.
+    /// TLS material per certificate name ("A", "B", "none", "rogue"), for TLS probes and for
+    /// the clients of requests that present no certificate or the other CA's.
     pub tls_identities: std::collections::HashMap<String, http::TlsIdentity>,
     /// Per-request timeout.
     pub timeout: Duration,
@@ -249,13 +250,12 @@ async fn bind_host(bind: std::net::SocketAddr, what: &str) -> anyhow::Result<Moc
     Ok(MockServer::builder().listener(listener).start().await)
 }
 
-/// The HTTP clients of a run and the TLS material behind each, for TLS probes: no
-/// certificate, a certificate from a CA no holder trusts, and one per recipient.
+/// The HTTP clients of a run and the TLS material behind each: no certificate, a certificate
+/// from a CA no holder trusts (material only), and one per recipient.
 struct Clients {
     ca_pem: String,
     timeout: Duration,
     anonymous: reqwest::Client,
-    rogue: reqwest::Client,
     tls_identities: std::collections::HashMap<String, http::TlsIdentity>,
 }
 
@@ -267,7 +267,6 @@ impl Clients {
         };
         Ok(Self {
             anonymous: http::client(ca_pem, None, timeout)?,
-            rogue: http::client(ca_pem, Some(&rogue_identity_pem), timeout)?,
             tls_identities: std::collections::HashMap::from([
                 ("none".to_string(), identity(None)),
                 ("rogue".to_string(), identity(Some(rogue_identity_pem))),

@@ -148,7 +148,6 @@ impl Environment {
             registration_endpoint: target.registration_endpoint,
             registration_aud: target.registration_aud.clone(),
             anonymous: clients.anonymous,
-            rogue: clients.rogue,
             recipients,
             tls_identities: clients.tls_identities,
             fresh_software_ids: register.is_some(),

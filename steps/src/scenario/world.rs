@@ -229,7 +229,8 @@ impl DcrWorld {
             .context("no request has been sent in this scenario")
     }
 
-    /// Sends a request presenting `certificate`, on the run's pooled client of that identity.
+    /// Sends a request presenting `certificate`: a recipient's on the run's pooled client of
+    /// that recipient, none or the other CA's on a connection of its own (see `send_on`).
     ///
     /// # Errors
     /// Fails when the environment has no such recipient.
@@ -266,19 +267,28 @@ impl DcrWorld {
     ) -> anyhow::Result<&Exchange> {
         let env = self.ctx.env.clone();
         let (pooled, label) = match certificate {
-            Certificate::None => (&env.anonymous, "none".to_string()),
-            Certificate::Rogue => (&env.rogue, "issued by another CA".to_string()),
-            Certificate::Of(r) => (&env.recipient(r.name())?.client, format!("recipient {r}")),
+            Certificate::None => (None, "none".to_string()),
+            Certificate::Rogue => (None, "issued by another CA".to_string()),
+            Certificate::Of(r) => (
+                Some(&env.recipient(r.name())?.client),
+                format!("recipient {r}"),
+            ),
         };
+        // A certificate the holder must refuse gets a connection of its own too. Under TLS 1.3
+        // the client's handshake ends before the server has judged its certificate, so a pooled
+        // client would offer the new HTTP/2 connection to other requests waiting for one; when
+        // the holder then closes it, a request that joined it could wait for its timeout.
         let own;
-        let client = if alone {
+        let client = if let Some(pooled) = pooled
+            && !alone
+        {
+            pooled
+        } else {
             let identity = env.tls_identities.get(certificate.key()).with_context(|| {
                 format!("no TLS identity for certificate {}", certificate.key())
             })?;
             own = http::unpooled_client(identity, env.timeout)?;
             &own
-        } else {
-            pooled
         };
         let url = request.url.clone();
         env.pace().await;
