@@ -40,8 +40,8 @@ pub(crate) struct Issued {
 }
 
 /// Issues a token for `client_id` with `scope`, bound to the certificate `thumbprint`.
-/// `auth_method` is the client's `token_endpoint_auth_method` as registered: variation
-/// `revoke-tokens-on-auth-change` writes it into the token, which then serves only while the
+/// `metadata` is the client's as registered: variation `revoke-tokens-on-auth-change` writes
+/// its `token_endpoint_auth_method` into the token, which then serves only while the
 /// registration keeps it.
 ///
 /// # Errors
@@ -49,7 +49,7 @@ pub(crate) struct Issued {
 pub(crate) fn issue(
     state: &AppState,
     client_id: &str,
-    auth_method: Option<&str>,
+    metadata: &Map<String, Value>,
     scope: &str,
     thumbprint: &str,
 ) -> Result<Issued, OAuthError> {
@@ -80,7 +80,7 @@ pub(crate) fn issue(
         "cnf": {"x5t#S256": confirmation(state, thumbprint)},
     });
     if state.variation(Variation::RevokeTokensOnAuthChange) {
-        claims[AUTH_METHOD_CLAIM] = json!(auth_method);
+        claims[AUTH_METHOD_CLAIM] = json!(auth_method(metadata));
     }
     let mut header = dcr_vectors::jose::header_for(state.token_key().key());
     header.insert("typ".into(), Value::String("at+jwt".into()));
@@ -111,11 +111,15 @@ fn confirmation(state: &AppState, thumbprint: &str) -> String {
 
 /// The `token_endpoint_auth_method` of a stored registration, if it has one.
 fn registered_auth_method(client: &ClientRow) -> Option<String> {
-    serde_json::from_str::<Map<String, Value>>(&client.metadata_json)
-        .ok()?
-        .get("token_endpoint_auth_method")?
-        .as_str()
-        .map(str::to_string)
+    let metadata = serde_json::from_str::<Map<String, Value>>(&client.metadata_json).ok()?;
+    auth_method(&metadata).map(str::to_string)
+}
+
+/// The `token_endpoint_auth_method` of a client's metadata, if it has one.
+fn auth_method(metadata: &Map<String, Value>) -> Option<&str> {
+    metadata
+        .get("token_endpoint_auth_method")
+        .and_then(Value::as_str)
 }
 
 fn invalid(text: impl Into<String>) -> OAuthError {

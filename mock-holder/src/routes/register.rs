@@ -172,17 +172,7 @@ fn registration_attributes(
         .to_string();
     let thumbprint = cert.thumbprint.clone().unwrap_or_default();
     let scope = format!("{ACCELERATOR_MANAGEMENT_SCOPE} openid");
-    let auth_method = metadata
-        .get("token_endpoint_auth_method")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let issued = crate::tokens::issue(
-        state,
-        &client_id,
-        auth_method.as_deref(),
-        &scope,
-        &thumbprint,
-    )?;
+    let issued = crate::tokens::issue(state, &client_id, &metadata, &scope, &thumbprint)?;
     metadata.insert(
         "registration_client_uri".into(),
         format!("{}/{client_id}", state.urls().registration_endpoint).into(),

@@ -156,10 +156,7 @@ async fn token(
     let issued = tokens::issue(
         &state,
         &client.client_id,
-        client
-            .metadata
-            .get("token_endpoint_auth_method")
-            .and_then(Value::as_str),
+        &client.metadata,
         &scope,
         &thumbprint,
     )?;
