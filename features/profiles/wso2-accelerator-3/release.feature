@@ -18,6 +18,7 @@ Feature: WSO2 Open Banking Accelerator 3.x generic DCR as its code and documenta
       When recipient A posts "this is not a JWT" as the registration request
       Then the outcome is one that WACC-001 accepts
       And the response "errors" is a JSON array
+      And the response's first error has "Code" "Bad request"
       And the response has no "error"
 
   Rule: WACC-002 a missing software statement is refused by the gateway
@@ -28,6 +29,7 @@ Feature: WSO2 Open Banking Accelerator 3.x generic DCR as its code and documenta
       When recipient A posts the registration request
       Then the outcome is one that WACC-002 accepts
       And the response "errors" is a JSON array
+      And the response's first error has "Code" "Bad request"
 
   Rule: WACC-003 a bad request signature is refused by the gateway
 
@@ -37,6 +39,7 @@ Feature: WSO2 Open Banking Accelerator 3.x generic DCR as its code and documenta
       When recipient A posts the registration request
       Then the outcome is one that WACC-003 accepts
       And the response "errors" is a JSON array
+      And the response's first error has "Code" "Bad request"
 
   Rule: WACC-004 a missing required claim is refused by the identity server, naming its bean
 

@@ -406,6 +406,29 @@ step! {
 
 step! {
     needs [];
+    /// A member of the first entry of an error body's `errors` list: the WSO2 API gateway's
+    /// shape `{"errors": [{"Code", "Title", "Message"}]}`, whose `Code` is the status's phrase.
+    #[then(expr = "the response's first error has {string} {string}")]
+    fn first_error_member_is(w: &mut DcrWorld, name: String, value: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let got = last
+            .json()
+            .and_then(|j| j.get("errors")?.as_array()?.first()?.get(&name).cloned());
+        match got {
+            Some(Value::String(got)) if got == value => Ok(()),
+            got => Err(fail(
+                &format!(
+                    "errors[0].{name} = {value:?}, got {}",
+                    got.map_or("nothing".into(), |g| g.to_string())
+                ),
+                last,
+            )),
+        }
+    }
+}
+
+step! {
+    needs [];
     /// Members that a release writes together or not at all (e.g. an accelerator's
     /// `registration_access_token` and `registration_client_uri`, both behind one switch).
     #[then(expr = "the response has both or neither of {string} and {string}")]
