@@ -14,6 +14,15 @@ Feature: An update is validated as a registration is
       When recipient A updates its registration with its claims unsigned, as JSON
       Then the outcome is one that DCR-REQ-010 accepts
 
+  Rule: DCR-REQ-066 a refused update uses the RFC 7591 error shape
+
+    # The refused URI is not ASCII: a holder that names it in error_description must still
+    # write ASCII there (RFC 7591 §3.2.2), as MET-001 checks on POST.
+    @id:MGT-058 @DCR-REQ-066 @MUST
+    Scenario: A refused update answers with an RFC 7591 error body, its description in ASCII
+      When recipient A updates its registration with mutation "redirect-non-ascii"
+      Then the response is an RFC 7591 registration error
+
   # Every registration-request and SSA mutation a POST scenario refuses at MUST is refused on
   # PUT as well, under the same rule (each Examples block is tagged with it, so a profile that
   # does not check the rule does not run its rows). A test keeps the lists in
@@ -178,6 +187,11 @@ Feature: An update is validated as a registration is
       Examples: as REQ-005 on POST, an aud array of another holder's issuer
         | mutation        | rule        |
         | wrong-aud-array | DCR-REQ-016 |
+
+      @DCR-REQ-030
+      Examples: as MET-001 on POST, a URI that is not ASCII
+        | mutation           | rule        |
+        | redirect-non-ascii | DCR-REQ-030 |
 
     @id:MGT-042 @DCR-REQ-080 @MUST
     Scenario Outline: An update carrying a software statement with mutation <mutation> is refused as POST refuses it

@@ -22,6 +22,7 @@ Feature: Redirect URIs come from the software statement
         | redirect-trailing-slash |
         | redirect-longer-path    |
         | redirect-dot-segments   |
+        | redirect-non-ascii      |
 
     @id:MET-002 @DCR-REQ-030 @MUST
     Scenario: A subset of the SSA's redirect URIs is registered as requested
