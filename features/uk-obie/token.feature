@@ -60,3 +60,21 @@ Feature: The management token of a UK ASPSP
       When recipient A obtains a registration access token
       And recipient A reads its registration
       Then the response status is 200
+
+  Rule: UK-REQ-075 a wrong client secret over HTTP Basic is answered 401 with a Basic challenge
+
+    # Where the ASPSP takes client_secret_basic (its discovery document lists it). The same
+    # client first obtains a token with the secret it was issued, so the refused request differs
+    # from an accepted one by the secret alone.
+    @id:UK-TOK-020 @UK-REQ-075 @MUST
+    Scenario: A token request with a wrong client secret over HTTP Basic is answered 401 with a Basic challenge
+      Given recipient A holds a software statement issued by the OB Directory
+      And recipient A signs a registration request with mutation "uk-client-secret-basic"
+      When recipient A posts the registration request
+      Then the response status is 201
+      And recipient A keeps the registration from the response
+      When recipient A obtains a registration access token
+      Then the token response is a bearer token
+      When recipient A requests an access token with a wrong client secret
+      Then the outcome is one that UK-REQ-075 accepts
+      And the response challenges with the "Basic" scheme

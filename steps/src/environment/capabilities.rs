@@ -42,11 +42,15 @@ pub enum Need {
     /// Does not register JARM encryption: the holder's discovery document advertises no
     /// `authorization_encryption_alg_values_supported` (DCR-REQ-045).
     NoJarmEncryption,
+    /// Authenticates at the token endpoint with `client_secret_basic`: the holder's discovery
+    /// document lists it in `token_endpoint_auth_methods_supported` (UK DCR lists the methods a
+    /// TPP may register, UK-REQ-034; an ASPSP takes those it advertises).
+    ClientSecretBasic,
 }
 
 impl Need {
     /// Every need, in order.
-    pub const ALL: [Need; 13] = [
+    pub const ALL: [Need; 14] = [
         Need::RegisterKey,
         Need::RegisterJwksHost,
         Need::SecondRecipient,
@@ -60,13 +64,17 @@ impl Need {
         Need::RecipientNextKey,
         Need::JarmEncryption,
         Need::NoJarmEncryption,
+        Need::ClientSecretBasic,
     ];
 
     /// Whether the holder itself decides it, by what it advertises (an optional feature it
     /// offers or not): a scenario skipped for such a need is not applicable to this holder,
     /// whatever the target file says, and a correct holder's run may skip it.
     pub fn is_holder_choice(self) -> bool {
-        matches!(self, Need::JarmEncryption | Need::NoJarmEncryption)
+        matches!(
+            self,
+            Need::JarmEncryption | Need::NoJarmEncryption | Need::ClientSecretBasic
+        )
     }
 
     /// The name used in `@needs:` tags and reports.
@@ -85,6 +93,7 @@ impl Need {
             Need::RecipientNextKey => "recipient-next-key",
             Need::JarmEncryption => "jarm-encryption",
             Need::NoJarmEncryption => "no-jarm-encryption",
+            Need::ClientSecretBasic => "client-secret-basic",
         }
     }
 
@@ -146,6 +155,7 @@ impl Capabilities {
     /// read): whether the scenarios of an optional feature it offers, or of its absence, apply.
     pub fn advertised(&mut self, doc: Result<&serde_json::Map<String, serde_json::Value>, String>) {
         const JARM_ENC: &str = "authorization_encryption_alg_values_supported";
+        const AUTH_METHODS: &str = "token_endpoint_auth_methods_supported";
         match doc {
             Err(why) => {
                 for need in [Need::JarmEncryption, Need::NoJarmEncryption] {
@@ -154,8 +164,26 @@ impl Capabilities {
                         format!("whether the holder offers JARM encryption is read from its discovery document ({JARM_ENC}), which could not be read: {why}"),
                     );
                 }
+                self.lacks(
+                    Need::ClientSecretBasic,
+                    format!("whether the holder takes client_secret_basic is read from its discovery document ({AUTH_METHODS}), which could not be read: {why}"),
+                );
             }
             Ok(doc) => {
+                let basic = doc
+                    .get(AUTH_METHODS)
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|methods| {
+                        methods
+                            .iter()
+                            .any(|m| m.as_str() == Some("client_secret_basic"))
+                    });
+                if !basic {
+                    self.lacks(
+                        Need::ClientSecretBasic,
+                        format!("the holder does not take client_secret_basic (its discovery document's {AUTH_METHODS} does not list it)"),
+                    );
+                }
                 let offered = doc
                     .get(JARM_ENC)
                     .and_then(serde_json::Value::as_array)
@@ -238,5 +266,27 @@ mod tests {
         let why = caps.missing(Need::JarmEncryption).expect("lacked");
         assert!(why.contains("status 503"), "{why}");
         assert!(caps.missing(Need::NoJarmEncryption).is_some());
+    }
+
+    #[test]
+    fn client_secret_basic_is_what_the_token_endpoint_lists() {
+        let doc = |v: serde_json::Value| v.as_object().cloned().expect("an object");
+        let mut caps = Capabilities::all();
+        caps.advertised(Ok(&doc(serde_json::json!({
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic"]
+        }))));
+        assert!(caps.missing(Need::ClientSecretBasic).is_none());
+        for without in [
+            serde_json::json!({}),
+            serde_json::json!({"token_endpoint_auth_methods_supported": ["private_key_jwt"]}),
+            serde_json::json!({"token_endpoint_auth_methods_supported": "client_secret_basic"}),
+        ] {
+            let mut caps = Capabilities::all();
+            caps.advertised(Ok(&doc(without.clone())));
+            assert!(caps.missing(Need::ClientSecretBasic).is_some(), "{without}");
+        }
+        let mut caps = Capabilities::all();
+        caps.advertised(Err("status 503".into()));
+        assert!(caps.missing(Need::ClientSecretBasic).is_some());
     }
 }

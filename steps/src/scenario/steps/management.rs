@@ -568,6 +568,52 @@ step! {
 
 step! {
     needs [];
+    /// A `WWW-Authenticate` header (one or several, each of one or more challenges) offers a
+    /// challenge for `scheme`, its name compared without case (RFC 9110 §11.1, §11.6.1).
+    #[then(expr = "the response challenges with the {string} scheme")]
+    fn challenge_scheme(w: &mut DcrWorld, scheme: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        let offered = last
+            .header_values("www-authenticate")
+            .iter()
+            .any(|value| challenge_schemes(value).any(|s| s.eq_ignore_ascii_case(&scheme)));
+        if !offered {
+            return Err(fail(
+                &format!("a WWW-Authenticate challenge for the {scheme} scheme"),
+                last,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The scheme names of a `WWW-Authenticate` value: the first token of each comma-separated
+/// part that is not an auth-param (`name=value`); quoted strings are skipped, so that a comma
+/// inside one does not start a part.
+fn challenge_schemes(value: &str) -> impl Iterator<Item = &str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts.into_iter().filter_map(|part| {
+        let token = part.split_whitespace().next()?;
+        (!token.contains('=')).then_some(token)
+    })
+}
+
+step! {
+    needs [];
     #[then(expr = "the {string} header starts with {string}")]
     fn header_prefix(w: &mut DcrWorld, name: String, prefix: String) -> anyhow::Result<()> {
         let last = w.last()?;
@@ -719,7 +765,25 @@ step! {
 
 #[cfg(test)]
 mod tests {
-    use super::allow_list;
+    use super::{allow_list, challenge_schemes};
+
+    #[test]
+    fn challenge_schemes_are_the_first_token_of_each_challenge() {
+        let schemes = |v| challenge_schemes(v).collect::<Vec<_>>();
+        assert_eq!(schemes("Basic realm=\"token\""), ["Basic"]);
+        assert_eq!(
+            schemes(
+                "Bearer error=\"invalid_token\", error_description=\"a, b\", basic realm=\"x\""
+            ),
+            ["Bearer", "basic"]
+        );
+        assert_eq!(schemes("Bearer"), ["Bearer"]);
+        assert_eq!(
+            schemes("Newauth realm=\"apps\", type=1, title=\"Login\""),
+            ["Newauth"]
+        );
+        assert!(schemes("").is_empty());
+    }
 
     #[test]
     fn allow_list_reads_every_line_and_skips_empty_elements() {

@@ -204,11 +204,24 @@ async fn token_request(
     assertion: &str,
     scope: &str,
 ) -> anyhow::Result<()> {
-    let endpoint = w.discovered("token_endpoint").await?;
     let auth = client_auth(w, r)?;
+    token_request_as(w, r, certificate, &auth, assertion, scope).await
+}
+
+/// Posts recipient `r`'s token request authenticating with `auth` (`assertion` is used for
+/// `private_key_jwt`), with `scope`, presenting `certificate`.
+async fn token_request_as(
+    w: &mut DcrWorld,
+    r: Recipient,
+    certificate: Certificate,
+    auth: &ClientAuthentication,
+    assertion: &str,
+    scope: &str,
+) -> anyhow::Result<()> {
+    let endpoint = w.discovered("token_endpoint").await?;
     let mut form = vec![("grant_type", "client_credentials")];
     let mut basic = None;
-    match &auth {
+    match auth {
         ClientAuthentication::PrivateKeyJwt => {
             form.push(("client_assertion_type", ASSERTION_TYPE));
             form.push(("client_assertion", assertion));
@@ -391,6 +404,22 @@ step! {
         let assertion = assertion(w, r, Some(flaw), &jti).await?;
         let scope = w.registration_scope();
         token_request(w, r, r.into(), &assertion, &scope).await
+    }
+}
+
+step! {
+    needs [Need::ClientSecretBasic];
+    /// Recipient `r`, registered for `client_secret_basic`, authenticates with HTTP Basic and
+    /// a secret that is not the one issued: the issued secret with a suffix, so that a holder
+    /// comparing prefixes accepts it (RFC 6749 §2.3.1).
+    #[when(expr = "recipient {recipient} requests an access token with a wrong client secret")]
+    async fn request_with_wrong_secret(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let ClientAuthentication::ClientSecretBasic(client_id, secret) = client_auth(w, r)? else {
+            bail!("recipient {r} holds no client_secret_basic registration to send a wrong secret for");
+        };
+        let wrong = ClientAuthentication::ClientSecretBasic(client_id, format!("{secret}x"));
+        let scope = w.registration_scope();
+        token_request_as(w, r, r.into(), &wrong, "", &scope).await
     }
 }
 
