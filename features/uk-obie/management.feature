@@ -22,8 +22,7 @@ Feature: Managing a registration at a UK ASPSP: GET, PUT and DELETE /register/{C
     Scenario Outline: Recipient A <verb> its registration <how> and is refused with 401
       When recipient A <verb> its registration <how>
       Then the outcome is one that UK-REQ-061 accepts
-      And the response has a "WWW-Authenticate" header
-      And the "WWW-Authenticate" header starts with "Bearer"
+      And the response challenges with the "Bearer" scheme
 
       Examples:
         | verb    | how                        |

@@ -556,18 +556,6 @@ step! {
 
 step! {
     needs [];
-    #[then(expr = "the response has a {string} header")]
-    fn has_header(w: &mut DcrWorld, name: String) -> anyhow::Result<()> {
-        let last = w.last()?;
-        if last.header(&name).is_none() {
-            return Err(fail(&format!("a {name} header"), last));
-        }
-        Ok(())
-    }
-}
-
-step! {
-    needs [];
     /// A `WWW-Authenticate` header (one or several, each of one or more challenges) offers a
     /// challenge for `scheme`, its name compared without case (RFC 9110 §11.1, §11.6.1).
     #[then(expr = "the response challenges with the {string} scheme")]
@@ -610,21 +598,6 @@ fn challenge_schemes(value: &str) -> impl Iterator<Item = &str> {
         let token = part.split_whitespace().next()?;
         (!token.contains('=')).then_some(token)
     })
-}
-
-step! {
-    needs [];
-    #[then(expr = "the {string} header starts with {string}")]
-    fn header_prefix(w: &mut DcrWorld, name: String, prefix: String) -> anyhow::Result<()> {
-        let last = w.last()?;
-        if !last.header(&name).is_some_and(|v| v.starts_with(&prefix)) {
-            return Err(fail(
-                &format!("a {name} header starting with {prefix:?}"),
-                last,
-            ));
-        }
-        Ok(())
-    }
 }
 
 step! {
