@@ -134,6 +134,7 @@ variations! {
     UkAudUnchecked => "uk-aud-unchecked",
     UkOtherClient403 => "uk-other-client-403",
     UkRedirectOmittedUsesSsa => "uk-redirect-omitted-uses-ssa",
+    UkClientSecretBasicTokenOnly => "uk-client-secret-basic-token-only",
     RevokeTokensOnAuthChange => "revoke-tokens-on-auth-change",
     AcceleratorRegistrationAttributes => "accelerator-registration-attributes",
     AcceleratorGetPutWithoutToken => "accelerator-get-put-without-token",

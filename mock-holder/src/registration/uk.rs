@@ -627,6 +627,11 @@ fn registration(
         AUTH_METHODS,
         any_method,
     )?;
+    if method == "client_secret_basic" && state.variation(Variation::UkClientSecretBasicTokenOnly) {
+        return Err(metadata_error(
+            "token_endpoint_auth_method client_secret_basic is taken at the token endpoint only: register private_key_jwt or tls_client_auth",
+        ));
+    }
     let signing_alg = one_of(
         claims,
         "token_endpoint_auth_signing_alg",

@@ -994,6 +994,25 @@ async fn the_uk_request_variations() {
     );
 }
 
+/// The `uk-client-secret-basic-token-only` variation: client_secret_basic stays advertised for
+/// the token endpoint, and a registration for it is refused.
+#[tokio::test]
+async fn client_secret_basic_token_only_refuses_the_registration() {
+    let app = spawn_flavour_with(Flavour::UkObie32, |s| {
+        s.variations.push(Variation::UkClientSecretBasicTokenOnly)
+    })
+    .await;
+    assert!(
+        app.discovery().await["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("client_secret_basic"))
+    );
+    let request = client_secret_basic_request(&app, &software_id());
+    let (status, code, _) = error_of(post_jose(&app, &request).await).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_client_metadata"));
+}
+
 /// A request signed by `key` (PS256) over `claims`, with `header` changed by `tweak`.
 fn signed_by(
     key: &SigningKey,

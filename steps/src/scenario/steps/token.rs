@@ -297,6 +297,25 @@ step! {
 
 step! {
     needs [Need::Isolation];
+    /// After a registration the holder may make or refuse (a method it need not offer): on 201
+    /// the registration from the response is kept; on any other answer recipient `r` registers
+    /// as `recipient {r} is registered` does, so that what follows has a client either way. Not
+    /// a check: what the status may be is a step of its own.
+    #[then(
+        expr = "recipient {recipient} keeps the registration from the response, or is registered as usual if it was refused"
+    )]
+    async fn keep_or_register(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if let (Some(201), Some(Value::Object(registration))) = (last.status(), last.json()) {
+            w.registrations.insert(r, registration);
+            return Ok(());
+        }
+        register(w, r).await
+    }
+}
+
+step! {
+    needs [Need::Isolation];
     /// Registers and obtains a `cdr:registration` token: the usual start of a management
     /// scenario.
     #[given(expr = "recipient {recipient} is registered and holds a registration access token")]
@@ -409,15 +428,22 @@ step! {
 
 step! {
     needs [Need::ClientSecretBasic];
-    /// Recipient `r`, registered for `client_secret_basic`, authenticates with HTTP Basic and
-    /// a secret that is not the one issued: the issued secret with a suffix, so that a holder
-    /// comparing prefixes accepts it (RFC 6749 §2.3.1).
+    /// Recipient `r` authenticates with HTTP Basic (RFC 6749 §2.3.1) and a secret that is not
+    /// the one issued: where it registered `client_secret_basic`, the issued secret with a
+    /// suffix, so that a holder comparing prefixes accepts it; where the holder registered it
+    /// for another method, its client_id with a secret it was never given (RFC 6749 §5.2's
+    /// 401 is owed to any client that attempted HTTP Basic).
     #[when(expr = "recipient {recipient} requests an access token with a wrong client secret")]
     async fn request_with_wrong_secret(w: &mut DcrWorld, r: Recipient) -> anyhow::Result<()> {
-        let ClientAuthentication::ClientSecretBasic(client_id, secret) = client_auth(w, r)? else {
-            bail!("recipient {r} holds no client_secret_basic registration to send a wrong secret for");
+        let wrong = match client_auth(w, r)? {
+            ClientAuthentication::ClientSecretBasic(client_id, secret) => {
+                ClientAuthentication::ClientSecretBasic(client_id, format!("{secret}x"))
+            }
+            _ => ClientAuthentication::ClientSecretBasic(
+                w.client_id(r)?,
+                "a-secret-never-issued".to_string(),
+            ),
         };
-        let wrong = ClientAuthentication::ClientSecretBasic(client_id, format!("{secret}x"));
         let scope = w.registration_scope();
         token_request_as(w, r, r.into(), &wrong, "", &scope).await
     }
