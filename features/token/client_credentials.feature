@@ -86,6 +86,17 @@ Feature: Registration management tokens come from client_credentials with privat
       When recipient A requests two access tokens with the same client assertion
       Then the outcome is one that DCR-REQ-069 accepts
 
+  Rule: DCR-REQ-097 a scope the client did not register is not granted
+
+    # The request is TOK-001's with one scope value added, one no holder defines and no SSA
+    # lists. A holder may refuse it (invalid_scope) or grant the rest (RFC 6749 §3.3), naming
+    # what it granted (§5.1).
+    @id:TOK-009 @DCR-REQ-097 @SHOULD
+    Scenario: A token request adding a scope the client did not register is refused, or granted without it
+      When recipient A requests an access token with its registration scope and "bank:dcr-conformance.unregistered:read"
+      Then the outcome is one that DCR-REQ-097 accepts
+      And a token the holder issued does not carry the scope "bank:dcr-conformance.unregistered:read"
+
   Rule: DCR-REQ-005 the token endpoint requires mutual TLS
 
     @id:TOK-005 @DCR-REQ-005 @MUST

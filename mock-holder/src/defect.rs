@@ -188,6 +188,7 @@ defects! {
     TrustUnverifiedTokens => "trust-unverified-tokens",
     SkipHolderOfKey => "skip-holder-of-key",
     HonourUnboundTokens => "honour-unbound-tokens",
+    TokenGrantsUnregisteredScope => "token-grants-unregistered-scope",
     CnfHexThumbprint => "cnf-hex-thumbprint",
     SkipRegistrationScope => "skip-registration-scope",
     UnknownClient400 => "unknown-client-400",

@@ -116,6 +116,7 @@ variations! {
     TokenWithoutExpiresIn => "token-without-expires-in",
     TokenInvalidClient401 => "token-invalid-client-401",
     TokenErrorUri => "token-error-uri",
+    TokenDropsUnregisteredScope => "token-drops-unregistered-scope",
     BearerRealm => "bearer-realm",
     DuplicateAsInvalidSoftwareStatement => "duplicate-as-invalid-software-statement",
     UntrustedSsaUnapproved => "untrusted-ssa-unapproved",

@@ -119,7 +119,7 @@ async fn token(
         .get("scope")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let requested: Vec<&str> = param(&form, "scope")
+    let mut requested: Vec<&str> = param(&form, "scope")
         .unwrap_or_default()
         .split_whitespace()
         .collect();
@@ -129,9 +129,15 @@ async fn token(
         ));
     }
     let always = state.policy().token.always_grantable;
+    // Variation `token-drops-unregistered-scope`: the values the client may have are granted
+    // and the others left out (RFC 6749 §3.3), where any remain.
+    let grantable = |s: &&str| registered.split_whitespace().any(|r| r == *s) || always.contains(s);
+    if state.variation(Variation::TokenDropsUnregisteredScope) && requested.iter().any(grantable) {
+        requested.retain(grantable);
+    }
     if let Some(bad) = requested
         .iter()
-        .find(|s| !registered.split_whitespace().any(|r| r == **s) && !always.contains(*s))
+        .find(|s| !grantable(s) && !state.defect(Defect::TokenGrantsUnregisteredScope))
     {
         return Err(OAuthError::InvalidScope(format!(
             "The scope {bad} is not registered for this client"

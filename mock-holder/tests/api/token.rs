@@ -3,7 +3,9 @@
 use rstest::rstest;
 use serde_json::{Map, Value, json};
 
-use crate::helpers::{JWT_BEARER, TestApp, error_of, spawn_app};
+use mock_holder::Variation;
+
+use crate::helpers::{JWT_BEARER, TestApp, error_of, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_valid_assertion_gets_a_certificate_bound_token() {
@@ -132,6 +134,23 @@ async fn form_errors_use_rfc_6749_codes(
     let (got_status, error, text) = error_of(app.post_token(&form).await).await;
 
     assert_eq!((got_status, error.as_str()), (status, code), "{text}");
+}
+
+/// Variation `token-drops-unregistered-scope`: the registered part of the scope is granted and
+/// named; a scope with nothing registered in it is still refused.
+#[tokio::test]
+async fn the_drop_variation_grants_the_registered_scope_and_names_it() {
+    let app = spawn_app_with(|s| s.variations.push(Variation::TokenDropsUnregisteredScope)).await;
+    let client_id = app.register_new().await;
+    let form = TestApp::token_form(&app.assertion(&client_id), "cdr:registration bank:nothing");
+    let r = app.post_token(&form).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["scope"], json!("cdr:registration"));
+
+    let form = TestApp::token_form(&app.assertion(&client_id), "bank:nothing");
+    let (status, error, _) = error_of(app.post_token(&form).await).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_scope"));
 }
 
 #[tokio::test]

@@ -384,22 +384,22 @@ mod tests {
         let c = repo_catalogue();
         let p = c.profile("cds-au").expect("cds-au");
         let ids: Vec<&str> = p.rules().map(|r| r.rule.id.as_str()).collect();
-        assert_eq!(ids.len(), 88);
+        assert_eq!(ids.len(), 89);
         assert!(!p.applies("DCR-REQ-050") && !p.applies("DCR-REQ-013"));
         let m = c.profile("mock-compat").expect("mock-compat");
-        assert_eq!(m.rules().count(), 95);
+        assert_eq!(m.rules().count(), 96);
         assert!(m.applies("DCR-REQ-013") && !m.applies("DCR-REQ-050"));
         assert_eq!(m.flavour, "cds-au");
     }
 
     #[test]
-    fn the_repository_catalogue_has_all_96_rules() {
+    fn the_repository_catalogue_has_all_97_rules() {
         let c = repo_catalogue();
         assert_eq!(
             c.rules().filter(|r| r.id.starts_with("DCR-REQ-")).count(),
-            96
+            97
         );
-        assert!(c.rule("DCR-REQ-001").is_some() && c.rule("DCR-REQ-096").is_some());
+        assert!(c.rule("DCR-REQ-001").is_some() && c.rule("DCR-REQ-097").is_some());
     }
 
     #[test]

@@ -403,6 +403,24 @@ step! {
 
 step! {
     needs [];
+    /// The profile's registration scope with `extra` added: a request that differs from an
+    /// accepted one (TOK-001) by the added value alone.
+    #[when(
+        expr = "recipient {recipient} requests an access token with its registration scope and {string}"
+    )]
+    async fn request_token_with_extra(
+        w: &mut DcrWorld,
+        r: Recipient,
+        extra: String,
+    ) -> anyhow::Result<()> {
+        w.tokens.remove(&r);
+        let scope = format!("{} {extra}", w.registration_scope());
+        obtain(w, r, scope.trim()).await
+    }
+}
+
+step! {
+    needs [];
     #[given(expr = "recipient {recipient} holds an access token with scope {string}")]
     async fn holds_token(w: &mut DcrWorld, r: Recipient, scope: String) -> anyhow::Result<()> {
         obtain_fresh(w, r, &scope).await
@@ -577,6 +595,39 @@ step! {
             return Err(fail("HTTP 200 without a refresh_token", last));
         }
         Ok(())
+    }
+}
+
+step! {
+    needs [];
+    /// A token the holder issued (HTTP 200) does not carry `value`: its `scope` member names
+    /// the scope granted and leaves `value` out. Without a `scope` member the token carries
+    /// the scope requested (RFC 6749 §5.1: the member may be left out only when the two are
+    /// identical), so `value` with it. Any other answer passes here: the outcome step judges
+    /// its status.
+    #[then(expr = "a token the holder issued does not carry the scope {string}")]
+    fn issued_without_scope(w: &mut DcrWorld, value: String) -> anyhow::Result<()> {
+        let last = w.last()?;
+        if last.status() != Some(200) {
+            return Ok(());
+        }
+        let json = last.json().unwrap_or_default();
+        match json.get("scope") {
+            Some(Value::String(granted)) if !granted.split_whitespace().any(|v| v == value) => {
+                Ok(())
+            }
+            Some(Value::String(_)) => Err(fail(
+                &format!("a token whose scope leaves out {value:?} (the client did not register it)"),
+                last,
+            )),
+            Some(_) => Err(fail("a scope member that is a string", last)),
+            None => Err(fail(
+                &format!(
+                    "a scope member naming the scope granted: without one the token carries the scope requested (RFC 6749 §5.1), {value:?} included"
+                ),
+                last,
+            )),
+        }
     }
 }
 
