@@ -61,6 +61,18 @@ Feature: The management token of a UK ASPSP
       And recipient A reads its registration
       Then the response status is 200
 
+  Rule: UK-REQ-076 a scope the client did not register is not granted
+
+    # The client registered the template's scope, openid accounts payments; it asks for accounts
+    # with fundsconfirmations, a UK scope it did not register. A holder may refuse the request
+    # (invalid_scope) or grant accounts alone (RFC 6749 §3.3), naming what it granted (§5.1).
+    @id:UK-TOK-030 @UK-REQ-076 @SHOULD
+    Scenario: A token request adding a scope the client did not register is refused, or granted without it
+      Given recipient A is registered
+      When recipient A requests an access token with scope "accounts fundsconfirmations"
+      Then the outcome is one that UK-REQ-076 accepts
+      And a token the holder issued does not carry the scope "fundsconfirmations"
+
   Rule: UK-REQ-075 a wrong client secret over HTTP Basic is answered 401 with a Basic challenge
 
     # Where the ASPSP takes client_secret_basic at its token endpoint (its discovery document

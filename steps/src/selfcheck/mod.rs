@@ -181,7 +181,14 @@ async fn execute(args: &SelfcheckArgs, prepared: &Prepared) -> anyhow::Result<Se
         .collect();
     let mut jobs = vec![RunSpec::baseline(&args.profile, holder)];
     for d in &applicable {
-        jobs.push(RunSpec::defect(&args.profile, holder, *d, args.full));
+        let rules = checked_rules(*d, catalogue, profile);
+        jobs.push(RunSpec::defect(
+            &args.profile,
+            holder,
+            *d,
+            &rules,
+            args.full,
+        ));
     }
     let alone = applicable_variations(variations, holder.flavour);
     let with_all = together(&alone);

@@ -43,9 +43,15 @@ impl RunSpec {
         }
     }
 
-    /// The run of `defect` in `holder`: the scenarios of its rules (every scenario with
-    /// `full`).
-    pub fn defect(profile: &str, holder: &HolderSetup, defect: Defect, full: bool) -> Self {
+    /// The run of `defect` in `holder`: the scenarios of `rules`, the defect's rules that the
+    /// profile checks (every scenario with `full`).
+    pub fn defect(
+        profile: &str,
+        holder: &HolderSetup,
+        defect: Defect,
+        rules: &[String],
+        full: bool,
+    ) -> Self {
         Self {
             name: defect.name().to_string(),
             profile: profile.to_string(),
@@ -54,11 +60,7 @@ impl RunSpec {
                 variations: Vec::new(),
                 ..holder.clone()
             },
-            rules: if full {
-                Vec::new()
-            } else {
-                defect.rules().to_vec()
-            },
+            rules: if full { Vec::new() } else { rules.to_vec() },
         }
     }
 

@@ -406,6 +406,7 @@ async fn runs_in_this_process_keep_their_own_folders_and_verdicts() {
         "mock-compat",
         &HolderSetup::correct(),
         Defect::SkipHolderOfKey,
+        Defect::SkipHolderOfKey.rules(),
         false,
     );
     let limit = Duration::from_secs(120);
